@@ -1,0 +1,132 @@
+//! Folding files: `layer: {pe, simd, mult, mem}` (every key optional when pinning), the format
+//! of `--folding` and of the folding half-gen writes (like FINN's folding_config.json).
+
+use crate::cost::{MemStyle, MultStyle};
+use crate::error::{Diagnostic, Error, Loc, Result};
+use crate::ops::Fold;
+use serde::{Deserialize, Serialize};
+use serde_saphyr::Spanned;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// A (partial) fold for one layer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pin {
+    /// PE, when pinned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pe: Option<u32>,
+    /// SIMD, when pinned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub simd: Option<u32>,
+    /// Multiplier style, when pinned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mult: Option<MultStyle>,
+    /// Memory style, when pinned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mem: Option<MemStyle>,
+}
+
+impl Pin {
+    /// True when `f` agrees with every pinned field.
+    pub fn admits(&self, f: &Fold) -> bool {
+        self.pe.is_none_or(|v| v == f.pe)
+            && self.simd.is_none_or(|v| v == f.simd)
+            && self.mult.is_none_or(|v| v == f.mult)
+            && self.mem.is_none_or(|v| v == f.mem)
+    }
+}
+
+/// Pins by layer name, with the file position of each entry.
+#[derive(Debug, Clone, Default)]
+pub struct Pins {
+    /// The pins.
+    pub by_layer: BTreeMap<String, Pin>,
+    /// Where each pin was written.
+    pub locs: BTreeMap<String, Loc>,
+    /// The file, for messages.
+    pub file: String,
+}
+
+impl Pins {
+    /// An error about the pin of `layer`.
+    pub fn error(&self, layer: &str, msg: impl Into<String>) -> Error {
+        let loc = self.locs.get(layer).copied().unwrap_or_default();
+        Error::Input(Diagnostic::new(&self.file, loc, Some(layer), msg))
+    }
+}
+
+/// Reads a folding file.
+pub fn load(path: &Path) -> Result<Pins> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    parse(&text, &path.display().to_string())
+}
+
+/// Parses folding text.
+pub fn parse(text: &str, file: &str) -> Result<Pins> {
+    let raw: BTreeMap<String, Spanned<Pin>> = serde_saphyr::from_str(text).map_err(|e| {
+        let loc = e.location().map(Loc::from_saphyr).unwrap_or_default();
+        let msg = e.without_snippet().to_string();
+        let first = msg.lines().next().unwrap_or("").to_string();
+        Error::Input(Diagnostic::new(
+            file,
+            loc,
+            None,
+            format!("invalid folding file: {first}"),
+        ))
+    })?;
+    let mut pins = Pins {
+        file: file.to_string(),
+        ..Default::default()
+    };
+    for (name, p) in raw {
+        pins.locs
+            .insert(name.clone(), Loc::from_saphyr(p.referenced));
+        pins.by_layer.insert(name, p.value);
+    }
+    Ok(pins)
+}
+
+/// Writes complete folds in the same format, in layer order.
+pub fn to_yaml(folds: &[(String, Fold, bool, bool)]) -> String {
+    let mut out = String::from(
+        "# half-gen folding: pe, simd, multiplier style (lut|dsp), weight memory (bram|lutram|uram)\n",
+    );
+    for (name, f, has_mult, has_weights) in folds {
+        out.push_str(&format!("{name}: {{pe: {}, simd: {}", f.pe, f.simd));
+        if *has_mult {
+            out.push_str(&format!(", mult: {}", f.mult.name()));
+        }
+        if *has_weights {
+            out.push_str(&format!(", mem: {}", f.mem.name()));
+        }
+        out.push_str("}\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip() {
+        let f = Fold {
+            pe: 16,
+            simd: 3,
+            mult: MultStyle::Lut,
+            mem: MemStyle::Bram,
+        };
+        let y = to_yaml(&[("conv0".into(), f, true, true)]);
+        let p = parse(&y, "f.yaml").unwrap();
+        assert!(p.by_layer["conv0"].admits(&f));
+        assert_eq!(p.by_layer["conv0"].pe, Some(16));
+        assert!(matches!(
+            parse("c: {pe: 2, simdd: 3}", "f.yaml"),
+            Err(Error::Input(_))
+        ));
+    }
+}

@@ -1,0 +1,180 @@
+//! The folding optimizer: per layer PE, SIMD, multiplier and memory style, chosen on the whole
+//! graph so the design fits the board budget at the highest throughput, then at the least cost.
+
+pub mod bound;
+pub mod config;
+pub mod pipeline;
+pub mod search;
+pub mod space;
+
+use crate::board::Board;
+use crate::cost::{RESOURCE_NAMES, Resources};
+use crate::error::{Error, NoFit, Result};
+use crate::ir::Graph;
+use crate::ops::Fold;
+use config::Pins;
+use pipeline::Pipeline;
+use space::LayerSpace;
+
+/// Utilisation caps per resource, in [`Resources::as_array`] order.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Caps(pub [f64; 5]);
+
+impl Default for Caps {
+    /// LUT 0.85, FF 0.85, BRAM18 0.90, URAM 0.90, DSP 0.90.
+    fn default() -> Self {
+        Caps([0.85, 0.85, 0.90, 0.90, 0.90])
+    }
+}
+
+impl Caps {
+    /// Parses `lut=0.7,dsp=1.0` on top of the defaults.
+    pub fn parse(spec: &str) -> Result<Caps> {
+        let mut caps = Caps::default();
+        for part in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let (k, v) = part.split_once('=').ok_or_else(|| {
+                Error::Usage(format!(
+                    "--max-util: expected resource=fraction, got `{part}`"
+                ))
+            })?;
+            let idx = RESOURCE_NAMES
+                .iter()
+                .position(|n| *n == k.trim())
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "--max-util: unknown resource `{k}`; expected one of {}",
+                        RESOURCE_NAMES.join(", ")
+                    ))
+                })?;
+            let f: f64 = v
+                .trim()
+                .parse()
+                .map_err(|_| Error::Usage(format!("--max-util: `{v}` is not a number")))?;
+            if !(0.0..=1.0).contains(&f) {
+                return Err(Error::Usage(format!(
+                    "--max-util: {k}={f} must be within 0..=1"
+                )));
+            }
+            caps.0[idx] = f;
+        }
+        Ok(caps)
+    }
+
+    /// The budget: available resources times the caps, rounded down.
+    pub fn budget(&self, available: &Resources) -> Resources {
+        let a = available.as_array();
+        Resources::from_array(std::array::from_fn(|i| {
+            (a[i] as f64 * self.0[i] + 1e-9).floor() as u64
+        }))
+    }
+}
+
+/// What the optimizer is asked for.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Utilisation caps.
+    pub caps: Caps,
+    /// Cheapest design reaching this many frames/s, instead of the fastest.
+    pub target_fps: Option<f64>,
+    /// Clock in MHz (default: the board's).
+    pub clock_mhz: Option<f64>,
+    /// Pinned folds.
+    pub pins: Pins,
+}
+
+/// The chosen design: every layer's fold and cost, the pipeline, the bound.
+#[derive(Debug, Clone)]
+pub struct Design {
+    /// The candidate spaces (the chosen candidate is `spaces[i].cands[selection[i]]`).
+    pub spaces: Vec<LayerSpace>,
+    /// Chosen candidate per space.
+    pub selection: Vec<usize>,
+    /// The evaluated pipeline.
+    pub pipeline: Pipeline,
+    /// Layers plus glue.
+    pub total: Resources,
+    /// The budget folded against.
+    pub budget: Resources,
+    /// Lower bound on cycles per frame for this budget.
+    pub bound: u64,
+    /// Clock in MHz.
+    pub clock_mhz: f64,
+    /// False when `target_fps` was asked for but cannot be met (the fastest design is given).
+    pub target_met: bool,
+}
+
+impl Design {
+    /// The chosen fold of each layer, by name, in layer order.
+    pub fn folds(&self, graph: &Graph) -> Vec<(String, Fold, bool, bool)> {
+        self.spaces
+            .iter()
+            .zip(&self.selection)
+            .map(|(s, &i)| {
+                (
+                    graph.g[s.node].name.clone(),
+                    s.cands[i].fold,
+                    s.has_mult,
+                    s.has_weights,
+                )
+            })
+            .collect()
+    }
+}
+
+/// Folds `graph` for `board` under `opts`.
+pub fn optimize(graph: &Graph, board: &Board, opts: &Options) -> Result<Design> {
+    let spaces = space::build(graph, board, &opts.pins)?;
+    let budget = opts.caps.budget(&board.resources());
+    let clock_mhz = opts.clock_mhz.unwrap_or(board.clock_mhz);
+    let family = search::price_family(board.uram > 0);
+    let fastest = search::fastest(graph, &spaces, &budget, &family);
+    let Some((t_fast, sel_fast)) = fastest else {
+        return Err(no_fit(graph, &spaces, &budget));
+    };
+    let (selection, target_met) = match opts.target_fps {
+        None => (
+            search::cheapest_within(graph, &spaces, &budget, &family, t_fast).unwrap_or(sel_fast),
+            true,
+        ),
+        Some(fps) => {
+            let t_target = (clock_mhz * 1e6 / fps).floor() as u64;
+            if t_target < t_fast {
+                (
+                    search::cheapest_within(graph, &spaces, &budget, &family, t_fast)
+                        .unwrap_or(sel_fast),
+                    false,
+                )
+            } else {
+                let sel = search::cheapest_within(graph, &spaces, &budget, &family, t_target);
+                (sel.unwrap_or(sel_fast), true)
+            }
+        }
+    };
+    let (total, pipeline) = search::total(graph, &spaces, &selection);
+    let bound = bound::lower_bound(graph, &spaces, board, &budget);
+    Ok(Design {
+        spaces,
+        selection,
+        pipeline,
+        total,
+        budget,
+        bound,
+        clock_mhz,
+        target_met,
+    })
+}
+
+fn no_fit(graph: &Graph, spaces: &[LayerSpace], budget: &Resources) -> Error {
+    let need = search::minimum_need(graph, spaces);
+    let lines = RESOURCE_NAMES
+        .iter()
+        .zip(need.as_array().iter().zip(budget.as_array()))
+        .map(|(n, (need, b))| {
+            format!(
+                "  {n:>6}: needs at least {need}, budget {b}{}",
+                if *need > b { "  <- over" } else { "" }
+            )
+        })
+        .collect();
+    Error::NoFit(NoFit { lines })
+}

@@ -1,0 +1,250 @@
+//! The whole pipeline under one choice of folds: stream widths, width converters, forks,
+//! FIFO depths, the frame-0 schedule (latency) and the bottleneck.
+//!
+//! Schedule (docs/cost-model.md, "Latency"): time 0 is the first input beat. A stage's k-th
+//! input word arrives at `first_arrival + (k-1) * cpw_in` (the producer's cycles per word, scaled
+//! through any width converter, plus one cycle for the converter and one for the FIFO). Its
+//! first output leaves `depth` cycles after its `first_need`-th input word; its last output
+//! leaves at the later of its own pace (`first_out + (out_words-1) * cycles/out_words`) and
+//! `tail` cycles after its last input word. Stages overlap; the latency is the output stage's
+//! last word plus the output register, not a sum of stage cycles.
+
+use super::space::Candidate;
+use crate::cost::Resources;
+use crate::ir::{Graph, NodeKind};
+use crate::ops::glue;
+use petgraph::stable_graph::{EdgeIndex, NodeIndex};
+use petgraph::visit::EdgeRef;
+use petgraph::visit::{EdgeIndexable, NodeIndexable};
+use serde::Serialize;
+
+/// A glue element of the pipeline (fork, width converter or FIFO) with its cost.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Glue {
+    /// `fork`, `dwc` or `fifo`.
+    pub kind: &'static str,
+    /// Where: `producer->consumer`, or the fork's name.
+    pub name: String,
+    /// Cycles per frame.
+    pub cycles: u64,
+    /// FIFO depth in words (0 for the others).
+    pub depth: u64,
+    /// Stream width in bits.
+    pub width: u64,
+    /// Resources.
+    pub res: Resources,
+}
+
+/// Per-node schedule facts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct NodeTime {
+    /// Cycle of the first output word (frame 0).
+    pub first_out: f64,
+    /// Cycle of the last output word (frame 0).
+    pub last_out: f64,
+    /// Average cycles per output word.
+    pub cpw: f64,
+    /// Elements per output word.
+    pub out_par: u32,
+    /// Cycles per frame of the stage.
+    pub cycles: u64,
+}
+
+/// The evaluated pipeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pipeline {
+    /// Schedule per node index (`None` for removed indices).
+    pub times: Vec<Option<NodeTime>>,
+    /// Forks, converters and FIFOs.
+    pub glue: Vec<Glue>,
+    /// Sum of the glue's resources.
+    pub glue_res: Resources,
+    /// Cycles per frame of the slowest stage, glue included.
+    pub cycles: u64,
+    /// The slowest stage's name.
+    pub bottleneck: String,
+    /// First input beat to last output beat, frame 0.
+    pub latency: u64,
+    /// Total FIFO storage in bits.
+    pub fifo_bits: u64,
+}
+
+/// Depth of a FIFO that only decouples two stages.
+pub const MIN_FIFO_DEPTH: u64 = 2;
+
+/// Evaluates the pipeline. `choice[i]` is the candidate of the layer at node index `i`.
+pub fn evaluate(graph: &Graph, choice: &[Option<&Candidate>]) -> Pipeline {
+    let g = &graph.g;
+    let bound = g.node_bound();
+    let mut times: Vec<Option<NodeTime>> = vec![None; bound];
+    let mut glue_items = Vec::new();
+    let mut cycles = 0u64;
+    let mut bottleneck = String::new();
+    let note = |c: u64, name: &str, cycles: &mut u64, bottleneck: &mut String| {
+        if c > *cycles {
+            *cycles = c;
+            *bottleneck = name.to_string();
+        }
+    };
+    // Arrival of each edge's words at its consumer: (first arrival, cycles per consumer word).
+    let mut fifo_depth: Vec<u64> = vec![MIN_FIFO_DEPTH; g.edge_bound()];
+    let mut arrivals: Vec<(f64, f64, EdgeIndex)> = Vec::new();
+    for n in graph.order() {
+        let node = &g[n];
+        let elems = node.out.shape.elems();
+        let t = match &node.kind {
+            NodeKind::Input => {
+                let par = input_par(graph, choice, n);
+                let words = elems / par as u64;
+                NodeTime {
+                    first_out: 0.0,
+                    last_out: (words - 1) as f64,
+                    cpw: 1.0,
+                    out_par: par,
+                    cycles: words,
+                }
+            }
+            NodeKind::Fork { ways } => {
+                let p = times[graph.producers(n)[0].index()].unwrap_or_default();
+                let words = elems / p.out_par as u64;
+                let width = p.out_par as u64 * node.out.ty.bits as u64;
+                glue_items.push(Glue {
+                    kind: "fork",
+                    name: node.name.clone(),
+                    cycles: words,
+                    depth: 0,
+                    width,
+                    res: glue::fork(width, *ways as u64),
+                });
+                NodeTime {
+                    first_out: p.first_out + 1.0,
+                    last_out: p.last_out + 1.0,
+                    cpw: p.cpw,
+                    out_par: p.out_par,
+                    cycles: words,
+                }
+            }
+            NodeKind::Layer { .. } => {
+                let Some(c) = choice[n.index()] else { continue };
+                let tm = c.cost.timing;
+                arrivals.clear();
+                for e in g.edges_directed(n, petgraph::Direction::Incoming) {
+                    let s = times[e.source().index()].unwrap_or_default();
+                    let tensor = e.weight().tensor;
+                    let (p, q) = (s.out_par as u64, c.in_par as u64);
+                    let mut first = s.first_out + 1.0;
+                    let cpw_in = s.cpw * q as f64 / p as f64;
+                    if p != q {
+                        let name = format!("{}->{}", g[e.source()].name, node.name);
+                        let te = tensor.shape.elems();
+                        let res = glue::dwc(p as u32, q as u32, tensor.ty.bits).unwrap_or_default();
+                        glue_items.push(Glue {
+                            kind: "dwc",
+                            name,
+                            cycles: (te / p).max(te / q),
+                            depth: 0,
+                            width: (p.max(q) * tensor.ty.bits as u64),
+                            res,
+                        });
+                        first += (q.div_ceil(p) - 1) as f64 * s.cpw + 1.0;
+                    }
+                    arrivals.push((first, cpw_in, e.id()));
+                }
+                let need = tm.first_need.max(1) as f64;
+                let ready = arrivals
+                    .iter()
+                    .map(|(f, r, _)| f + (need - 1.0) * r)
+                    .fold(0.0, f64::max);
+                let first_out = ready + tm.depth as f64;
+                let last_in = arrivals
+                    .iter()
+                    .map(|(f, r, _)| f + (tm.in_words.max(1) - 1) as f64 * r)
+                    .fold(0.0, f64::max);
+                let own = tm.cycles as f64 / tm.out_words.max(1) as f64;
+                let last_out = (first_out + (tm.out_words.max(1) - 1) as f64 * own)
+                    .max(last_in + tm.tail as f64);
+                let cpw = if tm.out_words > 1 {
+                    (last_out - first_out) / (tm.out_words - 1) as f64
+                } else {
+                    own
+                };
+                size_skew_fifos(&arrivals, &mut fifo_depth, tm.in_words);
+                NodeTime {
+                    first_out,
+                    last_out,
+                    cpw,
+                    out_par: c.out_par,
+                    cycles: tm.cycles,
+                }
+            }
+        };
+        note(t.cycles, &node.name, &mut cycles, &mut bottleneck);
+        times[n.index()] = Some(t);
+    }
+    for item in &glue_items {
+        note(item.cycles, &item.name, &mut cycles, &mut bottleneck);
+    }
+    let mut fifo_bits = 0;
+    for e in g.edge_indices() {
+        let Some((s, t)) = g.edge_endpoints(e) else {
+            continue;
+        };
+        let tensor = g[e].tensor;
+        let par = match &g[t].kind {
+            NodeKind::Layer { .. } => choice[t.index()].map_or(1, |c| c.in_par),
+            _ => times[s.index()].map_or(1, |x| x.out_par),
+        };
+        let width = par as u64 * tensor.ty.bits as u64;
+        let depth = fifo_depth[e.index()];
+        fifo_bits += depth * width;
+        let name = format!("{}->{}", g[s].name, g[t].name);
+        glue_items.push(Glue {
+            kind: "fifo",
+            name,
+            cycles: 0,
+            depth,
+            width,
+            res: glue::fifo(depth, width),
+        });
+    }
+    let glue_res = glue_items
+        .iter()
+        .fold(Resources::default(), |a, x| a + x.res);
+    let out_time = times[graph.output.index()].unwrap_or_default();
+    Pipeline {
+        times,
+        glue: glue_items,
+        glue_res,
+        cycles,
+        bottleneck,
+        latency: out_time.last_out as u64 + 2,
+        fifo_bits,
+    }
+}
+
+/// The input adapter emits words as wide as its (first) reader takes them.
+fn input_par(graph: &Graph, choice: &[Option<&Candidate>], n: NodeIndex) -> u32 {
+    let mut cur = n;
+    loop {
+        let Some(&first) = graph.consumers(cur).first() else {
+            return 1;
+        };
+        match &graph.g[first].kind {
+            NodeKind::Fork { .. } => cur = first,
+            _ => return choice[first.index()].map_or(1, |c| c.in_par),
+        }
+    }
+}
+
+/// A stage with several inputs (add) takes one word from each at once: the input whose words
+/// arrive first must buffer the skew until the latest input's first word arrives.
+fn size_skew_fifos(arrivals: &[(f64, f64, EdgeIndex)], depth: &mut [u64], words: u64) {
+    if arrivals.len() < 2 {
+        return;
+    }
+    let latest = arrivals.iter().map(|a| a.0).fold(0.0, f64::max);
+    for &(first, cpw, e) in arrivals {
+        let skew_words = ((latest - first) / cpw.max(1e-9)).ceil() as u64;
+        depth[e.index()] = (skew_words + MIN_FIFO_DEPTH).min(words + MIN_FIFO_DEPTH);
+    }
+}

@@ -1,0 +1,188 @@
+//! The folding search: for a family of fixed price vectors (how many LUT-equivalents a FF,
+//! BRAM18, URAM or DSP is worth), each layer takes its cheapest candidate that meets a cycle
+//! target `T`. Sweeping `T` upward over the points where some layer's choice changes gives,
+//! per price vector, the fastest selection whose whole pipeline (glue and FIFOs included) fits
+//! the budget; the best over the family wins, and among selections reaching that bottleneck
+//! the one using the smallest share of the budget is kept.
+//!
+//! The price family does not depend on the budget, so a larger budget can only admit more
+//! (price, T) pairs: more budget is never slower, by construction.
+
+use super::pipeline::{Pipeline, evaluate};
+use super::space::LayerSpace;
+use crate::cost::Resources;
+use crate::ir::Graph;
+use petgraph::visit::NodeIndexable;
+
+/// A selection: candidate index per layer space.
+pub type Selection = Vec<usize>;
+
+/// Base prices in LUT-equivalents: a RAMB18 stores 18 Kib, which 288 LUTs of distributed RAM
+/// would hold (64 bits each); a DSP replaces a mid-size fabric multiplier (~64 LUTs).
+const BASE: [f64; 5] = [1.0, 0.5, 288.0, 1152.0, 64.0];
+
+/// The fixed family of price vectors.
+pub fn price_family(has_uram: bool) -> Vec<[f64; 5]> {
+    let scales = [1.0 / 16.0, 0.25, 1.0, 4.0, 16.0];
+    let uram_scales: &[f64] = if has_uram { &[0.25, 1.0, 4.0] } else { &[1.0] };
+    let mut out = Vec::new();
+    for &ff in &[1.0, 4.0] {
+        for &b in &scales {
+            for &u in uram_scales {
+                for &d in &scales {
+                    out.push([BASE[0], BASE[1] * ff, BASE[2] * b, BASE[3] * u, BASE[4] * d]);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn price(p: &[f64; 5], r: &Resources) -> f64 {
+    r.as_array().iter().zip(p).map(|(x, w)| *x as f64 * w).sum()
+}
+
+/// Per layer, the candidates that become the cheapest as `T` grows: (cycles, index) steps.
+fn staircases(spaces: &[LayerSpace], p: &[f64; 5]) -> Vec<Vec<(u64, usize)>> {
+    spaces
+        .iter()
+        .map(|s| {
+            let mut steps: Vec<(u64, usize)> = Vec::new();
+            let mut best = f64::INFINITY;
+            for (i, c) in s.cands.iter().enumerate() {
+                let cost = price(p, &c.res());
+                if cost < best {
+                    best = cost;
+                    if steps.last().is_some_and(|l| l.0 == c.cycles()) {
+                        steps.pop();
+                    }
+                    steps.push((c.cycles(), i));
+                }
+            }
+            steps
+        })
+        .collect()
+}
+
+/// Evaluates a selection: total resources (layers + glue) and the pipeline.
+pub fn total(graph: &Graph, spaces: &[LayerSpace], sel: &Selection) -> (Resources, Pipeline) {
+    let mut choice = vec![None; graph.g.node_bound()];
+    let mut res = Resources::default();
+    for (s, &i) in spaces.iter().zip(sel) {
+        let c = &s.cands[i];
+        choice[s.node.index()] = Some(c);
+        res += c.res();
+    }
+    let p = evaluate(graph, &choice);
+    (res + p.glue_res, p)
+}
+
+/// Share of the budget a resource vector uses (sum over resources).
+pub fn budget_share(r: &Resources, budget: &Resources) -> f64 {
+    r.as_array()
+        .iter()
+        .zip(budget.as_array())
+        .map(|(x, b)| *x as f64 / b.max(1) as f64)
+        .sum()
+}
+
+/// Selection for price `p` at target `t`: each layer's cheapest candidate within `t`.
+fn select_at(stairs: &[Vec<(u64, usize)>], t: u64) -> Option<Selection> {
+    stairs
+        .iter()
+        .map(|s| s.iter().take_while(|(c, _)| *c <= t).last().map(|x| x.1))
+        .collect()
+}
+
+/// The fastest fitting selection: (bottleneck target, selection), or None if nothing fits.
+pub fn fastest(
+    graph: &Graph,
+    spaces: &[LayerSpace],
+    budget: &Resources,
+    family: &[[f64; 5]],
+) -> Option<(u64, Selection)> {
+    let mut best: Option<(u64, f64, Selection)> = None;
+    for p in family {
+        let stairs = staircases(spaces, p);
+        let mut points: Vec<u64> = stairs.iter().flatten().map(|s| s.0).collect();
+        points.sort_unstable();
+        points.dedup();
+        let floor = stairs
+            .iter()
+            .map(|s| s.first().map_or(0, |x| x.0))
+            .max()
+            .unwrap_or(0);
+        for &t in points.iter().filter(|&&t| t >= floor) {
+            if best.as_ref().is_some_and(|b| t > b.0) {
+                break;
+            }
+            let Some(sel) = select_at(&stairs, t) else {
+                continue;
+            };
+            let (res, pipe) = total(graph, spaces, &sel);
+            if res.fits(budget) {
+                let share = budget_share(&res, budget);
+                let t_real = pipe.cycles;
+                let better = match &best {
+                    None => true,
+                    Some((bt, bs, bsel)) => {
+                        t_real < *bt
+                            || (t_real == *bt && (share < *bs || (share == *bs && sel < *bsel)))
+                    }
+                };
+                if better {
+                    best = Some((t_real, share, sel));
+                }
+                break;
+            }
+        }
+    }
+    best.map(|(t, _, s)| (t, s))
+}
+
+/// The cheapest fitting selection whose every layer meets `t` (None if none fits).
+pub fn cheapest_within(
+    graph: &Graph,
+    spaces: &[LayerSpace],
+    budget: &Resources,
+    family: &[[f64; 5]],
+    t: u64,
+) -> Option<Selection> {
+    let mut best: Option<(f64, Selection)> = None;
+    for p in family {
+        let stairs = staircases(spaces, p);
+        let Some(sel) = select_at(&stairs, t) else {
+            continue;
+        };
+        let (res, pipe) = total(graph, spaces, &sel);
+        if res.fits(budget) && pipe.cycles <= t {
+            let share = budget_share(&res, budget);
+            if best
+                .as_ref()
+                .is_none_or(|(bs, bsel)| share < *bs || (share == *bs && sel < *bsel))
+            {
+                best = Some((share, sel));
+            }
+        }
+    }
+    best.map(|(_, s)| s)
+}
+
+/// The smallest resources each layer can have (its cheapest candidate per resource), plus the
+/// glue of the all-slowest selection: what "does not fit" reports.
+pub fn minimum_need(graph: &Graph, spaces: &[LayerSpace]) -> Resources {
+    let slowest: Selection = spaces.iter().map(|s| s.cands.len() - 1).collect();
+    let (_, pipe) = total(graph, spaces, &slowest);
+    let mut need = [0u64; 5];
+    for s in spaces {
+        for (k, v) in need.iter_mut().enumerate() {
+            *v += s
+                .cands
+                .iter()
+                .map(|c| c.res().as_array()[k])
+                .min()
+                .unwrap_or(0);
+        }
+    }
+    Resources::from_array(need) + pipe.glue_res
+}

@@ -1,0 +1,140 @@
+//! Candidate folds per layer: every legal fold, restricted by pins, costed, with dominated
+//! candidates removed.
+
+use super::config::Pins;
+use crate::board::Board;
+use crate::cost::Resources;
+use crate::error::Result;
+use crate::ir::Graph;
+use crate::ops::{Fold, HwCtx, StageCost, mac_folds};
+use petgraph::stable_graph::NodeIndex;
+
+/// One costed fold of one layer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// The fold.
+    pub fold: Fold,
+    /// Its full cost.
+    pub cost: StageCost,
+    /// Elements per input word.
+    pub in_par: u32,
+    /// Elements per output word.
+    pub out_par: u32,
+}
+
+impl Candidate {
+    /// Cycles per frame.
+    pub fn cycles(&self) -> u64 {
+        self.cost.timing.cycles
+    }
+    /// Resources.
+    pub fn res(&self) -> Resources {
+        self.cost.res
+    }
+}
+
+/// The candidates of one layer node, fastest first.
+#[derive(Debug, Clone)]
+pub struct LayerSpace {
+    /// The node.
+    pub node: NodeIndex,
+    /// Non-dominated candidates sorted by cycles, then resources.
+    pub cands: Vec<Candidate>,
+    /// Whether the multiplier style is a real choice for this layer.
+    pub has_mult: bool,
+    /// Whether the layer has weights.
+    pub has_weights: bool,
+}
+
+/// Builds every layer's candidate list.
+pub fn build(graph: &Graph, board: &Board, pins: &Pins) -> Result<Vec<LayerSpace>> {
+    let hw = HwCtx { dsp: board.dsp() };
+    for name in pins.by_layer.keys() {
+        if graph.find(name).is_none_or(|n| graph.g[n].op().is_none()) {
+            return Err(pins.error(
+                name,
+                format!("the folding names `{name}`, which is not a layer of the model"),
+            ));
+        }
+    }
+    let mut out = Vec::new();
+    for n in graph.layers() {
+        let node = &graph.g[n];
+        let Some(op) = node.op() else { continue };
+        let op = op.op();
+        let space = op.fold_space(node);
+        let pin = pins.by_layer.get(&node.name);
+        let all = mac_folds(&space, board.dsp > 0, board.uram > 0);
+        let folds: Vec<Fold> = all
+            .iter()
+            .copied()
+            .filter(|f| pin.is_none_or(|p| p.admits(f)))
+            .collect();
+        if folds.is_empty() {
+            let msg = format!(
+                "no legal fold matches the pin: PE must divide {} (one of {:?}), SIMD one of {:?}{}{}",
+                op.out_channels(node),
+                space.pe,
+                space.simd,
+                if space.has_mult && board.dsp > 0 {
+                    ""
+                } else {
+                    ", mult must be lut"
+                },
+                if board.uram > 0 {
+                    ""
+                } else {
+                    ", mem must be bram or lutram (no URAM on this board)"
+                },
+            );
+            return Err(pins.error(&node.name, msg));
+        }
+        let mut cands: Vec<Candidate> = folds
+            .into_iter()
+            .map(|fold| Candidate {
+                fold,
+                cost: op.cost(node, &fold, &hw),
+                in_par: op.in_par(&fold),
+                out_par: op.out_par(&fold),
+            })
+            .collect();
+        prune(&mut cands);
+        out.push(LayerSpace {
+            node: n,
+            cands,
+            has_mult: space.has_mult,
+            has_weights: space.has_weights,
+        });
+    }
+    Ok(out)
+}
+
+/// True when `a` is at least as good as `b` everywhere (cycles, each resource, and the same
+/// stream widths, which decide the glue between stages).
+fn dominates(a: &Candidate, b: &Candidate) -> bool {
+    a.in_par == b.in_par
+        && a.out_par == b.out_par
+        && a.cycles() <= b.cycles()
+        && a.res()
+            .as_array()
+            .iter()
+            .zip(b.res().as_array())
+            .all(|(x, y)| *x <= y)
+}
+
+/// Removes dominated candidates (keeping the first of equals) and sorts fastest first.
+fn prune(cands: &mut Vec<Candidate>) {
+    cands.sort_by(|a, b| {
+        a.cycles()
+            .cmp(&b.cycles())
+            .then(a.res().as_array().cmp(&b.res().as_array()))
+            .then(a.fold.cmp(&b.fold))
+    });
+    let mut kept: Vec<Candidate> = Vec::with_capacity(cands.len());
+    for c in cands.drain(..) {
+        if !kept.iter().any(|k| dominates(k, &c)) {
+            kept.push(c);
+        }
+    }
+    *cands = kept;
+}

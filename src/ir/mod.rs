@@ -1,0 +1,153 @@
+//! The graph IR: a petgraph `StableDiGraph` whose nodes are stages (the model input, layers,
+//! stream forks) and whose edges are tensors. Built from a validated model by small passes
+//! (see `passes`).
+
+mod passes;
+pub mod requant;
+
+use crate::error::Result;
+use crate::model::{Activation, ElemType, Model, Requant};
+use crate::ops::requant::{RequantShape, signed_bits};
+use crate::ops::{LayerOp, Tensor};
+use petgraph::Direction;
+use petgraph::stable_graph::{NodeIndex, StableDiGraph};
+use petgraph::visit::EdgeRef;
+
+/// What a node is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeKind {
+    /// The model input (an AXI-Stream input adapter in hardware).
+    Input,
+    /// A layer of the model.
+    Layer {
+        /// Index in `Model::layers`.
+        index: usize,
+        /// Kind and parameters.
+        op: LayerOp,
+    },
+    /// Duplicates a stream consumed by several layers.
+    Fork {
+        /// Number of consumers.
+        ways: usize,
+    },
+}
+
+/// One stage of the dataflow graph.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    /// Layer name, `input`, or `<producer>_fork`.
+    pub name: String,
+    /// Kind.
+    pub kind: NodeKind,
+    /// Input tensors, in port order.
+    pub inputs: Vec<Tensor>,
+    /// Output tensor.
+    pub out: Tensor,
+    /// Exact accumulator type (no overflow possible); the output type where nothing accumulates.
+    pub acc: ElemType,
+    /// Resolved requantisation (explicit or derived); None when the accumulator passes through.
+    pub requant: Option<Requant>,
+    /// Activation.
+    pub activation: Activation,
+}
+
+impl Node {
+    /// The layer op, for layer nodes.
+    pub fn op(&self) -> Option<&LayerOp> {
+        match &self.kind {
+            NodeKind::Layer { op, .. } => Some(op),
+            _ => None,
+        }
+    }
+
+    /// What the requantisers of this node look like with `pe` lanes.
+    pub fn requant_shape(&self, pe: u32) -> RequantShape {
+        let channels = self.out.shape.c as u64;
+        match &self.requant {
+            None => RequantShape {
+                acc: self.acc,
+                scale_bits: 2,
+                out: None,
+                entries_per_pe: 1,
+                per_channel: false,
+            },
+            Some(r) => RequantShape {
+                acc: self.acc,
+                scale_bits: signed_bits(&r.scale),
+                out: Some(self.out.ty),
+                entries_per_pe: channels.div_ceil(pe.max(1) as u64),
+                per_channel: r.scale.len() > 1 && !matches!(self.op(), Some(LayerOp::Add(_)))
+                    || r.shift.len() > 1,
+            },
+        }
+    }
+}
+
+/// An edge: the tensor flowing from producer to consumer, into input `port`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Edge {
+    /// The tensor.
+    pub tensor: Tensor,
+    /// Consumer input index.
+    pub port: usize,
+}
+
+/// The dataflow graph of one model.
+#[derive(Debug, Clone)]
+pub struct Graph {
+    /// Nodes and edges.
+    pub g: StableDiGraph<Node, Edge>,
+    /// The input node.
+    pub input: NodeIndex,
+    /// The node whose output is the model output.
+    pub output: NodeIndex,
+    /// Model name.
+    pub name: String,
+}
+
+impl Graph {
+    /// Nodes in a topological order (the order they were added: inputs always come first).
+    pub fn order(&self) -> Vec<NodeIndex> {
+        self.g.node_indices().collect()
+    }
+
+    /// Layer nodes in topological order.
+    pub fn layers(&self) -> impl Iterator<Item = NodeIndex> + '_ {
+        self.g
+            .node_indices()
+            .filter(|&n| matches!(self.g[n].kind, NodeKind::Layer { .. }))
+    }
+
+    /// Producers of `n`, by port.
+    pub fn producers(&self, n: NodeIndex) -> Vec<NodeIndex> {
+        let mut e: Vec<_> = self
+            .g
+            .edges_directed(n, Direction::Incoming)
+            .map(|e| (e.weight().port, e.source()))
+            .collect();
+        e.sort();
+        e.into_iter().map(|(_, s)| s).collect()
+    }
+
+    /// Consumers of `n`, in node order.
+    pub fn consumers(&self, n: NodeIndex) -> Vec<NodeIndex> {
+        let mut c: Vec<_> = self
+            .g
+            .edges_directed(n, Direction::Outgoing)
+            .map(|e| e.target())
+            .collect();
+        c.sort();
+        c
+    }
+
+    /// The node of layer `name`.
+    pub fn find(&self, name: &str) -> Option<NodeIndex> {
+        self.g.node_indices().find(|&n| self.g[n].name == name)
+    }
+}
+
+/// Builds the graph of a validated model: shape inference, requantisation, exact accumulator
+/// widths, forks for multi-consumer tensors.
+pub fn build(model: &Model) -> Result<Graph> {
+    passes::build(model)
+}

@@ -1,0 +1,197 @@
+//! Graph construction passes, each a small function: liveness, shape and type inference with
+//! requantisation, and fork insertion. Stream widths depend on the folding and are computed
+//! by `fold` (`stream_bits`).
+
+use super::{Edge, Graph, Node, NodeKind};
+use crate::error::Result;
+use crate::model::{Activation, ElemType, Model, Src};
+use crate::ops::{LayerOp, Tensor};
+use petgraph::stable_graph::{NodeIndex, StableDiGraph};
+
+/// Widest accumulator half-gen builds (keeps `acc * scale` inside 64-bit arithmetic).
+pub const MAX_ACC_BITS: u32 = 40;
+
+pub(super) fn build(model: &Model) -> Result<Graph> {
+    let live = live_layers(model);
+    let consumers = consumer_counts(model, &live);
+    let mut g = StableDiGraph::new();
+    let input_tensor = Tensor {
+        shape: model.input_shape,
+        ty: model.input_type,
+    };
+    let input = g.add_node(Node {
+        name: "input".into(),
+        kind: NodeKind::Input,
+        inputs: vec![],
+        out: input_tensor,
+        acc: model.input_type,
+        requant: None,
+        activation: Activation::None,
+    });
+    // Where each source's stream is read from: the producer, or its fork.
+    let mut stream_of: Vec<Option<NodeIndex>> = vec![None; model.layers.len()];
+    let input_stream = add_fork_if_shared(&mut g, input, consumers.input);
+    let mut output = input;
+    for (i, layer) in model.layers.iter().enumerate() {
+        if !live[i] {
+            continue;
+        }
+        let srcs: Vec<NodeIndex> = layer
+            .inputs
+            .iter()
+            .map(|s| match s {
+                Src::Input => input_stream,
+                Src::Layer(j) => stream_of[*j].unwrap_or(input_stream),
+            })
+            .collect();
+        let inputs: Vec<Tensor> = srcs.iter().map(|&s| g[s].out).collect();
+        let node = infer_layer(model, i, inputs)?;
+        let n = g.add_node(node);
+        for (port, &s) in srcs.iter().enumerate() {
+            let tensor = g[s].out;
+            g.add_edge(s, n, Edge { tensor, port });
+        }
+        if i == model.output {
+            output = n;
+        }
+        stream_of[i] = Some(add_fork_if_shared(&mut g, n, consumers.layers[i]));
+    }
+    Ok(Graph {
+        g,
+        input,
+        output,
+        name: model.name.clone(),
+    })
+}
+
+/// Layers the output depends on; the rest are dropped (the model warns about them).
+fn live_layers(model: &Model) -> Vec<bool> {
+    let mut live = vec![false; model.layers.len()];
+    live[model.output] = true;
+    for i in (0..model.layers.len()).rev() {
+        if live[i] {
+            for s in &model.layers[i].inputs {
+                if let Src::Layer(j) = s {
+                    live[*j] = true;
+                }
+            }
+        }
+    }
+    live
+}
+
+struct Consumers {
+    input: usize,
+    layers: Vec<usize>,
+}
+
+/// How many live readers each stream has (the output adapter counts as one).
+fn consumer_counts(model: &Model, live: &[bool]) -> Consumers {
+    let mut c = Consumers {
+        input: 0,
+        layers: vec![0; model.layers.len()],
+    };
+    c.layers[model.output] += 1;
+    for (i, l) in model.layers.iter().enumerate() {
+        if !live[i] {
+            continue;
+        }
+        for s in &l.inputs {
+            match s {
+                Src::Input => c.input += 1,
+                Src::Layer(j) => c.layers[*j] += 1,
+            }
+        }
+    }
+    c
+}
+
+/// Inserts a fork after `n` when its stream has several readers; returns the stream's source.
+fn add_fork_if_shared(
+    g: &mut StableDiGraph<Node, Edge>,
+    n: NodeIndex,
+    readers: usize,
+) -> NodeIndex {
+    if readers < 2 {
+        return n;
+    }
+    let t = g[n].out;
+    let fork = g.add_node(Node {
+        name: format!("{}_fork", g[n].name),
+        kind: NodeKind::Fork { ways: readers },
+        inputs: vec![t],
+        out: t,
+        acc: t.ty,
+        requant: None,
+        activation: Activation::None,
+    });
+    g.add_edge(n, fork, Edge { tensor: t, port: 0 });
+    fork
+}
+
+/// Shape inference, requantisation and exact accumulator width for layer `i`.
+fn infer_layer(model: &Model, i: usize, inputs: Vec<Tensor>) -> Result<Node> {
+    let layer = &model.layers[i];
+    let op = layer.op.op();
+    let err = |key: &str, msg: String| model.error_at(i, layer.loc_of(key), msg);
+    let unit_scales = vec![1; inputs.len()];
+    let first = op
+        .infer(&inputs, &unit_scales)
+        .map_err(|e| err(e.key, e.message))?;
+    let channels = first.shape.c;
+    if let Some(r) = &layer.requant {
+        op.check_requant(r, channels)
+            .map_err(|e| err(e.key, e.message))?;
+    }
+    let requant = match (layer.output, &layer.requant) {
+        (None, None) => None,
+        (None, Some(_)) => {
+            return Err(err(
+                "requant",
+                "`requant` needs an `output` type to requantise to".into(),
+            ));
+        }
+        (Some(out), Some(r)) => Some(op.expand_requant(r, out)),
+        (Some(out), None) => Some(op.derive_requant(&inputs, out)),
+    };
+    // The add's accumulator is `a*scale_a + b*scale_b`: re-run the rule with the scales.
+    let inferred = match (&layer.op, &requant) {
+        (LayerOp::Add(_), Some(r)) => op
+            .infer(&inputs, &r.scale)
+            .map_err(|e| err(e.key, e.message))?,
+        _ => first,
+    };
+    let acc = ElemType::for_range(inferred.acc_min, inferred.acc_max);
+    if acc.bits > MAX_ACC_BITS {
+        return Err(err(
+            "",
+            format!(
+                "the accumulator needs {} bits, more than the {MAX_ACC_BITS} half-gen supports",
+                acc.bits
+            ),
+        ));
+    }
+    let ty = match (&layer.op, layer.output) {
+        (LayerOp::MaxPool(_), _) => inputs[0].ty,
+        (_, Some(t)) => t,
+        (_, None) if layer.activation == Activation::Relu => {
+            ElemType::for_range(0, inferred.acc_max.max(1))
+        }
+        (_, None) => acc,
+    };
+    Ok(Node {
+        name: layer.name.clone(),
+        kind: NodeKind::Layer {
+            index: i,
+            op: layer.op.clone(),
+        },
+        inputs,
+        out: Tensor {
+            shape: inferred.shape,
+            ty,
+        },
+        acc,
+        requant,
+        activation: layer.activation,
+    })
+}

@@ -1,0 +1,143 @@
+//! Deriving requantisation parameters when the model gives none.
+//!
+//! Rule (documented in docs/model-format.md): on random data, with inputs uniform over their
+//! type's range and weights uniform over theirs, the accumulator of a multiply-accumulate layer
+//! has standard deviation `sigma = sqrt(fan_in * E[w^2] * E[x^2])`. The requantiser maps
+//! `2 * sigma` to the largest output value: `f = out_max / (2 * sigma)`. An average pool maps
+//! the window sum to its mean rescaled to the output range, `f = (out_max / in_max) / window`;
+//! an add maps each input's maximum to half the output range. A bipolar output takes the sign
+//! (`scale 1, shift 0`). `f` is then written as `scale / 2^shift` with an 8-bit scale in
+//! `[128, 256)` (or `shift 0` and `scale = round(f)` when `f >= 128`).
+
+use crate::model::{ElemType, Requant};
+
+/// Mean of `v^2` for `v` uniform over the integers of `t`.
+pub fn mean_square(t: ElemType) -> f64 {
+    if t.is_bipolar() {
+        return 1.0;
+    }
+    let (lo, hi) = (t.min() as f64, t.max() as f64);
+    (lo * lo + lo * hi + hi * hi) / 3.0
+}
+
+/// Precision of derived scales, in bits.
+pub const SCALE_BITS: u32 = 8;
+
+/// Writes a positive factor as `scale / 2^shift`.
+pub fn quantize_factor(f: f64) -> (i64, i64) {
+    if !(f.is_finite() && f > 0.0) {
+        return (1, 0);
+    }
+    let top = (1i64 << (SCALE_BITS - 1)) as f64;
+    if f >= top {
+        return ((f.round() as i64).min((1 << 21) - 1), 0);
+    }
+    let shift = ((SCALE_BITS as i64 - 1) - f.log2().floor() as i64).clamp(0, 62);
+    let scale = (f * (1u64 << shift) as f64).round() as i64;
+    (scale.clamp(1, (1 << 21) - 1), shift)
+}
+
+/// Requant for a multiply-accumulate layer with `fan_in` products of `wt x xt`.
+pub fn for_mac(fan_in: u64, wt: ElemType, xt: ElemType, out: ElemType) -> Requant {
+    if out.is_bipolar() {
+        return Requant {
+            scale: vec![1],
+            shift: vec![0],
+        };
+    }
+    let sigma = (fan_in as f64 * mean_square(wt) * mean_square(xt)).sqrt();
+    let (scale, shift) = quantize_factor(out.max() as f64 / (2.0 * sigma.max(1.0)));
+    Requant {
+        scale: vec![scale],
+        shift: vec![shift],
+    }
+}
+
+/// Requant for an average pool summing `window` values of `xt`.
+pub fn for_avgpool(window: u64, xt: ElemType, out: ElemType) -> Requant {
+    if out.is_bipolar() {
+        return Requant {
+            scale: vec![1],
+            shift: vec![0],
+        };
+    }
+    let f = (out.max() as f64 / xt.max().max(1) as f64) / window.max(1) as f64;
+    let (scale, shift) = quantize_factor(f);
+    Requant {
+        scale: vec![scale],
+        shift: vec![shift],
+    }
+}
+
+/// Requant for an add of `a` and `b`: one scale per input, one shift.
+pub fn for_add(a: ElemType, b: ElemType, out: ElemType) -> Requant {
+    if out.is_bipolar() {
+        return Requant {
+            scale: vec![1, 1],
+            shift: vec![0],
+        };
+    }
+    let f = |t: ElemType| out.max() as f64 / (2.0 * t.max().max(1) as f64);
+    let (sa, ha) = quantize_factor(f(a));
+    let (sb, hb) = quantize_factor(f(b));
+    // One shared shift: bring both scales to the larger shift.
+    let shift = ha.max(hb);
+    Requant {
+        scale: vec![sa << (shift - ha), sb << (shift - hb)],
+        shift: vec![shift],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn factors() {
+        assert_eq!(quantize_factor(1.0), (128, 7));
+        assert_eq!(quantize_factor(0.5), (128, 8));
+        assert_eq!(quantize_factor(0.75), (192, 8));
+        assert_eq!(quantize_factor(300.0), (300, 0));
+        assert_eq!(quantize_factor(f64::NAN), (1, 0));
+    }
+
+    #[test]
+    fn mac_rule() {
+        let i8t = ElemType {
+            bits: 8,
+            signed: true,
+        };
+        let u8t = ElemType {
+            bits: 8,
+            signed: false,
+        };
+        // 27 products: sigma = sqrt(27 * 5461.67 * 21717.5) ~ 56,557; f = 255 / 113,114.
+        let r = for_mac(27, i8t, u8t, u8t);
+        let f = r.scale[0] as f64 / (1u64 << r.shift[0]) as f64;
+        assert!((f / (255.0 / (2.0 * (27.0f64 * 5461.666 * 21717.5).sqrt())) - 1.0).abs() < 0.01);
+        assert!((128..256).contains(&r.scale[0]));
+    }
+
+    #[test]
+    fn pool_and_add() {
+        let u8t = ElemType {
+            bits: 8,
+            signed: false,
+        };
+        // mean of 4: f = 1/4 -> 128 / 2^9.
+        assert_eq!(
+            for_avgpool(4, u8t, u8t),
+            Requant {
+                scale: vec![128],
+                shift: vec![9]
+            }
+        );
+        assert_eq!(
+            for_add(u8t, u8t, u8t),
+            Requant {
+                scale: vec![128, 128],
+                shift: vec![8]
+            }
+        );
+    }
+}

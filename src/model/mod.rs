@@ -1,0 +1,430 @@
+//! The model format (v1): loading, syntax errors with positions, and per-layer validation.
+//! Checks that need shapes (kernel vs input size, add shapes, ...) are the op modules' shape
+//! rules, run by `ir::build`.
+
+pub mod fields;
+pub mod raw;
+mod suggest;
+pub mod types;
+
+use crate::error::{Diagnostic, Error, Loc, Result};
+use crate::ops::LayerOp;
+use fields::LayerFields;
+use raw::{LayerOutline, OneOrMany, RawActivation, RawModel};
+use serde_saphyr::Spanned;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+pub use types::{Activation, ElemType, Padding, Requant, Shape, Window};
+
+/// Where a layer's input comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Src {
+    /// The model input.
+    Input,
+    /// An earlier layer, by index.
+    Layer(usize),
+}
+
+/// One validated layer.
+#[derive(Debug, Clone)]
+pub struct Layer {
+    /// Unique name.
+    pub name: String,
+    /// Kind and parameters.
+    pub op: LayerOp,
+    /// Producers, in order.
+    pub inputs: Vec<Src>,
+    /// Activation after requantisation.
+    pub activation: Activation,
+    /// Output element type; None keeps the exact accumulator (or, for maxpool, the input type).
+    pub output: Option<ElemType>,
+    /// Explicit requantisation, when given.
+    pub requant: Option<Requant>,
+    /// Position of the layer entry.
+    pub loc: Loc,
+    /// Positions of the keys that later checks may blame.
+    pub key_locs: BTreeMap<&'static str, Loc>,
+}
+
+impl Layer {
+    /// Position of `key`, else of the layer.
+    pub fn loc_of(&self, key: &str) -> Loc {
+        self.key_locs.get(key).copied().unwrap_or(self.loc)
+    }
+}
+
+/// A validated model.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// Identifier.
+    pub name: String,
+    /// The file as the user named it (for messages).
+    pub file: String,
+    /// Input shape.
+    pub input_shape: Shape,
+    /// Input element type.
+    pub input_type: ElemType,
+    /// Weights file, resolved against the model's directory.
+    pub weights: Option<PathBuf>,
+    /// Seed for generated weights and vectors.
+    pub seed: u64,
+    /// Index of the output layer.
+    pub output: usize,
+    /// Layers in file order (a topological order by construction).
+    pub layers: Vec<Layer>,
+    /// Non-fatal findings (unused layers).
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Model {
+    /// An input error at `loc` naming layer `idx`.
+    pub fn error_at(&self, idx: usize, loc: Loc, msg: impl Into<String>) -> Error {
+        Error::Input(Diagnostic::new(
+            &self.file,
+            loc,
+            Some(&self.layers[idx].name),
+            msg,
+        ))
+    }
+}
+
+/// Reads and validates a model file.
+pub fn load(path: &Path) -> Result<Model> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "model".into());
+    let dir = path.parent().unwrap_or(Path::new("."));
+    parse(&text, &path.display().to_string(), &stem, dir)
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn loc<T>(s: &Spanned<T>) -> Loc {
+    Loc::from_saphyr(s.referenced)
+}
+
+/// Parses model text; `file` names it in messages, `stem` is the default name, `dir` resolves
+/// the weights path.
+pub fn parse(text: &str, file: &str, stem: &str, dir: &Path) -> Result<Model> {
+    let raw: RawModel = serde_saphyr::from_str(text).map_err(|e| syntax_error(text, file, &e))?;
+    let diag =
+        |l: Loc, layer: Option<&str>, m: String| Error::Input(Diagnostic::new(file, l, layer, m));
+    let name = match &raw.name {
+        Some(n) if !is_identifier(&n.value) => {
+            return Err(diag(
+                loc(n),
+                None,
+                format!(
+                    "model name `{}` is not an identifier [A-Za-z_][A-Za-z0-9_]*",
+                    n.value
+                ),
+            ));
+        }
+        Some(n) => n.value.clone(),
+        None => {
+            let cleaned: String = stem
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect();
+            if is_identifier(&cleaned) {
+                cleaned
+            } else {
+                format!("m_{cleaned}")
+            }
+        }
+    };
+    let (input_shape, input_type) = input_block(&raw, file)?;
+    if raw.layers.value.is_empty() {
+        return Err(diag(
+            loc(&raw.layers),
+            None,
+            "the layer list is empty".into(),
+        ));
+    }
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    let mut layers = Vec::with_capacity(raw.layers.value.len());
+    for (i, sl) in raw.layers.value.iter().enumerate() {
+        let f = LayerFields {
+            raw: &sl.value,
+            file,
+            loc: loc(sl),
+        };
+        let layer = layer_entry(&f, i, &index)?;
+        index.insert(layer.name.clone(), i);
+        layers.push(layer);
+    }
+    let output = match &raw.output {
+        None => layers.len() - 1,
+        Some(o) => *index.get(&o.value).ok_or_else(|| {
+            diag(
+                loc(o),
+                None,
+                format!(
+                    "output names unknown layer `{}`{}",
+                    o.value,
+                    suggest::hint(&o.value, index.keys().map(String::as_str))
+                ),
+            )
+        })?,
+    };
+    let weights = raw.weights.as_ref().map(|w| dir.join(&w.value));
+    let mut model = Model {
+        name,
+        file: file.to_string(),
+        input_shape,
+        input_type,
+        weights,
+        seed: raw.seed.map(|s| s.value).unwrap_or(0),
+        output,
+        layers,
+        warnings: Vec::new(),
+    };
+    model.warnings = unused_layers(&model);
+    Ok(model)
+}
+
+fn input_block(raw: &RawModel, file: &str) -> Result<(Shape, ElemType)> {
+    let inp = &raw.input.value;
+    let err = |l: Loc, m: String| Error::Input(Diagnostic::new(file, l, None, m));
+    let dims = &inp.shape.value;
+    for &d in dims {
+        if !(1..=1 << 20).contains(&d) {
+            return Err(err(
+                loc(&inp.shape),
+                format!("input shape entries must be in 1..=1048576, got {d}"),
+            ));
+        }
+    }
+    let shape = match dims.as_slice() {
+        [n] => Shape::vector(*n as u32),
+        [h, w, c] => Shape::map(*h as u32, *w as u32, *c as u32),
+        _ => {
+            return Err(err(
+                loc(&inp.shape),
+                format!(
+                    "input shape must be [H, W, C] or [N], got {} entries",
+                    dims.len()
+                ),
+            ));
+        }
+    };
+    let bits = inp.bits.value;
+    if !(1..=16).contains(&bits) {
+        return Err(err(
+            loc(&inp.bits),
+            format!("input `bits` must be in 1..=16, got {bits}"),
+        ));
+    }
+    let signed = inp.signed.as_ref().is_some_and(|s| s.value);
+    Ok((
+        shape,
+        ElemType {
+            bits: bits as u32,
+            signed,
+        },
+    ))
+}
+
+fn layer_entry(f: &LayerFields, i: usize, index: &BTreeMap<String, usize>) -> Result<Layer> {
+    let name = f.name();
+    if !is_identifier(name) || name == "input" {
+        return Err(f.error_at(
+            loc(&f.raw.name),
+            format!("layer name `{name}` must be an identifier [A-Za-z_][A-Za-z0-9_]* other than `input`"),
+        ));
+    }
+    if index.contains_key(name) {
+        return Err(f.error_at(loc(&f.raw.name), format!("duplicate layer name `{name}`")));
+    }
+    let op = LayerOp::parse(f)?;
+    let inputs = sources(f, i, index)?;
+    let arity = op.arity();
+    if inputs.len() != arity {
+        return Err(f.error_at(
+            f.loc_or_layer("from"),
+            format!(
+                "op `{}` takes {arity} input(s), `from` names {}",
+                op.kind(),
+                inputs.len()
+            ),
+        ));
+    }
+    let activation = match f.raw.activation.as_ref().map(|a| a.value) {
+        Some(RawActivation::Relu) => Activation::Relu,
+        _ => Activation::None,
+    };
+    let output = match &f.raw.output {
+        None => None,
+        Some(o) => {
+            let bits = f.bits_value("output.bits", o.value.bits.value, loc(&o.value.bits))?;
+            if bits == 1 && activation == Activation::Relu {
+                return Err(f.error_at(
+                    f.loc_or_layer("activation"),
+                    "relu cannot produce a bipolar (1-bit) output: use activation none",
+                ));
+            }
+            let signed = o
+                .value
+                .signed
+                .as_ref()
+                .map(|s| s.value)
+                .unwrap_or(activation != Activation::Relu);
+            Some(ElemType { bits, signed })
+        }
+    };
+    let requant = match &f.raw.requant {
+        None => None,
+        Some(r) => {
+            let list = |v: &raw::IntOrList| match v {
+                raw::IntOrList::One(x) => vec![*x],
+                raw::IntOrList::Many(l) => l.clone(),
+            };
+            let rq = Requant {
+                scale: list(&r.value.scale.value),
+                shift: list(&r.value.shift.value),
+            };
+            if rq.scale.is_empty() || rq.shift.is_empty() {
+                return Err(f.error_at(loc(r), "requant scale and shift lists must not be empty"));
+            }
+            if let Some(s) = rq.shift.iter().find(|s| !(0..=62).contains(*s)) {
+                return Err(f.error_at(
+                    loc(&r.value.shift),
+                    format!("requant shift must be in 0..=62, got {s}"),
+                ));
+            }
+            if let Some(s) = rq.scale.iter().find(|s| s.abs() >= 1 << 22) {
+                return Err(f.error_at(
+                    loc(&r.value.scale),
+                    format!("requant scale must be below 2^22 in magnitude, got {s}"),
+                ));
+            }
+            Some(rq)
+        }
+    };
+    let mut key_locs = BTreeMap::new();
+    for key in [
+        "channels",
+        "units",
+        "kernel",
+        "stride",
+        "padding",
+        "global",
+        "weight_bits",
+        "bias",
+        "activation",
+        "output",
+        "requant",
+        "from",
+    ] {
+        if let Some(l) = f.key_loc(key) {
+            key_locs.insert(key, l);
+        }
+    }
+    if let Some(r) = &f.raw.requant {
+        key_locs.insert("requant.scale", loc(&r.value.scale));
+        key_locs.insert("requant.shift", loc(&r.value.shift));
+    }
+    Ok(Layer {
+        name: name.to_string(),
+        op,
+        inputs,
+        activation,
+        output,
+        requant,
+        loc: f.loc,
+        key_locs,
+    })
+}
+
+fn sources(f: &LayerFields, i: usize, index: &BTreeMap<String, usize>) -> Result<Vec<Src>> {
+    let Some(from) = &f.raw.from else {
+        return Ok(vec![if i == 0 {
+            Src::Input
+        } else {
+            Src::Layer(i - 1)
+        }]);
+    };
+    let names: Vec<&str> = match &from.value {
+        OneOrMany::One(s) => vec![s.as_str()],
+        OneOrMany::Many(v) => v.iter().map(String::as_str).collect(),
+    };
+    let mut out = Vec::new();
+    for n in names {
+        if n == "input" {
+            out.push(Src::Input);
+        } else if let Some(&j) = index.get(n) {
+            out.push(Src::Layer(j));
+        } else {
+            let later = n == f.name() || f.raw.name.value == n;
+            let msg = if later {
+                format!(
+                    "`from` names the layer itself (`{n}`); only earlier layers may be referenced"
+                )
+            } else {
+                format!(
+                    "`from` names `{n}`, which is not an earlier layer (only earlier layers or `input` may be referenced){}",
+                    suggest::hint(n, index.keys().map(String::as_str))
+                )
+            };
+            return Err(f.error_at(loc(from), msg));
+        }
+    }
+    Ok(out)
+}
+
+fn unused_layers(m: &Model) -> Vec<Diagnostic> {
+    let mut used = vec![false; m.layers.len()];
+    used[m.output] = true;
+    for l in &m.layers {
+        for s in &l.inputs {
+            if let Src::Layer(j) = s {
+                used[*j] = true;
+            }
+        }
+    }
+    m.layers
+        .iter()
+        .zip(used)
+        .filter(|(_, u)| !u)
+        .map(|(l, _)| {
+            Diagnostic::new(
+                &m.file,
+                l.loc,
+                Some(&l.name),
+                "output is unused (no layer reads it and it is not the model output)",
+            )
+        })
+        .collect()
+}
+
+/// Turns a serde-saphyr error into one located message naming the layer it falls in.
+fn syntax_error(text: &str, file: &str, e: &serde_saphyr::Error) -> Error {
+    let l = e.location().map(Loc::from_saphyr).unwrap_or_default();
+    let mut msg = suggest::plain_message(e);
+    if let Some(h) = suggest::unknown_field_hint(&msg) {
+        msg.push_str(&h);
+    }
+    let layer = layer_at(text, l.line);
+    Error::Input(Diagnostic::new(file, l, layer.as_deref(), msg))
+}
+
+/// The name of the layer whose entry contains `line`, when the file parses that far.
+fn layer_at(text: &str, line: u64) -> Option<String> {
+    let outline: LayerOutline = serde_saphyr::from_str(text).ok()?;
+    let mut found = None;
+    for l in &outline.layers {
+        if l.referenced.line() <= line {
+            found = Some(l.value.name.clone().unwrap_or_else(|| "<unnamed>".into()));
+        }
+    }
+    found
+}

@@ -1,0 +1,67 @@
+//! "Did you mean" hints and clean messages from serde-saphyr errors.
+
+/// Levenshtein edit distance between two short strings.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// `" (did you mean `x`?)"` for the closest candidate within a third of the word, else "".
+pub fn hint<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> String {
+    let best = candidates
+        .map(|c| (edit_distance(word, c), c))
+        .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)));
+    match best {
+        Some((d, c)) if d > 0 && d <= (word.len().max(3)) / 3 + 1 => {
+            format!(" (did you mean `{c}`?)")
+        }
+        _ => String::new(),
+    }
+}
+
+/// The error's message without the source snippet or trailing position.
+pub fn plain_message(e: &serde_saphyr::Error) -> String {
+    let full = e.without_snippet().to_string();
+    let first = full.lines().next().unwrap_or("").trim().to_string();
+    match first.rfind(" at line ") {
+        Some(i) => first[..i].to_string(),
+        None => first,
+    }
+}
+
+/// For serde's "unknown field `x`, expected one of `a`, `b`" messages: the closest known key.
+pub fn unknown_field_hint(msg: &str) -> Option<String> {
+    let rest = msg.split("unknown field `").nth(1)?;
+    let word = rest.split('`').next()?;
+    let expected = rest.split("expected ").nth(1)?;
+    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    let h = hint(word, candidates.into_iter());
+    (!h.is_empty()).then_some(h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distance_and_hint() {
+        assert_eq!(edit_distance("chanels", "channels"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(
+            hint("chanels", ["units", "channels"].into_iter()),
+            " (did you mean `channels`?)"
+        );
+        assert_eq!(hint("zzzzzz", ["units", "channels"].into_iter()), "");
+        let m = "unknown field `kernal`, expected one of `name`, `op`, `kernel`";
+        assert_eq!(unknown_field_hint(m).unwrap(), " (did you mean `kernel`?)");
+    }
+}

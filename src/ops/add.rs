@@ -1,0 +1,183 @@
+//! `add`: elementwise `a*scale_a + b*scale_b`, requantised (residual connections).
+//! Hardware: PE lanes reading one word from each input per cycle: cycles = `H*W*C/PE`.
+
+use super::{
+    Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, Unit, divisors,
+};
+use crate::cost::{MultStyle, Resources, counter_bits, mult_dsps, mult_luts};
+use crate::error::Result;
+use crate::ir::Node;
+use crate::ir::requant as derive;
+use crate::model::fields::LayerFields;
+use crate::model::{ElemType, Requant};
+
+/// Add parameters (none beyond the common keys).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Add;
+
+impl Add {
+    /// Parses the add keys.
+    pub fn parse(f: &LayerFields) -> Result<Add> {
+        f.forbid(&[
+            "channels",
+            "units",
+            "kernel",
+            "stride",
+            "padding",
+            "global",
+            "weight_bits",
+            "bias",
+        ])?;
+        if f.raw.from.is_none() {
+            return Err(f.error("missing required key `from` for op `add` (two layer names)"));
+        }
+        Ok(Add)
+    }
+}
+
+/// Pipeline depth of the add lane (scale multiply, add, requant, saturate).
+pub const ADD_DEPTH: u64 = 4;
+
+impl Operator for Add {
+    fn kind(&self) -> &'static str {
+        "add"
+    }
+
+    fn arity(&self) -> usize {
+        2
+    }
+
+    fn infer(
+        &self,
+        inputs: &[Tensor],
+        scales: &[i64],
+    ) -> std::result::Result<Inferred, ShapeError> {
+        let (a, b) = (&inputs[0], &inputs[1]);
+        if a.shape != b.shape {
+            return Err(ShapeError::new(
+                "from",
+                format!(
+                    "add inputs have different shapes: {} and {}",
+                    a.shape, b.shape
+                ),
+            ));
+        }
+        let sa = scales.first().copied().unwrap_or(1);
+        let sb = scales.get(1).copied().unwrap_or(sa);
+        let ends = |t: &ElemType, s: i64| {
+            let (x, y) = (t.min() * s, t.max() * s);
+            (x.min(y), x.max(y))
+        };
+        let (amin, amax) = ends(&a.ty, sa);
+        let (bmin, bmax) = ends(&b.ty, sb);
+        Ok(Inferred {
+            shape: a.shape,
+            acc_min: amin + bmin,
+            acc_max: amax + bmax,
+        })
+    }
+
+    fn check_requant(&self, r: &Requant, _channels: u32) -> std::result::Result<(), ShapeError> {
+        if r.scale.len() > 2 {
+            return Err(ShapeError::new(
+                "requant.scale",
+                format!(
+                    "an add's `requant.scale` has one entry or one per input (2), got {}",
+                    r.scale.len()
+                ),
+            ));
+        }
+        if r.shift.len() != 1 {
+            return Err(ShapeError::new(
+                "requant.shift",
+                format!(
+                    "an add's `requant.shift` is a single value, got {} entries",
+                    r.shift.len()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn expand_requant(&self, r: &Requant, _out: ElemType) -> Requant {
+        let sa = r.scale[0];
+        Requant {
+            scale: vec![sa, *r.scale.get(1).unwrap_or(&sa)],
+            shift: r.shift.clone(),
+        }
+    }
+
+    fn derive_requant(&self, inputs: &[Tensor], out: ElemType) -> Requant {
+        derive::for_add(inputs[0].ty, inputs[1].ty, out)
+    }
+
+    fn macs(&self, _node: &Node) -> u64 {
+        0
+    }
+
+    fn params(&self, _node: &Node) -> u64 {
+        0
+    }
+
+    fn fold_space(&self, node: &Node) -> FoldSpace {
+        let has_mult = node.requant.is_some() && !node.out.ty.is_bipolar();
+        FoldSpace {
+            pe: divisors(node.out.shape.c),
+            simd: vec![1],
+            has_mult,
+            has_weights: false,
+        }
+    }
+
+    fn in_par(&self, fold: &Fold) -> u32 {
+        fold.pe
+    }
+
+    fn cost(&self, node: &Node, fold: &Fold, hw: &HwCtx) -> StageCost {
+        let pe = fold.pe as u64;
+        let words = node.out.shape.elems() / pe;
+        let acc = node.acc.bits as u64;
+        let out = node.out.ty.bits as u64;
+        // Per lane: two input scalings (when requantised), the sum, round + saturate.
+        let lane = match &node.requant {
+            None => Resources {
+                lut: acc,
+                ff: acc,
+                ..Default::default()
+            },
+            Some(r) => {
+                let sbits = crate::ops::requant::signed_bits(&r.scale);
+                let scaled = |t: ElemType| match fold.mult {
+                    MultStyle::Dsp => Resources {
+                        dsp: mult_dsps(t.bits + 1, sbits, hw.dsp),
+                        ..Default::default()
+                    },
+                    MultStyle::Lut => Resources {
+                        lut: mult_luts(t.bits, sbits),
+                        ..Default::default()
+                    },
+                };
+                scaled(node.inputs[0].ty)
+                    + scaled(node.inputs[1].ty)
+                    + Resources {
+                        lut: 2 * acc + 2 * out,
+                        ff: 2 * acc + out,
+                        ..Default::default()
+                    }
+            }
+        };
+        let cb = counter_bits(words);
+        let res = Resources {
+            lut: pe * lane.lut + cb,
+            ff: pe * lane.ff + cb,
+            dsp: pe * lane.dsp,
+            ..Default::default()
+        };
+        let unit = Unit {
+            kind: "add",
+            cycles: words,
+            res,
+        };
+        StageCost::new(vec![unit], words, words, 1, ADD_DEPTH, ADD_DEPTH)
+    }
+}

@@ -1,0 +1,167 @@
+//! `avgpool`: window sum, requantised (the derived requant divides by the window), or a
+//! global average over the whole map. Hardware: windowed = sliding-window generator plus PE
+//! adders taking one window word per cycle; global = PE adders accumulating every pixel into a
+//! per-channel accumulator memory, emitting C/PE words after the last pixel.
+
+use super::conv::window_out;
+use super::maxpool::POOL_DEPTH;
+use super::requant;
+use super::swg;
+use super::{
+    Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, Unit, divisors,
+};
+use crate::cost::{Resources, auto_buffer, counter_bits};
+use crate::error::Result;
+use crate::ir::Node;
+use crate::ir::requant as derive;
+use crate::model::fields::LayerFields;
+use crate::model::{ElemType, Requant, Shape, Window};
+
+/// Average-pool parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AvgPool {
+    /// The window, or None for a global pool.
+    pub window: Option<Window>,
+}
+
+impl AvgPool {
+    /// Parses the avgpool keys.
+    pub fn parse(f: &LayerFields) -> Result<AvgPool> {
+        f.forbid(&["channels", "units", "weight_bits", "bias", "activation"])?;
+        let global = f.raw.global.as_ref().is_some_and(|g| g.value);
+        if global {
+            f.forbid(&["kernel", "stride", "padding"]).map_err(|_| {
+                f.error_at(
+                    f.loc_or_layer("global"),
+                    "a global avgpool takes no kernel, stride or padding",
+                )
+            })?;
+            return Ok(AvgPool { window: None });
+        }
+        Ok(AvgPool {
+            window: Some(f.window(true)?),
+        })
+    }
+
+    fn window_elems(&self, inp: &Shape) -> u64 {
+        self.window.map_or(inp.pixels(), |w| w.area() as u64)
+    }
+}
+
+impl Operator for AvgPool {
+    fn kind(&self) -> &'static str {
+        "avgpool"
+    }
+
+    fn infer(
+        &self,
+        inputs: &[Tensor],
+        _scales: &[i64],
+    ) -> std::result::Result<Inferred, ShapeError> {
+        let inp = &inputs[0];
+        let shape = match &self.window {
+            None if inp.shape.vector => {
+                return Err(ShapeError::new(
+                    "from",
+                    format!(
+                        "avgpool needs an [H, W, C] feature map, but its input is the vector {}",
+                        inp.shape
+                    ),
+                ));
+            }
+            None => Shape::map(1, 1, inp.shape.c),
+            Some(w) => {
+                let (oh, ow) = window_out(inp, w, "avgpool")?;
+                Shape::map(oh, ow, inp.shape.c)
+            }
+        };
+        let n = self.window_elems(&inp.shape) as i64;
+        Ok(Inferred {
+            shape,
+            acc_min: inp.ty.min() * n,
+            acc_max: inp.ty.max() * n,
+        })
+    }
+
+    fn derive_requant(&self, inputs: &[Tensor], out: ElemType) -> Requant {
+        derive::for_avgpool(self.window_elems(&inputs[0].shape), inputs[0].ty, out)
+    }
+
+    fn macs(&self, _node: &Node) -> u64 {
+        0
+    }
+
+    fn params(&self, _node: &Node) -> u64 {
+        0
+    }
+
+    fn fold_space(&self, node: &Node) -> FoldSpace {
+        let has_mult = node.requant.is_some() && !node.out.ty.is_bipolar();
+        FoldSpace {
+            pe: divisors(node.out.shape.c),
+            simd: vec![1],
+            has_mult,
+            has_weights: false,
+        }
+    }
+
+    fn in_par(&self, fold: &Fold) -> u32 {
+        fold.pe
+    }
+
+    fn cost(&self, node: &Node, fold: &Fold, hw: &HwCtx) -> StageCost {
+        let inp = node.inputs[0];
+        let pe = fold.pe as u64;
+        let cf = inp.shape.c as u64 / pe;
+        let acc = node.acc.bits as u64;
+        let rq = requant::cost(fold.pe, &node.requant_shape(fold.pe), fold.mult, hw.dsp);
+        let out_words = node.out.shape.pixels() * cf;
+        match &self.window {
+            None => {
+                let in_words = inp.shape.pixels() * cf;
+                let accs = auto_buffer(cf, pe * acc);
+                let cb = counter_bits(in_words);
+                let res = accs
+                    + rq
+                    + Resources {
+                        lut: pe * acc + 2 * cb,
+                        ff: pe * acc + 2 * cb,
+                        ..Default::default()
+                    };
+                let unit = Unit {
+                    kind: "pool",
+                    cycles: in_words,
+                    res,
+                };
+                let first_need = (inp.shape.pixels() - 1) * cf + 1;
+                StageCost::new(
+                    vec![unit],
+                    in_words,
+                    out_words,
+                    first_need,
+                    POOL_DEPTH + 1,
+                    cf + POOL_DEPTH,
+                )
+            }
+            Some(w) => {
+                let kk = w.area() as u64;
+                let g = swg::model(inp.shape, inp.ty.bits, w, fold.pe, 1);
+                let cb = counter_bits(kk);
+                let res = rq
+                    + Resources {
+                        lut: pe * acc + 2 * cb,
+                        ff: pe * acc + cb,
+                        ..Default::default()
+                    };
+                let pool = Unit {
+                    kind: "pool",
+                    cycles: g.out_words,
+                    res,
+                };
+                let depth = swg::SWG_DEPTH + kk - 1 + POOL_DEPTH + 1;
+                let units = g.unit.into_iter().chain(std::iter::once(pool)).collect();
+                StageCost::new(units, g.in_words, out_words, g.first_need, depth, depth)
+            }
+        }
+    }
+}

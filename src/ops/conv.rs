@@ -1,0 +1,168 @@
+//! `conv`: 2-D convolution. Hardware: sliding-window generator (SIMD channels per word) feeding
+//! a matrix-vector unit with `MW = kh*kw*cin`, `MH = cout`.
+
+use super::mvu::{self, MvuShape};
+use super::swg;
+use super::{
+    Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, divisors, mac_range,
+};
+use crate::error::Result;
+use crate::ir::Node;
+use crate::ir::requant as derive;
+use crate::model::fields::LayerFields;
+use crate::model::{ElemType, Requant, Window};
+
+/// Convolution parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conv {
+    /// Output channels.
+    pub channels: u32,
+    /// Kernel, stride, padding.
+    pub window: Window,
+    /// Weight type.
+    pub weight: ElemType,
+    /// Whether a bias is added.
+    pub bias: bool,
+}
+
+impl Conv {
+    /// Parses the conv keys.
+    pub fn parse(f: &LayerFields) -> Result<Conv> {
+        f.forbid(&["units", "global"])?;
+        Ok(Conv {
+            channels: f.required_positive("channels", &f.raw.channels)?,
+            window: f.window(false)?,
+            weight: ElemType {
+                bits: f.weight_bits()?,
+                signed: true,
+            },
+            bias: f.bias(),
+        })
+    }
+
+    fn fan_in(&self, cin: u32) -> u64 {
+        self.window.area() as u64 * cin as u64
+    }
+
+    fn mvu_shape(&self, node: &Node) -> MvuShape {
+        let inp = node.inputs[0];
+        MvuShape {
+            mw: self.fan_in(inp.shape.c),
+            mh: self.channels as u64,
+            pixels: node.out.shape.pixels(),
+            wt: self.weight,
+            at: inp.ty,
+            bias: self.bias,
+        }
+    }
+}
+
+/// The shape rule shared by windowed layers: feature-map input, kernel within the padded input.
+pub fn window_out(
+    inp: &Tensor,
+    w: &Window,
+    kind: &str,
+) -> std::result::Result<(u32, u32), ShapeError> {
+    if inp.shape.vector {
+        return Err(ShapeError::new(
+            "from",
+            format!(
+                "{kind} needs an [H, W, C] feature map, but its input is the vector {}",
+                inp.shape
+            ),
+        ));
+    }
+    w.out_size(inp.shape.h, inp.shape.w).ok_or_else(|| {
+        let p = w.pads(inp.shape.h, inp.shape.w);
+        ShapeError::new(
+            "kernel",
+            format!(
+                "kernel {}x{} is larger than the padded input {}x{}",
+                w.kernel[0],
+                w.kernel[1],
+                inp.shape.h + p[0] + p[1],
+                inp.shape.w + p[2] + p[3]
+            ),
+        )
+    })
+}
+
+impl Operator for Conv {
+    fn kind(&self) -> &'static str {
+        "conv"
+    }
+
+    fn infer(
+        &self,
+        inputs: &[Tensor],
+        _scales: &[i64],
+    ) -> std::result::Result<Inferred, ShapeError> {
+        let inp = &inputs[0];
+        let (oh, ow) = window_out(inp, &self.window, "conv")?;
+        let (acc_min, acc_max) =
+            mac_range(self.weight, inp.ty, self.fan_in(inp.shape.c), self.bias);
+        Ok(Inferred {
+            shape: crate::model::Shape::map(oh, ow, self.channels),
+            acc_min,
+            acc_max,
+        })
+    }
+
+    fn derive_requant(&self, inputs: &[Tensor], out: ElemType) -> Requant {
+        derive::for_mac(
+            self.fan_in(inputs[0].shape.c),
+            self.weight,
+            inputs[0].ty,
+            out,
+        )
+    }
+
+    fn macs(&self, node: &Node) -> u64 {
+        node.out.shape.pixels() * self.channels as u64 * self.fan_in(node.inputs[0].shape.c)
+    }
+
+    fn params(&self, node: &Node) -> u64 {
+        self.fan_in(node.inputs[0].shape.c) * self.channels as u64
+            + if self.bias { self.channels as u64 } else { 0 }
+    }
+
+    fn weight_type(&self) -> Option<ElemType> {
+        Some(self.weight)
+    }
+
+    fn fold_space(&self, node: &Node) -> FoldSpace {
+        FoldSpace {
+            pe: divisors(self.channels),
+            simd: divisors(node.inputs[0].shape.c),
+            has_mult: mvu::dsp_capable(self.weight, node.inputs[0].ty),
+            has_weights: true,
+        }
+    }
+
+    fn in_par(&self, fold: &Fold) -> u32 {
+        fold.simd
+    }
+
+    fn cost(&self, node: &Node, fold: &Fold, hw: &HwCtx) -> StageCost {
+        let inp = node.inputs[0];
+        let g = swg::model(inp.shape, inp.ty.bits, &self.window, fold.simd, 1);
+        let m = mvu::model(
+            &self.mvu_shape(node),
+            fold,
+            node.acc,
+            &node.requant_shape(fold.pe),
+            hw.dsp,
+        );
+        let out_words = node.out.shape.pixels() * (self.channels / fold.pe) as u64;
+        // The generator emits the first window's MW/SIMD words one per cycle once its last pixel
+        // is in; the MVU answers `mvu::depth` cycles after the last of them.
+        let window_words = self.fan_in(inp.shape.c) / fold.simd as u64;
+        let depth = swg::SWG_DEPTH + window_words - 1 + mvu::depth(fold.simd);
+        let units = g.unit.into_iter().chain(std::iter::once(m)).collect();
+        // After the last pixel: the last window is emitted and run through every neuron fold.
+        let tail = swg::SWG_DEPTH
+            + (self.channels / fold.pe) as u64 * window_words
+            + mvu::depth(fold.simd);
+        StageCost::new(units, g.in_words, out_words, g.first_need, depth, tail)
+    }
+}

@@ -1,0 +1,119 @@
+//! `dense`: fully connected layer on a vector (a feature map is flattened in H, W, C order).
+//! Hardware: one matrix-vector unit with `MW` = input features, `MH` = units.
+
+use super::mvu::{self, MvuShape};
+use super::{
+    Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, divisors, mac_range,
+};
+use crate::error::Result;
+use crate::ir::Node;
+use crate::ir::requant as derive;
+use crate::model::fields::LayerFields;
+use crate::model::{ElemType, Requant, Shape};
+
+/// Dense parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dense {
+    /// Output features.
+    pub units: u32,
+    /// Weight type.
+    pub weight: ElemType,
+    /// Whether a bias is added.
+    pub bias: bool,
+}
+
+impl Dense {
+    /// Parses the dense keys.
+    pub fn parse(f: &LayerFields) -> Result<Dense> {
+        f.forbid(&["channels", "kernel", "stride", "padding", "global"])?;
+        Ok(Dense {
+            units: f.required_positive("units", &f.raw.units)?,
+            weight: ElemType {
+                bits: f.weight_bits()?,
+                signed: true,
+            },
+            bias: f.bias(),
+        })
+    }
+
+    fn mvu_shape(&self, node: &Node) -> MvuShape {
+        let inp = node.inputs[0];
+        MvuShape {
+            mw: inp.shape.elems(),
+            mh: self.units as u64,
+            pixels: 1,
+            wt: self.weight,
+            at: inp.ty,
+            bias: self.bias,
+        }
+    }
+}
+
+impl Operator for Dense {
+    fn kind(&self) -> &'static str {
+        "dense"
+    }
+
+    fn infer(
+        &self,
+        inputs: &[Tensor],
+        _scales: &[i64],
+    ) -> std::result::Result<Inferred, ShapeError> {
+        let inp = &inputs[0];
+        if inp.shape.elems() > u32::MAX as u64 / 2 {
+            return Err(ShapeError::new("from", "dense input is too large"));
+        }
+        let (acc_min, acc_max) = mac_range(self.weight, inp.ty, inp.shape.elems(), self.bias);
+        Ok(Inferred {
+            shape: Shape::vector(self.units),
+            acc_min,
+            acc_max,
+        })
+    }
+
+    fn derive_requant(&self, inputs: &[Tensor], out: ElemType) -> Requant {
+        derive::for_mac(inputs[0].shape.elems(), self.weight, inputs[0].ty, out)
+    }
+
+    fn macs(&self, node: &Node) -> u64 {
+        node.inputs[0].shape.elems() * self.units as u64
+    }
+
+    fn params(&self, node: &Node) -> u64 {
+        self.macs(node) + if self.bias { self.units as u64 } else { 0 }
+    }
+
+    fn weight_type(&self) -> Option<ElemType> {
+        Some(self.weight)
+    }
+
+    fn fold_space(&self, node: &Node) -> FoldSpace {
+        FoldSpace {
+            pe: divisors(self.units),
+            simd: divisors(node.inputs[0].shape.elems() as u32),
+            has_mult: mvu::dsp_capable(self.weight, node.inputs[0].ty),
+            has_weights: true,
+        }
+    }
+
+    fn in_par(&self, fold: &Fold) -> u32 {
+        fold.simd
+    }
+
+    fn cost(&self, node: &Node, fold: &Fold, hw: &HwCtx) -> StageCost {
+        let s = self.mvu_shape(node);
+        let m = mvu::model(&s, fold, node.acc, &node.requant_shape(fold.pe), hw.dsp);
+        let in_words = s.mw / fold.simd as u64;
+        let out_words = s.mh / fold.pe as u64;
+        // The last input word arrives in the first neuron fold; the other folds follow it.
+        let tail = (out_words - 1) * in_words + mvu::depth(fold.simd);
+        StageCost::new(
+            vec![m],
+            in_words,
+            out_words,
+            in_words,
+            mvu::depth(fold.simd),
+            tail,
+        )
+    }
+}

@@ -1,0 +1,138 @@
+//! `dwconv`: depthwise convolution (one filter per channel, depth multiplier 1).
+//! Hardware: a sliding-window generator with PE channels per word emitting SIMD kernel
+//! positions per output word, feeding a vector-vector unit (VVU) of PE x SIMD multipliers.
+//! Loop nest: `for pixel { for cf in 0..C/PE { for kf in 0..kh*kw/SIMD { PE x SIMD MACs } } }`,
+//! so cycles = `pixels * C/PE * kh*kw/SIMD` (FINN `VectorVectorActivation`).
+
+use super::conv::window_out;
+use super::mvu::{self, datapath, weight_memory};
+use super::requant;
+use super::swg;
+use super::{
+    Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, Unit, divisors,
+    mac_range,
+};
+use crate::cost::{Resources, counter_bits, lut_rom};
+use crate::error::Result;
+use crate::ir::Node;
+use crate::ir::requant as derive;
+use crate::model::fields::LayerFields;
+use crate::model::{ElemType, Requant, Shape, Window};
+
+/// Depthwise convolution parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DwConv {
+    /// Kernel, stride, padding.
+    pub window: Window,
+    /// Weight type.
+    pub weight: ElemType,
+    /// Whether a bias is added.
+    pub bias: bool,
+}
+
+impl DwConv {
+    /// Parses the dwconv keys.
+    pub fn parse(f: &LayerFields) -> Result<DwConv> {
+        f.forbid(&["channels", "units", "global"])?;
+        Ok(DwConv {
+            window: f.window(false)?,
+            weight: ElemType {
+                bits: f.weight_bits()?,
+                signed: true,
+            },
+            bias: f.bias(),
+        })
+    }
+}
+
+impl Operator for DwConv {
+    fn kind(&self) -> &'static str {
+        "dwconv"
+    }
+
+    fn infer(
+        &self,
+        inputs: &[Tensor],
+        _scales: &[i64],
+    ) -> std::result::Result<Inferred, ShapeError> {
+        let inp = &inputs[0];
+        let (oh, ow) = window_out(inp, &self.window, "dwconv")?;
+        let (acc_min, acc_max) =
+            mac_range(self.weight, inp.ty, self.window.area() as u64, self.bias);
+        Ok(Inferred {
+            shape: Shape::map(oh, ow, inp.shape.c),
+            acc_min,
+            acc_max,
+        })
+    }
+
+    fn derive_requant(&self, inputs: &[Tensor], out: ElemType) -> Requant {
+        derive::for_mac(self.window.area() as u64, self.weight, inputs[0].ty, out)
+    }
+
+    fn macs(&self, node: &Node) -> u64 {
+        node.out.shape.elems() * self.window.area() as u64
+    }
+
+    fn params(&self, node: &Node) -> u64 {
+        let c = node.out.shape.c as u64;
+        c * self.window.area() as u64 + if self.bias { c } else { 0 }
+    }
+
+    fn weight_type(&self) -> Option<ElemType> {
+        Some(self.weight)
+    }
+
+    fn fold_space(&self, node: &Node) -> FoldSpace {
+        FoldSpace {
+            pe: divisors(node.out.shape.c),
+            simd: divisors(self.window.area()),
+            has_mult: mvu::dsp_capable(self.weight, node.inputs[0].ty),
+            has_weights: true,
+        }
+    }
+
+    fn in_par(&self, fold: &Fold) -> u32 {
+        fold.pe
+    }
+
+    fn cost(&self, node: &Node, fold: &Fold, hw: &HwCtx) -> StageCost {
+        let inp = node.inputs[0];
+        let (pe, simd) = (fold.pe as u64, fold.simd as u64);
+        let c = inp.shape.c as u64;
+        let kk = self.window.area() as u64;
+        let g = swg::model(inp.shape, inp.ty.bits, &self.window, fold.pe, fold.simd);
+        let cycles = node.out.shape.pixels() * (c / pe) * (kk / simd);
+        let depth_words = (c / pe) * (kk / simd);
+        let wmem = weight_memory(depth_words, pe * simd * self.weight.bits as u64, fold.mem);
+        let bias = if self.bias {
+            Resources {
+                lut: pe * lut_rom(c / pe, node.acc.bits as u64),
+                ..Default::default()
+            }
+        } else {
+            Resources::default()
+        };
+        let cb = counter_bits(cycles);
+        let ctrl = Resources {
+            lut: 20 + 4 * cb,
+            ff: 4 * cb,
+            ..Default::default()
+        };
+        let res = wmem
+            + bias
+            + ctrl
+            + datapath(pe, simd, self.weight, inp.ty, node.acc, fold.mult, hw.dsp)
+            + requant::cost(fold.pe, &node.requant_shape(fold.pe), fold.mult, hw.dsp);
+        let vvu = Unit {
+            kind: "vvu",
+            cycles,
+            res,
+        };
+        let out_words = node.out.shape.pixels() * (c / pe);
+        let depth = swg::SWG_DEPTH + kk / simd - 1 + mvu::depth(fold.simd);
+        let units = g.unit.into_iter().chain(std::iter::once(vvu)).collect();
+        let tail = swg::SWG_DEPTH + kk / simd + mvu::depth(fold.simd);
+        StageCost::new(units, g.in_words, out_words, g.first_need, depth, tail)
+    }
+}

@@ -1,0 +1,114 @@
+//! `maxpool`: window maximum; padding uses the type's minimum; output type = input type.
+//! Hardware: a sliding-window generator (PE channels per word) and PE comparators that take
+//! one window word per cycle: cycles = `max(in_words, out_pixels * kh*kw * C/PE)`.
+
+use super::conv::window_out;
+use super::swg;
+use super::{
+    Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, Unit, divisors,
+};
+use crate::cost::{Resources, counter_bits};
+use crate::error::Result;
+use crate::ir::Node;
+use crate::model::fields::LayerFields;
+use crate::model::{ElemType, Requant, Shape, Window};
+
+/// Max-pool parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MaxPool {
+    /// Kernel, stride (default: the kernel), padding.
+    pub window: Window,
+}
+
+impl MaxPool {
+    /// Parses the maxpool keys.
+    pub fn parse(f: &LayerFields) -> Result<MaxPool> {
+        f.forbid(&[
+            "channels",
+            "units",
+            "global",
+            "weight_bits",
+            "bias",
+            "activation",
+            "output",
+            "requant",
+        ])?;
+        Ok(MaxPool {
+            window: f.window(true)?,
+        })
+    }
+}
+
+/// Pipeline depth of a pool reducer (compare/add, output register).
+pub const POOL_DEPTH: u64 = 2;
+
+impl Operator for MaxPool {
+    fn kind(&self) -> &'static str {
+        "maxpool"
+    }
+
+    fn infer(
+        &self,
+        inputs: &[Tensor],
+        _scales: &[i64],
+    ) -> std::result::Result<Inferred, ShapeError> {
+        let inp = &inputs[0];
+        let (oh, ow) = window_out(inp, &self.window, "maxpool")?;
+        Ok(Inferred {
+            shape: Shape::map(oh, ow, inp.shape.c),
+            acc_min: inp.ty.min(),
+            acc_max: inp.ty.max(),
+        })
+    }
+
+    fn derive_requant(&self, _inputs: &[Tensor], _out: ElemType) -> Requant {
+        Requant {
+            scale: vec![1],
+            shift: vec![0],
+        }
+    }
+
+    fn macs(&self, _node: &Node) -> u64 {
+        0
+    }
+
+    fn params(&self, _node: &Node) -> u64 {
+        0
+    }
+
+    fn fold_space(&self, node: &Node) -> FoldSpace {
+        FoldSpace {
+            pe: divisors(node.out.shape.c),
+            simd: vec![1],
+            has_mult: false,
+            has_weights: false,
+        }
+    }
+
+    fn in_par(&self, fold: &Fold) -> u32 {
+        fold.pe
+    }
+
+    fn cost(&self, node: &Node, fold: &Fold, _hw: &HwCtx) -> StageCost {
+        let inp = node.inputs[0];
+        let pe = fold.pe as u64;
+        let kk = self.window.area() as u64;
+        let g = swg::model(inp.shape, inp.ty.bits, &self.window, fold.pe, 1);
+        let bits = inp.ty.bits as u64;
+        let cb = counter_bits(kk);
+        let res = Resources {
+            lut: pe * bits + 2 * cb,
+            ff: pe * bits + cb,
+            ..Default::default()
+        };
+        let pool = Unit {
+            kind: "pool",
+            cycles: g.out_words,
+            res,
+        };
+        let out_words = node.out.shape.pixels() * (inp.shape.c as u64 / pe);
+        let depth = swg::SWG_DEPTH + kk - 1 + POOL_DEPTH;
+        let units = g.unit.into_iter().chain(std::iter::once(pool)).collect();
+        StageCost::new(units, g.in_words, out_words, g.first_need, depth, depth)
+    }
+}

@@ -1,0 +1,387 @@
+//! One module per layer kind. Each owns its parameters (parsed from the model file), its shape
+//! and type rule, its folding space and its cycle and resource model. Shared hardware units
+//! (sliding-window generator, matrix-vector unit, requantiser) and the glue between stages
+//! (forks, width converters, FIFOs) have modules of their own.
+
+pub mod add;
+pub mod avgpool;
+pub mod conv;
+pub mod dense;
+pub mod dwconv;
+pub mod glue;
+pub mod maxpool;
+pub mod mvu;
+pub mod requant;
+pub mod swg;
+
+use crate::cost::{DspKind, MemStyle, MultStyle, Resources};
+use crate::error::Result;
+use crate::ir::Node;
+use crate::model::fields::LayerFields;
+use crate::model::raw::RawOp;
+use crate::model::{ElemType, Requant, Shape};
+use serde::Serialize;
+
+/// A tensor type: shape and element type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct Tensor {
+    /// Shape.
+    pub shape: Shape,
+    /// Element type.
+    pub ty: ElemType,
+}
+
+/// A shape-rule failure, blamed on one key of the layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShapeError {
+    /// The key to point at (`kernel`, `from`, ...), or "" for the layer.
+    pub key: &'static str,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl ShapeError {
+    /// Creates a shape error.
+    pub fn new(key: &'static str, message: impl Into<String>) -> Self {
+        ShapeError {
+            key,
+            message: message.into(),
+        }
+    }
+}
+
+/// What the shape rule derives: the output shape and the exact accumulator range before
+/// requantisation (for maxpool, the input range).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Inferred {
+    /// Output shape.
+    pub shape: Shape,
+    /// Smallest accumulator value.
+    pub acc_min: i64,
+    /// Largest accumulator value.
+    pub acc_max: i64,
+}
+
+/// One stage's folding choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Fold {
+    /// Output channels (or channels) in parallel.
+    pub pe: u32,
+    /// Input elements (or kernel positions) in parallel.
+    pub simd: u32,
+    /// Multiplier style.
+    pub mult: MultStyle,
+    /// Weight memory style.
+    pub mem: MemStyle,
+}
+
+/// The legal folds of a stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoldSpace {
+    /// Legal PE values, ascending.
+    pub pe: Vec<u32>,
+    /// Legal SIMD values, ascending.
+    pub simd: Vec<u32>,
+    /// True when the stage has multipliers (so LUT vs DSP matters).
+    pub has_mult: bool,
+    /// True when the stage has a weight memory (so the memory style matters).
+    pub has_weights: bool,
+}
+
+/// Board facts a cost model needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HwCtx {
+    /// The board's DSP primitive.
+    pub dsp: DspKind,
+}
+
+/// One hardware unit of a stage with its cost.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unit {
+    /// Unit kind: swg, mvu, vvu, pool, add, ...
+    pub kind: &'static str,
+    /// Cycles per frame in steady state.
+    pub cycles: u64,
+    /// Resources.
+    pub res: Resources,
+}
+
+/// The stream-level timing of a stage, used for the pipeline latency and FIFO sizing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Timing {
+    /// Input words per frame (per input port).
+    pub in_words: u64,
+    /// Output words per frame.
+    pub out_words: u64,
+    /// Input words the stage must have read before its first output word.
+    pub first_need: u64,
+    /// Cycles per frame in steady state (the max over its units).
+    pub cycles: u64,
+    /// Pipeline depth: cycles from the deciding input word to the output word.
+    pub depth: u64,
+    /// Cycles from the frame's last input word to its last output word.
+    pub tail: u64,
+}
+
+/// A stage's full cost for one fold.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StageCost {
+    /// Units of the stage.
+    pub units: Vec<Unit>,
+    /// Sum of the units' resources.
+    pub res: Resources,
+    /// Timing.
+    pub timing: Timing,
+}
+
+impl StageCost {
+    /// Builds a stage cost from its units and stream facts.
+    pub fn new(
+        units: Vec<Unit>,
+        in_words: u64,
+        out_words: u64,
+        first_need: u64,
+        depth: u64,
+        tail: u64,
+    ) -> Self {
+        let res = units.iter().fold(Resources::default(), |a, u| a + u.res);
+        let cycles = units
+            .iter()
+            .map(|u| u.cycles)
+            .max()
+            .unwrap_or(0)
+            .max(in_words)
+            .max(out_words);
+        StageCost {
+            units,
+            res,
+            timing: Timing {
+                in_words,
+                out_words,
+                first_need,
+                cycles,
+                depth,
+                tail,
+            },
+        }
+    }
+}
+
+/// What every layer kind provides.
+pub trait Operator {
+    /// The op's name in the model format.
+    fn kind(&self) -> &'static str;
+    /// Number of inputs.
+    fn arity(&self) -> usize {
+        1
+    }
+    /// Shape and accumulator rule. `scales` are the add's per-input scales (1 elsewhere).
+    fn infer(&self, inputs: &[Tensor], scales: &[i64])
+    -> std::result::Result<Inferred, ShapeError>;
+    /// Multiply-accumulates per frame.
+    fn macs(&self, node: &Node) -> u64;
+    /// Weights and biases stored.
+    fn params(&self, node: &Node) -> u64;
+    /// Output channels (the length a per-channel requant list must have).
+    fn out_channels(&self, node: &Node) -> u32 {
+        node.out.shape.c
+    }
+    /// Weight element type, when the op has weights.
+    fn weight_type(&self) -> Option<ElemType> {
+        None
+    }
+    /// Checks the lengths of an explicit requant's lists: one entry, or one per channel.
+    fn check_requant(&self, r: &Requant, channels: u32) -> std::result::Result<(), ShapeError> {
+        per_channel_lengths(r, channels)
+    }
+    /// The requant a layer with an explicit `requant` uses (as written).
+    fn expand_requant(&self, r: &Requant, _out: ElemType) -> Requant {
+        r.clone()
+    }
+    /// The requant derived when the model gives none (rule in `ir::requant`).
+    fn derive_requant(&self, inputs: &[Tensor], out: ElemType) -> Requant;
+    /// Legal folds.
+    fn fold_space(&self, node: &Node) -> FoldSpace;
+    /// Elements per input word under `fold`.
+    fn in_par(&self, fold: &Fold) -> u32;
+    /// Elements per output word under `fold`.
+    fn out_par(&self, fold: &Fold) -> u32 {
+        fold.pe
+    }
+    /// Cycles, timing and resources under `fold`.
+    fn cost(&self, node: &Node, fold: &Fold, hw: &HwCtx) -> StageCost;
+}
+
+/// A layer's kind and parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LayerOp {
+    /// Convolution.
+    Conv(conv::Conv),
+    /// Depthwise convolution.
+    DwConv(dwconv::DwConv),
+    /// Fully connected.
+    Dense(dense::Dense),
+    /// Max pooling.
+    MaxPool(maxpool::MaxPool),
+    /// Average pooling.
+    AvgPool(avgpool::AvgPool),
+    /// Elementwise add.
+    Add(add::Add),
+}
+
+impl LayerOp {
+    /// Parses the op-specific keys of a layer.
+    pub fn parse(f: &LayerFields) -> Result<LayerOp> {
+        Ok(match f.raw.op.value {
+            RawOp::Conv => LayerOp::Conv(conv::Conv::parse(f)?),
+            RawOp::Dwconv => LayerOp::DwConv(dwconv::DwConv::parse(f)?),
+            RawOp::Dense => LayerOp::Dense(dense::Dense::parse(f)?),
+            RawOp::Maxpool => LayerOp::MaxPool(maxpool::MaxPool::parse(f)?),
+            RawOp::Avgpool => LayerOp::AvgPool(avgpool::AvgPool::parse(f)?),
+            RawOp::Add => LayerOp::Add(add::Add::parse(f)?),
+        })
+    }
+
+    /// The op behind the trait.
+    pub fn op(&self) -> &dyn Operator {
+        match self {
+            LayerOp::Conv(o) => o,
+            LayerOp::DwConv(o) => o,
+            LayerOp::Dense(o) => o,
+            LayerOp::MaxPool(o) => o,
+            LayerOp::AvgPool(o) => o,
+            LayerOp::Add(o) => o,
+        }
+    }
+
+    /// Shortcut for `op().kind()`.
+    pub fn kind(&self) -> &'static str {
+        self.op().kind()
+    }
+
+    /// Shortcut for `op().arity()`.
+    pub fn arity(&self) -> usize {
+        self.op().arity()
+    }
+}
+
+/// The usual requant list rule: scale and shift each have one entry or one per channel.
+pub fn per_channel_lengths(r: &Requant, channels: u32) -> std::result::Result<(), ShapeError> {
+    for (key, list) in [("requant.scale", &r.scale), ("requant.shift", &r.shift)] {
+        if list.len() != 1 && list.len() != channels as usize {
+            return Err(ShapeError::new(
+                key,
+                format!(
+                    "`{key}` has {} entries; expected 1 or one per output channel ({channels})",
+                    list.len()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Folds of a compute stage: every PE x SIMD pair, with LUT or DSP multipliers (DSP only when
+/// `dsp_ok`) and, with weights, every memory style the board has.
+pub fn mac_folds(space: &FoldSpace, dsp_ok: bool, has_uram: bool) -> Vec<Fold> {
+    let mults: &[MultStyle] = if space.has_mult && dsp_ok {
+        &[MultStyle::Lut, MultStyle::Dsp]
+    } else {
+        &[MultStyle::Lut]
+    };
+    let mems: &[MemStyle] = if !space.has_weights {
+        &[MemStyle::Lutram]
+    } else if has_uram {
+        &[MemStyle::Bram, MemStyle::Lutram, MemStyle::Uram]
+    } else {
+        &[MemStyle::Bram, MemStyle::Lutram]
+    };
+    let mut out = Vec::new();
+    for &pe in &space.pe {
+        for &simd in &space.simd {
+            for &mult in mults {
+                for &mem in mems {
+                    out.push(Fold {
+                        pe,
+                        simd,
+                        mult,
+                        mem,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Divisors of `n`, ascending.
+pub fn divisors(n: u32) -> Vec<u32> {
+    let mut small = Vec::new();
+    let mut large = Vec::new();
+    let mut i = 1u32;
+    while (i as u64) * (i as u64) <= n as u64 {
+        if n.is_multiple_of(i) {
+            small.push(i);
+            if i != n / i {
+                large.push(n / i);
+            }
+        }
+        i += 1;
+    }
+    small.extend(large.into_iter().rev());
+    small
+}
+
+/// Exact range of `sum_{fan_in} w*x (+ bias)`, with `w` of type `wt` and `x` of type `xt`.
+/// The bias, when present, is taken to span the same range as the sum (documented rule), so
+/// it can move the accumulator anywhere the products can.
+pub fn mac_range(wt: ElemType, xt: ElemType, fan_in: u64, bias: bool) -> (i64, i64) {
+    let corners = [
+        wt.min() * xt.min(),
+        wt.min() * xt.max(),
+        wt.max() * xt.min(),
+        wt.max() * xt.max(),
+    ];
+    let pmin = *corners.iter().min().unwrap_or(&0) as i128;
+    let pmax = *corners.iter().max().unwrap_or(&0) as i128;
+    let k = fan_in as i128 * if bias { 2 } else { 1 };
+    let clamp = |v: i128| v.clamp(i64::MIN as i128 / 4, i64::MAX as i128 / 4) as i64;
+    (clamp(pmin * k), clamp(pmax * k))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn divisor_lists() {
+        assert_eq!(divisors(12), vec![1, 2, 3, 4, 6, 12]);
+        assert_eq!(divisors(1), vec![1]);
+        assert_eq!(divisors(49), vec![1, 7, 49]);
+    }
+
+    #[test]
+    fn mac_ranges() {
+        let bip = ElemType {
+            bits: 1,
+            signed: false,
+        };
+        assert_eq!(mac_range(bip, bip, 9, false), (-9, 9));
+        let i8t = ElemType {
+            bits: 8,
+            signed: true,
+        };
+        let u8t = ElemType {
+            bits: 8,
+            signed: false,
+        };
+        assert_eq!(
+            mac_range(i8t, u8t, 2, false),
+            (-128 * 255 * 2, 127 * 255 * 2)
+        );
+        assert_eq!(
+            mac_range(i8t, i8t, 1, true),
+            (-128 * 127 * 2, 128 * 128 * 2)
+        );
+    }
+}
