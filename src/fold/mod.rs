@@ -3,6 +3,7 @@
 
 pub mod bound;
 pub mod config;
+pub mod fit;
 pub mod pipeline;
 pub mod search;
 pub mod space;

@@ -137,7 +137,46 @@ pub fn fastest(
             }
         }
     }
-    best.map(|(t, _, s)| (t, s))
+    let family_best = best.map(|(t, _, s)| (t, s));
+    refine(graph, spaces, budget, family_best)
+}
+
+/// Bisects the candidate cycle points below the price family's result with
+/// [`super::fit::fit_at`], which also finds designs that split a resource between layers.
+fn refine(
+    graph: &Graph,
+    spaces: &[LayerSpace],
+    budget: &Resources,
+    family_best: Option<(u64, Selection)>,
+) -> Option<(u64, Selection)> {
+    let floor = spaces
+        .iter()
+        .map(|s| s.cands.iter().map(|c| c.cycles()).min().unwrap_or(0))
+        .max()
+        .unwrap_or(0);
+    let ceiling = family_best.as_ref().map_or(u64::MAX, |b| b.0);
+    let mut points: Vec<u64> = spaces
+        .iter()
+        .flat_map(|s| s.cands.iter().map(|c| c.cycles()))
+        .filter(|&c| c >= floor && c < ceiling)
+        .collect();
+    points.sort_unstable();
+    points.dedup();
+    let mut best = family_best;
+    // Invariant: every point at index >= hi is feasible or untested above the best found.
+    let (mut lo, mut hi) = (0usize, points.len());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        match super::fit::fit_at(graph, spaces, budget, points[mid]) {
+            Some(sel) => {
+                let (_, pipe) = total(graph, spaces, &sel);
+                best = Some((pipe.cycles, sel));
+                hi = mid;
+            }
+            None => lo = mid + 1,
+        }
+    }
+    best
 }
 
 /// The cheapest fitting selection whose every layer meets `t` (None if none fits).
@@ -163,6 +202,13 @@ pub fn cheapest_within(
             {
                 best = Some((share, sel));
             }
+        }
+    }
+    if let Some(sel) = super::fit::fit_at(graph, spaces, budget, t) {
+        let (res, _) = total(graph, spaces, &sel);
+        let share = budget_share(&res, budget);
+        if best.as_ref().is_none_or(|(bs, _)| share < *bs) {
+            best = Some((share, sel));
         }
     }
     best.map(|(_, s)| s)

@@ -1,0 +1,135 @@
+//! Fitting one cycle target: choose, per layer, a candidate that meets `t` cycles per frame so
+//! the whole pipeline fits the budget, at the least budget share.
+//!
+//! This is a multiple-choice, multi-dimensional knapsack. Two classic steps solve it well in
+//! practice (Lagrangian relaxation with a greedy repair, as in Pisinger's survey of knapsack
+//! heuristics):
+//! 1. Lagrangian prices: every layer takes the candidate of least `sum_r m_r * res_r / budget_r`;
+//!    the multiplier `m_r` of every over-used resource is raised and the choice repeated.
+//! 2. Greedy repair: when prices alone cannot split a resource between layers that trade it
+//!    at the same rate (several 8-bit layers competing for DSPs, say), swap one layer at a time
+//!    to the candidate that removes the most over-budget share per unit of share it adds to
+//!    the resources still within budget, until the design fits or no swap helps.
+
+use super::search::{Selection, total};
+use super::space::LayerSpace;
+use crate::cost::Resources;
+use crate::ir::Graph;
+
+/// Lagrangian rounds before the repair.
+const ROUNDS: usize = 10;
+/// Swaps the repair may make.
+const MAX_SWAPS: usize = 400;
+
+/// Over-budget share: the sum over resources of the excess as a fraction of the budget.
+fn violation(tot: &[f64; 5], b: &[f64; 5]) -> f64 {
+    tot.iter().zip(b).map(|(t, b)| ((t - b) / b).max(0.0)).sum()
+}
+
+fn as_f64(r: &Resources) -> [f64; 5] {
+    r.as_array().map(|x| x as f64)
+}
+
+/// A selection meeting `t` that fits `budget`, or None when the heuristic finds none.
+pub fn fit_at(
+    graph: &Graph,
+    spaces: &[LayerSpace],
+    budget: &Resources,
+    t: u64,
+) -> Option<Selection> {
+    let admissible: Vec<Vec<usize>> = spaces
+        .iter()
+        .map(|s| {
+            (0..s.cands.len())
+                .filter(|&i| s.cands[i].cycles() <= t)
+                .collect()
+        })
+        .collect();
+    if admissible.iter().any(Vec::is_empty) {
+        return None;
+    }
+    let b = budget.as_array().map(|x| (x as f64).max(1.0));
+    let ok = |sel: &Selection| {
+        let (res, pipe) = total(graph, spaces, sel);
+        (
+            res.fits(budget) && pipe.cycles <= t,
+            violation(&as_f64(&res), &b),
+        )
+    };
+    let mut m = [1.0f64; 5];
+    let mut best: Option<(f64, Selection)> = None;
+    for _ in 0..ROUNDS {
+        let sel: Selection = spaces
+            .iter()
+            .zip(&admissible)
+            .map(|(s, adm)| {
+                let price = |i: usize| {
+                    let r = as_f64(&s.cands[i].res());
+                    (0..5).map(|k| m[k] * r[k] / b[k]).sum::<f64>()
+                };
+                *adm.iter()
+                    .min_by(|&&x, &&y| price(x).total_cmp(&price(y)))
+                    .expect("non-empty")
+            })
+            .collect();
+        let (fits, viol) = ok(&sel);
+        if fits {
+            return Some(sel);
+        }
+        let (res, _) = total(graph, spaces, &sel);
+        let r = as_f64(&res);
+        for k in 0..5 {
+            if r[k] > b[k] {
+                m[k] *= (r[k] / b[k]).powi(2).max(1.5);
+            }
+        }
+        if best.as_ref().is_none_or(|(v, _)| viol < *v) {
+            best = Some((viol, sel));
+        }
+    }
+    let (_, start) = best?;
+    repair(graph, spaces, budget, t, &admissible, start)
+}
+
+/// Greedy swaps from `sel` until the design fits (see the module comment).
+fn repair(
+    graph: &Graph,
+    spaces: &[LayerSpace],
+    budget: &Resources,
+    t: u64,
+    admissible: &[Vec<usize>],
+    mut sel: Selection,
+) -> Option<Selection> {
+    let b = budget.as_array().map(|x| (x as f64).max(1.0));
+    for _ in 0..MAX_SWAPS {
+        let (res, pipe) = total(graph, spaces, &sel);
+        if res.fits(budget) {
+            return (pipe.cycles <= t).then_some(sel);
+        }
+        let tot = as_f64(&res);
+        let viol = violation(&tot, &b);
+        let mut best: Option<(f64, usize, usize)> = None;
+        for (li, (s, adm)) in spaces.iter().zip(admissible).enumerate() {
+            let cur = as_f64(&s.cands[sel[li]].res());
+            for &j in adm.iter().filter(|&&j| j != sel[li]) {
+                let new = as_f64(&s.cands[j].res());
+                let next: [f64; 5] = std::array::from_fn(|k| tot[k] - cur[k] + new[k]);
+                let gain = viol - violation(&next, &b);
+                if gain <= 1e-12 {
+                    continue;
+                }
+                let added: f64 = (0..5)
+                    .filter(|&k| tot[k] <= b[k])
+                    .map(|k| ((new[k] - cur[k]) / b[k]).max(0.0))
+                    .sum();
+                let score = gain / (added + 1e-9);
+                if best.is_none_or(|(bs, _, _)| score > bs) {
+                    best = Some((score, li, j));
+                }
+            }
+        }
+        let (_, li, j) = best?;
+        sel[li] = j;
+    }
+    None
+}

@@ -1,0 +1,150 @@
+//! Shared test helpers: a seeded generator of small valid models.
+
+#![allow(dead_code)]
+
+use std::fmt::Write;
+use std::path::PathBuf;
+
+/// SplitMix64: a tiny deterministic generator (same sequence on every platform).
+pub struct Rng(u64);
+
+impl Rng {
+    /// Seeded generator.
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+    /// Next 64 random bits.
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in `lo..=hi`.
+    pub fn range(&mut self, lo: u32, hi: u32) -> u32 {
+        lo + (self.next() % u64::from(hi - lo + 1)) as u32
+    }
+    /// One of `xs`.
+    pub fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+        xs[(self.next() % xs.len() as u64) as usize]
+    }
+}
+
+/// A random small valid model (YAML text): convs with stride 1 or 2 and every padding form,
+/// depthwise convs, max and average pools, residual adds, 1-bit and odd channel counts, and
+/// an optional dense head.
+pub fn random_model(seed: u64) -> String {
+    let mut r = Rng::new(seed);
+    let (mut h, mut w) = (r.range(4, 12), r.range(4, 12));
+    let mut c = r.range(1, 5);
+    let in_bits = r.pick(&[1u32, 2, 4, 8]);
+    let mut y = String::new();
+    writeln!(y, "name: rand{seed}").unwrap();
+    writeln!(
+        y,
+        "input: {{shape: [{h}, {w}, {c}], bits: {in_bits}, signed: {}}}",
+        r.range(0, 1) == 1
+    )
+    .unwrap();
+    writeln!(y, "layers:").unwrap();
+    let blocks = r.range(1, 5);
+    let mut prev = "input".to_string();
+    for i in 0..blocks {
+        let kind = r.range(0, 5);
+        let bits = r.pick(&[1u32, 2, 3, 4, 8]);
+        let wb = r.pick(&[1u32, 2, 4, 8]);
+        let out = |bits: u32, relu: bool| {
+            if bits == 1 {
+                "activation: none, output: {bits: 1}".to_string()
+            } else if relu {
+                format!("activation: relu, output: {{bits: {bits}}}")
+            } else {
+                format!("output: {{bits: {bits}, signed: true}}")
+            }
+        };
+        match kind {
+            // Plain conv with every padding form.
+            0 | 1 => {
+                let k = r.range(1, 3).min(h).min(w);
+                let s = r.range(1, 2);
+                let (pad, ph, pw) = match r.range(0, 3) {
+                    0 => ("valid".to_string(), 0, 0),
+                    1 => {
+                        let (oh, ow) = (h.div_ceil(s), w.div_ceil(s));
+                        let th = ((oh - 1) * s + k).saturating_sub(h);
+                        let tw = ((ow - 1) * s + k).saturating_sub(w);
+                        ("same".to_string(), th, tw)
+                    }
+                    2 => ("1".to_string(), 2, 2),
+                    _ => {
+                        let (t, b, l, rt) =
+                            (r.range(0, 1), r.range(0, 2), r.range(0, 2), r.range(0, 1));
+                        (format!("[{t}, {b}, {l}, {rt}]"), t + b, l + rt)
+                    }
+                };
+                let ch = r.range(1, 9);
+                writeln!(
+                    y,
+                    "  - {{name: l{i}, op: conv, from: {prev}, channels: {ch}, kernel: {k}, stride: {s}, padding: {pad}, weight_bits: {wb}, {}}}",
+                    out(bits, r.range(0, 1) == 1)
+                )
+                .unwrap();
+                h = (h + ph - k) / s + 1;
+                w = (w + pw - k) / s + 1;
+                c = ch;
+            }
+            2 => {
+                let k = r.range(1, 3).min(h).min(w);
+                writeln!(
+                    y,
+                    "  - {{name: l{i}, op: dwconv, from: {prev}, kernel: {k}, padding: same, weight_bits: {wb}, {}}}",
+                    out(bits, true)
+                )
+                .unwrap();
+            }
+            3 if h >= 2 && w >= 2 => {
+                if r.range(0, 1) == 0 {
+                    writeln!(
+                        y,
+                        "  - {{name: l{i}, op: maxpool, from: {prev}, kernel: 2}}"
+                    )
+                    .unwrap();
+                } else {
+                    writeln!(y, "  - {{name: l{i}, op: avgpool, from: {prev}, kernel: 2, output: {{bits: {}}}}}", bits.max(2)).unwrap();
+                }
+                h /= 2;
+                w /= 2;
+            }
+            _ => {
+                // Residual block: a same-padded conv keeping the shape, added to its input.
+                writeln!(
+                    y,
+                    "  - {{name: l{i}r, op: conv, from: {prev}, channels: {c}, kernel: 3, padding: same, weight_bits: {wb}, {}}}",
+                    out(bits.max(2), true)
+                )
+                .unwrap();
+                writeln!(
+                    y,
+                    "  - {{name: l{i}, op: add, from: [{prev}, l{i}r], activation: relu, output: {{bits: {}}}}}",
+                    bits.max(2)
+                )
+                .unwrap();
+            }
+        }
+        prev = format!("l{i}");
+    }
+    if r.range(0, 1) == 1 {
+        writeln!(y, "  - {{name: head, op: dense, from: {prev}, units: {}, weight_bits: 4, output: {{bits: 8, signed: true}}}}", r.range(1, 11)).unwrap();
+    }
+    y
+}
+
+/// Writes `text` to a fresh file under the temp dir and returns its path.
+pub fn write_temp(tag: &str, name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("half-gen-test-{}-{tag}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}

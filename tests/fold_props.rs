@@ -1,0 +1,103 @@
+//! Property tests of the folding optimizer on random valid models: the design never exceeds
+//! the budget, achieved cycles never beat the lower bound, and more budget is never slower.
+
+mod common;
+
+use half_gen::board::{self, Board};
+use half_gen::fold::{self, Caps, Options};
+use half_gen::{ir, model};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngSeed};
+use std::path::Path;
+
+fn fold_with(text: &str, board: &Board, caps: Caps) -> Option<fold::Design> {
+    let m =
+        model::parse(text, "rand.yaml", "rand", Path::new(".")).expect("generated model is valid");
+    let g = ir::build(&m).expect("generated model builds");
+    let opts = Options {
+        caps,
+        ..Default::default()
+    };
+    fold::optimize(&g, board, &opts).ok()
+}
+
+fn config() -> Config {
+    Config {
+        cases: 96,
+        rng_seed: RngSeed::Fixed(0x4841_4c46),
+        failure_persistence: None,
+        ..Config::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn design_fits_budget_and_respects_bound(seed in any::<u64>(), b in 0usize..3) {
+        let text = common::random_model(seed);
+        let board = board::lookup(["zybo-z7-10", "pynq-z2", "zcu104"][b]).unwrap();
+        if let Some(d) = fold_with(&text, &board, Caps::default()) {
+            prop_assert!(d.total.fits(&d.budget), "{:?} exceeds {:?}\n{text}", d.total, d.budget);
+            prop_assert!(d.pipeline.cycles >= d.bound, "cycles {} < bound {}\n{text}", d.pipeline.cycles, d.bound);
+        }
+    }
+
+    #[test]
+    fn more_budget_is_never_slower(seed in any::<u64>(), lo in 0.05f64..0.5, extra in 0.0f64..0.5) {
+        let text = common::random_model(seed);
+        let board = board::lookup("zybo-z7-10").unwrap();
+        let small = Caps([lo; 5]);
+        let large = Caps([lo + extra; 5]);
+        let a = fold_with(&text, &board, small);
+        let b = fold_with(&text, &board, large);
+        match (a, b) {
+            (Some(a), Some(b)) => prop_assert!(
+                b.pipeline.cycles <= a.pipeline.cycles,
+                "budget {:?}: {} cycles, larger {:?}: {} cycles\n{text}",
+                a.budget, a.pipeline.cycles, b.budget, b.pipeline.cycles
+            ),
+            (Some(_), None) => prop_assert!(false, "fits the small budget but not the larger\n{text}"),
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn generator_models_are_valid_and_varied() {
+    let mut ops = std::collections::BTreeSet::new();
+    for seed in 0..300 {
+        let text = common::random_model(seed);
+        let m = model::parse(&text, "rand.yaml", "rand", Path::new("."))
+            .unwrap_or_else(|e| panic!("{e}\n{text}"));
+        ir::build(&m).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        for op in [
+            "conv",
+            "dwconv",
+            "maxpool",
+            "avgpool",
+            "add",
+            "dense",
+            "stride: 2",
+            "bits: 1",
+            "padding: [",
+        ] {
+            if text.contains(op) {
+                ops.insert(op);
+            }
+        }
+    }
+    assert_eq!(ops.len(), 9, "generator covers {ops:?}");
+}
+
+#[test]
+fn small_random_models_fold_on_every_board() {
+    for seed in 0..200 {
+        let text = common::random_model(seed);
+        for b in ["pynq-z2", "zcu104"] {
+            let board = board::lookup(b).unwrap();
+            let d = fold_with(&text, &board, Caps::default());
+            assert!(d.is_some(), "{b}:\n{text}");
+        }
+    }
+}
