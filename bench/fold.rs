@@ -1,5 +1,6 @@
-//! Folding benchmark: wall time of load + IR + fold + report for every example model on
-//! PYNQ-Z2 and ZCU104 (median and min over repeated runs). Run with `cargo bench --bench fold`.
+//! Folding benchmark: wall time of the folding optimizer alone, of loading (parse, IR,
+//! weights, calibration) and of the whole estimate, for every example model on PYNQ-Z2 and
+//! ZCU104 (median and min over repeated runs). Run with `cargo bench --bench fold`.
 
 use half_gen::fold::Options;
 use std::path::Path;
@@ -15,34 +16,50 @@ const MODELS: [&str; 7] = [
     "ad_autoencoder",
 ];
 
+fn median_ms(mut times: Vec<Duration>) -> (f64, f64) {
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    (ms(times[times.len() / 2]), ms(times[0]))
+}
+
 fn main() {
     let runs: usize = std::env::var("BENCH_RUNS")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(30);
     println!(
-        "{:<18} {:<8} {:>12} {:>12} {:>10}",
-        "model", "board", "median ms", "min ms", "cycles"
+        "{:<18} {:<8} {:>10} {:>10} {:>10} {:>12} {:>10}",
+        "model", "board", "fold med", "fold min", "load med", "estimate med", "cycles"
     );
     for m in MODELS {
-        for board in ["pynq-z2", "zcu104"] {
-            let path = format!("models/{m}.yaml");
-            let mut times: Vec<Duration> = Vec::with_capacity(runs);
+        let path = format!("models/{m}.yaml");
+        for name in ["pynq-z2", "zcu104"] {
+            let board = half_gen::board::lookup(name).expect("built-in board");
+            let (mut load, mut fold, mut all) = (Vec::new(), Vec::new(), Vec::new());
             let mut cycles = 0;
             for _ in 0..runs {
                 let t = Instant::now();
-                let r = half_gen::estimate(Path::new(&path), board, &Options::default())
+                let l = half_gen::load(Path::new(&path)).expect("example loads");
+                load.push(t.elapsed());
+                let t = Instant::now();
+                let d = half_gen::fold::optimize(&l.graph, &board, &Options::default())
+                    .expect("example folds");
+                fold.push(t.elapsed());
+                cycles = std::hint::black_box(d.pipeline.cycles);
+                let t = Instant::now();
+                let r = half_gen::estimate(Path::new(&path), name, &Options::default())
                     .expect("example estimates");
-                times.push(t.elapsed());
-                cycles = std::hint::black_box(r.estimate.cycles_per_frame);
+                all.push(t.elapsed());
+                std::hint::black_box(r.estimate.cycles_per_frame);
             }
-            times.sort();
-            let ms = |d: Duration| d.as_secs_f64() * 1e3;
+            let (fm, fmin) = median_ms(fold);
+            let (lm, _) = median_ms(load);
+            let (am, _) = median_ms(all);
             println!(
-                "{m:<18} {board:<8} {:>12.3} {:>12.3} {cycles:>10}",
-                ms(times[runs / 2]),
-                ms(times[0])
+                "{m:<18} {name:<8} {fm:>10.3} {fmin:>10.3} {lm:>10.3} {am:>12.3} {cycles:>10}"
             );
         }
     }
+    println!("fold = folding optimizer alone; load = parse + IR + weights + calibration;");
+    println!("estimate = the whole `half-gen estimate` library call. Times in ms.");
 }

@@ -49,7 +49,11 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: ", self.file, self.loc.line, self.loc.col)?;
+        if self.loc.line > 0 {
+            write!(f, "{}:{}:{}: ", self.file, self.loc.line, self.loc.col)?;
+        } else {
+            write!(f, "{}: ", self.file)?;
+        }
         if let Some(layer) = &self.layer {
             write!(f, "layer `{layer}`: ")?;
         }

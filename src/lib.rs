@@ -6,10 +6,13 @@ pub mod board;
 pub mod cost;
 pub mod error;
 pub mod fold;
+pub mod fsutil;
 pub mod ir;
 pub mod model;
 pub mod ops;
+pub mod reference;
 pub mod report;
+pub mod weights;
 
 pub use error::{Error, Result};
 
@@ -29,11 +32,34 @@ pub struct Estimated {
     pub estimate: report::Estimate,
 }
 
+/// A model with its graph and parameters: what every command starts from.
+pub struct Loaded {
+    /// The validated model.
+    pub model: model::Model,
+    /// Its graph (requantisation from the weights file applied).
+    pub graph: ir::Graph,
+    /// Weights and biases (from the weights file or generated from the seed).
+    pub params: weights::Params,
+}
+
+/// Loads a model, builds its graph and loads or generates its parameters.
+pub fn load(model_path: &Path) -> Result<Loaded> {
+    let model = model::load(model_path)?;
+    let mut graph = ir::build(&model)?;
+    let mut params = weights::load(&model, &mut graph)?;
+    let generated = model.weights.is_none();
+    reference::calibrate::calibrate(&mut graph, &mut params, model.seed, generated)?;
+    Ok(Loaded {
+        model,
+        graph,
+        params,
+    })
+}
+
 /// Loads, builds, folds and reports a model for a board.
 pub fn estimate(model_path: &Path, board: &str, opts: &fold::Options) -> Result<Estimated> {
-    let model = model::load(model_path)?;
     let board = board::lookup(board)?;
-    let graph = ir::build(&model)?;
+    let Loaded { model, graph, .. } = load(model_path)?;
     let design = fold::optimize(&graph, &board, opts)?;
     let estimate = report::Estimate::new(&graph, &board, &design);
     Ok(Estimated {

@@ -1,9 +1,9 @@
 //! The `half-gen` command line: parses arguments, calls the library, prints.
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use half_gen::fold::{Caps, Options, config};
-use half_gen::{Error, board, report};
+use half_gen::{Error, board, fsutil, reference, report};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -18,28 +18,64 @@ struct Cli {
     command: Command,
 }
 
+/// The options every folding command takes.
+#[derive(Args)]
+struct FoldArgs {
+    /// Board name (see `half-gen boards`) or a board .yaml file.
+    #[arg(long, default_value = "pynq-z2")]
+    board: String,
+    /// Clock in MHz (default: the board's usual clock).
+    #[arg(long)]
+    clock_mhz: Option<f64>,
+    /// Utilisation caps, e.g. `lut=0.7,dsp=1.0` (defaults lut/ff 0.85, bram18/uram/dsp 0.90).
+    #[arg(long, default_value = "")]
+    max_util: String,
+    /// Ask for the cheapest design reaching this many frames/s.
+    #[arg(long)]
+    target_fps: Option<f64>,
+    /// Pin folds: a YAML file `layer: {pe, simd, mult, mem}`.
+    #[arg(long)]
+    folding: Option<PathBuf>,
+}
+
+impl FoldArgs {
+    fn options(&self) -> Result<Options, Error> {
+        if let Some(c) = self.clock_mhz
+            && !(c.is_finite() && c > 0.0 && c <= 1000.0)
+        {
+            return Err(Error::Usage(format!(
+                "--clock-mhz must be in (0, 1000], got {c}"
+            )));
+        }
+        if let Some(f) = self.target_fps
+            && !(f.is_finite() && f > 0.0)
+        {
+            return Err(Error::Usage(format!(
+                "--target-fps must be positive, got {f}"
+            )));
+        }
+        let pins = match &self.folding {
+            Some(p) => config::load(p)?,
+            None => Default::default(),
+        };
+        Ok(Options {
+            caps: Caps::parse(&self.max_util)?,
+            target_fps: self.target_fps,
+            clock_mhz: self.clock_mhz,
+            pins,
+        })
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Fold a model for a board and print cycles, latency and resources per layer.
     Estimate {
         /// The model file (YAML, format v1).
         model: PathBuf,
-        /// Board name (see `half-gen boards`) or a board .yaml file.
-        #[arg(long, default_value = "pynq-z2")]
-        board: String,
-        /// Clock in MHz (default: the board's usual clock).
-        #[arg(long)]
-        clock_mhz: Option<f64>,
-        /// Utilisation caps, e.g. `lut=0.7,dsp=1.0` (defaults lut/ff 0.85, bram18/uram/dsp 0.90).
-        #[arg(long, default_value = "")]
-        max_util: String,
-        /// Ask for the cheapest design reaching this many frames/s.
-        #[arg(long)]
-        target_fps: Option<f64>,
-        /// Pin folds: a YAML file `layer: {pe, simd, mult, mem}`.
-        #[arg(long)]
-        folding: Option<PathBuf>,
-        /// Write the final folding to this file (same format).
+        #[command(flatten)]
+        fold: FoldArgs,
+        /// Write the final folding to this file (same format as --folding).
         #[arg(long)]
         write_folding: Option<PathBuf>,
         /// Print one JSON object.
@@ -49,6 +85,23 @@ enum Command {
         #[arg(long)]
         csv: bool,
     },
+    /// Run the bit-exact reference interpreter on a data set or on seeded random frames.
+    Eval {
+        /// The model file.
+        model: PathBuf,
+        /// A .npz with `x` [N, ...input shape] and optional labels `y`.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Random frames to run when no data is given.
+        #[arg(long, default_value_t = 100)]
+        frames: usize,
+        /// Write the outputs to this .npy file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// List the built-in boards.
     Boards {
         /// Print JSON.
@@ -57,106 +110,76 @@ enum Command {
     },
 }
 
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String, Error> {
+    serde_json::to_string_pretty(v).map_err(|e| Error::Usage(e.to_string()))
+}
+
 fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Estimate {
             model,
-            board,
-            clock_mhz,
-            max_util,
-            target_fps,
-            folding,
+            fold,
             write_folding,
             json,
             csv,
         } => {
-            if let Some(c) = clock_mhz
-                && !(c.is_finite() && c > 0.0 && c <= 1000.0)
-            {
-                return Err(Error::Usage(format!(
-                    "--clock-mhz must be in (0, 1000], got {c}"
-                )));
-            }
-            if let Some(f) = target_fps
-                && !(f.is_finite() && f > 0.0)
-            {
-                return Err(Error::Usage(format!(
-                    "--target-fps must be positive, got {f}"
-                )));
-            }
-            let pins = match &folding {
-                Some(p) => config::load(p)?,
-                None => Default::default(),
-            };
-            let opts = Options {
-                caps: Caps::parse(&max_util)?,
-                target_fps,
-                clock_mhz,
-                pins,
-            };
-            let r = half_gen::estimate(&model, &board, &opts)?;
+            let r = half_gen::estimate(&model, &fold.board, &fold.options()?)?;
             for w in &r.model.warnings {
                 eprintln!("warning: {w}");
             }
             if let Some(path) = write_folding {
                 let text = config::to_yaml(&r.design.folds(&r.graph));
-                std::fs::write(&path, text).map_err(|e| Error::Io { path, source: e })?;
+                fsutil::write_atomic(&path, text.as_bytes())?;
             }
             if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&r.estimate)
-                        .map_err(|e| Error::Usage(e.to_string()))?
-                );
+                println!("{}", to_json(&r.estimate)?);
             } else if csv {
                 print!("{}", report::csv(&r.estimate)?);
             } else {
                 print!("{}", report::table(&r.estimate));
             }
-            Ok(())
+        }
+        Command::Eval {
+            model,
+            data,
+            frames,
+            out,
+            json,
+        } => {
+            let l = half_gen::load(&model)?;
+            for w in &l.model.warnings {
+                eprintln!("warning: {w}");
+            }
+            let r = reference::eval::evaluate(
+                &l.graph,
+                &l.params,
+                l.model.seed,
+                data.as_deref(),
+                frames,
+                out.as_deref(),
+            )?;
+            if json {
+                println!("{}", to_json(&r)?);
+            } else {
+                if let (Some(a), Some(c)) = (r.accuracy, r.correct) {
+                    println!("top-1 accuracy: {:.2} % ({c}/{})", a * 100.0, r.frames);
+                }
+                println!(
+                    "{} frames in {:.3} s ({:.1} frames/s, reference interpreter)",
+                    r.frames, r.run_s, r.fps
+                );
+            }
         }
         Command::Boards { json } => {
             let boards = board::builtin();
             if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&boards)
-                        .map_err(|e| Error::Usage(e.to_string()))?
-                );
+                println!("{}", to_json(&boards)?);
             } else {
-                let mut t = comfy_table::Table::new();
-                t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
-                t.set_header([
-                    "board",
-                    "part",
-                    "family",
-                    "LUT",
-                    "FF",
-                    "BRAM18",
-                    "URAM",
-                    "DSP",
-                    "DSP kind",
-                    "clock MHz",
-                ]);
-                for b in boards {
-                    t.add_row(vec![
-                        b.name.clone(),
-                        b.part.clone(),
-                        format!("{:?}", b.family).to_lowercase(),
-                        b.lut.to_string(),
-                        b.ff.to_string(),
-                        b.bram18.to_string(),
-                        b.uram.to_string(),
-                        b.dsp.to_string(),
-                        format!("{:?}", b.dsp_kind).to_uppercase(),
-                        format!("{}", b.clock_mhz),
-                    ]);
-                }
-                println!("{t}");
+                print!("{}", report::boards_table(&boards));
             }
-            Ok(())
         }
     }
+    Ok(())
 }
 
 fn main() -> ExitCode {

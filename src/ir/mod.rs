@@ -47,11 +47,33 @@ pub struct Node {
     pub acc: ElemType,
     /// Resolved requantisation (explicit or derived); None when the accumulator passes through.
     pub requant: Option<Requant>,
+    /// True when `requant` was derived by half-gen (not given by the model or weights file),
+    /// so calibration may replace it.
+    pub requant_derived: bool,
     /// Activation.
     pub activation: Activation,
 }
 
 impl Node {
+    /// Recomputes the accumulator type after the requantisation changed (only an add's
+    /// accumulator, `a*scale_a + b*scale_b`, depends on it).
+    pub fn refresh_acc(&mut self) -> std::result::Result<(), String> {
+        if let (Some(LayerOp::Add(a)), Some(r)) = (self.op(), &self.requant) {
+            use crate::ops::Operator;
+            let inf = a.infer(&self.inputs, &r.scale).map_err(|e| e.message)?;
+            let acc = ElemType::for_range(inf.acc_min, inf.acc_max);
+            if acc.bits > passes::MAX_ACC_BITS {
+                return Err(format!(
+                    "the accumulator needs {} bits, more than the {} half-gen supports",
+                    acc.bits,
+                    passes::MAX_ACC_BITS
+                ));
+            }
+            self.acc = acc;
+        }
+        Ok(())
+    }
+
     /// The layer op, for layer nodes.
     pub fn op(&self) -> Option<&LayerOp> {
         match &self.kind {

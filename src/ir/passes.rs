@@ -26,6 +26,7 @@ pub(super) fn build(model: &Model) -> Result<Graph> {
         out: input_tensor,
         acc: model.input_type,
         requant: None,
+        requant_derived: false,
         activation: Activation::None,
     });
     // Where each source's stream is read from: the producer, or its fork.
@@ -123,6 +124,7 @@ fn add_fork_if_shared(
         out: t,
         acc: t.ty,
         requant: None,
+        requant_derived: false,
         activation: Activation::None,
     });
     g.add_edge(n, fork, Edge { tensor: t, port: 0 });
@@ -191,6 +193,7 @@ fn infer_layer(model: &Model, i: usize, inputs: Vec<Tensor>) -> Result<Node> {
             ty,
         },
         acc,
+        requant_derived: layer.output.is_some() && layer.requant.is_none(),
         requant,
         activation: layer.activation,
     })

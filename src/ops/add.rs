@@ -1,6 +1,7 @@
 //! `add`: elementwise `a*scale_a + b*scale_b`, requantised (residual connections).
 //! Hardware: PE lanes reading one word from each input per cycle: cycles = `H*W*C/PE`.
 
+use super::requant;
 use super::{
     Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, Unit, divisors,
 };
@@ -10,6 +11,7 @@ use crate::ir::Node;
 use crate::ir::requant as derive;
 use crate::model::fields::LayerFields;
 use crate::model::{ElemType, Requant};
+use crate::weights::LayerParams;
 
 /// Add parameters (none beyond the common keys).
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -179,5 +181,24 @@ impl Operator for Add {
             res,
         };
         StageCost::new(vec![unit], words, words, 1, ADD_DEPTH, ADD_DEPTH)
+    }
+
+    fn reference(&self, node: &Node, inputs: &[&[i64]], _p: &LayerParams) -> Vec<i64> {
+        let relu = node.activation == crate::model::Activation::Relu;
+        inputs[0]
+            .iter()
+            .zip(inputs[1])
+            .map(|(&a, &b)| match &node.requant {
+                None => {
+                    let v = a + b;
+                    if relu { v.max(0) } else { v }
+                }
+                Some(r) => {
+                    let sb = *r.scale.last().unwrap_or(&1);
+                    let acc = a as i128 * r.scale[0] as i128 + b as i128 * sb as i128;
+                    requant::apply(acc, r.shift[0], relu, node.out.ty)
+                }
+            })
+            .collect()
     }
 }

@@ -16,6 +16,7 @@ use crate::ir::Node;
 use crate::ir::requant as derive;
 use crate::model::fields::LayerFields;
 use crate::model::{ElemType, Requant, Shape, Window};
+use crate::weights::LayerParams;
 
 /// Average-pool parameters.
 #[derive(Debug, Clone, PartialEq)]
@@ -163,5 +164,28 @@ impl Operator for AvgPool {
                 StageCost::new(units, g.in_words, out_words, g.first_need, depth, depth)
             }
         }
+    }
+
+    fn reference(&self, node: &Node, inputs: &[&[i64]], _p: &LayerParams) -> Vec<i64> {
+        let inp = node.inputs[0].shape;
+        let c = inp.c as usize;
+        let window = self.window.unwrap_or(Window {
+            kernel: [inp.h, inp.w],
+            stride: [1, 1],
+            padding: crate::model::Padding::Valid,
+        });
+        swg::each_window(inputs[0], inp, node.out.shape, &window, 0, |win, out| {
+            let mut sum = vec![0i64; c];
+            for xs in win.chunks_exact(c) {
+                for (a, x) in sum.iter_mut().zip(xs) {
+                    *a += x;
+                }
+            }
+            out.extend(
+                sum.iter()
+                    .enumerate()
+                    .map(|(ch, &s)| requant::finish(node, ch, s)),
+            );
+        })
     }
 }

@@ -2,6 +2,7 @@
 //! a matrix-vector unit with `MW = kh*kw*cin`, `MH = cout`.
 
 use super::mvu::{self, MvuShape};
+use super::requant;
 use super::swg;
 use super::{
     Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, divisors, mac_range,
@@ -11,6 +12,7 @@ use crate::ir::Node;
 use crate::ir::requant as derive;
 use crate::model::fields::LayerFields;
 use crate::model::{ElemType, Requant, Window};
+use crate::weights::LayerParams;
 
 /// Convolution parameters.
 #[derive(Debug, Clone, PartialEq)]
@@ -164,5 +166,34 @@ impl Operator for Conv {
             + (self.channels / fold.pe) as u64 * window_words
             + mvu::depth(fold.simd);
         StageCost::new(units, g.in_words, out_words, g.first_need, depth, tail)
+    }
+
+    fn reference(&self, node: &Node, inputs: &[&[i64]], p: &LayerParams) -> Vec<i64> {
+        let inp = node.inputs[0].shape;
+        let cout = self.channels as usize;
+        swg::each_window(
+            inputs[0],
+            inp,
+            node.out.shape,
+            &self.window,
+            0,
+            |win, out| {
+                let mut acc: Vec<i64> = if self.bias {
+                    p.bias.clone()
+                } else {
+                    vec![0; cout]
+                };
+                for (x, row) in win.iter().zip(p.weight.chunks_exact(cout)) {
+                    for (a, w) in acc.iter_mut().zip(row) {
+                        *a += w * x;
+                    }
+                }
+                out.extend(
+                    acc.iter()
+                        .enumerate()
+                        .map(|(co, &a)| requant::finish(node, co, a)),
+                );
+            },
+        )
     }
 }

@@ -2,6 +2,7 @@
 //! Hardware: one matrix-vector unit with `MW` = input features, `MH` = units.
 
 use super::mvu::{self, MvuShape};
+use super::requant;
 use super::{
     Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, divisors, mac_range,
 };
@@ -10,6 +11,7 @@ use crate::ir::Node;
 use crate::ir::requant as derive;
 use crate::model::fields::LayerFields;
 use crate::model::{ElemType, Requant, Shape};
+use crate::weights::LayerParams;
 
 /// Dense parameters.
 #[derive(Debug, Clone, PartialEq)]
@@ -115,5 +117,23 @@ impl Operator for Dense {
             mvu::depth(fold.simd),
             tail,
         )
+    }
+
+    fn reference(&self, node: &Node, inputs: &[&[i64]], p: &LayerParams) -> Vec<i64> {
+        let units = self.units as usize;
+        let mut acc: Vec<i64> = if self.bias {
+            p.bias.clone()
+        } else {
+            vec![0; units]
+        };
+        for (x, row) in inputs[0].iter().zip(p.weight.chunks_exact(units)) {
+            for (a, w) in acc.iter_mut().zip(row) {
+                *a += w * x;
+            }
+        }
+        acc.iter()
+            .enumerate()
+            .map(|(u, &a)| requant::finish(node, u, a))
+            .collect()
     }
 }

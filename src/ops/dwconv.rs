@@ -18,6 +18,7 @@ use crate::ir::Node;
 use crate::ir::requant as derive;
 use crate::model::fields::LayerFields;
 use crate::model::{ElemType, Requant, Shape, Window};
+use crate::weights::LayerParams;
 
 /// Depthwise convolution parameters.
 #[derive(Debug, Clone, PartialEq)]
@@ -134,5 +135,34 @@ impl Operator for DwConv {
         let units = g.unit.into_iter().chain(std::iter::once(vvu)).collect();
         let tail = swg::SWG_DEPTH + kk / simd + mvu::depth(fold.simd);
         StageCost::new(units, g.in_words, out_words, g.first_need, depth, tail)
+    }
+
+    fn reference(&self, node: &Node, inputs: &[&[i64]], p: &LayerParams) -> Vec<i64> {
+        let inp = node.inputs[0].shape;
+        let c = inp.c as usize;
+        swg::each_window(
+            inputs[0],
+            inp,
+            node.out.shape,
+            &self.window,
+            0,
+            |win, out| {
+                let mut acc: Vec<i64> = if self.bias {
+                    p.bias.clone()
+                } else {
+                    vec![0; c]
+                };
+                for (xs, ws) in win.chunks_exact(c).zip(p.weight.chunks_exact(c)) {
+                    for ((a, w), x) in acc.iter_mut().zip(ws).zip(xs) {
+                        *a += w * x;
+                    }
+                }
+                out.extend(
+                    acc.iter()
+                        .enumerate()
+                        .map(|(ch, &a)| requant::finish(node, ch, a)),
+                );
+            },
+        )
     }
 }

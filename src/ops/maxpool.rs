@@ -12,6 +12,7 @@ use crate::error::Result;
 use crate::ir::Node;
 use crate::model::fields::LayerFields;
 use crate::model::{ElemType, Requant, Shape, Window};
+use crate::weights::LayerParams;
 
 /// Max-pool parameters.
 #[derive(Debug, Clone, PartialEq)]
@@ -110,5 +111,27 @@ impl Operator for MaxPool {
         let depth = swg::SWG_DEPTH + kk - 1 + POOL_DEPTH;
         let units = g.unit.into_iter().chain(std::iter::once(pool)).collect();
         StageCost::new(units, g.in_words, out_words, g.first_need, depth, depth)
+    }
+
+    fn reference(&self, node: &Node, inputs: &[&[i64]], _p: &LayerParams) -> Vec<i64> {
+        let inp = node.inputs[0];
+        let c = inp.shape.c as usize;
+        let pad = inp.ty.min();
+        swg::each_window(
+            inputs[0],
+            inp.shape,
+            node.out.shape,
+            &self.window,
+            pad,
+            |win, out| {
+                let mut m = vec![i64::MIN; c];
+                for xs in win.chunks_exact(c) {
+                    for (a, x) in m.iter_mut().zip(xs) {
+                        *a = (*a).max(*x);
+                    }
+                }
+                out.extend(m);
+            },
+        )
     }
 }

@@ -20,6 +20,7 @@ use crate::ir::Node;
 use crate::model::fields::LayerFields;
 use crate::model::raw::RawOp;
 use crate::model::{ElemType, Requant, Shape};
+use crate::weights::LayerParams;
 use serde::Serialize;
 
 /// A tensor type: shape and element type.
@@ -210,6 +211,9 @@ pub trait Operator {
     }
     /// Cycles, timing and resources under `fold`.
     fn cost(&self, node: &Node, fold: &Fold, hw: &HwCtx) -> StageCost;
+    /// Reference arithmetic (the model format's exact integers): the output values in HWC
+    /// order, after requantisation, for the values of each input port and the parameters.
+    fn reference(&self, node: &Node, inputs: &[&[i64]], params: &LayerParams) -> Vec<i64>;
 }
 
 /// A layer's kind and parameters.

@@ -83,6 +83,46 @@ pub fn signed_bits(values: &[i64]) -> u32 {
     t.bits
 }
 
+/// The model format's requantisation of one accumulator value (exact integers):
+/// `v = (acc*scale + (shift > 0 ? 1 << (shift-1) : 0)) >> shift` (arithmetic shift), relu,
+/// then saturation to `out` (bipolar: `v >= 0 ? +1 : -1`).
+pub fn apply(acc: i128, shift: i64, relu: bool, out: ElemType) -> i64 {
+    let round = if shift > 0 { 1i128 << (shift - 1) } else { 0 };
+    let mut v = (acc + round) >> shift;
+    if relu {
+        v = v.max(0);
+    }
+    if out.is_bipolar() {
+        return if v >= 0 { 1 } else { -1 };
+    }
+    v.clamp(out.min() as i128, out.max() as i128) as i64
+}
+
+/// Finishes a node's output value on channel `ch` from its accumulator: its requantiser
+/// (scale and shift per channel or shared) or, without one, the accumulator itself (relu
+/// applied when asked).
+pub fn finish(node: &crate::ir::Node, ch: usize, acc: i64) -> i64 {
+    let relu = node.activation == crate::model::Activation::Relu;
+    match &node.requant {
+        None => {
+            if relu {
+                acc.max(0)
+            } else {
+                acc
+            }
+        }
+        Some(r) => {
+            let pick = |v: &[i64]| if v.len() == 1 { v[0] } else { v[ch] };
+            apply(
+                acc as i128 * pick(&r.scale) as i128,
+                pick(&r.shift),
+                relu,
+                node.out.ty,
+            )
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -159,3 +159,36 @@ pub fn csv(e: &Estimate) -> crate::error::Result<String> {
         .map_err(|e| crate::error::Error::Usage(format!("csv: {e}")))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
+
+/// The `half-gen boards` table.
+pub fn boards_table(boards: &[crate::board::Board]) -> String {
+    let mut t = Table::new();
+    t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+    t.set_header([
+        "board",
+        "part",
+        "family",
+        "LUT",
+        "FF",
+        "BRAM18",
+        "URAM",
+        "DSP",
+        "DSP kind",
+        "clock MHz",
+    ]);
+    for b in boards {
+        t.add_row(vec![
+            b.name.clone(),
+            b.part.clone(),
+            format!("{:?}", b.family).to_lowercase(),
+            b.lut.to_string(),
+            b.ff.to_string(),
+            b.bram18.to_string(),
+            b.uram.to_string(),
+            b.dsp.to_string(),
+            format!("{:?}", b.dsp_kind).to_uppercase(),
+            format!("{}", b.clock_mhz),
+        ]);
+    }
+    format!("{t}\n")
+}

@@ -103,7 +103,7 @@ pub fn random_model(seed: u64) -> String {
                 )
                 .unwrap();
             }
-            3 if h >= 2 && w >= 2 => {
+            3 if h >= 4 && w >= 4 => {
                 if r.range(0, 1) == 0 {
                     writeln!(
                         y,

@@ -1,0 +1,203 @@
+//! Calibration of derived requantisation (the rule of docs/model-format.md): like the
+//! post-training quantisation of Brevitas or TFLite, half-gen runs the reference on seeded
+//! random input frames, layer by layer in graph order, and sets each derived requantiser so
+//! the root mean square of its accumulator maps to half the output range:
+//! `f = max(out_max / 2, 1) / rms(acc)`, written as `scale / 2^shift` with an 8-bit scale.
+//! An add first equalises its inputs (`a / rms(a) + b / rms(b)`) and maps the RMS of that sum
+//! the same way. Bipolar outputs keep the sign rule (scale 1, shift 0). Later layers are
+//! calibrated on the already calibrated outputs, so deep networks keep their range; this is
+//! what keeps every layer's output varied on random data, where a rule from the type ranges
+//! alone collapses narrow (2-bit) networks to zero after a few layers.
+
+use super::random_inputs;
+use crate::error::{Error, Result};
+use crate::ir::requant::quantize_factor;
+use crate::ir::{Graph, Node, NodeKind};
+use crate::model::{Activation, Requant};
+use crate::ops::LayerOp;
+use crate::weights::{LayerParams, Params};
+use petgraph::stable_graph::NodeIndex;
+use petgraph::visit::NodeIndexable;
+
+/// Frames used for calibration: enough that small layers see many values, few enough that
+/// large networks calibrate in well under a second (about 2e7 multiply-accumulates).
+pub fn frame_count(graph: &Graph) -> usize {
+    let macs: u64 = graph
+        .layers()
+        .filter_map(|n| graph.g[n].op().map(|op| op.op().macs(&graph.g[n])))
+        .sum();
+    (20_000_000 / macs.max(1)).clamp(2, 32) as usize
+}
+/// Offset of the calibration frames' seed from the model seed (so test vectors differ).
+const SEED_SALT: u64 = 0xCA11_B8A7_E000_0001;
+
+fn rms(values: impl Iterator<Item = f64>) -> f64 {
+    let (mut s, mut n) = (0.0, 0usize);
+    for v in values {
+        s += v * v;
+        n += 1;
+    }
+    if n == 0 || s == 0.0 {
+        1.0
+    } else {
+        (s / n as f64).sqrt()
+    }
+}
+
+/// Per frame, the values of each input port.
+fn frames_in(values: &[Vec<Vec<i64>>], producers: &[NodeIndex]) -> Vec<Vec<Vec<i64>>> {
+    let frames = producers.first().map_or(0, |q| values[q.index()].len());
+    (0..frames)
+        .map(|f| {
+            producers
+                .iter()
+                .map(|q| values[q.index()][f].clone())
+                .collect()
+        })
+        .collect()
+}
+
+fn refs(ins: &[Vec<i64>]) -> Vec<&[i64]> {
+    ins.iter().map(Vec::as_slice).collect()
+}
+
+/// The accumulator per frame: the layer without requantiser or activation.
+fn raw_acc(node: &Node, op: &LayerOp, p: &LayerParams, frames: &[Vec<Vec<i64>>]) -> Vec<Vec<i64>> {
+    let mut raw = node.clone();
+    raw.requant = None;
+    raw.activation = Activation::None;
+    frames
+        .iter()
+        .map(|ins| op.op().reference(&raw, &refs(ins), p))
+        .collect()
+}
+
+/// Generated biases re-centred (the role batch normalisation plays in a trained network):
+/// `noise_c - round(mean_c)` of the bias-free accumulator, or for a bipolar output the
+/// threshold that splits the channel's values most evenly; clipped to the bias range.
+fn centre_bias(
+    node: &Node,
+    op: &LayerOp,
+    p: &LayerParams,
+    frames: &[Vec<Vec<i64>>],
+) -> LayerParams {
+    let c = p.bias.len();
+    let mut zero = p.clone();
+    zero.bias = vec![0; c];
+    let acc = raw_acc(node, op, &zero, frames);
+    let mut per: Vec<Vec<i64>> = vec![Vec::new(); c];
+    for (i, v) in acc.iter().flatten().enumerate() {
+        per[i % c].push(*v);
+    }
+    let (lo, hi) = crate::weights::spec(op, node).bias_range;
+    let bias = p
+        .bias
+        .iter()
+        .zip(per.iter_mut())
+        .map(|(&noise, vals)| {
+            let b = if node.out.ty.is_bipolar() {
+                even_split(vals)
+            } else {
+                let mean = vals.iter().sum::<i64>() as f64 / vals.len().max(1) as f64;
+                noise - mean.round() as i64
+            };
+            b.clamp(lo, hi)
+        })
+        .collect();
+    LayerParams {
+        weight: p.weight.clone(),
+        bias,
+    }
+}
+
+/// The bias `b` for which `v + b >= 0` holds for the share of `vals` closest to one half
+/// (the threshold a bipolar output is taken at), ties to the smaller `|b|`.
+fn even_split(vals: &mut [i64]) -> i64 {
+    if vals.is_empty() {
+        return 0;
+    }
+    vals.sort_unstable();
+    let n = vals.len() as f64;
+    let mut best = (f64::INFINITY, 0i64);
+    let mut i = 0;
+    while i < vals.len() {
+        // b = -vals[i]: exactly the values from index i on are >= -b.
+        let share = (vals.len() - i) as f64 / n;
+        let key = ((share - 0.5).abs(), vals[i].abs());
+        if key.0 < best.0 || (key.0 == best.0 && key.1 < best.1.abs()) {
+            best = (key.0, -vals[i]);
+        }
+        let v = vals[i];
+        while i < vals.len() && vals[i] == v {
+            i += 1;
+        }
+    }
+    best.1
+}
+
+/// Calibrates every derived requantiser of `graph` (see the module comment); with generated
+/// parameters (`generated`), also centres the biases first.
+pub fn calibrate(graph: &mut Graph, params: &mut Params, seed: u64, generated: bool) -> Result<()> {
+    let frames = random_inputs(graph, seed ^ SEED_SALT, frame_count(graph));
+    let mut values: Vec<Vec<Vec<i64>>> = vec![Vec::new(); graph.g.node_bound()];
+    for n in graph.order() {
+        let producers = graph.producers(n);
+        let outs: Vec<Vec<i64>> = match &graph.g[n].kind {
+            NodeKind::Input => frames.clone(),
+            NodeKind::Fork { .. } => values[producers[0].index()].clone(),
+            NodeKind::Layer { op, .. } => {
+                let op = op.clone();
+                let node = &graph.g[n];
+                let p = params.get(&node.name).clone();
+                if generated && !p.bias.is_empty() {
+                    let centred = centre_bias(node, &op, &p, &frames_in(&values, &producers));
+                    params.layers.insert(node.name.clone(), centred);
+                }
+                let p = params.get(&graph.g[n].name).clone();
+                let node = &graph.g[n];
+                if node.requant_derived && !node.out.ty.is_bipolar() {
+                    let target = (node.out.ty.max() as f64 / 2.0).max(1.0);
+                    let new = if producers.len() == 2 {
+                        let all = |k: usize| {
+                            values[producers[k].index()]
+                                .iter()
+                                .flatten()
+                                .map(|&v| v as f64)
+                        };
+                        let (ra, rb) = (rms(all(0)), rms(all(1)));
+                        let r = rms(all(0).zip(all(1)).map(|(a, b)| a / ra + b / rb));
+                        let f = target / r;
+                        let (sa, ha) = quantize_factor((f / ra).min(127.0));
+                        let (sb, hb) = quantize_factor((f / rb).min(127.0));
+                        let shift = ha.max(hb);
+                        Requant {
+                            scale: vec![sa << (shift - ha), sb << (shift - hb)],
+                            shift: vec![shift],
+                        }
+                    } else {
+                        let acc = raw_acc(node, &op, &p, &frames_in(&values, &producers));
+                        let (scale, shift) =
+                            quantize_factor(target / rms(acc.iter().flatten().map(|&v| v as f64)));
+                        Requant {
+                            scale: vec![scale],
+                            shift: vec![shift],
+                        }
+                    };
+                    let node = &mut graph.g[n];
+                    node.requant = Some(new);
+                    node.refresh_acc().map_err(|m| {
+                        Error::Usage(format!("layer `{}`: calibration: {m}", node.name))
+                    })?;
+                }
+                let node = &graph.g[n];
+                let p = params.get(&node.name);
+                frames_in(&values, &producers)
+                    .iter()
+                    .map(|ins| op.op().reference(node, &refs(ins), p))
+                    .collect()
+            }
+        };
+        values[n.index()] = outs;
+    }
+    Ok(())
+}

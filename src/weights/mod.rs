@@ -1,0 +1,171 @@
+//! Layer parameters: integer weights and biases, read from the model's `.npz` file or generated
+//! deterministically from its seed, and validated against the layer's types (so the exact
+//! accumulator width of the IR holds for every value).
+//!
+//! Layouts (NumPy, C order): conv `[kh, kw, cin, cout]`, dwconv `[kh, kw, c]`, dense
+//! `[in, out]`, bias `[cout]`; `<layer>.scale` and `<layer>.shift` (scalar or per channel)
+//! replace the derived requantisation of layers the model gives none.
+
+pub mod generate;
+pub mod npz;
+
+pub use generate::generate;
+pub use npz::{read_npy_i64, write_npy_i64};
+
+use crate::error::{Error, Result};
+use crate::ir::Graph;
+use crate::model::{ElemType, Model, Requant};
+use crate::ops::{LayerOp, mac_range};
+use std::collections::BTreeMap;
+
+/// One layer's parameters.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LayerParams {
+    /// Weights in the layout of the module comment (empty for layers without weights).
+    pub weight: Vec<i64>,
+    /// One bias per output channel (empty without bias).
+    pub bias: Vec<i64>,
+}
+
+/// Every layer's parameters, by layer name.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Params {
+    /// Parameters by layer name.
+    pub layers: BTreeMap<String, LayerParams>,
+}
+
+impl Params {
+    /// The parameters of `layer` (empty when it has none).
+    pub fn get(&self, layer: &str) -> &LayerParams {
+        static EMPTY: LayerParams = LayerParams {
+            weight: Vec::new(),
+            bias: Vec::new(),
+        };
+        self.layers.get(layer).unwrap_or(&EMPTY)
+    }
+}
+
+/// What a layer's parameters must look like.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamSpec {
+    /// Weight array shape (empty when the layer has no weights).
+    pub weight_shape: Vec<u64>,
+    /// Weight type.
+    pub weight_type: Option<ElemType>,
+    /// Bias length (0 without bias).
+    pub bias_len: u64,
+    /// Inclusive bias range (the IR's accumulator rule).
+    pub bias_range: (i64, i64),
+    /// Products summed per output, for the generator's bias spread.
+    pub fan_in: u64,
+    /// Input element type.
+    pub input_type: ElemType,
+}
+
+/// The parameter spec of a layer op with input type `xt` and input shape `(h, w, c)` or `n`.
+pub fn spec(op: &LayerOp, node: &crate::ir::Node) -> ParamSpec {
+    let inp = node.inputs[0];
+    let cin = inp.shape.c as u64;
+    let (weight_shape, wt, bias, cout, fan_in) = match op {
+        LayerOp::Conv(c) => {
+            let [kh, kw] = c.window.kernel;
+            let fan = (kh * kw) as u64 * cin;
+            let shape = vec![kh as u64, kw as u64, cin, c.channels as u64];
+            (shape, Some(c.weight), c.bias, c.channels as u64, fan)
+        }
+        LayerOp::DwConv(d) => {
+            let [kh, kw] = d.window.kernel;
+            let shape = vec![kh as u64, kw as u64, cin];
+            (shape, Some(d.weight), d.bias, cin, (kh * kw) as u64)
+        }
+        LayerOp::Dense(d) => {
+            let n = inp.shape.elems();
+            (
+                vec![n, d.units as u64],
+                Some(d.weight),
+                d.bias,
+                d.units as u64,
+                n,
+            )
+        }
+        _ => (Vec::new(), None, false, 0, 0),
+    };
+    let bias_range = match wt {
+        Some(wt) if bias => mac_range(wt, inp.ty, fan_in, false),
+        _ => (0, 0),
+    };
+    ParamSpec {
+        weight_shape,
+        weight_type: wt,
+        bias_len: if bias { cout } else { 0 },
+        bias_range,
+        fan_in,
+        input_type: inp.ty,
+    }
+}
+
+/// Loads the model's weights file, or generates parameters from its seed, and applies any
+/// requantisation the file gives to `graph`.
+pub fn load(model: &Model, graph: &mut Graph) -> Result<Params> {
+    match &model.weights {
+        None => Ok(generate(model.seed, graph)),
+        Some(path) => npz::load(path, model, graph),
+    }
+}
+
+/// Checks `values` against the integer range of `t` (bipolar: only -1 and +1).
+pub fn check_range(values: &[i64], t: ElemType) -> std::result::Result<(), String> {
+    let bad = values.iter().position(|&v| {
+        if t.is_bipolar() {
+            v != 1 && v != -1
+        } else {
+            v < t.min() || v > t.max()
+        }
+    });
+    match bad {
+        None => Ok(()),
+        Some(i) => Err(format!(
+            "element {i} is {}, outside {}",
+            values[i],
+            if t.is_bipolar() {
+                "{-1, +1}".to_string()
+            } else {
+                format!("[{}, {}]", t.min(), t.max())
+            }
+        )),
+    }
+}
+
+/// A requant given in a weights file for a layer whose model has none.
+pub fn set_requant(graph: &mut Graph, layer: &str, r: Requant) -> std::result::Result<(), String> {
+    let n = graph
+        .find(layer)
+        .ok_or_else(|| format!("`{layer}` is not a layer"))?;
+    let node = &mut graph.g[n];
+    let op = node
+        .op()
+        .ok_or_else(|| format!("`{layer}` is not a layer"))?;
+    if node.requant.is_none() {
+        return Err("the layer has no `output`, so it has no requantiser".into());
+    }
+    op.op()
+        .check_requant(&r, op.op().out_channels(node))
+        .map_err(|e| e.message)?;
+    if r.shift.iter().any(|s| !(0..=62).contains(s)) || r.scale.iter().any(|s| s.abs() >= 1 << 22) {
+        return Err("scale must satisfy |scale| < 2^22 and shift 0..=62".into());
+    }
+    node.requant = Some(r);
+    node.requant_derived = false;
+    node.refresh_acc()
+}
+
+/// An error about one array of a weights file (exit code 2).
+pub fn array_error(file: &str, array: &str, message: impl Into<String>) -> Error {
+    let layer = array.split('.').next().unwrap_or(array);
+    Error::Input(crate::error::Diagnostic::new(
+        file,
+        Default::default(),
+        Some(layer),
+        format!("array `{array}`: {}", message.into()),
+    ))
+}

@@ -1,0 +1,250 @@
+//! NumPy `.npz` / `.npy` input and output of integer arrays.
+
+use super::{LayerParams, Params, array_error, check_range, set_requant, spec};
+use crate::error::{Error, Result};
+use crate::ir::Graph;
+use crate::model::{Model, Requant};
+use npyz::npz::NpzArchive;
+use npyz::{DType, NpyFile, Order, TypeChar, WriterBuilder};
+use std::collections::BTreeSet;
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+/// An integer array: shape and C-order values.
+pub type IntArray = (Vec<u64>, Vec<i64>);
+
+fn io_err(path: &Path, e: std::io::Error) -> Error {
+    Error::Io {
+        path: path.to_path_buf(),
+        source: e,
+    }
+}
+
+/// Reads any NumPy integer or bool array as i64 values.
+fn read_ints<R: Read>(npy: NpyFile<R>) -> std::result::Result<IntArray, String> {
+    if npy.order() == Order::Fortran {
+        return Err("Fortran-ordered arrays are not supported; save with C order".into());
+    }
+    let shape = npy.shape().to_vec();
+    let DType::Plain(ts) = npy.dtype() else {
+        return Err("structured dtype; expected an integer array".into());
+    };
+    let bytes = ts.size_field();
+    let err = |e: std::io::Error| e.to_string();
+    let values: Vec<i64> = match (ts.type_char(), bytes) {
+        (TypeChar::Int, 1) => npy
+            .into_vec::<i8>()
+            .map_err(err)?
+            .into_iter()
+            .map(i64::from)
+            .collect(),
+        (TypeChar::Int, 2) => npy
+            .into_vec::<i16>()
+            .map_err(err)?
+            .into_iter()
+            .map(i64::from)
+            .collect(),
+        (TypeChar::Int, 4) => npy
+            .into_vec::<i32>()
+            .map_err(err)?
+            .into_iter()
+            .map(i64::from)
+            .collect(),
+        (TypeChar::Int, 8) => npy.into_vec::<i64>().map_err(err)?,
+        (TypeChar::Uint, 1) => npy
+            .into_vec::<u8>()
+            .map_err(err)?
+            .into_iter()
+            .map(i64::from)
+            .collect(),
+        (TypeChar::Uint, 2) => npy
+            .into_vec::<u16>()
+            .map_err(err)?
+            .into_iter()
+            .map(i64::from)
+            .collect(),
+        (TypeChar::Uint, 4) => npy
+            .into_vec::<u32>()
+            .map_err(err)?
+            .into_iter()
+            .map(i64::from)
+            .collect(),
+        (TypeChar::Uint, 8) => npy
+            .into_vec::<u64>()
+            .map_err(err)?
+            .into_iter()
+            .map(|v| {
+                i64::try_from(v)
+                    .map_err(|_| format!("value {v} does not fit a signed 64-bit integer"))
+            })
+            .collect::<std::result::Result<_, _>>()?,
+        (TypeChar::Bool, _) => npy
+            .into_vec::<bool>()
+            .map_err(err)?
+            .into_iter()
+            .map(i64::from)
+            .collect(),
+        (c, b) => return Err(format!("dtype `{}{b}` is not an integer type", c.to_str())),
+    };
+    Ok((shape, values))
+}
+
+/// Reads array `name` of an open archive, if present.
+pub fn read_array(
+    archive: &mut NpzArchive<BufReader<std::fs::File>>,
+    file: &str,
+    name: &str,
+) -> Result<Option<IntArray>> {
+    let npy = archive
+        .by_name(name)
+        .map_err(|e| array_error(file, name, e.to_string()))?;
+    match npy {
+        None => Ok(None),
+        Some(npy) => read_ints(npy)
+            .map(Some)
+            .map_err(|m| array_error(file, name, m)),
+    }
+}
+
+/// Opens an `.npz` archive.
+pub fn open(path: &Path) -> Result<NpzArchive<BufReader<std::fs::File>>> {
+    NpzArchive::open(path).map_err(|e| io_err(path, e))
+}
+
+/// Reads a single `.npy` array of integers.
+pub fn read_npy_i64(path: &Path) -> Result<IntArray> {
+    let f = std::fs::File::open(path).map_err(|e| io_err(path, e))?;
+    let npy = NpyFile::new(BufReader::new(f)).map_err(|e| io_err(path, e))?;
+    read_ints(npy).map_err(|m| Error::Usage(format!("{}: {m}", path.display())))
+}
+
+/// Writes an `.npy` array of i64 values (C order), atomically.
+pub fn write_npy_i64(path: &Path, shape: &[u64], values: &[i64]) -> Result<()> {
+    let mut buf = Vec::new();
+    {
+        let mut w = npyz::WriteOptions::new()
+            .default_dtype()
+            .shape(shape)
+            .writer(&mut buf)
+            .begin_nd()
+            .map_err(|e| io_err(path, e))?;
+        w.extend(values.iter().copied())
+            .map_err(|e| io_err(path, e))?;
+        w.finish().map_err(|e| io_err(path, e))?;
+    }
+    crate::fsutil::write_atomic(path, &buf)
+}
+
+/// Loads a model's weights file (see the parent module for the layout).
+pub fn load(path: &Path, model: &Model, graph: &mut Graph) -> Result<Params> {
+    let file = path.display().to_string();
+    let mut ar = open(path)?;
+    let names: BTreeSet<String> = ar.array_names().map(str::to_string).collect();
+    let mut used = BTreeSet::new();
+    let mut out = Params::default();
+    let layers: Vec<_> = graph.layers().collect();
+    for n in layers {
+        let node = graph.g[n].clone();
+        let Some(op) = node.op() else { continue };
+        let s = spec(op, &node);
+        let mut p = LayerParams::default();
+        if let Some(wt) = s.weight_type {
+            let name = format!("{}.weight", node.name);
+            let (shape, values) = read_array(&mut ar, &file, &name)?
+                .ok_or_else(|| array_error(&file, &name, "missing from the weights file"))?;
+            if shape != s.weight_shape {
+                return Err(array_error(
+                    &file,
+                    &name,
+                    format!("shape {shape:?}, expected {:?}", s.weight_shape),
+                ));
+            }
+            check_range(&values, wt).map_err(|m| array_error(&file, &name, m))?;
+            p.weight = values;
+            used.insert(name);
+            let bname = format!("{}.bias", node.name);
+            if s.bias_len > 0 {
+                let (shape, values) = read_array(&mut ar, &file, &bname)?.ok_or_else(|| {
+                    array_error(
+                        &file,
+                        &bname,
+                        "missing from the weights file (the layer has `bias: true`)",
+                    )
+                })?;
+                if shape != [s.bias_len] {
+                    return Err(array_error(
+                        &file,
+                        &bname,
+                        format!("shape {shape:?}, expected [{}]", s.bias_len),
+                    ));
+                }
+                let (lo, hi) = s.bias_range;
+                if let Some(i) = values.iter().position(|v| *v < lo || *v > hi) {
+                    return Err(array_error(
+                        &file,
+                        &bname,
+                        format!(
+                            "element {i} is {}, outside [{lo}, {hi}] (the accumulator width assumes biases within the range of the products' sum)",
+                            values[i]
+                        ),
+                    ));
+                }
+                p.bias = values;
+                used.insert(bname);
+            }
+        }
+        let (sn, hn) = (
+            format!("{}.scale", node.name),
+            format!("{}.shift", node.name),
+        );
+        let scale = read_array(&mut ar, &file, &sn)?;
+        let shift = read_array(&mut ar, &file, &hn)?;
+        match (scale, shift) {
+            (None, None) => {}
+            (Some((_, scale)), Some((_, shift))) => {
+                let explicit = match node.kind {
+                    crate::ir::NodeKind::Layer { index, .. } => {
+                        model.layers.get(index).is_some_and(|l| l.requant.is_some())
+                    }
+                    _ => false,
+                };
+                if explicit {
+                    return Err(array_error(
+                        &file,
+                        &sn,
+                        "the model file already gives this layer a `requant`; give it in one place",
+                    ));
+                }
+                set_requant(graph, &node.name, Requant { scale, shift })
+                    .map_err(|m| array_error(&file, &sn, m))?;
+                used.insert(sn);
+                used.insert(hn);
+            }
+            (Some(_), None) => {
+                return Err(array_error(
+                    &file,
+                    &hn,
+                    "missing: `.scale` and `.shift` come together",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(array_error(
+                    &file,
+                    &sn,
+                    "missing: `.scale` and `.shift` come together",
+                ));
+            }
+        }
+        if !p.weight.is_empty() {
+            out.layers.insert(node.name.clone(), p);
+        }
+    }
+    if let Some(extra) = names.iter().find(|n| !used.contains(*n)) {
+        return Err(array_error(
+            &file,
+            extra,
+            "not a parameter of any layer (expected `<layer>.weight`, `.bias`, `.scale` or `.shift`)",
+        ));
+    }
+    Ok(out)
+}
