@@ -11,13 +11,37 @@
 
 use crate::model::{ElemType, Requant};
 
-/// Mean of `v^2` for `v` uniform over the integers of `t`.
+/// Sum of `x^2` for the integers `0..=n` (`n(n+1)(2n+1)/6`).
+fn sum_squares(n: i128) -> i128 {
+    if n < 0 {
+        0
+    } else {
+        n * (n + 1) * (2 * n + 1) / 6
+    }
+}
+
+/// Mean of `v^2` for `v` uniform over the integers of `t` (bipolar: 1).
 pub fn mean_square(t: ElemType) -> f64 {
     if t.is_bipolar() {
         return 1.0;
     }
-    let (lo, hi) = (t.min() as f64, t.max() as f64);
-    (lo * lo + lo * hi + hi * hi) / 3.0
+    let (lo, hi) = (t.min() as i128, t.max() as i128);
+    let total = if lo >= 0 {
+        sum_squares(hi) - sum_squares(lo - 1)
+    } else {
+        sum_squares(-lo) + sum_squares(hi)
+    };
+    total as f64 / (hi - lo + 1) as f64
+}
+
+/// Mean of `w^2` for weights uniform over the symmetric range `[-m, m]`, `m = 2^(b-1)-1`,
+/// that generated weights use (`m(m+1)/3`; bipolar: 1).
+pub fn weight_mean_square(t: ElemType) -> f64 {
+    if t.is_bipolar() {
+        return 1.0;
+    }
+    let m = t.max() as f64;
+    m * (m + 1.0) / 3.0
 }
 
 /// Precision of derived scales, in bits.
@@ -45,7 +69,7 @@ pub fn for_mac(fan_in: u64, wt: ElemType, xt: ElemType, out: ElemType) -> Requan
             shift: vec![0],
         };
     }
-    let sigma = (fan_in as f64 * mean_square(wt) * mean_square(xt)).sqrt();
+    let sigma = (fan_in as f64 * weight_mean_square(wt) * mean_square(xt)).sqrt();
     let (scale, shift) = quantize_factor(out.max() as f64 / (2.0 * sigma.max(1.0)));
     Requant {
         scale: vec![scale],
@@ -78,19 +102,39 @@ pub fn for_add(a: ElemType, b: ElemType, out: ElemType) -> Requant {
         };
     }
     let f = |t: ElemType| out.max() as f64 / (2.0 * t.max().max(1) as f64);
-    let (sa, ha) = quantize_factor(f(a));
-    let (sb, hb) = quantize_factor(f(b));
-    // One shared shift: bring both scales to the larger shift.
-    let shift = ha.max(hb);
+    let (scale, shift) = add_scales(f(a), f(b));
     Requant {
-        scale: vec![sa << (shift - ha), sb << (shift - hb)],
+        scale: scale.to_vec(),
         shift: vec![shift],
     }
+}
+
+/// Two factors as scales over one shared shift, `f_i ~ scale_i / 2^shift`: the finest shift
+/// either factor asks for (an 8-bit scale for the smaller one), limited so that no scale
+/// reaches 2^21 (the accumulator `a*scale_a + b*scale_b` stays narrow); each scale >= 1.
+pub fn add_scales(fa: f64, fb: f64) -> ([i64; 2], i64) {
+    let (_, ha) = quantize_factor(fa);
+    let (_, hb) = quantize_factor(fb);
+    let fmax = fa.max(fb).max(f64::MIN_POSITIVE);
+    let limit = (((1u64 << 21) - 1) as f64 / fmax).log2().floor().max(0.0) as i64;
+    let shift = ha.max(hb).min(limit).clamp(0, 62);
+    let q = |f: f64| ((f * (1u64 << shift) as f64).round() as i64).clamp(1, (1 << 21) - 1);
+    ([q(fa), q(fb)], shift)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn add_scales_stay_narrow() {
+        // A bipolar input next to an int16 one: factors 16383/2 and 16383/(2*32767).
+        let ([sa, sb], shift) = add_scales(8191.5, 0.25);
+        assert!(sa < 1 << 21 && sb >= 1);
+        assert!((sa as f64 / (1u64 << shift) as f64 / 8191.5 - 1.0).abs() < 0.01);
+        let ([sa, sb], shift) = add_scales(0.5, 0.25);
+        assert_eq!((sa, sb, shift), (256, 128, 9));
+    }
 
     #[test]
     fn factors() {
@@ -111,10 +155,23 @@ mod tests {
             bits: 8,
             signed: false,
         };
-        // 27 products: sigma = sqrt(27 * 5461.67 * 21717.5) ~ 56,557; f = 255 / 113,114.
+        // Integer means: E[x^2] over 0..=255 is 255*256*511/6/256 = 21717.5; narrow int8
+        // weights -127..=127 give 127*128/3 = 5418.67.
+        assert!((mean_square(u8t) - 21717.5).abs() < 1e-9);
+        assert!((weight_mean_square(i8t) - 5418.666_666).abs() < 1e-3);
+        assert!(
+            (mean_square(ElemType {
+                bits: 2,
+                signed: true
+            }) - 1.5)
+                .abs()
+                < 1e-12
+        );
+        // 27 products: sigma = sqrt(27 * 5418.67 * 21717.5); f = 255 / (2 sigma).
         let r = for_mac(27, i8t, u8t, u8t);
         let f = r.scale[0] as f64 / (1u64 << r.shift[0]) as f64;
-        assert!((f / (255.0 / (2.0 * (27.0f64 * 5461.666 * 21717.5).sqrt())) - 1.0).abs() < 0.01);
+        let want = 255.0 / (2.0 * (27.0f64 * 5418.666_666 * 21717.5).sqrt());
+        assert!((f / want - 1.0).abs() < 0.004, "{f} vs {want}");
         assert!((128..256).contains(&r.scale[0]));
     }
 

@@ -43,7 +43,17 @@ pub fn unknown_field_hint(msg: &str) -> Option<String> {
     let rest = msg.split("unknown field `").nth(1)?;
     let word = rest.split('`').next()?;
     let expected = rest.split("expected ").nth(1)?;
-    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    let candidates: Vec<&str> = if expected.contains('`') {
+        expected.split('`').skip(1).step_by(2).collect()
+    } else {
+        // serde-saphyr's form: "expected one of name, op, from".
+        expected
+            .trim_start_matches("one of ")
+            .split(',')
+            .map(|c| c.trim().trim_end_matches('.'))
+            .filter(|c| !c.is_empty())
+            .collect()
+    };
     let h = hint(word, candidates.into_iter());
     (!h.is_empty()).then_some(h)
 }
@@ -63,5 +73,10 @@ mod tests {
         assert_eq!(hint("zzzzzz", ["units", "channels"].into_iter()), "");
         let m = "unknown field `kernal`, expected one of `name`, `op`, `kernel`";
         assert_eq!(unknown_field_hint(m).unwrap(), " (did you mean `kernel`?)");
+        let m = "unknown field `chanels`, expected one of name, op, channels";
+        assert_eq!(
+            unknown_field_hint(m).unwrap(),
+            " (did you mean `channels`?)"
+        );
     }
 }

@@ -39,21 +39,13 @@ impl ElemType {
     }
     /// The narrowest type holding every integer of `[lo, hi]`.
     pub fn for_range(lo: i64, hi: i64) -> ElemType {
+        // 1 bit is reserved for bipolar {-1, +1}: a plain integer range needs at least 2 bits.
         let signed = lo < 0;
-        let mut bits = 1;
+        let mut bits = 2;
         loop {
             let t = ElemType { bits, signed };
-            let fits = if bits == 1 {
-                // 1 bit is reserved for bipolar; a plain range needs at least 2 bits when signed.
-                !signed && lo >= 0 && hi <= 1
-            } else {
-                t.min() <= lo && hi <= t.max()
-            };
-            if fits || bits >= 63 {
-                return ElemType {
-                    bits: bits.max(if signed { 2 } else { 1 }),
-                    signed,
-                };
+            if (t.min() <= lo && hi <= t.max()) || bits >= 63 {
+                return t;
             }
             bits += 1;
         }

@@ -46,7 +46,7 @@ pub fn model(inp: Shape, bits: u32, w: &Window, par: u32, kpar: u32) -> Swg {
             unit: None,
             in_words,
             out_words,
-            first_need: cf.min(1),
+            first_need: cf,
         };
     }
     let in_width = (par * bits) as u64;

@@ -11,7 +11,7 @@
 
 use super::random_inputs;
 use crate::error::{Error, Result};
-use crate::ir::requant::quantize_factor;
+use crate::ir::requant::{add_scales, quantize_factor};
 use crate::ir::{Graph, Node, NodeKind};
 use crate::model::{Activation, Requant};
 use crate::ops::LayerOp;
@@ -110,6 +110,52 @@ fn centre_bias(
     }
 }
 
+/// Accumulator values below which the RMS is estimated from the input's moments instead.
+const MIN_SAMPLES: usize = 256;
+
+/// RMS of a layer's accumulator: measured when the frames give at least [`MIN_SAMPLES`]
+/// values; otherwise (a small dense head, say) from the input's mean `mu` and variance `s2`
+/// over all its values, assuming independent inputs: per output channel `c` with weight
+/// column `w_c`, `E[acc_c^2] = (b_c + mu * sum w_c)^2 + s2 * sum w_c^2` (for an average pool,
+/// `w` is all ones over the window).
+fn acc_rms(node: &Node, op: &LayerOp, p: &LayerParams, frames: &[Vec<Vec<i64>>]) -> f64 {
+    let acc = raw_acc(node, op, p, frames);
+    let count: usize = acc.iter().map(Vec::len).sum();
+    if count >= MIN_SAMPLES {
+        return rms(acc.iter().flatten().map(|&v| v as f64));
+    }
+    let xs: Vec<f64> = frames
+        .iter()
+        .flat_map(|f| f[0].iter().map(|&v| v as f64))
+        .collect();
+    let n = xs.len().max(1) as f64;
+    let mu = xs.iter().sum::<f64>() / n;
+    let s2 = xs.iter().map(|x| (x - mu) * (x - mu)).sum::<f64>() / n;
+    let cols = node.out.shape.c.max(1) as usize;
+    let columns: Vec<(f64, f64, f64)> = if p.weight.is_empty() {
+        let window = (node.inputs[0].shape.elems() / node.out.shape.elems().max(1)).max(1) as f64;
+        let window = match op {
+            LayerOp::AvgPool(a) => a.window.map_or(window, |w| w.area() as f64),
+            _ => window,
+        };
+        vec![(0.0, window, window); 1]
+    } else {
+        (0..cols)
+            .map(|c| {
+                let col = p.weight.iter().skip(c).step_by(cols).map(|&w| w as f64);
+                let (s1, sq) = col.fold((0.0, 0.0), |(a, b), w| (a + w, b + w * w));
+                (p.bias.get(c).copied().unwrap_or(0) as f64, s1, sq)
+            })
+            .collect()
+    };
+    let mean_sq = columns
+        .iter()
+        .map(|(b, s1, sq)| (b + mu * s1).powi(2) + s2 * sq)
+        .sum::<f64>()
+        / columns.len() as f64;
+    if mean_sq > 0.0 { mean_sq.sqrt() } else { 1.0 }
+}
+
 /// The bias `b` for which `v + b >= 0` holds for the share of `vals` closest to one half
 /// (the threshold a bipolar output is taken at), ties to the smaller `|b|`.
 fn even_split(vals: &mut [i64]) -> i64 {
@@ -167,17 +213,14 @@ pub fn calibrate(graph: &mut Graph, params: &mut Params, seed: u64, generated: b
                         let (ra, rb) = (rms(all(0)), rms(all(1)));
                         let r = rms(all(0).zip(all(1)).map(|(a, b)| a / ra + b / rb));
                         let f = target / r;
-                        let (sa, ha) = quantize_factor((f / ra).min(127.0));
-                        let (sb, hb) = quantize_factor((f / rb).min(127.0));
-                        let shift = ha.max(hb);
+                        let (scale, shift) = add_scales(f / ra, f / rb);
                         Requant {
-                            scale: vec![sa << (shift - ha), sb << (shift - hb)],
+                            scale: scale.to_vec(),
                             shift: vec![shift],
                         }
                     } else {
-                        let acc = raw_acc(node, &op, &p, &frames_in(&values, &producers));
-                        let (scale, shift) =
-                            quantize_factor(target / rms(acc.iter().flatten().map(|&v| v as f64)));
+                        let ins = frames_in(&values, &producers);
+                        let (scale, shift) = quantize_factor(target / acc_rms(node, &op, &p, &ins));
                         Requant {
                             scale: vec![scale],
                             shift: vec![shift],

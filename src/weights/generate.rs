@@ -9,7 +9,7 @@
 
 use super::{LayerParams, Params, spec};
 use crate::ir::Graph;
-use crate::ir::requant::mean_square;
+use crate::ir::requant::{mean_square, weight_mean_square};
 use crate::model::ElemType;
 
 /// SplitMix64 (Steele, Lea, Flood: "Fast splittable pseudorandom number generators", 2014).
@@ -105,7 +105,7 @@ pub fn generate(seed: u64, graph: &Graph) -> Params {
             &mut weight,
             s.bias_len.max(*s.weight_shape.last().unwrap_or(&1)) as usize,
         );
-        let sigma = (s.fan_in as f64 * mean_square(wt) * mean_square(s.input_type)).sqrt();
+        let sigma = (s.fan_in as f64 * weight_mean_square(wt) * mean_square(s.input_type)).sqrt();
         let half = ((sigma / 2.0).round() as i64)
             .min(s.bias_range.1)
             .min(-s.bias_range.0)
