@@ -158,7 +158,7 @@ mod tests {
         // Integer means: E[x^2] over 0..=255 is 255*256*511/6/256 = 21717.5; narrow int8
         // weights -127..=127 give 127*128/3 = 5418.67.
         assert!((mean_square(u8t) - 21717.5).abs() < 1e-9);
-        assert!((weight_mean_square(i8t) - 5418.666_666).abs() < 1e-3);
+        assert!((weight_mean_square(i8t) - 5_418.666_666).abs() < 1e-3);
         assert!(
             (mean_square(ElemType {
                 bits: 2,
@@ -170,7 +170,7 @@ mod tests {
         // 27 products: sigma = sqrt(27 * 5418.67 * 21717.5); f = 255 / (2 sigma).
         let r = for_mac(27, i8t, u8t, u8t);
         let f = r.scale[0] as f64 / (1u64 << r.shift[0]) as f64;
-        let want = 255.0 / (2.0 * (27.0f64 * 5418.666_666 * 21717.5).sqrt());
+        let want = 255.0 / (2.0 * (27.0f64 * 5_418.666_666 * 21717.5).sqrt());
         assert!((f / want - 1.0).abs() < 0.004, "{f} vs {want}");
         assert!((128..256).contains(&r.scale[0]));
     }
