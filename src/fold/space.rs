@@ -64,7 +64,7 @@ pub fn build(graph: &Graph, board: &Board, pins: &Pins) -> Result<Vec<LayerSpace
         let op = op.op();
         let space = op.fold_space(node);
         let pin = pins.by_layer.get(&node.name);
-        let all = mac_folds(&space, board.dsp > 0, board.uram > 0);
+        let all = mac_folds(&space, board.dsp > 0);
         let folds: Vec<Fold> = all
             .iter()
             .copied()
@@ -81,11 +81,7 @@ pub fn build(graph: &Graph, board: &Board, pins: &Pins) -> Result<Vec<LayerSpace
                 } else {
                     ", mult must be lut"
                 },
-                if board.uram > 0 {
-                    ""
-                } else {
-                    ", mem must be bram or lutram (no URAM on this board)"
-                },
+                ", mem must be bram or lutram (UltraRAM cannot hold initialised weights)",
             );
             return Err(pins.error(&node.name, msg));
         }

@@ -286,8 +286,11 @@ pub fn per_channel_lengths(r: &Requant, channels: u32) -> std::result::Result<()
 }
 
 /// Folds of a compute stage: every PE x SIMD pair, with LUT or DSP multipliers (DSP only when
-/// `dsp_ok`) and, with weights, every memory style the board has.
-pub fn mac_folds(space: &FoldSpace, dsp_ok: bool, has_uram: bool) -> Vec<Fold> {
+/// `dsp_ok`) and, with weights, block RAM or distributed (LUT) ROM. UltraRAM is never offered
+/// for the constant weight memories: it has no initial-content attribute and powers up as
+/// zero (Vivado UG901, "Differences between UltraRAM and Block RAM"), so weights in URAM
+/// would need a run-time loader, which half-gen does not generate.
+pub fn mac_folds(space: &FoldSpace, dsp_ok: bool) -> Vec<Fold> {
     let mults: &[MultStyle] = if space.has_mult && dsp_ok {
         &[MultStyle::Lut, MultStyle::Dsp]
     } else {
@@ -295,8 +298,6 @@ pub fn mac_folds(space: &FoldSpace, dsp_ok: bool, has_uram: bool) -> Vec<Fold> {
     };
     let mems: &[MemStyle] = if !space.has_weights {
         &[MemStyle::Lutram]
-    } else if has_uram {
-        &[MemStyle::Bram, MemStyle::Lutram, MemStyle::Uram]
     } else {
         &[MemStyle::Bram, MemStyle::Lutram]
     };
