@@ -2,7 +2,9 @@
 //!
 //! Data path: [`model::load`] -> [`ir::build`] -> [`fold::optimize`] -> [`report::Estimate`].
 
+pub mod backend;
 pub mod board;
+pub mod build;
 pub mod cost;
 pub mod error;
 pub mod fold;

@@ -102,6 +102,22 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Fold a model and write its Vitis HLS project, testbench vectors and reports.
+    Build {
+        /// The model file.
+        model: PathBuf,
+        #[command(flatten)]
+        fold: FoldArgs,
+        /// Output directory (default: build/<model name>).
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+        /// Test frames for the testbench (seeded random inputs and reference outputs).
+        #[arg(long, default_value_t = 8)]
+        frames: usize,
+        /// Replace an existing directory half-gen did not write.
+        #[arg(long)]
+        force: bool,
+    },
     /// List the built-in boards.
     Boards {
         /// Print JSON.
@@ -169,6 +185,34 @@ fn run(cli: Cli) -> Result<(), Error> {
                     r.frames, r.run_s, r.fps
                 );
             }
+        }
+        Command::Build {
+            model,
+            fold,
+            out,
+            frames,
+            force,
+        } => {
+            let b = half_gen::build::build(
+                &model,
+                &fold.board,
+                &fold.options()?,
+                out.as_deref(),
+                frames,
+                force,
+            )?;
+            let e = &b.estimate;
+            println!(
+                "wrote {} ({} files): {} on {}, {} cycles/frame ({:.1} frames/s), latency {} cycles, {} test frames",
+                b.dir.display(),
+                b.files,
+                e.model,
+                e.board,
+                e.cycles_per_frame,
+                e.fps,
+                e.latency_cycles,
+                b.frames
+            );
         }
         Command::Boards { json } => {
             let boards = board::builtin();

@@ -67,6 +67,20 @@ pub struct Pipeline {
     pub latency: u64,
     /// Total FIFO storage in bits.
     pub fifo_bits: u64,
+    /// Per edge index: the stream plan (None for removed indices).
+    pub edges: Vec<Option<EdgeStream>>,
+}
+
+/// How one tensor edge is streamed: the producer's word (elements), the consumer's word and
+/// the FIFO depth in consumer words (a width converter sits between when they differ).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EdgeStream {
+    /// Elements per producer word.
+    pub src_par: u32,
+    /// Elements per consumer word.
+    pub dst_par: u32,
+    /// FIFO depth in consumer words.
+    pub depth: u64,
 }
 
 /// Depth of a FIFO that only decouples two stages.
@@ -185,6 +199,7 @@ pub fn evaluate(graph: &Graph, choice: &[Option<&Candidate>]) -> Pipeline {
         note(item.cycles, &item.name, &mut cycles, &mut bottleneck);
     }
     let mut fifo_bits = 0;
+    let mut edges = vec![None; g.edge_bound()];
     for e in g.edge_indices() {
         let Some((s, t)) = g.edge_endpoints(e) else {
             continue;
@@ -197,6 +212,11 @@ pub fn evaluate(graph: &Graph, choice: &[Option<&Candidate>]) -> Pipeline {
         let width = par as u64 * tensor.ty.bits as u64;
         let depth = fifo_depth[e.index()];
         fifo_bits += depth * width;
+        edges[e.index()] = Some(EdgeStream {
+            src_par: times[s.index()].map_or(par, |x| x.out_par),
+            dst_par: par,
+            depth,
+        });
         let name = format!("{}->{}", g[s].name, g[t].name);
         glue_items.push(Glue {
             kind: "fifo",
@@ -219,6 +239,7 @@ pub fn evaluate(graph: &Graph, choice: &[Option<&Candidate>]) -> Pipeline {
         bottleneck,
         latency: out_time.last_out as u64 + 2,
         fifo_bits,
+        edges,
     }
 }
 

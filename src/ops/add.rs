@@ -1,10 +1,13 @@
 //! `add`: elementwise `a*scale_a + b*scale_b`, requantised (residual connections).
 //! Hardware: PE lanes reading one word from each input per cycle: cycles = `H*W*C/PE`.
 
+use super::HlsStage;
 use super::requant;
 use super::{
     Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, Unit, divisors,
 };
+use crate::backend::hls::calls::{self, AddCall};
+use crate::backend::hls::{arrays, render};
 use crate::cost::{MultStyle, Resources, counter_bits, mult_dsps, mult_luts};
 use crate::error::Result;
 use crate::ir::Node;
@@ -200,5 +203,27 @@ impl Operator for Add {
                 }
             })
             .collect()
+    }
+
+    fn hls(&self, node: &Node, fold: &Fold, _p: &LayerParams) -> HlsStage {
+        let (rq, arrays) = arrays::requant(node, fold.pe);
+        let call = AddCall {
+            words: node.out.shape.elems() / fold.pe as u64,
+            pe: fold.pe,
+            a: node.inputs[0].ty.into(),
+            b: node.inputs[1].ty.into(),
+            acc: calls::acc_bits(node),
+            rq,
+            o: node.out.ty.into(),
+            relu: calls::relu(node),
+            input: "in".into(),
+            input_b: "in_b".into(),
+            output: "out".into(),
+        };
+        HlsStage {
+            arrays,
+            streams: Vec::new(),
+            calls: vec![render(&call)],
+        }
     }
 }

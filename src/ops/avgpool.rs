@@ -3,6 +3,7 @@
 //! adders taking one window word per cycle; global = PE adders accumulating every pixel into a
 //! per-channel accumulator memory, emitting C/PE words after the last pixel.
 
+use super::HlsStage;
 use super::conv::window_out;
 use super::maxpool::POOL_DEPTH;
 use super::requant;
@@ -10,6 +11,8 @@ use super::swg;
 use super::{
     Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, Unit, divisors,
 };
+use crate::backend::hls::calls::{self, PoolCall, SwgCall};
+use crate::backend::hls::{arrays, render};
 use crate::cost::{Resources, auto_buffer, counter_bits};
 use crate::error::Result;
 use crate::ir::Node;
@@ -187,5 +190,39 @@ impl Operator for AvgPool {
                     .map(|(ch, &s)| requant::finish(node, ch, s)),
             );
         })
+    }
+
+    fn hls(&self, node: &Node, fold: &Fold, _p: &LayerParams) -> HlsStage {
+        let inp = node.inputs[0];
+        let (rq, rq_arrays) = arrays::requant(node, fold.pe);
+        let mut st = HlsStage {
+            arrays: rq_arrays,
+            ..Default::default()
+        };
+        let mut pool = PoolCall {
+            global: self.window.is_none(),
+            max: false,
+            c: inp.shape.c,
+            kk: 1,
+            pe: fold.pe,
+            pixels: inp.shape.pixels(),
+            x: inp.ty.into(),
+            acc: calls::acc_bits(node),
+            rq,
+            o: node.out.ty.into(),
+            input: "in".into(),
+            output: "out".into(),
+        };
+        if let Some(w) = &self.window {
+            st.streams
+                .push(("win".into(), (fold.pe * inp.ty.bits) as u64));
+            st.calls
+                .push(render(&SwgCall::new(node, w, fold.pe, 1, true, 0)));
+            pool.kk = w.area();
+            pool.pixels = node.out.shape.pixels();
+            pool.input = "win".into();
+        }
+        st.calls.push(render(&pool));
+        st
     }
 }

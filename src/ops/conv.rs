@@ -1,12 +1,15 @@
 //! `conv`: 2-D convolution. Hardware: sliding-window generator (SIMD channels per word) feeding
 //! a matrix-vector unit with `MW = kh*kw*cin`, `MH = cout`.
 
+use super::HlsStage;
 use super::mvu::{self, MvuShape};
 use super::requant;
 use super::swg;
 use super::{
     Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, divisors, mac_range,
 };
+use crate::backend::hls::calls::{self, MvuCall, SwgCall};
+use crate::backend::hls::{arrays, render};
 use crate::error::Result;
 use crate::ir::Node;
 use crate::ir::requant as derive;
@@ -195,5 +198,55 @@ impl Operator for Conv {
                 );
             },
         )
+    }
+
+    fn hls(&self, node: &Node, fold: &Fold, p: &LayerParams) -> HlsStage {
+        let inp = node.inputs[0];
+        let (pe, simd) = (fold.pe, fold.simd);
+        let (mw, mh) = (self.fan_in(inp.shape.c), self.channels as u64);
+        let (sf, nf) = (mw / simd as u64, mh / pe as u64);
+        let cout = self.channels as usize;
+        let weights = arrays::weights(pe, nf * sf, simd, self.weight, fold.mem, |q, r, s| {
+            let co = (r / sf) as usize * pe as usize + q as usize;
+            let col = (r % sf) as usize * simd as usize + s as usize;
+            p.weight.get(col * cout + co).copied().unwrap_or(0)
+        });
+        let (rq, rq_arrays) = arrays::requant(node, pe);
+        let mut st = HlsStage {
+            arrays: vec![
+                weights,
+                arrays::bias(pe, self.channels, calls::acc_bits(node), &p.bias),
+            ],
+            ..Default::default()
+        };
+        st.arrays.extend(rq_arrays);
+        let pads = self.window.pads(inp.shape.h, inp.shape.w);
+        let direct = self.window.kernel == [1, 1] && self.window.stride == [1, 1] && pads == [0; 4];
+        let input = if direct {
+            "in"
+        } else {
+            st.streams.push(("win".into(), (simd * inp.ty.bits) as u64));
+            st.calls
+                .push(render(&SwgCall::new(node, &self.window, simd, 1, false, 0)));
+            "win"
+        };
+        st.calls.push(render(&MvuCall {
+            mw,
+            mh,
+            simd,
+            pe,
+            pixels: node.out.shape.pixels(),
+            x: inp.ty.into(),
+            w: self.weight.into(),
+            acc: calls::acc_bits(node),
+            has_bias: self.bias,
+            rq,
+            o: node.out.ty.into(),
+            relu: calls::relu(node),
+            style: calls::style(fold.mult),
+            input: input.into(),
+            output: "out".into(),
+        }));
+        st
     }
 }

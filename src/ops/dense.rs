@@ -1,11 +1,14 @@
 //! `dense`: fully connected layer on a vector (a feature map is flattened in H, W, C order).
 //! Hardware: one matrix-vector unit with `MW` = input features, `MH` = units.
 
+use super::HlsStage;
 use super::mvu::{self, MvuShape};
 use super::requant;
 use super::{
     Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, divisors, mac_range,
 };
+use crate::backend::hls::calls::{self, MvuCall};
+use crate::backend::hls::{arrays, render};
 use crate::error::Result;
 use crate::ir::Node;
 use crate::ir::requant as derive;
@@ -135,5 +138,46 @@ impl Operator for Dense {
             .enumerate()
             .map(|(u, &a)| requant::finish(node, u, a))
             .collect()
+    }
+
+    fn hls(&self, node: &Node, fold: &Fold, p: &LayerParams) -> HlsStage {
+        let inp = node.inputs[0];
+        let (pe, simd) = (fold.pe, fold.simd);
+        let (mw, mh) = (inp.shape.elems(), self.units as u64);
+        let (sf, nf) = (mw / simd as u64, mh / pe as u64);
+        let units = self.units as usize;
+        let weights = arrays::weights(pe, nf * sf, simd, self.weight, fold.mem, |q, r, s| {
+            let co = (r / sf) as usize * pe as usize + q as usize;
+            let col = (r % sf) as usize * simd as usize + s as usize;
+            p.weight.get(col * units + co).copied().unwrap_or(0)
+        });
+        let (rq, rq_arrays) = arrays::requant(node, pe);
+        let mut arrays = vec![
+            weights,
+            arrays::bias(pe, self.units, calls::acc_bits(node), &p.bias),
+        ];
+        arrays.extend(rq_arrays);
+        let call = render(&MvuCall {
+            mw,
+            mh,
+            simd,
+            pe,
+            pixels: 1,
+            x: inp.ty.into(),
+            w: self.weight.into(),
+            acc: calls::acc_bits(node),
+            has_bias: self.bias,
+            rq,
+            o: node.out.ty.into(),
+            relu: calls::relu(node),
+            style: calls::style(fold.mult),
+            input: "in".into(),
+            output: "out".into(),
+        });
+        HlsStage {
+            arrays,
+            streams: Vec::new(),
+            calls: vec![call],
+        }
     }
 }

@@ -4,6 +4,7 @@
 //! Loop nest: `for pixel { for cf in 0..C/PE { for kf in 0..kh*kw/SIMD { PE x SIMD MACs } } }`,
 //! so cycles = `pixels * C/PE * kh*kw/SIMD` (FINN `VectorVectorActivation`).
 
+use super::HlsStage;
 use super::conv::window_out;
 use super::mvu::{self, datapath, weight_memory};
 use super::requant;
@@ -12,6 +13,8 @@ use super::{
     Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, Unit, divisors,
     mac_range,
 };
+use crate::backend::hls::calls::{self, SwgCall, VvuCall};
+use crate::backend::hls::{arrays, render};
 use crate::cost::{Resources, counter_bits, lut_rom};
 use crate::error::Result;
 use crate::ir::Node;
@@ -164,5 +167,53 @@ impl Operator for DwConv {
                 );
             },
         )
+    }
+
+    fn hls(&self, node: &Node, fold: &Fold, p: &LayerParams) -> HlsStage {
+        let inp = node.inputs[0];
+        let (pe, simd) = (fold.pe, fold.simd);
+        let c = inp.shape.c;
+        let kk = self.window.area();
+        let (cf, kf) = ((c / pe) as u64, (kk / simd) as u64);
+        let weights = arrays::weights(pe, cf * kf, simd, self.weight, fold.mem, |q, r, s| {
+            let ch = (r / kf) as usize * pe as usize + q as usize;
+            let k = (r % kf) as usize * simd as usize + s as usize;
+            p.weight.get(k * c as usize + ch).copied().unwrap_or(0)
+        });
+        let (rq, rq_arrays) = arrays::requant(node, pe);
+        let mut st = HlsStage {
+            arrays: vec![weights, arrays::bias(pe, c, calls::acc_bits(node), &p.bias)],
+            ..Default::default()
+        };
+        st.arrays.extend(rq_arrays);
+        let pads = self.window.pads(inp.shape.h, inp.shape.w);
+        let direct = self.window.kernel == [1, 1] && self.window.stride == [1, 1] && pads == [0; 4];
+        let input = if direct {
+            "in"
+        } else {
+            st.streams
+                .push(("win".into(), (simd * pe * inp.ty.bits) as u64));
+            st.calls
+                .push(render(&SwgCall::new(node, &self.window, pe, simd, true, 0)));
+            "win"
+        };
+        st.calls.push(render(&VvuCall {
+            c,
+            kk,
+            simd,
+            pe,
+            pixels: node.out.shape.pixels(),
+            x: inp.ty.into(),
+            w: self.weight.into(),
+            acc: calls::acc_bits(node),
+            has_bias: self.bias,
+            rq,
+            o: node.out.ty.into(),
+            relu: calls::relu(node),
+            style: calls::style(fold.mult),
+            input: input.into(),
+            output: "out".into(),
+        }));
+        st
     }
 }

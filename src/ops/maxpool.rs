@@ -2,11 +2,14 @@
 //! Hardware: a sliding-window generator (PE channels per word) and PE comparators that take
 //! one window word per cycle: cycles = `max(in_words, out_pixels * kh*kw * C/PE)`.
 
+use super::HlsStage;
 use super::conv::window_out;
 use super::swg;
 use super::{
     Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, Unit, divisors,
 };
+use crate::backend::hls::calls::{PoolCall, SwgCall};
+use crate::backend::hls::{arrays, render};
 use crate::cost::{Resources, counter_bits};
 use crate::error::Result;
 use crate::ir::Node;
@@ -133,5 +136,31 @@ impl Operator for MaxPool {
                 out.extend(m);
             },
         )
+    }
+
+    fn hls(&self, node: &Node, fold: &Fold, _p: &LayerParams) -> HlsStage {
+        let inp = node.inputs[0];
+        let pad = arrays::raw(inp.ty.min(), inp.ty);
+        let swg = SwgCall::new(node, &self.window, fold.pe, 1, true, pad);
+        let (rq, rq_arrays) = arrays::requant(node, fold.pe);
+        let pool = PoolCall {
+            global: false,
+            max: true,
+            c: inp.shape.c,
+            kk: self.window.area(),
+            pe: fold.pe,
+            pixels: node.out.shape.pixels(),
+            x: inp.ty.into(),
+            acc: inp.ty.bits + 1,
+            rq,
+            o: node.out.ty.into(),
+            input: "win".into(),
+            output: "out".into(),
+        };
+        HlsStage {
+            arrays: rq_arrays,
+            streams: vec![("win".into(), (fold.pe * inp.ty.bits) as u64)],
+            calls: vec![render(&swg), render(&pool)],
+        }
     }
 }

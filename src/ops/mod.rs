@@ -168,6 +168,33 @@ impl StageCost {
     }
 }
 
+/// A constant array of an HLS stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HlsArray {
+    /// C++ element type.
+    pub ty: String,
+    /// Variable name.
+    pub name: &'static str,
+    /// Dimensions.
+    pub dims: Vec<u64>,
+    /// Element initialisers, row-major.
+    pub values: Vec<String>,
+    /// `#pragma HLS` lines (without the prefix).
+    pub pragmas: Vec<String>,
+}
+
+/// A layer's HLS stage: constant arrays, internal streams and library calls that read the
+/// stream `in` (and `in_b` for a second input) and write `out`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HlsStage {
+    /// Constant arrays.
+    pub arrays: Vec<HlsArray>,
+    /// Internal streams: name and width in bits.
+    pub streams: Vec<(String, u64)>,
+    /// Library calls, in dataflow order.
+    pub calls: Vec<String>,
+}
+
 /// What every layer kind provides.
 pub trait Operator {
     /// The op's name in the model format.
@@ -214,6 +241,8 @@ pub trait Operator {
     /// Reference arithmetic (the model format's exact integers): the output values in HWC
     /// order, after requantisation, for the values of each input port and the parameters.
     fn reference(&self, node: &Node, inputs: &[&[i64]], params: &LayerParams) -> Vec<i64>;
+    /// The HLS stage for `fold` (backend hook; the library is hls/include/half/).
+    fn hls(&self, node: &Node, fold: &Fold, params: &LayerParams) -> HlsStage;
 }
 
 /// A layer's kind and parameters.

@@ -9,7 +9,7 @@ use crate::fold::Design;
 use crate::fold::pipeline::Glue;
 use crate::ir::Graph;
 use crate::ops::Unit;
-pub use render::{boards_table, csv, table};
+pub use render::{boards_table, csv, summary_md, table};
 use serde::Serialize;
 
 /// One layer's row.

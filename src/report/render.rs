@@ -192,3 +192,74 @@ pub fn boards_table(boards: &[crate::board::Board]) -> String {
     }
     format!("{t}\n")
 }
+
+/// The build report's `summary.md`: per-layer table, totals with utilisation, headline figures.
+pub fn summary_md(e: &Estimate) -> String {
+    let mut s = format!(
+        "# {} on {} ({}, {} MHz)\n\nResource figures are half-gen's analytical estimate.\n\n",
+        e.model, e.board, e.part, e.clock_mhz
+    );
+    s.push_str("| layer | op | out | MACs | PE | SIMD | mult | mem | cycles | LUT | FF | BRAM18 | URAM | DSP |\n");
+    s.push_str("|---|---|---|--:|--:|--:|---|---|--:|--:|--:|--:|--:|--:|\n");
+    for l in &e.layers {
+        let mark = if l.name == e.bottleneck {
+            " (bottleneck)"
+        } else {
+            ""
+        };
+        s.push_str(&format!(
+            "| {}{mark} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            l.name,
+            l.op,
+            shape(&l.out_shape),
+            l.macs,
+            l.pe,
+            l.simd,
+            l.mult,
+            l.mem,
+            l.cycles,
+            l.lut,
+            l.ff,
+            l.bram18,
+            l.uram,
+            l.dsp
+        ));
+    }
+    let glue = e
+        .glue
+        .iter()
+        .fold(crate::cost::Resources::default(), |a, g| a + g.res);
+    let g = glue.as_array();
+    s.push_str(&format!(
+        "| glue (forks, converters, FIFOs) | | | | | | | | | {} | {} | {} | {} | {} |\n",
+        g[0], g[1], g[2], g[3], g[4]
+    ));
+    let util = e.utilisation();
+    let cells: Vec<String> = e
+        .total
+        .as_array()
+        .iter()
+        .zip(util)
+        .map(|(v, u)| format!("{v} ({u:.1} %)"))
+        .collect();
+    s.push_str(&format!(
+        "| **total** | | | {} | | | | | | {} |\n\n",
+        e.macs,
+        cells.join(" | ")
+    ));
+    s.push_str(&format!(
+        "- Throughput: {} cycles per frame ({} is the slowest stage), {:.2} frames/s\n\
+         - Latency: {} cycles ({:.3} us), first input beat to last output beat\n\
+         - Lower bound for this budget: {} cycles per frame; efficiency {:.4}\n\
+         - FIFO storage: {} bits\n",
+        e.cycles_per_frame,
+        e.bottleneck,
+        e.fps,
+        e.latency_cycles,
+        e.latency_us,
+        e.bound_cycles_per_frame,
+        e.efficiency,
+        e.fifo_bits
+    ));
+    s
+}

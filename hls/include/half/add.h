@@ -1,0 +1,40 @@
+// Elementwise add of two streams of PE channels per word: a*scale_a + b*scale_b, then the
+// model format's requantisation (src/ops/add.rs). One word from each input per cycle (II=1).
+#ifndef HALF_ADD_H
+#define HALF_ADD_H
+
+#include "common.h"
+
+namespace half {
+
+template <int WORDS, int PE, int AB, bool AS, int BB, bool BS, int ACC, bool HAS_RQ, int SB,
+          int OB, bool OS, bool RELU>
+void add(hls::stream<ap_uint<PE * AB> >& a, hls::stream<ap_uint<PE * BB> >& b,
+         hls::stream<ap_uint<PE * OB> >& out, const ap_int<SB> (&scale)[2],
+         const ap_uint<6> (&shift)[1]) {
+  for (int i = 0; i < WORDS; i++) {
+#pragma HLS PIPELINE II=1
+    const ap_uint<PE * AB> x = a.read();
+    const ap_uint<PE * BB> y = b.read();
+    ap_uint<PE * OB> o = 0;
+    for (int p = 0; p < PE; p++) {
+#pragma HLS UNROLL
+      const ap_int<AB + 1> va = Elem<AB, AS>::decode(field<AB>(x, p));
+      const ap_int<BB + 1> vb = Elem<BB, BS>::decode(field<BB>(y, p));
+      ap_uint<OB> r;
+      if (HAS_RQ) {
+        const ap_int<ACC> v = va * scale[0] + vb * scale[1];
+        r = finish<ACC, OB, OS, RELU>(v, shift[0]);
+      } else {
+        const ap_int<ACC> v = va + vb;
+        r = passthrough<ACC, OB, RELU>(v);
+      }
+      o.range(p * OB + OB - 1, p * OB) = r;
+    }
+    out.write(o);
+  }
+}
+
+}  // namespace half
+
+#endif

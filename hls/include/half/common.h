@@ -1,0 +1,152 @@
+// half-gen HLS layer library: element coding, multiplication and requantisation.
+//
+// Streams carry packed words: element i of a word occupies bits [i*B, (i+1)*B). Signed
+// elements are two's complement; a 1-bit element is bipolar (raw 1 = +1, raw 0 = -1), as in
+// FINN. Tensors stream in H, W, C order, P consecutive channels per word.
+#ifndef HALF_COMMON_H
+#define HALF_COMMON_H
+
+#ifndef AP_INT_MAX_W
+#define AP_INT_MAX_W 4096
+#endif
+#include <ap_int.h>
+#include <hls_stream.h>
+
+namespace half {
+
+// Decoded value of a B-bit element: always a signed type wide enough (bipolar: ap_int<2>).
+template <int B, bool S>
+struct Elem {
+  typedef ap_int<B + 1> T;
+  static T decode(ap_uint<B> raw) {
+    ap_uint<B> u = raw;
+    T v = u;
+    return v;
+  }
+};
+template <int B>
+struct Elem<B, true> {
+  typedef ap_int<B> T;
+  static T decode(ap_uint<B> raw) {
+    T v = raw;
+    return v;
+  }
+};
+template <>
+struct Elem<1, false> {
+  typedef ap_int<2> T;
+  static T decode(ap_uint<1> raw) { return raw == 1 ? T(1) : T(-1); }
+};
+template <>
+struct Elem<1, true> {
+  typedef ap_int<2> T;
+  static T decode(ap_uint<1> raw) { return raw == 1 ? T(1) : T(-1); }
+};
+
+// Element i of a packed word.
+template <int B, int W>
+ap_uint<B> field(const ap_uint<W>& word, int i) {
+#pragma HLS INLINE
+  ap_uint<B> v = word.range(i * B + B - 1, i * B);
+  return v;
+}
+
+// Multiplier styles (the folding's `mult`): fabric LUTs or DSP slices.
+struct MulLut {};
+struct MulDsp {};
+
+// One product w*x with the requested implementation.
+template <class STYLE, int PB, class TW, class TX>
+struct Mul;
+template <int PB, class TW, class TX>
+struct Mul<MulLut, PB, TW, TX> {
+  static ap_int<PB> run(TW w, TX x) {
+#pragma HLS INLINE
+    ap_int<PB> p = w * x;
+#pragma HLS BIND_OP variable=p op=mul impl=fabric
+    return p;
+  }
+};
+template <int PB, class TW, class TX>
+struct Mul<MulDsp, PB, TW, TX> {
+  static ap_int<PB> run(TW w, TX x) {
+#pragma HLS INLINE
+    ap_int<PB> p = w * x;
+#pragma HLS BIND_OP variable=p op=mul impl=dsp
+    return p;
+  }
+};
+
+// Product of raw weight and activation elements; bipolar x bipolar is an XNOR.
+template <class STYLE, int WB, bool WS, int XB, bool XS>
+struct Product {
+  static const int PB = WB + XB + 2;
+  static ap_int<PB> run(ap_uint<WB> w, ap_uint<XB> x) {
+#pragma HLS INLINE
+    return Mul<STYLE, PB, typename Elem<WB, WS>::T, typename Elem<XB, XS>::T>::run(
+        Elem<WB, WS>::decode(w), Elem<XB, XS>::decode(x));
+  }
+};
+template <class STYLE>
+struct Product<STYLE, 1, false, 1, false> {
+  static const int PB = 2;
+  static ap_int<2> run(ap_uint<1> w, ap_uint<1> x) {
+#pragma HLS INLINE
+    return w == x ? ap_int<2>(1) : ap_int<2>(-1);
+  }
+};
+
+// The model format's requantisation of a value `v` already multiplied by its scale:
+// v = (v + (shift > 0 ? 1 << (shift-1) : 0)) >> shift; relu; saturate (bipolar: sign).
+// Returns the raw OB-bit element.
+template <int VB, int OB, bool OS, bool RELU>
+ap_uint<OB> finish(ap_int<VB> v, int shift) {
+#pragma HLS INLINE
+  ap_int<VB + 1> t = v;
+  if (shift > 0) {
+    ap_int<VB + 1> one = 1;
+    t += one << (shift - 1);
+  }
+  t >>= shift;
+  if (RELU && t < 0) t = 0;
+  if (OB == 1) return t >= 0 ? ap_uint<OB>(1) : ap_uint<OB>(0);
+  const long long hi = OS ? (1LL << (OB - 1)) - 1 : (1LL << OB) - 1;
+  const long long lo = OS ? -(1LL << (OB - 1)) : 0;
+  if (t > hi) t = hi;
+  if (t < lo) t = lo;
+  ap_uint<OB> raw = t.range(OB - 1, 0);
+  return raw;
+}
+
+// Requantiser of one accumulator with scale `s` (SB-bit signed) and `shift`.
+template <int ACC, int SB, int OB, bool OS, bool RELU>
+ap_uint<OB> requant(ap_int<ACC> acc, ap_int<SB> s, int shift) {
+#pragma HLS INLINE
+  ap_int<ACC + SB> v = acc * s;
+  return finish<ACC + SB, OB, OS, RELU>(v, shift);
+}
+
+// A layer without requantiser outputs its accumulator (relu applied when asked).
+template <int ACC, int OB, bool RELU>
+ap_uint<OB> passthrough(ap_int<ACC> acc) {
+#pragma HLS INLINE
+  ap_int<ACC + 1> t = acc;
+  if (RELU && t < 0) t = 0;
+  ap_uint<OB> raw = t.range(OB - 1, 0);
+  return raw;
+}
+
+// Output element of channel `ch` from its accumulator: requantised with the per-channel (NQ
+// entries) or shared (NQ = 1) scale and shift, or passed through when HAS_RQ is false.
+template <bool HAS_RQ, int ACC, int SB, int NQ, int OB, bool OS, bool RELU>
+ap_uint<OB> output(ap_int<ACC> acc, int ch, const ap_int<SB> (&scale)[NQ],
+                   const ap_uint<6> (&shift)[NQ]) {
+#pragma HLS INLINE
+  if (!HAS_RQ) return passthrough<ACC, OB, RELU>(acc);
+  const int q = NQ == 1 ? 0 : ch;
+  return requant<ACC, SB, OB, OS, RELU>(acc, scale[q], shift[q]);
+}
+
+}  // namespace half
+
+#endif

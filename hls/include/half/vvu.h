@@ -1,0 +1,57 @@
+// Vector-vector unit: the depthwise convolution after a window generator in depthwise order.
+//
+// Loop nest, one iteration per cycle (II=1), as FINN's VVAU and src/ops/dwconv.rs:
+//   for pixel < PIXELS: for cf < C/PE: for kf < KK/SIMD: PE x SIMD multiply-accumulates
+// Input word: SIMD kernel positions x PE channels (element (s, p) at index s*PE + p).
+// Weights: W[pe][cf*KF + kf] holds kernel positions kf*SIMD ... of channel cf*PE + pe.
+#ifndef HALF_VVU_H
+#define HALF_VVU_H
+
+#include "common.h"
+
+namespace half {
+
+template <int C, int KK, int SIMD, int PE, int PIXELS, int XB, bool XS, int WB, bool WS, int ACC,
+          bool HAS_BIAS, bool HAS_RQ, int SB, int NQ, int OB, bool OS, bool RELU, class STYLE>
+void vvu(hls::stream<ap_uint<SIMD * PE * XB> >& in, hls::stream<ap_uint<PE * OB> >& out,
+         const ap_uint<SIMD * WB> (&w)[PE][(C / PE) * (KK / SIMD)],
+         const ap_int<ACC> (&bias)[PE][C / PE], const ap_int<SB> (&scale)[NQ],
+         const ap_uint<6> (&shift)[NQ]) {
+  const int KF = KK / SIMD;
+  const int CF = C / PE;
+  typedef Product<STYLE, WB, WS, XB, XS> Prod;
+  ap_int<ACC> acc[PE];
+#pragma HLS ARRAY_PARTITION variable=acc type=complete
+  int kf = 0, cf = 0;
+  for (int i = 0; i < PIXELS * CF * KF; i++) {
+#pragma HLS PIPELINE II=1
+    const ap_uint<SIMD * PE * XB> x = in.read();
+    ap_uint<PE * OB> o = 0;
+    for (int p = 0; p < PE; p++) {
+#pragma HLS UNROLL
+      ap_int<ACC> a = 0;
+      if (kf != 0) {
+        a = acc[p];
+      } else if (HAS_BIAS) {
+        a = bias[p][cf];
+      }
+      const ap_uint<SIMD * WB> wv = w[p][cf * KF + kf];
+      for (int s = 0; s < SIMD; s++) {
+#pragma HLS UNROLL
+        a += Prod::run(field<WB>(wv, s), field<XB>(x, s * PE + p));
+      }
+      acc[p] = a;
+      o.range(p * OB + OB - 1, p * OB) =
+          output<HAS_RQ, ACC, SB, NQ, OB, OS, RELU>(a, cf * PE + p, scale, shift);
+    }
+    if (kf == KF - 1) out.write(o);
+    if (++kf == KF) {
+      kf = 0;
+      if (++cf == CF) cf = 0;
+    }
+  }
+}
+
+}  // namespace half
+
+#endif

@@ -1,0 +1,228 @@
+//! Constant arrays of a stage (packed weight words, biases, scales, shifts) as C++
+//! initialisers, with the pragmas that shape their memories.
+
+use super::calls::{Rq, rom_impl};
+use crate::cost::MemStyle;
+use crate::ir::Node;
+use crate::model::ElemType;
+use crate::ops::requant::signed_bits;
+use crate::ops::{HlsArray, LayerOp};
+
+/// Raw `bits`-bit coding of `v` (two's complement; bipolar: +1 -> 1, -1 -> 0).
+pub fn raw(v: i64, t: ElemType) -> u64 {
+    if t.is_bipolar() {
+        u64::from(v > 0)
+    } else {
+        (v as u64) & mask(t.bits)
+    }
+}
+
+fn mask(bits: u32) -> u64 {
+    if bits >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << bits) - 1
+    }
+}
+
+/// A packed word of `elems.len()` fields of `bits` bits as a C++ `ap_uint<W>` initialiser.
+pub fn word_literal(elems: &[u64], bits: u32) -> String {
+    let width = elems.len() as u32 * bits;
+    let mut limbs = vec![0u64; (width as usize).div_ceil(64).max(1)];
+    for (i, &e) in elems.iter().enumerate() {
+        let pos = i as u32 * bits;
+        let (l, o) = ((pos / 64) as usize, pos % 64);
+        limbs[l] |= e << o;
+        if o + bits > 64 && o > 0 {
+            limbs[l + 1] |= e >> (64 - o);
+        }
+    }
+    if width <= 64 {
+        return format!("0x{:x}ULL", limbs[0]);
+    }
+    let mut hex = String::new();
+    for (i, l) in limbs.iter().rev().enumerate() {
+        if i == 0 {
+            hex.push_str(&format!("{l:x}"));
+        } else {
+            hex.push_str(&format!("{l:016x}"));
+        }
+    }
+    format!("ap_uint<{width}>(\"{hex}\", 16)")
+}
+
+/// Nested brace initialiser of `values` over `dims` (row-major).
+pub fn nested(dims: &[u64], values: &[String]) -> String {
+    if dims.len() <= 1 {
+        return format!("{{{}}}", values.join(", "));
+    }
+    let inner: u64 = dims[1..].iter().product();
+    let parts: Vec<String> = values
+        .chunks(inner.max(1) as usize)
+        .map(|c| nested(&dims[1..], c))
+        .collect();
+    format!("{{\n{}}}", parts.join(",\n"))
+}
+
+/// The packed weight memory `weights[PE][ROWS]` of SIMD elements each; `get(p, row, s)` gives
+/// the weight value.
+pub fn weights(
+    pe: u32,
+    rows: u64,
+    simd: u32,
+    wt: ElemType,
+    mem: MemStyle,
+    get: impl Fn(u32, u64, u32) -> i64,
+) -> HlsArray {
+    let mut values = Vec::with_capacity((pe as u64 * rows) as usize);
+    for p in 0..pe {
+        for r in 0..rows {
+            let elems: Vec<u64> = (0..simd).map(|s| raw(get(p, r, s), wt)).collect();
+            values.push(word_literal(&elems, wt.bits));
+        }
+    }
+    HlsArray {
+        ty: format!("ap_uint<{}>", simd * wt.bits),
+        name: "weights",
+        dims: vec![pe as u64, rows],
+        values,
+        pragmas: vec![
+            "ARRAY_PARTITION variable=weights type=complete dim=1".into(),
+            format!(
+                "BIND_STORAGE variable=weights type=rom_1p impl={}",
+                rom_impl(mem)
+            ),
+        ],
+    }
+}
+
+/// Biases `bias[PE][NF]` (channel `nf*PE + p`), zeros without bias.
+pub fn bias(pe: u32, channels: u32, acc_bits: u32, values: &[i64]) -> HlsArray {
+    let nf = channels / pe.max(1);
+    let mut out = Vec::new();
+    for p in 0..pe {
+        for f in 0..nf {
+            let v = values.get((f * pe + p) as usize).copied().unwrap_or(0);
+            out.push(format!("{v}LL"));
+        }
+    }
+    HlsArray {
+        ty: format!("ap_int<{acc_bits}>"),
+        name: "bias",
+        dims: vec![pe as u64, nf as u64],
+        values: out,
+        pragmas: vec!["ARRAY_PARTITION variable=bias type=complete dim=1".into()],
+    }
+}
+
+/// Scale and shift arrays of a node's requantiser (`per_input` for an add: one scale per
+/// input, one shift), and the template parameters describing them.
+pub fn requant(node: &Node, pe: u32) -> (Rq, Vec<HlsArray>) {
+    let is_add = matches!(node.op(), Some(LayerOp::Add(_)));
+    let Some(r) = &node.requant else {
+        let n = if is_add { 2 } else { 1 };
+        let arrays = vec![
+            scalar_array("scale", "ap_int<2>", vec!["1".into(); n], 1),
+            scalar_array("shift", "ap_uint<6>", vec!["0".into()], 1),
+        ];
+        return (
+            Rq {
+                has: false,
+                sb: 2,
+                nq: 1,
+            },
+            arrays,
+        );
+    };
+    let sb = signed_bits(&r.scale).max(2);
+    if is_add {
+        let sa = r.scale[0];
+        let sbv = *r.scale.last().unwrap_or(&sa);
+        let arrays = vec![
+            scalar_array(
+                "scale",
+                &format!("ap_int<{sb}>"),
+                vec![format!("{sa}"), format!("{sbv}")],
+                1,
+            ),
+            scalar_array("shift", "ap_uint<6>", vec![format!("{}", r.shift[0])], 1),
+        ];
+        return (
+            Rq {
+                has: true,
+                sb,
+                nq: 1,
+            },
+            arrays,
+        );
+    }
+    let per_channel = r.scale.len() > 1 || r.shift.len() > 1;
+    let n = if per_channel {
+        node.out.shape.c as usize
+    } else {
+        1
+    };
+    let pick = |v: &[i64], i: usize| if v.len() == 1 { v[0] } else { v[i] };
+    let scales = (0..n).map(|i| pick(&r.scale, i).to_string()).collect();
+    let shifts = (0..n).map(|i| pick(&r.shift, i).to_string()).collect();
+    let factor = if per_channel { pe } else { 1 };
+    (
+        Rq {
+            has: true,
+            sb,
+            nq: n,
+        },
+        vec![
+            scalar_array("scale", &format!("ap_int<{sb}>"), scales, factor),
+            scalar_array("shift", "ap_uint<6>", shifts, factor),
+        ],
+    )
+}
+
+fn scalar_array(name: &'static str, ty: &str, values: Vec<String>, banks: u32) -> HlsArray {
+    let pragmas = if banks > 1 {
+        vec![format!(
+            "ARRAY_PARTITION variable={name} type=cyclic factor={banks}"
+        )]
+    } else {
+        Vec::new()
+    };
+    HlsArray {
+        ty: ty.to_string(),
+        name,
+        dims: vec![values.len() as u64],
+        values,
+        pragmas,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals() {
+        assert_eq!(word_literal(&[1, 2, 3], 4), "0x321ULL");
+        let wide = word_literal(&[0xff; 9], 8);
+        assert_eq!(wide, "ap_uint<72>(\"ffffffffffffffffff\", 16)");
+        let s4 = ElemType {
+            bits: 4,
+            signed: true,
+        };
+        assert_eq!(raw(-3, s4), 13);
+        assert_eq!(
+            raw(
+                -1,
+                ElemType {
+                    bits: 1,
+                    signed: false
+                }
+            ),
+            0
+        );
+        assert_eq!(
+            nested(&[2, 2], &["1".into(), "2".into(), "3".into(), "4".into()]),
+            "{\n{1, 2},\n{3, 4}}"
+        );
+    }
+}

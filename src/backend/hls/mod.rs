@@ -1,0 +1,110 @@
+//! The Vitis HLS backend: a self-contained HLS project per design (top function with the
+//! dataflow region, one header per layer with its packed constants, the layer library, a
+//! testbench with reference vectors, Tcl and Makefile).
+
+pub mod arrays;
+pub mod calls;
+
+/// Renders a library-call template. The templates only format integers and names, so
+/// rendering cannot fail; if it ever did, the text makes the C++ compile stop with the reason.
+pub fn render(t: &impl askama::Template) -> String {
+    t.render()
+        .unwrap_or_else(|e| format!("#error \"half-gen template: {e}\""))
+}
+
+pub mod project;
+
+use crate::board::Board;
+use crate::fold::Design;
+use crate::ir::Graph;
+use crate::weights::Params;
+use askama::Template;
+
+#[derive(Template)]
+#[template(path = "hls/tb.cpp", escape = "none")]
+struct TbTpl<'a> {
+    name: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "hls/run_hls.tcl", escape = "none")]
+struct TclTpl<'a> {
+    name: &'a str,
+    board: &'a str,
+    part: &'a str,
+    clock_mhz: String,
+    period_ns: String,
+}
+
+#[derive(Template)]
+#[template(path = "hls/Makefile", escape = "none")]
+struct MakeTpl<'a> {
+    name: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "hls/README.md", escape = "none")]
+struct ReadmeTpl<'a> {
+    name: &'a str,
+    board: &'a str,
+    part: &'a str,
+    clock_mhz: String,
+    cycles: u64,
+    fps: String,
+    latency: u64,
+    frames: usize,
+}
+
+/// One frame per line, values separated by spaces.
+pub fn vectors_text(frames: &[Vec<i64>]) -> String {
+    let mut s = String::new();
+    for f in frames {
+        let line: Vec<String> = f.iter().map(i64::to_string).collect();
+        s.push_str(&line.join(" "));
+        s.push('\n');
+    }
+    s
+}
+
+/// Every file of the HLS project (paths relative to the project's `hls/` directory), given the
+/// reference input frames and their expected outputs.
+pub fn emit(
+    graph: &Graph,
+    design: &Design,
+    params: &Params,
+    board: &Board,
+    inputs: &[Vec<i64>],
+    expected: &[Vec<i64>],
+) -> Vec<(String, String)> {
+    let name = graph.name.as_str();
+    let (mut files, _io) = project::files(graph, design, params, board);
+    let clock = design.clock_mhz;
+    files.push(("tb/tb.cpp".into(), render(&TbTpl { name })));
+    files.push(("tb/input.txt".into(), vectors_text(inputs)));
+    files.push(("tb/expected.txt".into(), vectors_text(expected)));
+    files.push((
+        "run_hls.tcl".into(),
+        render(&TclTpl {
+            name,
+            board: &board.name,
+            part: &board.part,
+            clock_mhz: format!("{clock}"),
+            period_ns: format!("{:.3}", 1000.0 / clock),
+        }),
+    ));
+    files.push(("Makefile".into(), render(&MakeTpl { name })));
+    files.push((
+        "README.md".into(),
+        render(&ReadmeTpl {
+            name,
+            board: &board.name,
+            part: &board.part,
+            clock_mhz: format!("{clock}"),
+            cycles: design.pipeline.cycles,
+            fps: format!("{:.1}", clock * 1e6 / design.pipeline.cycles.max(1) as f64),
+            latency: design.pipeline.latency,
+            frames: inputs.len(),
+        }),
+    ));
+    files
+}

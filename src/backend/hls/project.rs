@@ -1,0 +1,443 @@
+//! The HLS project files: layer headers, top function, testbench, Tcl, Makefile, README and
+//! the embedded layer library.
+
+use super::render;
+use crate::board::Board;
+use crate::fold::Design;
+use crate::fold::pipeline::EdgeStream;
+use crate::ir::{Graph, NodeKind};
+use crate::ops::HlsArray;
+use crate::weights::Params;
+use askama::Template;
+use petgraph::Direction;
+use petgraph::stable_graph::{EdgeIndex, NodeIndex};
+use petgraph::visit::EdgeRef;
+
+/// The layer library and the host shim, embedded so every project is self-contained.
+pub const LIBRARY: [(&str, &str); 11] = [
+    (
+        "include/half/half.h",
+        include_str!("../../../hls/include/half/half.h"),
+    ),
+    (
+        "include/half/common.h",
+        include_str!("../../../hls/include/half/common.h"),
+    ),
+    (
+        "include/half/swg.h",
+        include_str!("../../../hls/include/half/swg.h"),
+    ),
+    (
+        "include/half/mvu.h",
+        include_str!("../../../hls/include/half/mvu.h"),
+    ),
+    (
+        "include/half/vvu.h",
+        include_str!("../../../hls/include/half/vvu.h"),
+    ),
+    (
+        "include/half/pool.h",
+        include_str!("../../../hls/include/half/pool.h"),
+    ),
+    (
+        "include/half/add.h",
+        include_str!("../../../hls/include/half/add.h"),
+    ),
+    (
+        "include/half/glue.h",
+        include_str!("../../../hls/include/half/glue.h"),
+    ),
+    (
+        "include/host/ap_int.h",
+        include_str!("../../../hls/include/host/ap_int.h"),
+    ),
+    (
+        "include/host/hls_stream.h",
+        include_str!("../../../hls/include/host/hls_stream.h"),
+    ),
+    (
+        "include/host/ap_axi_sdata.h",
+        include_str!("../../../hls/include/host/ap_axi_sdata.h"),
+    ),
+];
+
+/// A constant array with its initialiser rendered.
+pub struct ArrayView<'a> {
+    /// Element type.
+    pub ty: &'a str,
+    /// Name.
+    pub name: &'a str,
+    /// Dimensions.
+    pub dims: &'a [u64],
+    /// Brace initialiser.
+    pub init: String,
+    /// Pragmas.
+    pub pragmas: &'a [String],
+}
+
+#[derive(Template)]
+#[template(path = "hls/layer.h", escape = "none")]
+struct LayerTpl<'a> {
+    name: &'a str,
+    summary: String,
+    in_width: u64,
+    in_b_width: Option<u64>,
+    out_width: u64,
+    arrays: Vec<ArrayView<'a>>,
+    streams: &'a [(String, u64)],
+    calls: &'a [String],
+}
+
+/// One stream of the top function.
+pub struct StreamDecl {
+    /// Variable name.
+    pub name: String,
+    /// Label for simulation messages.
+    pub label: String,
+    /// Width in bits.
+    pub width: u64,
+    /// FIFO depth.
+    pub depth: u64,
+}
+
+#[derive(Template)]
+#[template(path = "hls/top.cpp", escape = "none")]
+struct TopTpl<'a> {
+    name: &'a str,
+    layers: Vec<String>,
+    streams: Vec<StreamDecl>,
+    calls: Vec<String>,
+}
+
+/// Facts about the model's input and output streams, shared by several templates.
+#[derive(Debug, Clone)]
+pub struct Io {
+    /// Input elements per beat.
+    pub in_par: u32,
+    /// Input element bits.
+    pub in_bits: u32,
+    /// Input signed.
+    pub in_signed: bool,
+    /// Input beats per frame.
+    pub in_words: u64,
+    /// Output elements per beat.
+    pub out_par: u32,
+    /// Output element bits.
+    pub out_bits: u32,
+    /// Output signed.
+    pub out_signed: bool,
+    /// Output beats per frame.
+    pub out_words: u64,
+}
+
+#[derive(Template)]
+#[template(path = "hls/top.h", escape = "none")]
+struct TopHeaderTpl<'a> {
+    name: &'a str,
+    board: &'a str,
+    part: &'a str,
+    in_shape: String,
+    in_type: String,
+    out_shape: String,
+    out_type: String,
+    in_par: u32,
+    in_words: u64,
+    in_bits: u32,
+    in_signed: u8,
+    in_axw: u64,
+    out_par: u32,
+    out_words: u64,
+    out_bits: u32,
+    out_signed: u8,
+    out_axw: u64,
+}
+
+fn axw(bits: u64) -> u64 {
+    bits.div_ceil(8).max(1) * 8
+}
+
+fn view(a: &HlsArray) -> ArrayView<'_> {
+    ArrayView {
+        ty: &a.ty,
+        name: a.name,
+        dims: &a.dims,
+        init: super::arrays::nested(&a.dims, &a.values),
+        pragmas: &a.pragmas,
+    }
+}
+
+/// The stream names of edge `e`: producer side and (when a converter sits between) consumer side.
+fn edge_names(graph: &Graph, e: EdgeIndex) -> (String, String) {
+    let (s, t) = graph.g.edge_endpoints(e).unwrap_or_default();
+    let base = format!("s_{}__{}", graph.g[s].name, graph.g[t].name);
+    (base.clone(), format!("{base}_c"))
+}
+
+/// Renders every file of the `hls/` directory (paths relative to it).
+pub fn files(
+    graph: &Graph,
+    design: &Design,
+    params: &Params,
+    board: &Board,
+) -> (Vec<(String, String)>, Io) {
+    let name = graph.name.as_str();
+    let g = &graph.g;
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut streams: Vec<StreamDecl> = Vec::new();
+    let mut calls: Vec<String> = Vec::new();
+    let mut layers = Vec::new();
+    let plan = |e: EdgeIndex| -> EdgeStream {
+        design.pipeline.edges[e.index()].unwrap_or(EdgeStream {
+            src_par: 1,
+            dst_par: 1,
+            depth: 2,
+        })
+    };
+    // Streams: every edge, plus a converter stream where the widths differ (its converter
+    // runs right before the consumer, so C simulation follows the dataflow order).
+    let mut dwc_calls: std::collections::BTreeMap<EdgeIndex, String> = Default::default();
+    for e in g.edge_indices() {
+        let tensor = g[e].tensor;
+        let p = plan(e);
+        let bits = tensor.ty.bits as u64;
+        let (a, b) = edge_names(graph, e);
+        let label = a.trim_start_matches("s_").replace("__", "->");
+        if p.src_par == p.dst_par {
+            streams.push(StreamDecl {
+                name: a,
+                label,
+                width: p.dst_par as u64 * bits,
+                depth: p.depth,
+            });
+        } else {
+            streams.push(StreamDecl {
+                name: a.clone(),
+                label: label.clone(),
+                width: p.src_par as u64 * bits,
+                depth: 2,
+            });
+            streams.push(StreamDecl {
+                name: b.clone(),
+                label: format!("{label} (converted)"),
+                width: p.dst_par as u64 * bits,
+                depth: p.depth,
+            });
+            dwc_calls.insert(
+                e,
+                format!(
+                    "half::dwc<{}, {}, {}, {}>({a}, {b});",
+                    tensor.shape.elems(),
+                    bits,
+                    p.src_par,
+                    p.dst_par
+                ),
+            );
+        }
+    }
+    let consumer_side = |e: EdgeIndex| {
+        let p = plan(e);
+        let (a, b) = edge_names(graph, e);
+        if p.src_par == p.dst_par { a } else { b }
+    };
+    let outgoing = |n: NodeIndex| -> Vec<EdgeIndex> {
+        let mut v: Vec<(NodeIndex, EdgeIndex)> = g
+            .edges_directed(n, Direction::Outgoing)
+            .map(|e| (e.target(), e.id()))
+            .collect();
+        v.sort();
+        v.into_iter().map(|x| x.1).collect()
+    };
+    let incoming = |n: NodeIndex| -> Vec<EdgeIndex> {
+        let mut v: Vec<(usize, EdgeIndex)> = g
+            .edges_directed(n, Direction::Incoming)
+            .map(|e| (e.weight().port, e.id()))
+            .collect();
+        v.sort();
+        v.into_iter().map(|x| x.1).collect()
+    };
+    let out_node = graph.output;
+    let out_t = g[out_node].out;
+    let out_par = design.pipeline.times[out_node.index()].map_or(1, |t| t.out_par);
+    let in_t = g[graph.input].out;
+    let in_par = design.pipeline.times[graph.input.index()].map_or(1, |t| t.out_par);
+    let io = Io {
+        in_par,
+        in_bits: in_t.ty.bits,
+        in_signed: in_t.ty.signed && in_t.ty.bits > 1,
+        in_words: in_t.shape.elems() / in_par as u64,
+        out_par,
+        out_bits: out_t.ty.bits,
+        out_signed: out_t.ty.signed && out_t.ty.bits > 1,
+        out_words: out_t.shape.elems() / out_par as u64,
+    };
+    streams.push(StreamDecl {
+        name: "s_output".into(),
+        label: "output".into(),
+        width: (out_par * out_t.ty.bits) as u64,
+        depth: 2,
+    });
+    let by_layer: std::collections::BTreeMap<NodeIndex, usize> = design
+        .spaces
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.node, i))
+        .collect();
+    for n in graph.order() {
+        let node = &g[n];
+        let outs: Vec<String> = if n == out_node {
+            vec!["s_output".into()]
+        } else {
+            outgoing(n)
+                .into_iter()
+                .map(|e| edge_names(graph, e).0)
+                .collect()
+        };
+        let ins: Vec<String> = incoming(n).into_iter().map(consumer_side).collect();
+        for e in incoming(n) {
+            if let Some(c) = dwc_calls.remove(&e) {
+                calls.push(c);
+            }
+        }
+        match &node.kind {
+            NodeKind::Input => calls.push(format!(
+                "half::axis_in<{}, {}, {}, HG_IN_AXW>(in, {});",
+                io.in_words, io.in_par, io.in_bits, outs[0]
+            )),
+            NodeKind::Fork { .. } => {
+                let words = node.out.shape.elems() / plan(incoming(n)[0]).dst_par.max(1) as u64;
+                let width = plan(incoming(n)[0]).dst_par as u64 * node.out.ty.bits as u64;
+                fork_calls(
+                    &mut calls,
+                    &mut streams,
+                    &node.name,
+                    &ins[0],
+                    &outs,
+                    words,
+                    width,
+                );
+            }
+            NodeKind::Layer { op, .. } => {
+                let Some(&si) = by_layer.get(&n) else {
+                    continue;
+                };
+                let cand = &design.spaces[si].cands[design.selection[si]];
+                let stage = op.op().hls(node, &cand.fold, params.get(&node.name));
+                let arrays: Vec<ArrayView> = stage.arrays.iter().map(view).collect();
+                let in_width = (cand.in_par * node.inputs[0].ty.bits) as u64;
+                let tpl = LayerTpl {
+                    name: &node.name,
+                    summary: format!(
+                        "{} {} -> {}, PE {}, SIMD {}, {} multipliers, {} memory",
+                        op.kind(),
+                        node.inputs[0].shape,
+                        node.out.shape,
+                        cand.fold.pe,
+                        cand.fold.simd,
+                        cand.fold.mult.name(),
+                        cand.fold.mem.name()
+                    ),
+                    in_width,
+                    in_b_width: node.inputs.get(1).map(|t| (cand.in_par * t.ty.bits) as u64),
+                    out_width: (cand.out_par * node.out.ty.bits) as u64,
+                    arrays,
+                    streams: &stage.streams,
+                    calls: &stage.calls,
+                };
+                out.push((format!("src/layers/{}.h", node.name), render(&tpl)));
+                layers.push(node.name.clone());
+                calls.push(format!(
+                    "layer_{}({}, {});",
+                    node.name,
+                    ins.join(", "),
+                    outs[0]
+                ));
+            }
+        }
+    }
+    calls.push(format!(
+        "half::axis_out<{}, {}, {}, HG_OUT_AXW>(s_output, out);",
+        io.out_words, io.out_par, io.out_bits
+    ));
+    out.push((
+        format!("src/{name}.cpp"),
+        render(&TopTpl {
+            name,
+            layers,
+            streams,
+            calls,
+        }),
+    ));
+    out.push((
+        format!("src/{name}.h"),
+        render(&TopHeaderTpl {
+            name,
+            board: &board.name,
+            part: &board.part,
+            in_shape: in_t.shape.to_string(),
+            in_type: in_t.ty.to_string(),
+            out_shape: out_t.shape.to_string(),
+            out_type: out_t.ty.to_string(),
+            in_par: io.in_par,
+            in_words: io.in_words,
+            in_bits: io.in_bits,
+            in_signed: u8::from(io.in_signed),
+            in_axw: axw((io.in_par * io.in_bits) as u64),
+            out_par: io.out_par,
+            out_words: io.out_words,
+            out_bits: io.out_bits,
+            out_signed: u8::from(io.out_signed),
+            out_axw: axw((io.out_par * io.out_bits) as u64),
+        }),
+    ));
+    for (path, text) in LIBRARY {
+        out.push((path.to_string(), text.to_string()));
+    }
+    (out, io)
+}
+
+/// Fork calls: `fork2`/`fork3`, or a chain of `fork2` for more consumers.
+fn fork_calls(
+    calls: &mut Vec<String>,
+    streams: &mut Vec<StreamDecl>,
+    name: &str,
+    input: &str,
+    outs: &[String],
+    words: u64,
+    width: u64,
+) {
+    match outs.len() {
+        0 | 1 => calls.push(format!(
+            "#error \"fork {name} has fewer than two consumers\""
+        )),
+        2 => calls.push(format!(
+            "half::fork2<{words}, {width}>({input}, {}, {});",
+            outs[0], outs[1]
+        )),
+        3 => calls.push(format!(
+            "half::fork3<{words}, {width}>({input}, {}, {}, {});",
+            outs[0], outs[1], outs[2]
+        )),
+        n => {
+            let mut src = input.to_string();
+            for (i, o) in outs.iter().enumerate().take(n - 1) {
+                let rest = if i == n - 2 {
+                    outs[n - 1].clone()
+                } else {
+                    format!("{name}_chain{i}")
+                };
+                if i != n - 2 {
+                    streams.push(StreamDecl {
+                        name: rest.clone(),
+                        label: rest.clone(),
+                        width,
+                        depth: 2,
+                    });
+                }
+                calls.push(format!(
+                    "half::fork2<{words}, {width}>({src}, {o}, {rest});"
+                ));
+                src = rest;
+            }
+        }
+    }
+}

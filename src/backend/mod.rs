@@ -1,0 +1,3 @@
+//! Backends: code generation from a folded design.
+
+pub mod hls;

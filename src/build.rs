@@ -1,0 +1,120 @@
+//! `half-gen build`: fold, generate the HLS project and the reports, write them atomically.
+
+use crate::error::{Error, Result};
+use crate::fold::{self, Options, config};
+use crate::reference::{random_inputs, run};
+use crate::{backend, board, fsutil, report};
+use std::path::{Path, PathBuf};
+
+/// C++ keywords and names a top function may not take.
+const RESERVED: [&str; 38] = [
+    "main",
+    "alignas",
+    "alignof",
+    "auto",
+    "bool",
+    "break",
+    "case",
+    "catch",
+    "char",
+    "class",
+    "const",
+    "continue",
+    "default",
+    "delete",
+    "do",
+    "double",
+    "else",
+    "enum",
+    "extern",
+    "false",
+    "float",
+    "for",
+    "if",
+    "int",
+    "long",
+    "namespace",
+    "new",
+    "return",
+    "short",
+    "signed",
+    "sizeof",
+    "static",
+    "struct",
+    "switch",
+    "template",
+    "this",
+    "true",
+    "void",
+];
+
+/// What `build` wrote.
+#[derive(Debug, Clone)]
+pub struct Built {
+    /// The output directory.
+    pub dir: PathBuf,
+    /// Files written (relative to `dir`).
+    pub files: usize,
+    /// The estimate of the built design.
+    pub estimate: report::Estimate,
+    /// Test frames in the testbench.
+    pub frames: usize,
+}
+
+/// Builds `model_path` for `board_name` into `out` (default `build/<name>`).
+pub fn build(
+    model_path: &Path,
+    board_name: &str,
+    opts: &Options,
+    out: Option<&Path>,
+    frames: usize,
+    force: bool,
+) -> Result<Built> {
+    let board = board::lookup(board_name)?;
+    let loaded = crate::load(model_path)?;
+    let graph = &loaded.graph;
+    if RESERVED.contains(&graph.name.as_str()) || graph.name.starts_with("layer_") {
+        return Err(Error::Usage(format!(
+            "model name `{}` cannot name the HLS top function; set `name:` in {}",
+            graph.name,
+            model_path.display()
+        )));
+    }
+    let design = fold::optimize(graph, &board, opts)?;
+    let estimate = report::Estimate::new(graph, &board, &design);
+    let inputs = random_inputs(graph, loaded.model.seed, frames);
+    let expected: Vec<Vec<i64>> = inputs
+        .iter()
+        .map(|x| run(graph, &loaded.params, x))
+        .collect::<Result<_>>()?;
+    let mut files: Vec<(String, Vec<u8>)> =
+        backend::hls::emit(graph, &design, &loaded.params, &board, &inputs, &expected)
+            .into_iter()
+            .map(|(p, t)| (format!("hls/{p}"), t.into_bytes()))
+            .collect();
+    let json = serde_json::to_string_pretty(&estimate).map_err(|e| Error::Usage(e.to_string()))?;
+    files.push(("report/estimate.json".into(), (json + "\n").into_bytes()));
+    files.push((
+        "report/estimate.csv".into(),
+        report::csv(&estimate)?.into_bytes(),
+    ));
+    files.push((
+        "report/summary.md".into(),
+        report::summary_md(&estimate).into_bytes(),
+    ));
+    files.push((
+        "report/folding.yaml".into(),
+        config::to_yaml(&design.folds(graph)).into_bytes(),
+    ));
+    files.sort();
+    let dir = out
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("build").join(&graph.name));
+    fsutil::write_tree(&dir, &files, force)?;
+    Ok(Built {
+        dir,
+        files: files.len(),
+        estimate,
+        frames,
+    })
+}
