@@ -85,6 +85,14 @@ pub enum Error {
     /// A command-line option is invalid (exit code 2).
     #[error("{0}")]
     Usage(String),
+    /// An external tool (g++, Verilator, Yosys) is missing or failed (exit code 2).
+    #[error("{tool}: {message}")]
+    Tool {
+        /// The tool.
+        tool: String,
+        /// What happened, with the tool's own output where it helps.
+        message: String,
+    },
     /// Even the cheapest folding exceeds the budget (exit code 1).
     #[error("the design does not fit even fully folded:\n{}", .0.lines.join("\n"))]
     NoFit(NoFit),

@@ -14,6 +14,7 @@ pub mod model;
 pub mod ops;
 pub mod reference;
 pub mod report;
+pub mod sim;
 pub mod weights;
 
 pub use error::{Error, Result};

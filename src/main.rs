@@ -118,6 +118,17 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Compile a build's C simulation with g++ and check it bit-exact against the reference.
+    Csim {
+        /// The build directory (written by `half-gen build`).
+        dir: PathBuf,
+        /// Simulate at most this many of the build's test frames.
+        #[arg(long)]
+        frames: Option<usize>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// List the built-in boards.
     Boards {
         /// Print JSON.
@@ -130,7 +141,8 @@ fn to_json<T: serde::Serialize>(v: &T) -> Result<String, Error> {
     serde_json::to_string_pretty(v).map_err(|e| Error::Usage(e.to_string()))
 }
 
-fn run(cli: Cli) -> Result<(), Error> {
+/// Runs a command; the value is the process exit code when the command itself succeeded.
+fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Estimate {
             model,
@@ -214,6 +226,31 @@ fn run(cli: Cli) -> Result<(), Error> {
                 b.frames
             );
         }
+        Command::Csim { dir, frames, json } => {
+            let r = half_gen::sim::csim::csim(&dir, frames)?;
+            if json {
+                println!("{}", to_json(&r)?);
+            } else {
+                println!(
+                    "csim {}: {} frames, {} mismatches, {} protocol errors",
+                    if r.passed { "PASSED" } else { "FAILED" },
+                    r.frames,
+                    r.mismatches,
+                    r.protocol_errors
+                );
+                if let Some(m) = &r.first_mismatch {
+                    println!(
+                        "first mismatch: frame {}, output index {}, expected {}, got {}",
+                        m.frame, m.index, m.expected, m.got
+                    );
+                }
+                println!(
+                    "compile {:.2} s, run {:.3} s ({:.1} frames/s), ap_int from {}",
+                    r.compile_s, r.run_s, r.fps, r.ap_include
+                );
+            }
+            return Ok(if r.passed { 0 } else { 1 });
+        }
         Command::Boards { json } => {
             let boards = board::builtin();
             if json {
@@ -223,13 +260,13 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
         }
     }
-    Ok(())
+    Ok(0)
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli).context("half-gen") {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             let code = e.downcast_ref::<Error>().map_or(2, Error::exit_code);
             let inner = e

@@ -5,8 +5,6 @@
 #ifndef HG_{{ name }}_TOP_H
 #define HG_{{ name }}_TOP_H
 
-#include <ap_axi_sdata.h>
-
 #include "half/half.h"
 
 #define HG_IN_WORDS {{ in_words }}

@@ -21,7 +21,7 @@ void add(hls::stream<ap_uint<PE * AB> >& a, hls::stream<ap_uint<PE * BB> >& b,
 #pragma HLS UNROLL
       const ap_int<AB + 1> va = Elem<AB, AS>::decode(field<AB>(x, p));
       const ap_int<BB + 1> vb = Elem<BB, BS>::decode(field<BB>(y, p));
-      ap_uint<OB> r;
+      ap_uint<OB> r = 0;
       if (HAS_RQ) {
         const ap_int<ACC> v = va * scale[0] + vb * scale[1];
         r = finish<ACC, OB, OS, RELU>(v, shift[0]);

@@ -6,11 +6,7 @@
 #ifndef HALF_COMMON_H
 #define HALF_COMMON_H
 
-#ifndef AP_INT_MAX_W
-#define AP_INT_MAX_W 4096
-#endif
-#include <ap_int.h>
-#include <hls_stream.h>
+#include "ap.h"
 
 namespace half {
 

@@ -2,8 +2,6 @@
 #ifndef HALF_GLUE_H
 #define HALF_GLUE_H
 
-#include <ap_axi_sdata.h>
-
 #include "common.h"
 
 namespace half {

@@ -14,7 +14,11 @@ use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 
 /// The layer library and the host shim, embedded so every project is self-contained.
-pub const LIBRARY: [(&str, &str); 11] = [
+pub const LIBRARY: [(&str, &str); 12] = [
+    (
+        "include/half/ap.h",
+        include_str!("../../../hls/include/half/ap.h"),
+    ),
     (
         "include/half/half.h",
         include_str!("../../../hls/include/half/half.h"),
