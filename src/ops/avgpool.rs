@@ -214,10 +214,11 @@ impl Operator for AvgPool {
             output: "out".into(),
         };
         if let Some(w) = &self.window {
-            st.streams
-                .push(("win".into(), (fold.pe * inp.ty.bits) as u64));
+            let wt = swg::window_type(&inp, w);
+            st.streams.push(("win".into(), (fold.pe * wt.bits) as u64));
+            pool.x = wt.into();
             st.calls
-                .push(render(&SwgCall::new(node, w, fold.pe, 1, true, 0)));
+                .push(render(&SwgCall::zero_padded(node, w, fold.pe, 1, true)));
             pool.kk = w.area();
             pool.pixels = node.out.shape.pixels();
             pool.input = "win".into();

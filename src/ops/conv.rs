@@ -56,7 +56,7 @@ impl Conv {
             mh: self.channels as u64,
             pixels: node.out.shape.pixels(),
             wt: self.weight,
-            at: inp.ty,
+            at: swg::window_type(&inp, &self.window),
             bias: self.bias,
         }
     }
@@ -225,9 +225,15 @@ impl Operator for Conv {
         let input = if direct {
             "in"
         } else {
-            st.streams.push(("win".into(), (simd * inp.ty.bits) as u64));
-            st.calls
-                .push(render(&SwgCall::new(node, &self.window, simd, 1, false, 0)));
+            let wt = swg::window_type(&inp, &self.window);
+            st.streams.push(("win".into(), (simd * wt.bits) as u64));
+            st.calls.push(render(&SwgCall::zero_padded(
+                node,
+                &self.window,
+                simd,
+                1,
+                false,
+            )));
             "win"
         };
         st.calls.push(render(&MvuCall {
@@ -236,7 +242,7 @@ impl Operator for Conv {
             simd,
             pe,
             pixels: node.out.shape.pixels(),
-            x: inp.ty.into(),
+            x: swg::window_type(&inp, &self.window).into(),
             w: self.weight.into(),
             acc: calls::acc_bits(node),
             has_bias: self.bias,

@@ -126,7 +126,15 @@ impl Operator for DwConv {
         let res = wmem
             + bias
             + ctrl
-            + datapath(pe, simd, self.weight, inp.ty, node.acc, fold.mult, hw.dsp)
+            + datapath(
+                pe,
+                simd,
+                self.weight,
+                swg::window_type(&inp, &self.window),
+                node.acc,
+                fold.mult,
+                hw.dsp,
+            )
             + requant::cost(fold.pe, &node.requant_shape(fold.pe), fold.mult, hw.dsp);
         let vvu = Unit {
             kind: "vvu",
@@ -191,10 +199,17 @@ impl Operator for DwConv {
         let input = if direct {
             "in"
         } else {
-            st.streams
-                .push(("win".into(), (simd * pe * inp.ty.bits) as u64));
-            st.calls
-                .push(render(&SwgCall::new(node, &self.window, pe, simd, true, 0)));
+            st.streams.push((
+                "win".into(),
+                (simd * pe * swg::window_type(&inp, &self.window).bits) as u64,
+            ));
+            st.calls.push(render(&SwgCall::zero_padded(
+                node,
+                &self.window,
+                pe,
+                simd,
+                true,
+            )));
             "win"
         };
         st.calls.push(render(&VvuCall {
@@ -203,7 +218,7 @@ impl Operator for DwConv {
             simd,
             pe,
             pixels: node.out.shape.pixels(),
-            x: inp.ty.into(),
+            x: swg::window_type(&inp, &self.window).into(),
             w: self.weight.into(),
             acc: calls::acc_bits(node),
             has_bias: self.bias,

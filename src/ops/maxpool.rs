@@ -141,7 +141,7 @@ impl Operator for MaxPool {
     fn hls(&self, node: &Node, fold: &Fold, _p: &LayerParams) -> HlsStage {
         let inp = node.inputs[0];
         let pad = arrays::raw(inp.ty.min(), inp.ty);
-        let swg = SwgCall::new(node, &self.window, fold.pe, 1, true, pad);
+        let swg = SwgCall::new(node, &self.window, fold.pe, 1, true, pad, inp.ty.bits);
         let (rq, rq_arrays) = arrays::requant(node, fold.pe);
         let pool = PoolCall {
             global: false,

@@ -78,6 +78,20 @@ pub fn model(inp: Shape, bits: u32, w: &Window, par: u32, kpar: u32) -> Swg {
     }
 }
 
+/// The element type a generator emits: the input type, except that a bipolar input with
+/// padding widens to 2-bit signed, since zero padding contributes 0, which {-1, +1} cannot
+/// code (the generator maps raw 1 to +1, raw 0 to -1 and padding to 0).
+pub fn window_type(inp: &crate::ops::Tensor, w: &Window) -> crate::model::ElemType {
+    if inp.ty.is_bipolar() && w.pads(inp.shape.h, inp.shape.w) != [0; 4] {
+        crate::model::ElemType {
+            bits: 2,
+            signed: true,
+        }
+    } else {
+        inp.ty
+    }
+}
+
 /// The window of output pixel `(oy, ox)` from an `inp`-shaped HWC tensor, in `(kh, kw, c)`
 /// order (the order the generator emits and the weight matrix columns use); positions in the
 /// padding read `pad`.

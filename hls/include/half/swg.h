@@ -1,5 +1,7 @@
 // Sliding-window generator (im2col on a stream), padding generated on the fly.
 //
+// Elements are B bits in and OB bits out: OB = B, or B = 1 and OB = 2 when a bipolar input is
+// padded (padding is 0, which only the 2-bit signed coding has).
 // Input: IH x IW x C, P channels per word (CF = C/P words per pixel), one word per cycle.
 // Output, per output pixel (OY, OX) in raster order:
 //   DW = false (conv):  for ky, kx: for cf: one word of P channels          (KP must be 1)
@@ -15,8 +17,8 @@
 namespace half {
 
 template <int IH, int IW, int C, int KH, int KW, int SH, int SW, int PT, int PB, int PL, int PR,
-          int P, int B, int KP, bool DW, unsigned PADRAW>
-void swg(hls::stream<ap_uint<P * B> >& in, hls::stream<ap_uint<KP * P * B> >& out) {
+          int P, int B, int OB, int KP, bool DW, unsigned PADRAW>
+void swg(hls::stream<ap_uint<P * B> >& in, hls::stream<ap_uint<KP * P * OB> >& out) {
   const int CF = C / P;
   const int OH = (IH + PT + PB - KH) / SH + 1;
   const int OW = (IW + PL + PR - KW) / SW + 1;
@@ -27,10 +29,10 @@ void swg(hls::stream<ap_uint<P * B> >& in, hls::stream<ap_uint<KP * P * B> >& ou
   const int OUT_WORDS = OH * OW * PER_PIXEL;
   ap_uint<P * B> buf[BR][IW * CF];
 #pragma HLS BIND_STORAGE variable=buf type=ram_s2p
-  ap_uint<P * B> pad_word = 0;
+  ap_uint<P * OB> pad_word = 0;
   for (int p = 0; p < P; p++) {
 #pragma HLS UNROLL
-    pad_word.range(p * B + B - 1, p * B) = PADRAW;
+    pad_word.range(p * OB + OB - 1, p * OB) = PADRAW;
   }
   int reads = 0, writes = 0;
   int oy = 0, ox = 0, j = 0;  // output pixel and word within the pixel
@@ -40,7 +42,7 @@ void swg(hls::stream<ap_uint<P * B> >& in, hls::stream<ap_uint<KP * P * B> >& ou
     // The word the output needs next, as (row, column, channel fold, kernel positions).
     const int top = oy * SH - PT;
     int need = -1;  // index of the last input word this output word needs (-1: padding only)
-    ap_uint<KP * P * B> word = 0;
+    ap_uint<KP * P * OB> word = 0;
     bool can_write = writes < OUT_WORDS;
     if (can_write) {
       for (int kp = 0; kp < KP; kp++) {
@@ -55,13 +57,20 @@ void swg(hls::stream<ap_uint<P * B> >& in, hls::stream<ap_uint<KP * P * B> >& ou
         }
         const int y = top + k / KW;
         const int x = ox * SW - PL + k % KW;
-        ap_uint<P * B> v = pad_word;
+        ap_uint<P * OB> v = pad_word;
         if (y >= 0 && y < IH && x >= 0 && x < IW) {
           const int idx = (y * IW + x) * CF + cf;
           if (idx > need) need = idx;
-          v = buf[y % BR][x * CF + cf];
+          const ap_uint<P * B> raw = buf[y % BR][x * CF + cf];
+          for (int p = 0; p < P; p++) {
+#pragma HLS UNROLL
+            // Same coding, or a bipolar element widened to 2-bit signed (+1: 01, -1: 11).
+            const ap_uint<OB> e = OB == B ? ap_uint<OB>(raw.range(p * B + B - 1, p * B))
+                                          : ap_uint<OB>(raw[p * B] ? 1 : (1 << OB) - 1);
+            v.range(p * OB + OB - 1, p * OB) = e;
+          }
         }
-        word.range(kp * P * B + P * B - 1, kp * P * B) = v;
+        word.range(kp * P * OB + P * OB - 1, kp * P * OB) = v;
       }
       can_write = need < reads;
     }

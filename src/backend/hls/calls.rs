@@ -90,8 +90,10 @@ pub struct SwgCall {
     pub pr: u32,
     /// Channels per word.
     pub p: u32,
-    /// Element bits.
+    /// Input element bits.
     pub b: u32,
+    /// Output element bits (2 for a padded bipolar input, else `b`).
+    pub ob: u32,
     /// Kernel positions per output word.
     pub kp: u32,
     /// Depthwise order.
@@ -105,8 +107,24 @@ pub struct SwgCall {
 }
 
 impl SwgCall {
-    /// A generator for `node`'s input over `w`.
-    pub fn new(node: &Node, w: &Window, p: u32, kp: u32, dw: bool, pad_raw: u64) -> SwgCall {
+    /// A generator for `node`'s input over `w` with zero padding (a padded bipolar input
+    /// widens to 2-bit signed, see `ops::swg::window_type`).
+    pub fn zero_padded(node: &Node, w: &Window, p: u32, kp: u32, dw: bool) -> SwgCall {
+        let ob = crate::ops::swg::window_type(&node.inputs[0], w).bits;
+        SwgCall::new(node, w, p, kp, dw, 0, ob)
+    }
+
+    /// A generator for `node`'s input over `w`, padding with the raw element `pad_raw`,
+    /// emitting `ob`-bit elements.
+    pub fn new(
+        node: &Node,
+        w: &Window,
+        p: u32,
+        kp: u32,
+        dw: bool,
+        pad_raw: u64,
+        ob: u32,
+    ) -> SwgCall {
         let s = node.inputs[0].shape;
         let pads = w.pads(s.h, s.w);
         SwgCall {
@@ -123,6 +141,7 @@ impl SwgCall {
             pr: pads[3],
             p,
             b: node.inputs[0].ty.bits,
+            ob,
             kp,
             dw,
             pad_raw,

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the tools half-gen's tests drive (from Debian packages, by package name), when missing:
+# g++ and make (C simulation), tclsh (the Vitis Tcl script test), unzip (official ap_int headers).
+set -euo pipefail
+need=()
+command -v g++ >/dev/null 2>&1 || need+=(g++)
+command -v make >/dev/null 2>&1 || need+=(make)
+command -v tclsh >/dev/null 2>&1 || need+=(tcl)
+command -v unzip >/dev/null 2>&1 || need+=(unzip)
+command -v python3 >/dev/null 2>&1 || need+=(python3 python3-pip)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing: ${need[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >&2
+fi

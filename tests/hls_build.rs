@@ -1,0 +1,195 @@
+//! `half-gen build`: the Vitis Tcl script (run by tclsh with stub commands), determinism,
+//! no-clobber, and weights-file errors.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_half-gen"))
+}
+
+fn temp(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("half-gen-build-{}-{tag}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn build(model: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    bin()
+        .arg("build")
+        .arg(model)
+        .arg("-o")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// Every file under `dir`, relative path and bytes, sorted.
+fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().display().to_string();
+                out.push((rel, std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn tcl_script_runs_under_stub_vitis_commands() {
+    let dir = temp("tcl");
+    let out = dir.join("b");
+    let o = build(
+        Path::new("models/resnet8.yaml"),
+        &out,
+        &["--board", "zcu104", "--clock-mhz", "250"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stub = r#"
+set calls {}
+foreach p {open_project set_top add_files open_solution set_part create_clock config_dataflow
+           csim_design csynth_design cosim_design export_design} {
+  proc $p args "lappend ::calls \[list $p {*}\$args\]"
+}
+proc exit args {}
+source run_hls.tcl
+foreach c $::calls { puts $c }
+"#;
+    let run = Command::new("tclsh")
+        .current_dir(out.join("hls"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(stub.as_bytes())?;
+            c.wait_with_output()
+        })
+        .expect("tclsh runs (scripts/install-tools.sh installs it)");
+    assert!(run.status.success());
+    let text = String::from_utf8(run.stdout).unwrap();
+    let calls: Vec<&str> = text.lines().collect();
+    let find = |cmd: &str| {
+        calls
+            .iter()
+            .filter(|l| l.starts_with(cmd))
+            .copied()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(find("set_top"), vec!["set_top resnet8"]);
+    assert_eq!(find("set_part"), vec!["set_part xczu7ev-ffvc1156-2-e"]);
+    assert_eq!(
+        find("create_clock"),
+        vec!["create_clock -period 4.000 -name default"]
+    );
+    assert!(find("open_solution")[0].contains("-flow_target vivado"));
+    for c in [
+        "csim_design",
+        "csynth_design",
+        "export_design -format ip_catalog",
+    ] {
+        assert_eq!(find(c).len(), 1, "{c} in {calls:?}");
+    }
+    assert!(
+        find("cosim_design").is_empty(),
+        "cosim only with HALF_COSIM"
+    );
+    let adds = find("add_files");
+    assert!(adds.len() >= 4);
+    for a in adds {
+        let words: Vec<&str> = a.split_whitespace().collect();
+        let file = words
+            .iter()
+            .rev()
+            .find(|w| w.contains('.') && !w.starts_with('-'))
+            .unwrap();
+        assert!(
+            out.join("hls").join(file).is_file(),
+            "{file} added but missing"
+        );
+        if file.ends_with(".cpp") {
+            assert!(a.contains("-std=c++14"), "{a}");
+        }
+    }
+}
+
+#[test]
+fn two_builds_are_byte_identical() {
+    let dir = temp("det");
+    for m in ["resnet8", "ds_cnn"] {
+        let (a, b) = (dir.join(format!("{m}a")), dir.join(format!("{m}b")));
+        assert!(
+            build(Path::new(&format!("models/{m}.yaml")), &a, &[])
+                .status
+                .success()
+        );
+        assert!(
+            build(Path::new(&format!("models/{m}.yaml")), &b, &[])
+                .status
+                .success()
+        );
+        let (ta, tb) = (tree(&a), tree(&b));
+        assert!(ta.len() > 20);
+        assert_eq!(ta, tb, "{m}: builds differ");
+    }
+}
+
+#[test]
+fn never_clobbers_a_foreign_directory() {
+    let dir = temp("clobber");
+    let out = dir.join("mine");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("precious.txt"), "user data").unwrap();
+    let o = build(Path::new("models/tfc_w1a1.yaml"), &out, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("was not written by half-gen"));
+    assert_eq!(
+        std::fs::read_to_string(out.join("precious.txt")).unwrap(),
+        "user data"
+    );
+    // A directory half-gen wrote is replaced without --force.
+    let ours = dir.join("ours");
+    assert!(
+        build(Path::new("models/tfc_w1a1.yaml"), &ours, &[])
+            .status
+            .success()
+    );
+    assert!(
+        build(
+            Path::new("models/tfc_w1a1.yaml"),
+            &ours,
+            &["--board", "zcu104"]
+        )
+        .status
+        .success()
+    );
+    // --force replaces the foreign one.
+    assert!(
+        build(Path::new("models/tfc_w1a1.yaml"), &out, &["--force"])
+            .status
+            .success()
+    );
+    assert!(!out.join("precious.txt").exists());
+    assert!(out.join("hls/run_hls.tcl").is_file());
+    // A plain file in the way is refused too.
+    let f = dir.join("file");
+    std::fs::write(&f, "x").unwrap();
+    assert_eq!(
+        build(Path::new("models/tfc_w1a1.yaml"), &f, &[])
+            .status
+            .code(),
+        Some(2)
+    );
+}

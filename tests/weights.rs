@@ -1,0 +1,223 @@
+//! Weights files: hand-checked arithmetic with user weights, and one clear error (exit code 2,
+//! naming the layer and the array) per kind of bad array.
+
+use npyz::WriterBuilder;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("half-gen-weights-{}-{tag}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+enum Arr<'a> {
+    I(&'a [u64], Vec<i64>),
+    U8(&'a [u64], Vec<u8>),
+    F(&'a [u64], Vec<f64>),
+}
+
+fn write_npz(path: &Path, arrays: &[(&str, Arr)]) {
+    let mut npz = npyz::npz::NpzWriter::create(path).unwrap();
+    for (name, a) in arrays {
+        match a {
+            Arr::I(shape, v) => {
+                let mut w = npz
+                    .array::<i64>(name, Default::default())
+                    .unwrap()
+                    .default_dtype()
+                    .shape(shape)
+                    .begin_nd()
+                    .unwrap();
+                w.extend(v.iter().copied()).unwrap();
+                w.finish().unwrap();
+            }
+            Arr::U8(shape, v) => {
+                let mut w = npz
+                    .array::<u8>(name, Default::default())
+                    .unwrap()
+                    .default_dtype()
+                    .shape(shape)
+                    .begin_nd()
+                    .unwrap();
+                w.extend(v.iter().copied()).unwrap();
+                w.finish().unwrap();
+            }
+            Arr::F(shape, v) => {
+                let mut w = npz
+                    .array::<f64>(name, Default::default())
+                    .unwrap()
+                    .default_dtype()
+                    .shape(shape)
+                    .begin_nd()
+                    .unwrap();
+                w.extend(v.iter().copied()).unwrap();
+                w.finish().unwrap();
+            }
+        }
+    }
+}
+
+/// A 3x3x1 input, a 2x2 conv with 2 channels (valid), then a dense layer of 2 units.
+const MODEL: &str = "name: tiny\ninput: {shape: [3, 3, 1], bits: 4, signed: false}\nweights: w.npz\nlayers:\n  - {name: c0, op: conv, channels: 2, kernel: 2, weight_bits: 4, activation: relu, output: {bits: 8}}\n  - {name: fc, op: dense, units: 2, weight_bits: 2, bias: false, output: {bits: 16, signed: true}, requant: {scale: 1, shift: 0}}\n";
+
+fn good(d: &Path) -> Vec<(&'static str, Arr<'static>)> {
+    let _ = d;
+    vec![
+        // c0.weight [kh, kw, cin, cout]: channel 0 sums the window, channel 1 is (x00 - x11).
+        (
+            "c0.weight",
+            Arr::I(&[2, 2, 1, 2], vec![1, 1, 1, 0, 1, 0, 1, -1]),
+        ),
+        ("c0.bias", Arr::I(&[2], vec![0, 3])),
+        ("c0.scale", Arr::I(&[], vec![1])),
+        ("c0.shift", Arr::I(&[], vec![1])),
+        // fc.weight [in=8, out=2]: unit 0 = +sum of channel 0 values, unit 1 = -sum of channel 1.
+        (
+            "fc.weight",
+            Arr::I(
+                &[8, 2],
+                vec![1, 0, 0, -1, 1, 0, 0, -1, 1, 0, 0, -1, 1, 0, 0, -1],
+            ),
+        ),
+    ]
+}
+
+fn eval_json(model: &Path, data: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_half-gen"))
+        .args(["eval"])
+        .arg(model)
+        .arg("--data")
+        .arg(data)
+        .arg("--out")
+        .arg(model.with_file_name("preds.npy"))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn user_weights_give_hand_computed_outputs() {
+    let d = dir("good");
+    std::fs::write(d.join("m.yaml"), MODEL).unwrap();
+    write_npz(&d.join("w.npz"), &good(&d));
+    // x = [[1,2,3],[4,5,6],[7,8,9]], label 0.
+    write_npz(
+        &d.join("data.npz"),
+        &[
+            ("x", Arr::U8(&[1, 3, 3, 1], vec![1, 2, 3, 4, 5, 6, 7, 8, 9])),
+            ("y", Arr::I(&[1], vec![0])),
+        ],
+    );
+    let o = eval_json(&d.join("m.yaml"), &d.join("data.npz"));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("top-1 accuracy: 100.00 % (1/1)"));
+    // c0 ch0 = (window sum + 1) >> 1: windows 12, 16, 24, 28 -> 6, 8, 12, 14.
+    // c0 ch1 = (x00 - x11 + 3 + 1) >> 1 = (-4 + 4) >> 1 = 0 for every window.
+    // fc unit 0 = 6 + 8 + 12 + 14 = 40; unit 1 = -(0) = 0.
+    let (shape, preds) = half_gen::weights::read_npy_i64(&d.join("preds.npy")).unwrap();
+    assert_eq!(shape, vec![1, 2]);
+    assert_eq!(preds, vec![40, 0]);
+}
+
+fn expect_error(tag: &str, arrays: Vec<(&str, Arr)>, model: &str, needles: &[&str]) {
+    let d = dir(tag);
+    std::fs::write(d.join("m.yaml"), model).unwrap();
+    write_npz(&d.join("w.npz"), &arrays);
+    let o = Command::new(env!("CARGO_BIN_EXE_half-gen"))
+        .args(["eval"])
+        .arg(d.join("m.yaml"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{tag}: {err}");
+    assert_eq!(err.lines().count(), 1, "{tag}: one message: {err}");
+    for n in needles {
+        assert!(err.contains(n), "{tag}: `{n}` missing from: {err}");
+    }
+}
+
+fn replace(
+    mut a: Vec<(&'static str, Arr<'static>)>,
+    name: &str,
+    new: Option<Arr<'static>>,
+) -> Vec<(&'static str, Arr<'static>)> {
+    let i = a.iter().position(|(n, _)| *n == name).unwrap();
+    match new {
+        Some(v) => a[i].1 = v,
+        None => {
+            a.remove(i);
+        }
+    }
+    a
+}
+
+#[test]
+fn bad_weight_arrays_are_named() {
+    let d = dir("bad");
+    let g = || good(&d);
+    expect_error(
+        "shape",
+        replace(g(), "c0.weight", Some(Arr::I(&[2, 2, 2], vec![0; 8]))),
+        MODEL,
+        &[
+            "w.npz",
+            "layer `c0`",
+            "`c0.weight`",
+            "shape [2, 2, 2], expected [2, 2, 1, 2]",
+        ],
+    );
+    expect_error(
+        "dtype",
+        replace(g(), "fc.weight", Some(Arr::F(&[8, 2], vec![0.5; 16]))),
+        MODEL,
+        &["layer `fc`", "`fc.weight`", "not an integer type"],
+    );
+    expect_error(
+        "range",
+        replace(
+            g(),
+            "c0.weight",
+            Some(Arr::I(&[2, 2, 1, 2], vec![1, 1, 1, 0, 1, 0, 1, -9])),
+        ),
+        MODEL,
+        &["`c0.weight`", "element 7 is -9, outside [-8, 7]"],
+    );
+    expect_error(
+        "missing",
+        replace(g(), "fc.weight", None),
+        MODEL,
+        &["`fc.weight`", "missing"],
+    );
+    let mut extra = g();
+    extra.push(("c1.weight", Arr::I(&[1], vec![0])));
+    expect_error(
+        "extra",
+        extra,
+        MODEL,
+        &["`c1.weight`", "not a parameter of any layer"],
+    );
+    expect_error(
+        "bias",
+        replace(g(), "c0.bias", Some(Arr::I(&[2], vec![0, 1000]))),
+        MODEL,
+        &["`c0.bias`", "element 1 is 1000, outside [-480, 420]"],
+    );
+    expect_error(
+        "shift",
+        replace(g(), "c0.shift", None),
+        MODEL,
+        &["`c0.shift`", "come together"],
+    );
+    let mut twice = g();
+    twice.push(("fc.scale", Arr::I(&[], vec![1])));
+    twice.push(("fc.shift", Arr::I(&[], vec![0])));
+    expect_error(
+        "twice",
+        twice,
+        MODEL,
+        &["layer `fc`", "already gives this layer a `requant`"],
+    );
+    let bip = MODEL.replace("weight_bits: 2", "weight_bits: 1");
+    expect_error("bipolar", g(), &bip, &["`fc.weight`", "outside {-1, +1}"]);
+}
