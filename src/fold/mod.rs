@@ -166,14 +166,18 @@ pub fn optimize(graph: &Graph, board: &Board, opts: &Options) -> Result<Design> 
 }
 
 fn no_fit(graph: &Graph, spaces: &[LayerSpace], budget: &Resources) -> Error {
-    let need = search::minimum_need(graph, spaces);
+    let need = search::minimum_need(graph, spaces).as_array();
+    let lean = search::leanest(graph, spaces, budget).as_array();
     let lines = RESOURCE_NAMES
         .iter()
-        .zip(need.as_array().iter().zip(budget.as_array()))
-        .map(|(n, (need, b))| {
+        .enumerate()
+        .map(|(i, n)| {
+            let b = budget.as_array()[i];
             format!(
-                "  {n:>6}: needs at least {need}, budget {b}{}",
-                if *need > b { "  <- over" } else { "" }
+                "  {n:>6}: needs at least {}; the leanest design uses {}; budget {b}{}",
+                need[i],
+                lean[i],
+                if lean[i] > b { "  <- over" } else { "" }
             )
         })
         .collect();

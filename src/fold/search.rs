@@ -214,8 +214,26 @@ pub fn cheapest_within(
     best.map(|(_, s)| s)
 }
 
+/// The leanest design for `budget`: every layer's candidate of least budget share (the
+/// all-slowest fold in practice), glue included. When nothing fits, some resource of it is
+/// over the budget (a fitting one would have been found: it is the first Lagrangian choice).
+pub fn leanest(graph: &Graph, spaces: &[LayerSpace], budget: &Resources) -> Resources {
+    let sel: Selection = spaces
+        .iter()
+        .map(|s| {
+            (0..s.cands.len())
+                .min_by(|&a, &b| {
+                    budget_share(&s.cands[a].res(), budget)
+                        .total_cmp(&budget_share(&s.cands[b].res(), budget))
+                })
+                .unwrap_or(0)
+        })
+        .collect();
+    total(graph, spaces, &sel).0
+}
+
 /// The smallest resources each layer can have (its cheapest candidate per resource), plus the
-/// glue of the all-slowest selection: what "does not fit" reports.
+/// glue of the all-slowest selection: a per-resource lower bound for "does not fit".
 pub fn minimum_need(graph: &Graph, spaces: &[LayerSpace]) -> Resources {
     let slowest: Selection = spaces.iter().map(|s| s.cands.len() - 1).collect();
     let (_, pipe) = total(graph, spaces, &slowest);

@@ -143,7 +143,8 @@ pub fn parse(text: &str, file: &str, stem: &str, dir: &Path) -> Result<Model> {
         }
     };
     let (input_shape, input_type) = input_block(&raw, file)?;
-    if raw.layers.value.is_empty() {
+    let raw_layers: &[Spanned<raw::RawLayer>] = raw.layers.value.as_deref().unwrap_or(&[]);
+    if raw_layers.is_empty() {
         return Err(diag(
             loc(&raw.layers),
             None,
@@ -151,8 +152,8 @@ pub fn parse(text: &str, file: &str, stem: &str, dir: &Path) -> Result<Model> {
         ));
     }
     let mut index: BTreeMap<String, usize> = BTreeMap::new();
-    let mut layers = Vec::with_capacity(raw.layers.value.len());
-    for (i, sl) in raw.layers.value.iter().enumerate() {
+    let mut layers = Vec::with_capacity(raw_layers.len());
+    for (i, sl) in raw_layers.iter().enumerate() {
         let f = LayerFields {
             raw: &sl.value,
             file,
@@ -408,22 +409,55 @@ fn unused_layers(m: &Model) -> Vec<Diagnostic> {
 
 /// Turns a serde-saphyr error into one located message naming the layer it falls in.
 fn syntax_error(text: &str, file: &str, e: &serde_saphyr::Error) -> Error {
-    let l = e.location().map(Loc::from_saphyr).unwrap_or_default();
-    let mut msg = suggest::plain_message(e);
-    if let Some(h) = suggest::unknown_field_hint(&msg) {
+    let mut l = e.location().map(Loc::from_saphyr).unwrap_or_default();
+    let raw_msg = suggest::plain_message(e);
+    let line_text = text
+        .lines()
+        .nth(l.line.saturating_sub(1) as usize)
+        .unwrap_or("");
+    let (mut msg, col) = suggest::clarify(&raw_msg, line_text, l.col);
+    l.col = col;
+    if let Some(h) = suggest::unknown_field_hint(&raw_msg) {
         msg.push_str(&h);
     }
     let layer = layer_at(text, l.line);
     Error::Input(Diagnostic::new(file, l, layer.as_deref(), msg))
 }
 
-/// The name of the layer whose entry contains `line`, when the file parses that far.
+/// The name of the layer whose entry contains `line`: from the parsed outline when the file
+/// parses that far, else from the text (the last `name:` between `layers:` and `line`).
 fn layer_at(text: &str, line: u64) -> Option<String> {
-    let outline: LayerOutline = serde_saphyr::from_str(text).ok()?;
+    if let Ok(outline) = serde_saphyr::from_str::<LayerOutline>(text) {
+        let mut found = None;
+        for l in &outline.layers {
+            if l.referenced.line() <= line {
+                found = Some(l.value.name.clone().unwrap_or_else(|| "<unnamed>".into()));
+            }
+        }
+        return found;
+    }
+    let mut in_layers = false;
     let mut found = None;
-    for l in &outline.layers {
-        if l.referenced.line() <= line {
-            found = Some(l.value.name.clone().unwrap_or_else(|| "<unnamed>".into()));
+    for t in text.lines().take(line as usize) {
+        if t.starts_with("layers:") {
+            in_layers = true;
+            continue;
+        }
+        if in_layers && !t.starts_with([' ', '-', '#']) && !t.trim().is_empty() {
+            in_layers = false;
+        }
+        if !in_layers {
+            continue;
+        }
+        if let Some(rest) = t.split("name:").nth(1) {
+            let name: String = rest
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty() {
+                found = Some(name);
+            }
         }
     }
     found

@@ -20,7 +20,8 @@ pub struct RawModel {
     /// The output layer; default: the last one listed.
     pub output: Option<Spanned<String>>,
     /// The layers, in order.
-    pub layers: Spanned<Vec<Spanned<RawLayer>>>,
+    /// (`layers: ~` or a bare `layers:` is an empty list, reported as such.)
+    pub layers: Spanned<Option<Vec<Spanned<RawLayer>>>>,
 }
 
 /// The `input:` block.

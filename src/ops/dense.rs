@@ -66,7 +66,14 @@ impl Operator for Dense {
     ) -> std::result::Result<Inferred, ShapeError> {
         let inp = &inputs[0];
         if inp.shape.elems() > u32::MAX as u64 / 2 {
-            return Err(ShapeError::new("from", "dense input is too large"));
+            return Err(ShapeError::new(
+                "from",
+                format!(
+                    "dense input is too large: {} features (at most {})",
+                    inp.shape.elems(),
+                    u32::MAX / 2
+                ),
+            ));
         }
         let (acc_min, acc_max) = mac_range(self.weight, inp.ty, inp.shape.elems(), self.bias);
         Ok(Inferred {
