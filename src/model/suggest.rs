@@ -75,8 +75,10 @@ pub fn clarify(msg: &str, line: &str, col: u64) -> (String, u64) {
             col,
         );
     }
-    if msg.contains("expected a layer name") {
-        if let Some(i) = line.find("from:") {
+    if msg.contains("expected a layer name")
+        && let Some(i) = line.find("from:")
+    {
+        {
             let after = &line[i + 5..];
             let skip = after.len() - after.trim_start().len();
             return (msg.to_string(), (i + 5 + skip + 1) as u64);
