@@ -217,23 +217,23 @@ template <int W, bool S> struct ap_int_base : ap_host::conv<W, S> {
   limb limbs_[N];
 
   // ---- construction -------------------------------------------------------------------------
-  ap_int_base() : limbs_() {}
-  ap_int_base(bool x) { set_builtin(x); }
-  ap_int_base(char x) { set_builtin(x); }
-  ap_int_base(signed char x) { set_builtin(x); }
-  ap_int_base(unsigned char x) { set_builtin(x); }
-  ap_int_base(short x) { set_builtin(x); }
-  ap_int_base(unsigned short x) { set_builtin(x); }
-  ap_int_base(int x) { set_builtin(x); }
-  ap_int_base(unsigned int x) { set_builtin(x); }
-  ap_int_base(long x) { set_builtin(x); }
-  ap_int_base(unsigned long x) { set_builtin(x); }
-  ap_int_base(long long x) { set_builtin(x); }
-  ap_int_base(unsigned long long x) { set_builtin(x); }
+  constexpr ap_int_base() : limbs_() {}
+  constexpr ap_int_base(bool x) : limbs_() { set_builtin(x); }
+  constexpr ap_int_base(char x) : limbs_() { set_builtin(x); }
+  constexpr ap_int_base(signed char x) : limbs_() { set_builtin(x); }
+  constexpr ap_int_base(unsigned char x) : limbs_() { set_builtin(x); }
+  constexpr ap_int_base(short x) : limbs_() { set_builtin(x); }
+  constexpr ap_int_base(unsigned short x) : limbs_() { set_builtin(x); }
+  constexpr ap_int_base(int x) : limbs_() { set_builtin(x); }
+  constexpr ap_int_base(unsigned int x) : limbs_() { set_builtin(x); }
+  constexpr ap_int_base(long x) : limbs_() { set_builtin(x); }
+  constexpr ap_int_base(unsigned long x) : limbs_() { set_builtin(x); }
+  constexpr ap_int_base(long long x) : limbs_() { set_builtin(x); }
+  constexpr ap_int_base(unsigned long long x) : limbs_() { set_builtin(x); }
   template <int W2, bool S2> ap_int_base(const ap_int_base<W2, S2>& o) { assign_ap(o); }
   // From a string of digits in radix 2 or 16 (an optional 0x/0b prefix is skipped), as the
   // official header's `ap_uint<W>("ff00", 16)`; higher digits than W bits are dropped.
-  ap_int_base(const char* str, signed char radix) : limbs_() {
+  constexpr ap_int_base(const char* str, signed char radix) : limbs_() {
     const int bits = radix == 16 ? 4 : radix == 2 ? 1 : 0;
     if (bits == 0) ap_host::fatal("ap_int string radix must be 2 or 16", radix, 0);
     if (str[0] == '0' && (str[1] == 'x' || str[1] == 'X' || str[1] == 'b' || str[1] == 'B')) str += 2;
@@ -262,7 +262,7 @@ template <int W, bool S> struct ap_int_base : ap_host::conv<W, S> {
   }
 
   // ---- raw access ---------------------------------------------------------------------------
-  void normalize() { limbs_[N - 1] &= TOP; }
+  constexpr void normalize() { limbs_[N - 1] &= TOP; }
   bool is_neg() const { return S && ((limbs_[N - 1] >> ((W - 1) % 64)) & 1); }
   // Limb i of the value sign- (ap_int) or zero- (ap_uint) extended to infinite width.
   limb ext(int i) const {
@@ -277,7 +277,7 @@ template <int W, bool S> struct ap_int_base : ap_host::conv<W, S> {
     return true;
   }
 
-  template <class T> void set_builtin(T x) {
+  template <class T> constexpr void set_builtin(T x) {
     const bool neg = std::is_signed<T>::value && static_cast<long long>(x) < 0;
     limbs_[0] = static_cast<limb>(x);  // modulo 2^64: the sign-extended pattern
     for (int i = 1; i < N; ++i) limbs_[i] = neg ? ~limb(0) : limb(0);
@@ -531,21 +531,21 @@ template <int W, bool S> class ap_bit_ref {
 
 #define AP_HOST_DERIVED_BODY(CLS, SIGNED)                                                        \
   typedef ap_int_base<W, SIGNED> Base;                                                         \
-  CLS() {}                                                                                     \
-  CLS(bool x) : Base(x) {}                                                                     \
-  CLS(char x) : Base(x) {}                                                                     \
-  CLS(signed char x) : Base(x) {}                                                              \
-  CLS(unsigned char x) : Base(x) {}                                                            \
-  CLS(short x) : Base(x) {}                                                                    \
-  CLS(unsigned short x) : Base(x) {}                                                           \
-  CLS(int x) : Base(x) {}                                                                      \
-  CLS(unsigned int x) : Base(x) {}                                                             \
-  CLS(long x) : Base(x) {}                                                                     \
-  CLS(unsigned long x) : Base(x) {}                                                            \
-  CLS(long long x) : Base(x) {}                                                                \
-  CLS(unsigned long long x) : Base(x) {}                                                       \
+  constexpr CLS() {}                                                                                   \
+  constexpr CLS(bool x) : Base(x) {}                                                                     \
+  constexpr CLS(char x) : Base(x) {}                                                                     \
+  constexpr CLS(signed char x) : Base(x) {}                                                              \
+  constexpr CLS(unsigned char x) : Base(x) {}                                                            \
+  constexpr CLS(short x) : Base(x) {}                                                                    \
+  constexpr CLS(unsigned short x) : Base(x) {}                                                           \
+  constexpr CLS(int x) : Base(x) {}                                                                      \
+  constexpr CLS(unsigned int x) : Base(x) {}                                                             \
+  constexpr CLS(long x) : Base(x) {}                                                                     \
+  constexpr CLS(unsigned long x) : Base(x) {}                                                            \
+  constexpr CLS(long long x) : Base(x) {}                                                                \
+  constexpr CLS(unsigned long long x) : Base(x) {}                                                       \
   template <int W2, bool S2> CLS(const ap_int_base<W2, S2>& o) : Base(o) {}                    \
-  CLS(const char* str, signed char radix) : Base(str, radix) {}                                \
+  constexpr CLS(const char* str, signed char radix) : Base(str, radix) {}                                \
   template <int W2, bool S2> CLS(const ap_range_cref<W2, S2>& r) : Base(r) {}                  \
   template <int W2, bool S2> CLS(const ap_bit_ref<W2, S2>& b) : Base(b) {}                     \
   template <class T>                                                                           \
