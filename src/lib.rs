@@ -2,6 +2,8 @@
 //!
 //! Data path: [`model::load`] -> [`ir::build`] -> [`fold::optimize`] -> [`report::Estimate`].
 
+#![warn(missing_docs)]
+
 pub mod backend;
 pub mod board;
 pub mod build;

@@ -87,7 +87,8 @@ pub fn lower_bound(graph: &Graph, spaces: &[LayerSpace], board: &Board, budget: 
         let mid = 0.5 * (lo + hi);
         if fits(mid) { hi = mid } else { lo = mid }
     }
-    // Round down: `hi` may sit a hair above the exact bound.
-    let mac_bound = (hi * (1.0 - 1e-9)).floor().max(1.0) as u64;
+    // Cycles are whole: the bound is the smallest integer at or above the exact threshold
+    // (`hi` may sit a hair above it, hence the relative nudge down before rounding up).
+    let mac_bound = (hi * (1.0 - 1e-9)).ceil().max(1.0) as u64;
     per_stage.max(mac_bound)
 }
