@@ -193,3 +193,61 @@ fn never_clobbers_a_foreign_directory() {
         Some(2)
     );
 }
+
+#[test]
+fn csim_reports_a_mismatch_and_exits_1() {
+    let dir = temp("mismatch");
+    let out = dir.join("b");
+    assert!(
+        build(Path::new("models/tfc_w1a1.yaml"), &out, &["--frames", "3"])
+            .status
+            .success()
+    );
+    // Corrupt one expected value of frame 1: element 4 of the 10 outputs.
+    let exp = out.join("hls/tb/expected.txt");
+    let text = std::fs::read_to_string(&exp).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut vals: Vec<i64> = lines[1].split(' ').map(|v| v.parse().unwrap()).collect();
+    let was = vals[4];
+    vals[4] += 1;
+    lines[1] = vals
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(" ");
+    std::fs::write(&exp, lines.join("\n") + "\n").unwrap();
+    let o = bin().arg("csim").arg(&out).output().unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("csim FAILED: 3 frames, 1 mismatches"),
+        "{stdout}"
+    );
+    let first = format!(
+        "first mismatch: frame 1, output index 4, expected {}, got {was}",
+        was + 1
+    );
+    assert!(stdout.contains(&first), "{stdout}");
+}
+
+#[test]
+fn custom_board_file_is_used() {
+    let dir = temp("board");
+    let b = dir.join("tiny.yaml");
+    std::fs::write(
+        &b,
+        "name: tiny\npart: xc7z007sclg400-1\nfamily: xc7\nlut: 14400\nff: 28800\nbram18: 100\nuram: 0\ndsp: 66\ndsp_kind: DSP48E1\nclock_mhz: 125\n",
+    )
+    .unwrap();
+    let o = bin()
+        .args(["estimate", "models/tfc_w1a1.yaml", "--json", "--board"])
+        .arg(&b)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["part"], "xc7z007sclg400-1");
+    assert_eq!(v["clock_mhz"], 125.0);
+    assert_eq!(v["available"]["lut"], 14400);
+    assert!(v["total"]["lut"].as_u64().unwrap() <= v["budget"]["lut"].as_u64().unwrap());
+}
