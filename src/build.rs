@@ -59,6 +59,8 @@ pub struct Built {
     pub estimate: report::Estimate,
     /// Test frames in the testbench.
     pub frames: usize,
+    /// Why `rtl/` was not written, when it was not.
+    pub rtl_skipped: Option<String>,
 }
 
 /// Builds `model_path` for `board_name` into `out` (default `build/<name>`).
@@ -92,6 +94,20 @@ pub fn build(
             .into_iter()
             .map(|(p, t)| (format!("hls/{p}"), t.into_bytes()))
             .collect();
+    let vin = backend::hls::vectors_text(&inputs);
+    let vexp = backend::hls::vectors_text(&expected);
+    let rtl_skipped = match backend::rtl::emit(graph, &design, &loaded.params, &vin, &vexp) {
+        Ok(rtl) => {
+            files.extend(
+                rtl.into_iter()
+                    .map(|(p, t)| (format!("rtl/{p}"), t.into_bytes())),
+            );
+            None
+        }
+        Err(kind) => Some(format!(
+            "the Verilog backend does not cover `{kind}` layers yet; rtl/ not written"
+        )),
+    };
     let json = serde_json::to_string_pretty(&estimate).map_err(|e| Error::Usage(e.to_string()))?;
     files.push(("report/estimate.json".into(), (json + "\n").into_bytes()));
     files.push((
@@ -116,5 +132,6 @@ pub fn build(
         files: files.len(),
         estimate,
         frames,
+        rtl_skipped,
     })
 }

@@ -129,6 +129,20 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Simulate a build's Verilog with Verilator: bit-exact check and measured vs modelled cycles.
+    Cosim {
+        /// The build directory.
+        dir: PathBuf,
+        /// Simulate at most this many of the build's test frames.
+        #[arg(long)]
+        frames: Option<usize>,
+        /// Drop input tvalid and output tready at random with this probability.
+        #[arg(long, default_value_t = 0.0)]
+        stall: f64,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// List the built-in boards.
     Boards {
         /// Print JSON.
@@ -214,6 +228,9 @@ fn run(cli: Cli) -> Result<u8, Error> {
                 force,
             )?;
             let e = &b.estimate;
+            if let Some(why) = &b.rtl_skipped {
+                eprintln!("note: {why}");
+            }
             println!(
                 "wrote {} ({} files): {} on {}, {} cycles/frame ({:.1} frames/s), latency {} cycles, {} test frames",
                 b.dir.display(),
@@ -247,6 +264,43 @@ fn run(cli: Cli) -> Result<u8, Error> {
                 println!(
                     "compile {:.2} s, run {:.3} s ({:.1} frames/s), ap_int from {}",
                     r.compile_s, r.run_s, r.fps, r.ap_include
+                );
+            }
+            return Ok(if r.passed { 0 } else { 1 });
+        }
+        Command::Cosim {
+            dir,
+            frames,
+            stall,
+            json,
+        } => {
+            if !(0.0..1.0).contains(&stall) {
+                return Err(Error::Usage(format!(
+                    "--stall must be in [0, 1), got {stall}"
+                )));
+            }
+            let r = half_gen::sim::cosim::cosim(&dir, frames, stall)?;
+            if json {
+                println!("{}", to_json(&r)?);
+            } else {
+                println!(
+                    "cosim {}: {} frames, {} mismatches (stall {})",
+                    if r.passed { "PASSED" } else { "FAILED" },
+                    r.frames,
+                    r.mismatches,
+                    r.stall
+                );
+                println!(
+                    "cycles/frame: measured {:.1}, model {:.1}, error {:.2} %",
+                    r.measured_cycles_per_frame, r.model_cycles_per_frame, r.cycles_error_pct
+                );
+                println!(
+                    "latency: measured {}, model {}, error {:.2} %",
+                    r.measured_latency_cycles, r.model_latency_cycles, r.latency_error_pct
+                );
+                println!(
+                    "Verilator build {:.1} s, simulation {:.2} s ({:.0} cycles/s)",
+                    r.build_s, r.sim_s, r.cycles_per_s
                 );
             }
             return Ok(if r.passed { 0 } else { 1 });

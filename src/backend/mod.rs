@@ -1,3 +1,4 @@
 //! Backends: code generation from a folded design.
 
 pub mod hls;
+pub mod rtl;

@@ -7,8 +7,10 @@ use super::requant;
 use super::{
     Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, divisors, mac_range,
 };
+use super::{RtlCtx, RtlStage};
 use crate::backend::hls::calls::{self, MvuCall};
 use crate::backend::hls::{arrays, render};
+use crate::backend::rtl::stages;
 use crate::error::Result;
 use crate::ir::Node;
 use crate::ir::requant as derive;
@@ -186,5 +188,31 @@ impl Operator for Dense {
             streams: Vec::new(),
             calls: vec![call],
         }
+    }
+
+    fn rtl(&self, node: &Node, fold: &Fold, p: &LayerParams, ctx: &RtlCtx) -> Option<RtlStage> {
+        let inp = node.inputs[0];
+        let (mw, mh) = (inp.shape.elems(), self.units as u64);
+        let sf = mw / fold.simd as u64;
+        let units = self.units as usize;
+        let spec = stages::MvuSpec {
+            mw,
+            mh,
+            simd: fold.simd,
+            pe: fold.pe,
+            x: inp.ty,
+            wt: self.weight,
+            mult: fold.mult,
+            mem: fold.mem,
+            bias: if self.bias { &p.bias } else { &[] },
+            name: ctx.name,
+            input: &ctx.inputs[0],
+            output: ctx.output,
+        };
+        Some(stages::mvu(node, &spec, |q, r, s| {
+            let co = (r / sf) as usize * fold.pe as usize + q as usize;
+            let col = (r % sf) as usize * fold.simd as usize + s as usize;
+            p.weight.get(col * units + co).copied().unwrap_or(0)
+        }))
     }
 }

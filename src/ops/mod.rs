@@ -195,6 +195,27 @@ pub struct HlsStage {
     pub calls: Vec<String>,
 }
 
+/// Where a layer's RTL stage connects: stream name prefixes (`<p>_tdata`, `<p>_tvalid`,
+/// `<p>_tready`) of its inputs and output, and its name for instances and memory files.
+#[derive(Debug, Clone, Copy)]
+pub struct RtlCtx<'a> {
+    /// Layer name.
+    pub name: &'a str,
+    /// Input streams, by port.
+    pub inputs: &'a [String],
+    /// Output stream.
+    pub output: &'a str,
+}
+
+/// A layer's RTL stage: Verilog instances and the memory files they read.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RtlStage {
+    /// Wires and module instances, ready to paste into the top module.
+    pub text: String,
+    /// Memory files: name (under `rtl/mem/`) and `$readmemh` contents.
+    pub mems: Vec<(String, String)>,
+}
+
 /// What every layer kind provides.
 pub trait Operator {
     /// The op's name in the model format.
@@ -243,6 +264,17 @@ pub trait Operator {
     fn reference(&self, node: &Node, inputs: &[&[i64]], params: &LayerParams) -> Vec<i64>;
     /// The HLS stage for `fold` (backend hook; the library is hls/include/half/).
     fn hls(&self, node: &Node, fold: &Fold, params: &LayerParams) -> HlsStage;
+    /// The RTL stage for `fold` (backend hook; the modules are in hls/rtl/). None while the
+    /// Verilog backend does not cover this layer kind yet (part 3 is in progress).
+    fn rtl(
+        &self,
+        _node: &Node,
+        _fold: &Fold,
+        _params: &LayerParams,
+        _ctx: &RtlCtx,
+    ) -> Option<RtlStage> {
+        None
+    }
 }
 
 /// A layer's kind and parameters.

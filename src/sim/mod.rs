@@ -1,5 +1,6 @@
 //! Simulations of generated designs against the reference: C simulation with g++ (`csim`).
 
+pub mod cosim;
 pub mod csim;
 
 use crate::error::{Error, Result};
