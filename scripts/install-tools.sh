@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the tools half-gen's tests drive (from Debian packages, by package name), when missing:
-# g++ and make (C simulation), tclsh (the Vitis Tcl script test), unzip (official ap_int headers).
+# g++ and make (C simulation), tclsh (the Vitis Tcl script test), unzip (official ap_int headers),
+# verilator (RTL co-simulation) and yosys (synthesis of the RTL).
 set -euo pipefail
 need=()
 command -v g++ >/dev/null 2>&1 || need+=(g++)
@@ -8,6 +9,8 @@ command -v make >/dev/null 2>&1 || need+=(make)
 command -v tclsh >/dev/null 2>&1 || need+=(tcl)
 command -v unzip >/dev/null 2>&1 || need+=(unzip)
 command -v python3 >/dev/null 2>&1 || need+=(python3 python3-pip)
+command -v verilator >/dev/null 2>&1 || need+=(verilator)
+command -v yosys >/dev/null 2>&1 || need+=(yosys)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}" >&2
   SUDO=""
