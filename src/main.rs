@@ -7,6 +7,26 @@ use half_gen::{Error, board, fsutil, reference, report};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// `println!` that ends the process quietly when stdout is closed (`half-gen ... | head`).
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write;
+        if writeln!(std::io::stdout(), $($t)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
+/// `print!` with the same closed-stdout handling.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write;
+        if write!(std::io::stdout(), $($t)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
 #[derive(Parser)]
 #[command(
     name = "half-gen",
@@ -174,11 +194,11 @@ fn run(cli: Cli) -> Result<u8, Error> {
                 fsutil::write_atomic(&path, text.as_bytes())?;
             }
             if json {
-                println!("{}", to_json(&r.estimate)?);
+                outln!("{}", to_json(&r.estimate)?);
             } else if csv {
-                print!("{}", report::csv(&r.estimate)?);
+                out!("{}", report::csv(&r.estimate)?);
             } else {
-                print!("{}", report::table(&r.estimate));
+                out!("{}", report::table(&r.estimate));
             }
         }
         Command::Eval {
@@ -201,14 +221,16 @@ fn run(cli: Cli) -> Result<u8, Error> {
                 out.as_deref(),
             )?;
             if json {
-                println!("{}", to_json(&r)?);
+                outln!("{}", to_json(&r)?);
             } else {
                 if let (Some(a), Some(c)) = (r.accuracy, r.correct) {
-                    println!("top-1 accuracy: {:.2} % ({c}/{})", a * 100.0, r.frames);
+                    outln!("top-1 accuracy: {:.2} % ({c}/{})", a * 100.0, r.frames);
                 }
-                println!(
+                outln!(
                     "{} frames in {:.3} s ({:.1} frames/s, reference interpreter)",
-                    r.frames, r.run_s, r.fps
+                    r.frames,
+                    r.run_s,
+                    r.fps
                 );
             }
         }
@@ -231,7 +253,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
             if let Some(why) = &b.rtl_skipped {
                 eprintln!("note: {why}");
             }
-            println!(
+            outln!(
                 "wrote {} ({} files): {} on {}, {} cycles/frame ({:.1} frames/s), latency {} cycles, {} test frames",
                 b.dir.display(),
                 b.files,
@@ -246,9 +268,9 @@ fn run(cli: Cli) -> Result<u8, Error> {
         Command::Csim { dir, frames, json } => {
             let r = half_gen::sim::csim::csim(&dir, frames)?;
             if json {
-                println!("{}", to_json(&r)?);
+                outln!("{}", to_json(&r)?);
             } else {
-                println!(
+                outln!(
                     "csim {}: {} frames, {} mismatches, {} protocol errors",
                     if r.passed { "PASSED" } else { "FAILED" },
                     r.frames,
@@ -256,14 +278,20 @@ fn run(cli: Cli) -> Result<u8, Error> {
                     r.protocol_errors
                 );
                 if let Some(m) = &r.first_mismatch {
-                    println!(
+                    outln!(
                         "first mismatch: frame {}, output index {}, expected {}, got {}",
-                        m.frame, m.index, m.expected, m.got
+                        m.frame,
+                        m.index,
+                        m.expected,
+                        m.got
                     );
                 }
-                println!(
+                outln!(
                     "compile {:.2} s, run {:.3} s ({:.1} frames/s), ap_int from {}",
-                    r.compile_s, r.run_s, r.fps, r.ap_include
+                    r.compile_s,
+                    r.run_s,
+                    r.fps,
+                    r.ap_include
                 );
             }
             return Ok(if r.passed { 0 } else { 1 });
@@ -281,26 +309,32 @@ fn run(cli: Cli) -> Result<u8, Error> {
             }
             let r = half_gen::sim::cosim::cosim(&dir, frames, stall)?;
             if json {
-                println!("{}", to_json(&r)?);
+                outln!("{}", to_json(&r)?);
             } else {
-                println!(
+                outln!(
                     "cosim {}: {} frames, {} mismatches (stall {})",
                     if r.passed { "PASSED" } else { "FAILED" },
                     r.frames,
                     r.mismatches,
                     r.stall
                 );
-                println!(
+                outln!(
                     "cycles/frame: measured {:.1}, model {:.1}, error {:.2} %",
-                    r.measured_cycles_per_frame, r.model_cycles_per_frame, r.cycles_error_pct
+                    r.measured_cycles_per_frame,
+                    r.model_cycles_per_frame,
+                    r.cycles_error_pct
                 );
-                println!(
+                outln!(
                     "latency: measured {}, model {}, error {:.2} %",
-                    r.measured_latency_cycles, r.model_latency_cycles, r.latency_error_pct
+                    r.measured_latency_cycles,
+                    r.model_latency_cycles,
+                    r.latency_error_pct
                 );
-                println!(
+                outln!(
                     "Verilator build {:.1} s, simulation {:.2} s ({:.0} cycles/s)",
-                    r.build_s, r.sim_s, r.cycles_per_s
+                    r.build_s,
+                    r.sim_s,
+                    r.cycles_per_s
                 );
             }
             return Ok(if r.passed { 0 } else { 1 });
@@ -308,9 +342,9 @@ fn run(cli: Cli) -> Result<u8, Error> {
         Command::Boards { json } => {
             let boards = board::builtin();
             if json {
-                println!("{}", to_json(&boards)?);
+                outln!("{}", to_json(&boards)?);
             } else {
-                print!("{}", report::boards_table(&boards));
+                out!("{}", report::boards_table(&boards));
             }
         }
     }

@@ -106,9 +106,12 @@ pub fn emit(
         } else {
             "distributed"
         };
+        // The occupancy output is for testbenches; here it is left to a named unused wire.
+        let cbits = 64 - p.depth.leading_zeros();
+        let _ = writeln!(wires, "    wire [{}:0] unused_count_{n};", cbits.max(1) - 1);
         let _ = writeln!(
             body,
-            "    half_fifo #(.W({cw}), .DEPTH({}), .RAM_STYLE(\"{style}\")) fifo_{n} (.ap_clk(ap_clk), .ap_rst_n(ap_rst_n), {}, {}, .count());",
+            "    half_fifo #(.W({cw}), .DEPTH({}), .RAM_STYLE(\"{style}\")) fifo_{n} (.ap_clk(ap_clk), .ap_rst_n(ap_rst_n), {}, {}, .count(unused_count_{n}));",
             p.depth,
             port("s_axis", &src),
             port("m_axis", &format!("{n}_c"))
@@ -308,14 +311,24 @@ struct TbTpl<'a> {
 }
 
 /// The hand-written stages, embedded so every build is self-contained.
-pub const LIBRARY: [(&str, &str); 3] = [
+pub const LIBRARY: [(&str, &str); 7] = [
+    (
+        "half_axis_in.v",
+        include_str!("../../../hls/rtl/half_axis_in.v"),
+    ),
+    (
+        "half_axis_out.v",
+        include_str!("../../../hls/rtl/half_axis_out.v"),
+    ),
+    ("half_dwc.v", include_str!("../../../hls/rtl/half_dwc.v")),
+    ("half_fifo.v", include_str!("../../../hls/rtl/half_fifo.v")),
     (
         "half_finish.v",
         include_str!("../../../hls/rtl/half_finish.v"),
     ),
+    ("half_mvu.v", include_str!("../../../hls/rtl/half_mvu.v")),
     (
         "half_requant.v",
         include_str!("../../../hls/rtl/half_requant.v"),
     ),
-    ("half_mvu.v", include_str!("../../../hls/rtl/half_mvu.v")),
 ];
