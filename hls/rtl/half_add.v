@@ -3,7 +3,8 @@
 //   HAS_RQ = 1: q = half_finish(a*SCALE_A + b*SCALE_B, SHIFT, RELU)   (sum wrapped to ACC bits)
 //   HAS_RQ = 0: q = relu(a + b) truncated to OB bits                   (sum wrapped to ACC bits)
 // where a, b are the decoded elements: bipolar (1 bit, raw 1 = +1, raw 0 = -1), signed (AS/BS =
-// 1, two's complement) or unsigned. SCALE_A and SCALE_B are SB-bit signed constants.
+// 1, two's complement) or unsigned. SCALE_A and SCALE_B are SB-bit signed constants (SB <= 32),
+// SHIFT is 0..63; HAS_RQ = 0 needs OB <= ACC.
 //
 // One word is taken from each input in the same cycle (s0 and s1 are accepted together: each
 // input's tready waits for the other input's tvalid).

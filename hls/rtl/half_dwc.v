@@ -4,16 +4,18 @@
 // boundaries on both sides and frames follow each other with no gap; PI and PO need not be
 // multiples of each other.
 //
-// An element shift register of CAP = PI + PO + max(PI, PO) - gcd(PI, PO) elements holding
+// An element shift register of CAP = PI + PO + min(PI, PO) - gcd(PI, PO) elements holding
 // `have` elements; element 0 is the oldest. In one cycle it can give an output word (the PO
 // oldest elements, when have >= PO) and take an input word (appended behind what remains).
 //   m_axis_tvalid = (have >= PO), s_axis_tready = (have + PI <= CAP), both registered, so there
 //   is no combinational path from m_axis_tready to s_axis_tready nor from s_axis_tvalid to
 //   m_axis_tvalid. CAP is the smallest size for which neither flag ever throttles the other
-//   side in steady state: with the output always ready the input is never refused (PI <= PO),
-//   and with the input always valid the output never runs dry (PI >= PO).
+//   side in steady state: PI <= PO: with the output always ready, have never exceeds
+//   PO + PI - gcd, so the input is never refused; PI >= PO: with the input always valid, have
+//   never falls below PO, so the output never runs dry.
 //   Latency: 1 cycle (the output word completed by an input word accepted in cycle t is valid
-//   in cycle t+1).
+//   in cycle t+1; when PI > PO the further output words an input word completes follow one per
+//   cycle, behind any earlier words still waiting).
 //   Throughput: one input and one output word per cycle at most: max(N/PI, N/PO) cycles per
 //   frame in steady state.
 `default_nettype none
@@ -48,8 +50,8 @@ module half_dwc #(
     endfunction
 
     localparam integer G = gcd(PI, PO);
-    localparam integer MX = (PI > PO) ? PI : PO;
-    localparam integer CAP = PI + PO + MX - G;
+    localparam integer MN = (PI < PO) ? PI : PO;
+    localparam integer CAP = PI + PO + MN - G;
     localparam integer HB = $clog2(CAP + PI + 1);
     localparam [HB-1:0] PI_H = PI[HB-1:0];
     localparam [HB-1:0] PO_H = PO[HB-1:0];

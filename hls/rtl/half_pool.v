@@ -22,6 +22,8 @@
 //   in cycle t+3. A sum written back at the same edge as the next word's read (C/PE = 1) is
 //   forwarded.  Latency: 3 cycles.
 //   Throughput: 1 input word per cycle, PIXELS*(C/PE) cycles per frame.
+// SCALE (SB-bit signed, SB <= 32) and SHIFT (0..63) are shared by all channels; HAS_RQ = 0
+// passes relu-less sums truncated to OB bits (OB <= ACC). MAX = 1 needs OB = XB.
 // Frames follow each other with no gap (the counters restart at the end of a frame).
 // Inputs are accepted only while the output queue (pipeline depth + 2 words) has room for every
 // output word in flight, computed from registers: no combinational path from m_axis_tready to
@@ -55,8 +57,8 @@ module half_pool #(
     input  wire             m_axis_tready
 );
     localparam integer CF = C / PE;
-    localparam integer DEPTH = (GLOBAL != 0) ? 2 : 1;   // registers before the output queue
-    localparam integer QD = DEPTH + 2;                   // output queue words
+    localparam integer PIPE = (GLOBAL != 0) ? 2 : 1;    // registers before the output queue
+    localparam integer QD = PIPE + 2;                    // output queue words
     localparam integer DW = (XB + 1 > ACC) ? XB + 1 : ACC;
     localparam integer MAXPOOL = (GLOBAL == 0 && MAX != 0) ? 1 : 0;
 
