@@ -82,8 +82,9 @@ pub fn build(
             model_path.display()
         )));
     }
-    let design = fold::optimize(graph, &board, opts)?;
-    let estimate = report::Estimate::new(graph, &board, &design);
+    let mut design = fold::optimize(graph, &board, opts)?;
+    let schedule = crate::schedule(graph, &mut design)?;
+    let estimate = report::Estimate::new(graph, &board, &design, schedule);
     let inputs = random_inputs(graph, loaded.model.seed, frames);
     let expected: Vec<Vec<i64>> = inputs
         .iter()

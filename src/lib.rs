@@ -61,12 +61,27 @@ pub fn load(model_path: &Path) -> Result<Loaded> {
     })
 }
 
+/// Sizes the FIFOs of `design` and schedules it cycle by cycle (`sim::fifo`); None when the
+/// Verilog backend lacks a layer kind (the analytical latency and FIFO depths then stand).
+pub fn schedule(
+    graph: &ir::Graph,
+    design: &mut fold::Design,
+) -> Result<Option<sim::fifo::Schedule>> {
+    if backend::rtl::netlist(graph, design, None).is_err() {
+        return Ok(None);
+    }
+    sim::fifo::size(graph, design)
+        .map(Some)
+        .map_err(|m| Error::Usage(format!("FIFO sizing: {m}")))
+}
+
 /// Loads, builds, folds and reports a model for a board.
 pub fn estimate(model_path: &Path, board: &str, opts: &fold::Options) -> Result<Estimated> {
     let board = board::lookup(board)?;
     let Loaded { model, graph, .. } = load(model_path)?;
-    let design = fold::optimize(&graph, &board, opts)?;
-    let estimate = report::Estimate::new(&graph, &board, &design);
+    let mut design = fold::optimize(&graph, &board, opts)?;
+    let schedule = schedule(&graph, &mut design)?;
+    let estimate = report::Estimate::new(&graph, &board, &design, schedule);
     Ok(Estimated {
         model,
         graph,

@@ -32,6 +32,20 @@ impl Add for Resources {
     }
 }
 
+impl std::ops::Sub for Resources {
+    type Output = Resources;
+    /// Saturating difference, field by field.
+    fn sub(self, o: Resources) -> Resources {
+        Resources {
+            lut: self.lut.saturating_sub(o.lut),
+            ff: self.ff.saturating_sub(o.ff),
+            bram18: self.bram18.saturating_sub(o.bram18),
+            uram: self.uram.saturating_sub(o.uram),
+            dsp: self.dsp.saturating_sub(o.dsp),
+        }
+    }
+}
+
 impl AddAssign for Resources {
     fn add_assign(&mut self, o: Resources) {
         *self = *self + o;

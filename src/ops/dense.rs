@@ -190,7 +190,13 @@ impl Operator for Dense {
         }
     }
 
-    fn rtl(&self, node: &Node, fold: &Fold, p: &LayerParams, ctx: &RtlCtx) -> Option<RtlStage> {
+    fn rtl(
+        &self,
+        node: &Node,
+        fold: &Fold,
+        p: Option<&LayerParams>,
+        ctx: &RtlCtx,
+    ) -> Option<RtlStage> {
         let inp = node.inputs[0];
         let (mw, mh) = (inp.shape.elems(), self.units as u64);
         let sf = mw / fold.simd as u64;
@@ -204,15 +210,24 @@ impl Operator for Dense {
             wt: self.weight,
             mult: fold.mult,
             mem: fold.mem,
-            bias: if self.bias { &p.bias } else { &[] },
+            has_bias: self.bias,
+            bias: p.map_or(&[][..], |p| &p.bias),
             name: ctx.name,
             input: &ctx.inputs[0],
             output: ctx.output,
+            depthwise: false,
         };
-        Some(stages::mvu(node, &spec, |q, r, s| {
-            let co = (r / sf) as usize * fold.pe as usize + q as usize;
-            let col = (r % sf) as usize * fold.simd as usize + s as usize;
-            p.weight.get(col * units + co).copied().unwrap_or(0)
-        }))
+        let weight = p.map(|p| {
+            move |q: u32, r: u64, s: u32| {
+                let co = (r / sf) as usize * fold.pe as usize + q as usize;
+                let col = (r % sf) as usize * fold.simd as usize + s as usize;
+                p.weight.get(col * units + co).copied().unwrap_or(0)
+            }
+        });
+        Some(stages::mvu(
+            node,
+            &spec,
+            weight.as_ref().map(|f| f as &dyn Fn(u32, u64, u32) -> i64),
+        ))
     }
 }

@@ -207,11 +207,14 @@ pub struct RtlCtx<'a> {
     pub output: &'a str,
 }
 
-/// A layer's RTL stage: Verilog instances and the memory files they read.
+/// A layer's RTL stage: module instances, the channels between them, and the memory files
+/// they read.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RtlStage {
-    /// Wires and module instances, ready to paste into the top module.
-    pub text: String,
+    /// Channels internal to the stage (e.g. window generator to matrix unit).
+    pub channels: Vec<crate::backend::rtl::netlist::Channel>,
+    /// Module instances, producers first.
+    pub instances: Vec<crate::backend::rtl::netlist::Instance>,
     /// Memory files: name (under `rtl/mem/`) and `$readmemh` contents.
     pub mems: Vec<(String, String)>,
 }
@@ -264,13 +267,13 @@ pub trait Operator {
     fn reference(&self, node: &Node, inputs: &[&[i64]], params: &LayerParams) -> Vec<i64>;
     /// The HLS stage for `fold` (backend hook; the library is hls/include/half/).
     fn hls(&self, node: &Node, fold: &Fold, params: &LayerParams) -> HlsStage;
-    /// The RTL stage for `fold` (backend hook; the modules are in hls/rtl/). None while the
-    /// Verilog backend does not cover this layer kind yet (part 3 is in progress).
+    /// The RTL stage for `fold` (backend hook; the modules are in hls/rtl/); the memory files
+    /// only when `params` is given. None when the Verilog backend has no stage for this kind.
     fn rtl(
         &self,
         _node: &Node,
         _fold: &Fold,
-        _params: &LayerParams,
+        _params: Option<&LayerParams>,
         _ctx: &RtlCtx,
     ) -> Option<RtlStage> {
         None

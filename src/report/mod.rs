@@ -98,6 +98,9 @@ pub struct Estimate {
     pub params: u64,
     /// False when --target-fps could not be met (the fastest design is reported instead).
     pub target_met: bool,
+    /// The cycle-level schedule of the RTL pipeline that sized the FIFOs and gives the latency
+    /// (None when a layer kind has no RTL stage: the latency is then the analytical one).
+    pub schedule: Option<crate::sim::fifo::Schedule>,
 }
 
 fn round(v: f64, digits: i32) -> f64 {
@@ -107,7 +110,12 @@ fn round(v: f64, digits: i32) -> f64 {
 
 impl Estimate {
     /// Assembles the report of a folded design.
-    pub fn new(graph: &Graph, board: &Board, d: &Design) -> Estimate {
+    pub fn new(
+        graph: &Graph,
+        board: &Board,
+        d: &Design,
+        schedule: Option<crate::sim::fifo::Schedule>,
+    ) -> Estimate {
         let mut layers = Vec::new();
         for (s, &i) in d.spaces.iter().zip(&d.selection) {
             let node = &graph.g[s.node];
@@ -168,6 +176,7 @@ impl Estimate {
             efficiency: round(d.bound as f64 / p.cycles.max(1) as f64, 4),
             fifo_bits: p.fifo_bits,
             target_met: d.target_met,
+            schedule,
         }
     }
 

@@ -59,7 +59,11 @@ pub fn cosim(dir: &Path, frames: Option<usize>, stall: f64) -> Result<CosimRepor
         .and_then(|t| serde_json::from_str(&t).ok())
         .ok_or_else(|| Error::Usage(format!("{}: no report/estimate.json", dir.display())))?;
     let name = est["model"].as_str().unwrap_or("top").to_string();
-    let model_cycles = est["cycles_per_frame"].as_f64().unwrap_or(0.0);
+    // The scheduled figure (the cycle-level schedule of this RTL) when there is one.
+    let model_cycles = est["schedule"]["cycles_per_frame"]
+        .as_f64()
+        .or(est["cycles_per_frame"].as_f64())
+        .unwrap_or(0.0);
     let model_latency = est["latency_cycles"].as_u64().unwrap_or(0);
     let mut sources: Vec<String> = std::fs::read_dir(&rtl)
         .map_err(|e| Error::Io {

@@ -1,7 +1,12 @@
-//! Simulations of generated designs against the reference: C simulation with g++ (`csim`).
+//! Simulations: of generated designs against the reference (C simulation with g++, `csim`;
+//! Verilator co-simulation, `cosim`) and of the pipeline's schedule in Rust (`schedule`, `fifo`).
 
 pub mod cosim;
 pub mod csim;
+pub mod fifo;
+pub mod models;
+pub mod schedule;
+pub mod swg_model;
 
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};

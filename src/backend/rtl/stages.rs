@@ -1,6 +1,7 @@
 //! Instances of the hand-written RTL stages, shared by the layer kinds that use them.
 
-use super::{hex_word, port};
+use super::hex_word;
+use super::netlist::Instance;
 use crate::backend::hls::arrays::raw;
 use crate::cost::{MemStyle, MultStyle};
 use crate::ir::Node;
@@ -9,13 +10,14 @@ use crate::ops::RtlStage;
 use crate::ops::requant::signed_bits;
 use std::fmt::Write;
 
-/// What a matrix-vector unit instance needs beyond the node.
+/// What a matrix-vector (or, with `depthwise`, vector-vector) unit instance needs beyond the
+/// node.
 pub struct MvuSpec<'a> {
-    /// Matrix width and height.
+    /// Matrix width (the depthwise unit: kernel positions KK).
     pub mw: u64,
-    /// Matrix height.
+    /// Matrix height (the depthwise unit: channels C).
     pub mh: u64,
-    /// SIMD and PE.
+    /// SIMD.
     pub simd: u32,
     /// PE.
     pub pe: u32,
@@ -23,58 +25,27 @@ pub struct MvuSpec<'a> {
     pub x: ElemType,
     /// Weight type.
     pub wt: ElemType,
-    /// Multiplier and memory style.
+    /// Multiplier style.
     pub mult: MultStyle,
     /// Memory style.
     pub mem: MemStyle,
-    /// Biases (empty without).
+    /// Whether the layer has biases.
+    pub has_bias: bool,
+    /// Biases (empty without parameters).
     pub bias: &'a [i64],
     /// Instance and file name.
     pub name: &'a str,
-    /// Input and output stream prefixes.
+    /// Input channel.
     pub input: &'a str,
-    /// Output stream prefix.
+    /// Output channel.
     pub output: &'a str,
+    /// `half_vvu` instead of `half_mvu`.
+    pub depthwise: bool,
 }
 
-/// A `half_mvu` instance with its weight, bias and requantisation memories; `weight(p, row, s)`
-/// is the weight of PE `p`, memory row `nf*SF + sf`, SIMD lane `s`.
-pub fn mvu(node: &Node, m: &MvuSpec, weight: impl Fn(u32, u64, u32) -> i64) -> RtlStage {
-    let (sf, nf) = (m.mw / m.simd as u64, m.mh / m.pe as u64);
-    let acc = node.acc.bits + u32::from(!node.acc.signed);
-    let mut mems = Vec::new();
-    let mut w = String::new();
-    for r in 0..nf * sf {
-        let elems: Vec<u64> = (0..m.pe)
-            .flat_map(|p| (0..m.simd).map(move |s| (p, s)))
-            .map(|(p, s)| raw(weight(p, r, s), m.wt))
-            .collect();
-        let _ = writeln!(w, "{}", hex_word(&elems, m.wt.bits));
-    }
-    mems.push((format!("{}_w.hex", m.name), w));
-    let accty = ElemType {
-        bits: acc,
-        signed: true,
-    };
-    if !m.bias.is_empty() {
-        let mut b = String::new();
-        for f in 0..nf {
-            let elems: Vec<u64> = (0..m.pe as u64)
-                .map(|p| {
-                    raw(
-                        m.bias
-                            .get((f * m.pe as u64 + p) as usize)
-                            .copied()
-                            .unwrap_or(0),
-                        accty,
-                    )
-                })
-                .collect();
-            let _ = writeln!(b, "{}", hex_word(&elems, acc));
-        }
-        mems.push((format!("{}_b.hex", m.name), b));
-    }
-    let (has_rq, sb, scale, shift, perch) = match &node.requant {
+/// Requantisation parameters of a node: (HAS_RQ, SB, SCALE, SHIFT, PERCH).
+pub fn requant_params(node: &Node) -> (i64, u32, i64, i64, bool) {
+    match &node.requant {
         None => (0, 2, 1, 0, false),
         Some(r) => (
             1,
@@ -83,52 +54,106 @@ pub fn mvu(node: &Node, m: &MvuSpec, weight: impl Fn(u32, u64, u32) -> i64) -> R
             r.shift[0],
             r.scale.len() > 1 || r.shift.len() > 1,
         ),
-    };
-    if perch && let Some(r) = &node.requant {
-        let pick = |v: &[i64], i: usize| if v.len() == 1 { v[0] } else { v[i] };
-        let mut q = String::new();
-        for f in 0..nf {
-            let elems: Vec<u64> = (0..m.pe as u64)
-                .map(|p| {
-                    let ch = (f * m.pe as u64 + p) as usize;
-                    let sc = raw(
-                        pick(&r.scale, ch),
-                        ElemType {
-                            bits: sb,
-                            signed: true,
-                        },
-                    );
-                    (pick(&r.shift, ch) as u64) << sb | sc
-                })
+    }
+}
+
+/// A `half_mvu` (or `half_vvu`) instance, with its weight, bias and requantisation memories
+/// when `weight` is given; `weight(p, row, s)` is the weight of PE `p`, memory row `row`
+/// (`nf*SF + sf`, depthwise `cf*KF + kf`), SIMD lane `s`.
+pub fn mvu(node: &Node, m: &MvuSpec, weight: Option<&dyn Fn(u32, u64, u32) -> i64>) -> RtlStage {
+    let (sf, nf) = (m.mw / m.simd as u64, m.mh / m.pe as u64);
+    let acc = node.acc.bits + u32::from(!node.acc.signed);
+    let (has_rq, sb, scale, shift, perch) = requant_params(node);
+    let mut mems = Vec::new();
+    if let Some(weight) = weight {
+        let mut w = String::new();
+        for r in 0..nf * sf {
+            let elems: Vec<u64> = (0..m.pe)
+                .flat_map(|p| (0..m.simd).map(move |s| (p, s)))
+                .map(|(p, s)| raw(weight(p, r, s), m.wt))
                 .collect();
-            let _ = writeln!(q, "{}", hex_word(&elems, sb + 6));
+            let _ = writeln!(w, "{}", hex_word(&elems, m.wt.bits));
         }
-        mems.push((format!("{}_q.hex", m.name), q));
+        mems.push((format!("{}_w.hex", m.name), w));
+        let accty = ElemType {
+            bits: acc,
+            signed: true,
+        };
+        if m.has_bias {
+            let mut b = String::new();
+            for f in 0..nf {
+                let elems: Vec<u64> = (0..m.pe as u64)
+                    .map(|p| {
+                        let v = m.bias.get((f * m.pe as u64 + p) as usize).copied();
+                        raw(v.unwrap_or(0), accty)
+                    })
+                    .collect();
+                let _ = writeln!(b, "{}", hex_word(&elems, acc));
+            }
+            mems.push((format!("{}_b.hex", m.name), b));
+        }
+        if perch && let Some(r) = &node.requant {
+            let pick = |v: &[i64], i: usize| if v.len() == 1 { v[0] } else { v[i] };
+            let sty = ElemType {
+                bits: sb,
+                signed: true,
+            };
+            let mut q = String::new();
+            for f in 0..nf {
+                let elems: Vec<u64> = (0..m.pe as u64)
+                    .map(|p| {
+                        let ch = (f * m.pe as u64 + p) as usize;
+                        (pick(&r.shift, ch) as u64) << sb | raw(pick(&r.scale, ch), sty)
+                    })
+                    .collect();
+                let _ = writeln!(q, "{}", hex_word(&elems, sb + 6));
+            }
+            mems.push((format!("{}_q.hex", m.name), q));
+        }
     }
     let o = node.out.ty;
-    let text = format!(
-        "    half_mvu #(.MW({}), .MH({}), .SIMD({}), .PE({}), .XB({}), .XS({}), .WB({}), .ACC({acc}), .HAS_BIAS({}), .HAS_RQ({has_rq}), .SB({sb}), .PERCH({}), .SCALE({scale}), .SHIFT({shift}), .OB({}), .OS({}), .RELU({}), .USE_DSP({}), .ROM_STYLE(\"{}\"), .WFILE(\"mem/{n}_w.hex\"), .BFILE(\"mem/{n}_b.hex\"), .QFILE(\"mem/{n}_q.hex\")) mvu_{n} (.ap_clk(ap_clk), .ap_rst_n(ap_rst_n), {}, {});\n",
-        m.mw,
-        m.mh,
-        m.simd,
-        m.pe,
-        m.x.bits,
-        u8::from(m.x.signed && m.x.bits > 1),
-        m.wt.bits,
-        u8::from(!m.bias.is_empty()),
-        u8::from(perch),
-        o.bits,
-        u8::from(o.signed && o.bits > 1),
-        u8::from(node.activation == Activation::Relu),
-        u8::from(m.mult == MultStyle::Dsp),
-        if m.mem == MemStyle::Bram {
-            "block"
-        } else {
-            "distributed"
-        },
-        port("s_axis", m.input),
-        port("m_axis", m.output),
-        n = m.name,
-    );
-    RtlStage { text, mems }
+    let n = m.name;
+    let inst = if m.depthwise {
+        Instance::new("half_vvu", format!("vvu_{n}"), n)
+            .int("C", m.mh as i64)
+            .int("KK", m.mw as i64)
+    } else {
+        Instance::new("half_mvu", format!("mvu_{n}"), n)
+            .int("MW", m.mw as i64)
+            .int("MH", m.mh as i64)
+    };
+    let inst = inst
+        .int("SIMD", m.simd)
+        .int("PE", m.pe)
+        .int("XB", m.x.bits)
+        .int("XS", m.x.signed && m.x.bits > 1)
+        .int("WB", m.wt.bits)
+        .int("ACC", acc)
+        .int("HAS_BIAS", m.has_bias)
+        .int("HAS_RQ", has_rq)
+        .int("SB", sb)
+        .int("PERCH", perch)
+        .int("SCALE", scale)
+        .int("SHIFT", shift)
+        .int("OB", o.bits)
+        .int("OS", o.signed && o.bits > 1)
+        .int("RELU", node.activation == Activation::Relu)
+        .int("USE_DSP", m.mult == MultStyle::Dsp)
+        .str(
+            "ROM_STYLE",
+            if m.mem == MemStyle::Bram {
+                "block"
+            } else {
+                "distributed"
+            },
+        )
+        .str("WFILE", format!("mem/{n}_w.hex"))
+        .str("BFILE", format!("mem/{n}_b.hex"))
+        .str("QFILE", format!("mem/{n}_q.hex"))
+        .io(&[m.input], &[m.output]);
+    RtlStage {
+        channels: Vec::new(),
+        instances: vec![inst],
+        mems,
+    }
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Unit tests of the small RTL stages (half_fifo, half_fork, half_dwc, half_add, half_pool,
-# half_axis_in, half_axis_out): for every parameter set below
+# half_vvu, half_axis_in, half_axis_out): for every parameter set below
 #   1. verilator --lint-only -Wall with those parameters,
 #   2. a Verilator C++ testbench (tb_<unit>.cpp) built with -Wall, the parameters given as -G to
 #      verilator and as -DP_<name> to the C++ model,
@@ -9,8 +9,10 @@
 #      seed (random tvalid/tready drops; bit-exact results, watchdog),
 #   4. with SYNTH=1 (default when yosys is installed), yosys `synth` of the parameter set, and
 #      with GLS=1 also the testbench on yosys' gate-level netlist.
+# The testbenches and yosys run in the parameter set's build directory, so memory files a
+# testbench writes there (tb_vvu: w.hex, b.hex, q.hex) are the ones $readmemh reads.
 #
-# Usage: run.sh [unit...]            (units: fifo fork dwc add pool axis; default all)
+# Usage: run.sh [unit...]            (units: fifo fork dwc add pool vvu axis; default all)
 # Environment: STALLS="0.2 0.5" (stall probabilities), FRAMES=6, SEED=1, SYNTH=0/1, GLS=0/1,
 #              BUILD=<dir> (build directory; default a fresh temporary one), JOBS=4.
 # Exit status: 0 when everything passed, 1 otherwise (the failures are listed).
@@ -89,7 +91,7 @@ case_() {
     local s n=0 rc
     for s in 0 $STALLS; do
         n=$((n + 1))
-        timeout 300 "$dir/obj/tb" "$s" $((SEED + n)) "$FRAMES" >"$dir/run_$s.log" 2>&1
+        (cd "$dir" && timeout 300 "$dir/obj/tb" "$s" $((SEED + n)) "$FRAMES") >"$dir/run_$s.log" 2>&1
         rc=$?
         if [ "$s" = 0 ]; then
             grep -E "latency|cycles per frame|coverage|occupancy" "$dir/run_$s.log"
@@ -102,7 +104,7 @@ case_() {
         fi
     done
     if [ "$SYNTH" = 1 ]; then
-        if yosys -q -p "read_verilog -defer ${src[*]}; chparam$chp $top; hierarchy -check -top $top; synth -flatten -top $top; write_verilog -noattr $dir/netlist.v" \
+        if (cd "$dir" && yosys -q -p "read_verilog -defer ${src[*]}; chparam$chp $top; hierarchy -check -top $top; synth -flatten -top $top; write_verilog -noattr $dir/netlist.v") \
             >"$dir/synth.log" 2>&1; then
             echo "  yosys synth: ok"
         else
@@ -121,7 +123,7 @@ case_() {
                 return
             fi
             for s in 0 "${STALLS##* }"; do
-                if timeout 300 "$dir/gls/tb" "$s" $((SEED + 7)) "$FRAMES" >"$dir/gls_$s.log" 2>&1; then
+                if (cd "$dir" && timeout 300 "$dir/gls/tb" "$s" $((SEED + 7)) "$FRAMES") >"$dir/gls_$s.log" 2>&1; then
                     echo "  netlist, stall $s: $(tail -1 "$dir/gls_$s.log")"
                 else
                     cat "$dir/gls_$s.log"
@@ -198,6 +200,27 @@ case_ pool half_pool "$POOL" C=6 KK=1 PE=2 PIXELS=1 XB=5 XS=0 MAX=0 GLOBAL=1 ACC
 case_ pool half_pool "$POOL" C=4 KK=1 PE=4 PIXELS=5 XB=1 XS=0 MAX=0 GLOBAL=1 ACC=8 HAS_RQ=1 SB=6 OB=1 OS=0 SCALE=19 SHIFT=2
 case_ pool half_pool "$POOL" C=10 KK=1 PE=5 PIXELS=16 XB=2 XS=0 MAX=0 GLOBAL=1 ACC=12 HAS_RQ=1 SB=4 OB=6 OS=0 SCALE=3 SHIFT=0
 case_ pool half_pool "$POOL" C=8 KK=1 PE=8 PIXELS=9 XB=4 XS=1 MAX=0 GLOBAL=1 ACC=10 HAS_RQ=0 SB=2 OB=8 OS=1 SCALE=1 SHIFT=0
+
+# ---- half_vvu (PIXELS is a testbench-only define) ----
+VVU="half_vvu.v $RQ"
+# SIMD, PE proper divisors; unsigned x, signed w; per-channel requantiser; bias; block ROM
+case_ vvu half_vvu "$VVU" C=8 KK=9 SIMD=3 PE=2 XB=4 XS=0 WB=4 ACC=16 HAS_BIAS=1 HAS_RQ=1 SB=8 PERCH=1 SCALE=1 SHIFT=0 OB=4 OS=0 RELU=0 USE_DSP=0 ROM_STYLE='"block"' D:PIXELS=5
+# SIMD = KK, PE = C; bipolar x and w (XNOR), bipolar output, shared scale/shift; LUT ROM
+case_ vvu half_vvu "$VVU" C=4 KK=9 SIMD=9 PE=4 XB=1 XS=0 WB=1 ACC=8 HAS_BIAS=1 HAS_RQ=1 SB=4 PERCH=0 SCALE=3 SHIFT=1 OB=1 OS=0 RELU=0 USE_DSP=0 ROM_STYLE='"distributed"' D:PIXELS=6
+# SIMD = 1, PE = 1; signed x and w, no bias, per-channel requantiser, relu, DSP multipliers
+case_ vvu half_vvu "$VVU" C=6 KK=4 SIMD=1 PE=1 XB=8 XS=1 WB=8 ACC=20 HAS_BIAS=0 HAS_RQ=1 SB=10 PERCH=1 SCALE=1 SHIFT=0 OB=8 OS=1 RELU=1 USE_DSP=1 ROM_STYLE='"block"' D:PIXELS=3
+# no requantiser (accumulator passed through, relu), signed x, 2-bit weights; LUT ROM
+case_ vvu half_vvu "$VVU" C=12 KK=4 SIMD=2 PE=3 XB=3 XS=1 WB=2 ACC=9 HAS_BIAS=1 HAS_RQ=0 SB=2 PERCH=0 SCALE=1 SHIFT=0 OB=8 OS=1 RELU=1 USE_DSP=0 ROM_STYLE='"distributed"' D:PIXELS=4
+# SIMD = KK with PE = 1; bipolar x, signed 3-bit w, negative shared scale, DSP
+case_ vvu half_vvu "$VVU" C=8 KK=9 SIMD=9 PE=1 XB=1 XS=0 WB=3 ACC=10 HAS_BIAS=0 HAS_RQ=1 SB=5 PERCH=0 SCALE=-5 SHIFT=4 OB=4 OS=1 RELU=0 USE_DSP=1 ROM_STYLE='"block"' D:PIXELS=4
+# SIMD = 1 with PE = C; unsigned x, bipolar w, per-channel requantiser, relu
+case_ vvu half_vvu "$VVU" C=16 KK=9 SIMD=1 PE=16 XB=4 XS=0 WB=1 ACC=12 HAS_BIAS=1 HAS_RQ=1 SB=6 PERCH=1 SCALE=1 SHIFT=0 OB=4 OS=0 RELU=1 USE_DSP=0 ROM_STYLE='"block"' D:PIXELS=3
+# wide words (256-bit input), signed 8-bit, shared scale/shift, DSP, LUT ROM
+case_ vvu half_vvu "$VVU" C=32 KK=4 SIMD=4 PE=8 XB=8 XS=1 WB=8 ACC=24 HAS_BIAS=1 HAS_RQ=1 SB=8 PERCH=0 SCALE=77 SHIFT=14 OB=8 OS=1 RELU=0 USE_DSP=1 ROM_STYLE='"distributed"' D:PIXELS=2
+# KF = CF = 1 (one iteration per pixel, ACC = product bits), no bias, no requantiser
+case_ vvu half_vvu "$VVU" C=4 KK=1 SIMD=1 PE=4 XB=2 XS=1 WB=2 ACC=6 HAS_BIAS=0 HAS_RQ=0 SB=2 PERCH=0 SCALE=1 SHIFT=0 OB=4 OS=1 RELU=0 USE_DSP=0 ROM_STYLE='"block"' D:PIXELS=7
+# accumulator narrower than the product (bipolar, ACC = 3 < 4), per-channel requantiser
+case_ vvu half_vvu "$VVU" C=8 KK=2 SIMD=2 PE=2 XB=1 XS=0 WB=1 ACC=3 HAS_BIAS=1 HAS_RQ=1 SB=3 PERCH=1 SCALE=1 SHIFT=0 OB=2 OS=1 RELU=0 USE_DSP=1 ROM_STYLE='"distributed"' D:PIXELS=5
 
 # ---- half_axis_in / half_axis_out ----
 case_ axis half_axis_out "half_axis_out.v half_axis_in.v" WORDS=1 W=8 D:OUT=1
