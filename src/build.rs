@@ -71,6 +71,7 @@ pub fn build(
     out: Option<&Path>,
     frames: usize,
     force: bool,
+    fifo_depths: &[(String, u64)],
 ) -> Result<Built> {
     let board = board::lookup(board_name)?;
     let loaded = crate::load(model_path)?;
@@ -84,6 +85,7 @@ pub fn build(
     }
     let mut design = fold::optimize(graph, &board, opts)?;
     let schedule = crate::schedule(graph, &mut design)?;
+    override_fifos(graph, &mut design, fifo_depths)?;
     let estimate = report::Estimate::new(graph, &board, &design, schedule);
     let inputs = random_inputs(graph, loaded.model.seed, frames);
     let expected: Vec<Vec<i64>> = inputs
@@ -135,4 +137,40 @@ pub fn build(
         frames,
         rtl_skipped,
     })
+}
+
+/// Sets the depth of the FIFO on edge `producer->consumer` (an experiment: the schedule, and so
+/// the reported latency, is the sized design's).
+fn override_fifos(
+    graph: &crate::ir::Graph,
+    design: &mut fold::Design,
+    depths: &[(String, u64)],
+) -> Result<()> {
+    for (edge, depth) in depths {
+        let found = graph.g.edge_indices().find(|&e| {
+            graph
+                .g
+                .edge_endpoints(e)
+                .is_some_and(|(s, t)| format!("{}->{}", graph.g[s].name, graph.g[t].name) == *edge)
+        });
+        let Some(e) = found else {
+            let all: Vec<String> = graph
+                .g
+                .edge_indices()
+                .filter_map(|e| graph.g.edge_endpoints(e))
+                .map(|(s, t)| format!("{}->{}", graph.g[s].name, graph.g[t].name))
+                .collect();
+            return Err(Error::Usage(format!(
+                "--fifo-depth: no edge `{edge}`; the edges are {}",
+                all.join(", ")
+            )));
+        };
+        if *depth < 1 {
+            return Err(Error::Usage("--fifo-depth: a depth is at least 1".into()));
+        }
+        if let Some(s) = design.pipeline.edges[e.index()].as_mut() {
+            s.depth = *depth;
+        }
+    }
+    Ok(())
 }

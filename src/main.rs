@@ -137,6 +137,9 @@ enum Command {
         /// Replace an existing directory half-gen did not write.
         #[arg(long)]
         force: bool,
+        /// Override a sized FIFO: `producer->consumer=DEPTH` (repeatable; for experiments).
+        #[arg(long = "fifo-depth", value_parser = parse_fifo_depth)]
+        fifo_depth: Vec<(String, u64)>,
     },
     /// Compile a build's C simulation with g++ and check it bit-exact against the reference.
     Csim {
@@ -240,6 +243,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
             out,
             frames,
             force,
+            fifo_depth,
         } => {
             let b = half_gen::build::build(
                 &model,
@@ -248,6 +252,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
                 out.as_deref(),
                 frames,
                 force,
+                &fifo_depth,
             )?;
             let e = &b.estimate;
             if let Some(why) = &b.rtl_skipped {
@@ -310,6 +315,11 @@ fn run(cli: Cli) -> Result<u8, Error> {
             let r = half_gen::sim::cosim::cosim(&dir, frames, stall)?;
             if json {
                 outln!("{}", to_json(&r)?);
+            } else if let Some(stage) = &r.last_stage {
+                outln!(
+                    "cosim FAILED: deadlock: no stream moved for the watchdog's cycles after {} frames; the last stage that moved was `{stage}`",
+                    r.frames
+                );
             } else {
                 outln!(
                     "cosim {}: {} frames, {} mismatches (stall {})",
@@ -349,6 +359,17 @@ fn run(cli: Cli) -> Result<u8, Error> {
         }
     }
     Ok(0)
+}
+
+/// `producer->consumer=DEPTH`.
+fn parse_fifo_depth(s: &str) -> std::result::Result<(String, u64), String> {
+    let (edge, depth) = s
+        .rsplit_once('=')
+        .ok_or_else(|| format!("expected producer->consumer=DEPTH, got `{s}`"))?;
+    let depth = depth
+        .parse()
+        .map_err(|_| format!("`{depth}` is not a depth"))?;
+    Ok((edge.to_string(), depth))
 }
 
 fn main() -> ExitCode {

@@ -1,6 +1,9 @@
-//! Verilator co-simulation of the Verilog backend (part 3, in progress: dense layers so far):
-//! lint-clean RTL, bit-exact outputs with and without random stalls, and cycles per frame
-//! within 1 % of the cycle model.
+//! Verilator co-simulation of the Verilog backend: lint-clean RTL, outputs bit-exact against
+//! the reference with and without random stalls, and cycles per frame and frame-0 latency within
+//! 1 % of the model (the cycle-level schedule that also sized the FIFOs), on example models and
+//! 30 random small models; a deliberately undersized FIFO ends in the deadlock message.
+
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -9,67 +12,171 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_half-gen"))
 }
 
-fn build(tag: &str, extra: &[&str]) -> PathBuf {
+fn temp(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("half-gen-cosim-{}-{tag}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let o = bin()
-        .args(["build", "tests/data/mlp.yaml", "-o"])
-        .arg(&dir)
-        .args(["--frames", "6", "--board", "zybo-z7-10"])
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(dir.join("rtl/mlp_top.v").is_file());
     dir
 }
 
-fn cosim(dir: &Path, stall: &str) -> serde_json::Value {
+fn build(model: &Path, dir: &Path, extra: &[&str]) -> Result<(), String> {
+    let o = bin()
+        .arg("build")
+        .arg(model)
+        .arg("-o")
+        .arg(dir)
+        .args(extra)
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !o.status.success() {
+        return Err(format!("build: {}", String::from_utf8_lossy(&o.stderr)));
+    }
+    if !dir.join("rtl/stages.json").is_file() {
+        return Err(format!(
+            "build wrote no rtl/: {}",
+            String::from_utf8_lossy(&o.stdout)
+        ));
+    }
+    Ok(())
+}
+
+fn lint(dir: &Path, top: &str) -> Result<(), String> {
+    let rtl = dir.join("rtl");
+    let mut files: Vec<String> = std::fs::read_dir(&rtl)
+        .map_err(|e| e.to_string())?
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|f| f.ends_with(".v"))
+        .collect();
+    files.sort();
+    let o = Command::new("verilator")
+        .current_dir(&rtl)
+        .args([
+            "--lint-only",
+            "-Wall",
+            "--top-module",
+            &format!("{top}_top"),
+        ])
+        .args(&files)
+        .output()
+        .expect("verilator runs (scripts/install-tools.sh installs it)");
+    if o.status.success() {
+        Ok(())
+    } else {
+        Err(format!("lint: {}", String::from_utf8_lossy(&o.stderr)))
+    }
+}
+
+fn cosim(dir: &Path, extra: &[&str]) -> Result<serde_json::Value, String> {
     let o = bin()
         .arg("cosim")
         .arg(dir)
-        .args(["--json", "--stall", stall])
+        .arg("--json")
+        .args(extra)
         .output()
-        .unwrap();
+        .map_err(|e| e.to_string())?;
     let text = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        o.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    serde_json::from_str(&text).unwrap()
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|_| {
+        format!(
+            "cosim exit {:?}: {text}{}",
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    })?;
+    Ok(v)
+}
+
+/// Bit-exact, and cycles per frame and latency within 1 % of the model.
+fn agrees(r: &serde_json::Value) -> Result<(), String> {
+    let ok = r["passed"] == true
+        && r["mismatches"] == 0
+        && r["cycles_error_pct"].as_f64().is_some_and(|e| e <= 1.0)
+        && r["latency_error_pct"].as_f64().is_some_and(|e| e <= 1.0);
+    if ok { Ok(()) } else { Err(format!("{r}")) }
+}
+
+/// Builds, lints and co-simulates one model; with `stall`, also a stalled run (bit-exact).
+fn check(model: &Path, dir: &Path, name: &str, extra: &[&str], stall: bool) -> Result<(), String> {
+    build(model, dir, extra)?;
+    lint(dir, name)?;
+    agrees(&cosim(dir, &[])?)?;
+    if stall {
+        let r = cosim(dir, &["--stall", "0.3"])?;
+        if r["passed"] != true || r["mismatches"] != 0 {
+            return Err(format!("stalled: {r}"));
+        }
+    }
+    Ok(())
 }
 
 #[test]
-fn dense_pipeline_is_bit_exact_and_matches_the_cycle_model() {
-    // Two foldings: a lean one (several neuron and synapse folds, width converters) and a
-    // wider one.
+fn dense_pipeline_agrees_with_and_without_stalls() {
+    // A lean folding (several neuron and synapse folds, width converters) and a wider one.
     for (tag, util) in [("lean", "lut=0.05"), ("wide", "lut=0.5")] {
-        let dir = build(tag, &["--max-util", util]);
-        let lint = Command::new("verilator")
-            .current_dir(dir.join("rtl"))
-            .args(["--lint-only", "-Wall", "--top-module", "mlp_top"])
-            .args(
-                std::fs::read_dir(dir.join("rtl"))
-                    .unwrap()
-                    .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-                    .filter(|f| f.ends_with(".v")),
-            )
-            .output()
-            .expect("verilator runs (scripts/install-tools.sh installs it)");
-        assert!(
-            lint.status.success(),
-            "lint: {}",
-            String::from_utf8_lossy(&lint.stderr)
-        );
-        let r = cosim(&dir, "0");
-        assert_eq!(r["passed"], true, "{r}");
-        assert_eq!(r["mismatches"], 0);
-        assert_eq!(r["frames"], 6);
-        let err = r["cycles_error_pct"].as_f64().unwrap();
-        assert!(err <= 1.0, "{tag}: cycles per frame off by {err} %: {r}");
-        let stalled = cosim(&dir, "0.3");
-        assert_eq!(stalled["passed"], true, "{stalled}");
-        assert_eq!(stalled["mismatches"], 0);
+        let dir = temp(tag);
+        let extra = ["--frames", "6", "--board", "zybo-z7-10", "--max-util", util];
+        check(Path::new("tests/data/mlp.yaml"), &dir, "mlp", &extra, true)
+            .unwrap_or_else(|e| panic!("{tag}: {e}"));
     }
+}
+
+#[test]
+fn random_models_agree() {
+    let dir = temp("random");
+    std::fs::create_dir_all(&dir).unwrap();
+    let jobs = (0..30u64)
+        .map(|seed| {
+            let dir = dir.clone();
+            Box::new(move || {
+                let text = common::random_model(seed);
+                let path = dir.join(format!("rand{seed}.yaml"));
+                std::fs::write(&path, &text).unwrap();
+                // Foldings from lean to wide; every third model also with random stalls.
+                let util = ["lut=0.06", "lut=0.1", "lut=0.3"][(seed % 3) as usize];
+                let extra = ["--frames", "5", "--board", "zybo-z7-10", "--max-util", util];
+                let name = format!("rand{seed}");
+                check(&path, &dir.join(&name), &name, &extra, seed % 3 == 0)
+                    .map_err(|e| format!("seed {seed}: {e}\n{text}"))
+            }) as common::Job
+        })
+        .collect();
+    let failures = common::parallel(jobs);
+    assert!(
+        failures.is_empty(),
+        "{} failures: {failures:#?}",
+        failures.len()
+    );
+}
+
+#[test]
+fn undersized_fifo_deadlocks_with_a_message() {
+    // A residual block whose bypass FIFO is cut to 2 words cannot hold the skew of the
+    // convolution branch: the fork stalls the branch that would release it.
+    let dir = temp("deadlock");
+    let extra = [
+        "--frames",
+        "2",
+        "--board",
+        "zybo-z7-10",
+        "--max-util",
+        "lut=0.1",
+    ];
+    let cut = [&extra[..], &["--fifo-depth", "x_fork->add=2"]].concat();
+    build(Path::new("tests/data/residual.yaml"), &dir, &cut).unwrap();
+    let r = cosim(&dir, &[]).unwrap();
+    assert_eq!(r["deadlock"], true, "{r}");
+    assert!(
+        r["last_stage"].as_str().is_some_and(|s| s.contains("->")),
+        "{r}"
+    );
+    assert_eq!(r["passed"], false);
+    let o = bin().arg("cosim").arg(&dir).output().unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("deadlock") && text.contains("last stage that moved"),
+        "{text}"
+    );
+    // The sized design (same model, FIFOs as half-gen sized them) runs through.
+    let dir = temp("sized");
+    build(Path::new("tests/data/residual.yaml"), &dir, &extra).unwrap();
+    agrees(&cosim(&dir, &["--stall", "0"]).unwrap()).unwrap();
 }

@@ -6,7 +6,6 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
 
 fn temp(tag: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("half-gen-csim-{}-{tag}", std::process::id()));
@@ -90,25 +89,6 @@ fn build_and_csim(
 }
 
 /// Runs `jobs` on two threads (the machine's cores); returns the failures.
-fn parallel(jobs: Vec<Box<dyn FnOnce() -> Result<(), String> + Send>>) -> Vec<String> {
-    let queue = Mutex::new(jobs);
-    let failures = Mutex::new(Vec::new());
-    std::thread::scope(|s| {
-        for _ in 0..2 {
-            s.spawn(|| {
-                loop {
-                    let job = queue.lock().unwrap().pop();
-                    let Some(job) = job else { break };
-                    if let Err(e) = job() {
-                        failures.lock().unwrap().push(e);
-                    }
-                }
-            });
-        }
-    });
-    failures.into_inner().unwrap()
-}
-
 #[test]
 fn every_example_model_is_bit_exact() {
     let ap = official_ap();
@@ -135,10 +115,10 @@ fn every_example_model_is_bit_exact() {
                     &[None, Some(&ap)],
                 )
                 .map_err(|e| format!("{m}: {e}"))
-            }) as Box<dyn FnOnce() -> Result<(), String> + Send>
+            }) as common::Job
         })
         .collect();
-    let failures = parallel(jobs);
+    let failures = common::parallel(jobs);
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
@@ -161,10 +141,10 @@ fn random_models_are_bit_exact() {
                 };
                 build_and_csim(&path, &dir.join(format!("r{seed}")), 3, &aps)
                     .map_err(|e| format!("seed {seed}: {e}\n{text}"))
-            }) as Box<dyn FnOnce() -> Result<(), String> + Send>
+            }) as common::Job
         })
         .collect();
-    let failures = parallel(jobs);
+    let failures = common::parallel(jobs);
     assert!(
         failures.is_empty(),
         "{} failures: {failures:#?}",

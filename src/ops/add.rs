@@ -6,8 +6,10 @@ use super::requant;
 use super::{
     Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, Unit, divisors,
 };
+use super::{RtlCtx, RtlStage};
 use crate::backend::hls::calls::{self, AddCall};
 use crate::backend::hls::{arrays, render};
+use crate::backend::rtl::stages;
 use crate::cost::{MultStyle, Resources, counter_bits, mult_dsps, mult_luts};
 use crate::error::Result;
 use crate::ir::Node;
@@ -225,5 +227,24 @@ impl Operator for Add {
             streams: Vec::new(),
             calls: vec![render(&call)],
         }
+    }
+
+    fn rtl(
+        &self,
+        node: &Node,
+        fold: &Fold,
+        _p: Option<&LayerParams>,
+        ctx: &RtlCtx,
+    ) -> Option<RtlStage> {
+        Some(RtlStage {
+            instances: vec![stages::add(
+                node,
+                fold.pe,
+                &ctx.inputs[0],
+                &ctx.inputs[1],
+                ctx.output,
+            )],
+            ..Default::default()
+        })
     }
 }

@@ -11,8 +11,10 @@ use super::swg;
 use super::{
     Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, Unit, divisors,
 };
+use super::{RtlCtx, RtlStage};
 use crate::backend::hls::calls::{self, PoolCall, SwgCall};
 use crate::backend::hls::{arrays, render};
+use crate::backend::rtl::stages;
 use crate::cost::{Resources, auto_buffer, counter_bits};
 use crate::error::Result;
 use crate::ir::Node;
@@ -225,5 +227,45 @@ impl Operator for AvgPool {
         }
         st.calls.push(render(&pool));
         st
+    }
+
+    fn rtl(
+        &self,
+        node: &Node,
+        fold: &Fold,
+        _p: Option<&LayerParams>,
+        ctx: &RtlCtx,
+    ) -> Option<RtlStage> {
+        let inp = node.inputs[0];
+        let mut spec = stages::PoolSpec {
+            global: self.window.is_none(),
+            max: false,
+            c: inp.shape.c,
+            kk: 1,
+            pe: fold.pe,
+            pixels: inp.shape.pixels(),
+            x: inp.ty,
+            acc: calls::acc_bits(node),
+            input: &ctx.inputs[0],
+            output: ctx.output,
+        };
+        let (mut st, win);
+        if let Some(w) = &self.window {
+            spec.x = swg::window_type(&inp, w);
+            let call = SwgCall::zero_padded(node, w, fold.pe, 1, true);
+            (st, win) = stages::window_stage(
+                &call,
+                ctx.name,
+                &ctx.inputs[0],
+                (fold.pe * spec.x.bits) as u64,
+            );
+            spec.kk = w.area();
+            spec.pixels = node.out.shape.pixels();
+            spec.input = &win;
+        } else {
+            st = RtlStage::default();
+        }
+        st.instances.push(stages::pool(node, &spec)?);
+        Some(st)
     }
 }

@@ -8,8 +8,10 @@ use super::swg;
 use super::{
     Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, divisors, mac_range,
 };
+use super::{RtlCtx, RtlStage};
 use crate::backend::hls::calls::{self, MvuCall, SwgCall};
 use crate::backend::hls::{arrays, render};
+use crate::backend::rtl::stages;
 use crate::error::Result;
 use crate::ir::Node;
 use crate::ir::requant as derive;
@@ -254,5 +256,59 @@ impl Operator for Conv {
             output: "out".into(),
         }));
         st
+    }
+
+    fn rtl(
+        &self,
+        node: &Node,
+        fold: &Fold,
+        p: Option<&LayerParams>,
+        ctx: &RtlCtx,
+    ) -> Option<RtlStage> {
+        let inp = node.inputs[0];
+        let (mw, mh) = (self.fan_in(inp.shape.c), self.channels as u64);
+        let sf = mw / fold.simd as u64;
+        let cout = self.channels as usize;
+        let pads = self.window.pads(inp.shape.h, inp.shape.w);
+        let direct = self.window.kernel == [1, 1] && self.window.stride == [1, 1] && pads == [0; 4];
+        let wt = swg::window_type(&inp, &self.window);
+        let (mut st, input) = if direct {
+            (RtlStage::default(), ctx.inputs[0].clone())
+        } else {
+            let call = SwgCall::zero_padded(node, &self.window, fold.simd, 1, false);
+            let width = (fold.simd * wt.bits) as u64;
+            stages::window_stage(&call, ctx.name, &ctx.inputs[0], width)
+        };
+        let spec = stages::MvuSpec {
+            mw,
+            mh,
+            simd: fold.simd,
+            pe: fold.pe,
+            x: wt,
+            wt: self.weight,
+            mult: fold.mult,
+            mem: fold.mem,
+            has_bias: self.bias,
+            bias: p.map_or(&[][..], |p| &p.bias),
+            name: ctx.name,
+            input: &input,
+            output: ctx.output,
+            depthwise: false,
+        };
+        let weight = p.map(|p| {
+            move |q: u32, r: u64, s: u32| {
+                let co = (r / sf) as usize * fold.pe as usize + q as usize;
+                let col = (r % sf) as usize * fold.simd as usize + s as usize;
+                p.weight.get(col * cout + co).copied().unwrap_or(0)
+            }
+        });
+        let unit = stages::mvu(
+            node,
+            &spec,
+            weight.as_ref().map(|f| f as &dyn Fn(u32, u64, u32) -> i64),
+        );
+        st.instances.extend(unit.instances);
+        st.mems.extend(unit.mems);
+        Some(st)
     }
 }

@@ -13,8 +13,10 @@ use super::{
     Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, Unit, divisors,
     mac_range,
 };
+use super::{RtlCtx, RtlStage};
 use crate::backend::hls::calls::{self, SwgCall, VvuCall};
 use crate::backend::hls::{arrays, render};
+use crate::backend::rtl::stages;
 use crate::cost::{Resources, counter_bits, lut_rom};
 use crate::error::Result;
 use crate::ir::Node;
@@ -230,5 +232,60 @@ impl Operator for DwConv {
             output: "out".into(),
         }));
         st
+    }
+
+    fn rtl(
+        &self,
+        node: &Node,
+        fold: &Fold,
+        p: Option<&LayerParams>,
+        ctx: &RtlCtx,
+    ) -> Option<RtlStage> {
+        let inp = node.inputs[0];
+        let (pe, simd) = (fold.pe, fold.simd);
+        let c = inp.shape.c;
+        let kk = self.window.area();
+        let kf = (kk / simd) as u64;
+        let pads = self.window.pads(inp.shape.h, inp.shape.w);
+        let direct = self.window.kernel == [1, 1] && self.window.stride == [1, 1] && pads == [0; 4];
+        let wt = swg::window_type(&inp, &self.window);
+        let (mut st, input) = if direct {
+            (RtlStage::default(), ctx.inputs[0].clone())
+        } else {
+            let call = SwgCall::zero_padded(node, &self.window, pe, simd, true);
+            let width = (simd * pe * wt.bits) as u64;
+            stages::window_stage(&call, ctx.name, &ctx.inputs[0], width)
+        };
+        let spec = stages::MvuSpec {
+            mw: kk as u64,
+            mh: c as u64,
+            simd,
+            pe,
+            x: wt,
+            wt: self.weight,
+            mult: fold.mult,
+            mem: fold.mem,
+            has_bias: self.bias,
+            bias: p.map_or(&[][..], |p| &p.bias),
+            name: ctx.name,
+            input: &input,
+            output: ctx.output,
+            depthwise: true,
+        };
+        let weight = p.map(|p| {
+            move |q: u32, r: u64, s: u32| {
+                let ch = (r / kf) as usize * pe as usize + q as usize;
+                let k = (r % kf) as usize * simd as usize + s as usize;
+                p.weight.get(k * c as usize + ch).copied().unwrap_or(0)
+            }
+        });
+        let unit = stages::mvu(
+            node,
+            &spec,
+            weight.as_ref().map(|f| f as &dyn Fn(u32, u64, u32) -> i64),
+        );
+        st.instances.extend(unit.instances);
+        st.mems.extend(unit.mems);
+        Some(st)
     }
 }

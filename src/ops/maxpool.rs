@@ -8,8 +8,10 @@ use super::swg;
 use super::{
     Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, Unit, divisors,
 };
+use super::{RtlCtx, RtlStage};
 use crate::backend::hls::calls::{PoolCall, SwgCall};
 use crate::backend::hls::{arrays, render};
+use crate::backend::rtl::stages;
 use crate::cost::{Resources, counter_bits};
 use crate::error::Result;
 use crate::ir::Node;
@@ -162,5 +164,35 @@ impl Operator for MaxPool {
             streams: vec![("win".into(), (fold.pe * inp.ty.bits) as u64)],
             calls: vec![render(&swg), render(&pool)],
         }
+    }
+
+    fn rtl(
+        &self,
+        node: &Node,
+        fold: &Fold,
+        _p: Option<&LayerParams>,
+        ctx: &RtlCtx,
+    ) -> Option<RtlStage> {
+        let inp = node.inputs[0];
+        let pad = arrays::raw(inp.ty.min(), inp.ty);
+        let call = SwgCall::new(node, &self.window, fold.pe, 1, true, pad, inp.ty.bits);
+        let width = (fold.pe * inp.ty.bits) as u64;
+        let (mut st, win) = stages::window_stage(&call, ctx.name, &ctx.inputs[0], width);
+        st.instances.push(stages::pool(
+            node,
+            &stages::PoolSpec {
+                global: false,
+                max: true,
+                c: inp.shape.c,
+                kk: self.window.area(),
+                pe: fold.pe,
+                pixels: node.out.shape.pixels(),
+                x: inp.ty,
+                acc: inp.ty.bits + 1,
+                input: &win,
+                output: ctx.output,
+            },
+        )?);
+        Some(st)
     }
 }

@@ -120,7 +120,7 @@ int main(int argc, char** argv) {
     if (idle > watchdog) {
       int last = -1;
       for (int s = 0; s < NSTREAMS; s++) if (last < 0 || last_moved[s] > last_moved[last]) last = s;
-      std::printf("HALF_COSIM deadlock=1 cycle=%lld last_stream=%s last_moved=%lld frames_done=%d\n",
+      std::printf("HALF_COSIM deadlock=1 cycle=%lld last_stream=%s last_moved=%lld frames=%d\n",
                   cycle, last >= 0 ? STREAMS[last] : "input", last >= 0 ? last_moved[last] : first_in, out_frame);
       return 3;
     }

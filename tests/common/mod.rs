@@ -148,3 +148,27 @@ pub fn write_temp(tag: &str, name: &str, text: &str) -> PathBuf {
     std::fs::write(&p, text).unwrap();
     p
 }
+
+/// A boxed test job: Ok, or a failure message.
+pub type Job = Box<dyn FnOnce() -> Result<(), String> + Send>;
+
+/// Runs `jobs` on two threads (the machine's cores) and returns the failure messages.
+#[allow(dead_code)]
+pub fn parallel(jobs: Vec<Job>) -> Vec<String> {
+    let queue = std::sync::Mutex::new(jobs);
+    let failures = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                loop {
+                    let job = queue.lock().unwrap().pop();
+                    let Some(job) = job else { break };
+                    if let Err(e) = job() {
+                        failures.lock().unwrap().push(e);
+                    }
+                }
+            });
+        }
+    });
+    failures.into_inner().unwrap()
+}

@@ -3,6 +3,13 @@
 //! ports), the constant memories as `$readmemh` files, and a Verilator testbench.
 
 pub mod netlist;
+
+/// A library file: its name and its text, embedded from hls/rtl/.
+macro_rules! lib {
+    ($f:literal) => {
+        ($f, include_str!(concat!("../../../hls/rtl/", $f)))
+    };
+}
 pub mod stages;
 
 use crate::fold::Design;
@@ -278,24 +285,16 @@ struct TbTpl<'a> {
 }
 
 /// The hand-written stages, embedded so every build is self-contained.
-pub const LIBRARY: [(&str, &str); 7] = [
-    (
-        "half_axis_in.v",
-        include_str!("../../../hls/rtl/half_axis_in.v"),
-    ),
-    (
-        "half_axis_out.v",
-        include_str!("../../../hls/rtl/half_axis_out.v"),
-    ),
-    ("half_dwc.v", include_str!("../../../hls/rtl/half_dwc.v")),
-    ("half_fifo.v", include_str!("../../../hls/rtl/half_fifo.v")),
-    (
-        "half_finish.v",
-        include_str!("../../../hls/rtl/half_finish.v"),
-    ),
-    ("half_mvu.v", include_str!("../../../hls/rtl/half_mvu.v")),
-    (
-        "half_requant.v",
-        include_str!("../../../hls/rtl/half_requant.v"),
-    ),
+pub const LIBRARY: [(&str, &str); 11] = [
+    lib!("half_add.v"),
+    lib!("half_axis_in.v"),
+    lib!("half_axis_out.v"),
+    lib!("half_dwc.v"),
+    lib!("half_fifo.v"),
+    lib!("half_finish.v"),
+    lib!("half_fork.v"),
+    lib!("half_mvu.v"),
+    lib!("half_pool.v"),
+    lib!("half_requant.v"),
+    lib!("half_swg.v"),
 ];

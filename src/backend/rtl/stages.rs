@@ -1,8 +1,9 @@
 //! Instances of the hand-written RTL stages, shared by the layer kinds that use them.
 
 use super::hex_word;
-use super::netlist::Instance;
+use super::netlist::{Channel, Instance};
 use crate::backend::hls::arrays::raw;
+use crate::backend::hls::calls::SwgCall;
 use crate::cost::{MemStyle, MultStyle};
 use crate::ir::Node;
 use crate::model::{Activation, ElemType};
@@ -156,4 +157,127 @@ pub fn mvu(node: &Node, m: &MvuSpec, weight: Option<&dyn Fn(u32, u64, u32) -> i6
         instances: vec![inst],
         mems,
     }
+}
+
+/// A `half_swg` instance with the parameters of the HLS generator call `c` (same geometry,
+/// element order and padding), channel `input` to `output`.
+pub fn swg(c: &SwgCall, layer: &str, input: &str, output: &str) -> Instance {
+    Instance::new("half_swg", format!("swg_{layer}"), layer)
+        .int("IH", c.ih)
+        .int("IW", c.iw)
+        .int("C", c.c)
+        .int("KH", c.kh)
+        .int("KW", c.kw)
+        .int("SH", c.sh)
+        .int("SW", c.sw)
+        .int("PT", c.pt)
+        .int("PB", c.pb)
+        .int("PL", c.pl)
+        .int("PR", c.pr)
+        .int("P", c.p)
+        .int("B", c.b)
+        .int("OB", c.ob)
+        .int("KP", c.kp)
+        .int("DW", c.dw)
+        .int("PADRAW", c.pad_raw as i64)
+        .int("RELEASE", 1)
+        .io(&[input], &[output])
+}
+
+/// The window generator of a layer as a stage prefix: the instance and the channel it feeds
+/// (`w_<layer>`, `width` bits), to be followed by the layer's unit reading that channel.
+pub fn window_stage(c: &SwgCall, layer: &str, input: &str, width: u64) -> (RtlStage, String) {
+    let chan = format!("w_{layer}");
+    let st = RtlStage {
+        channels: vec![Channel {
+            name: chan.clone(),
+            width,
+        }],
+        instances: vec![swg(c, layer, input, &chan)],
+        mems: Vec::new(),
+    };
+    (st, chan)
+}
+
+/// What a `half_pool` instance needs beyond the node.
+pub struct PoolSpec<'a> {
+    /// Global pool (no window).
+    pub global: bool,
+    /// Max instead of average (sum then requantisation).
+    pub max: bool,
+    /// Channels, window positions, channels per word, output pixels.
+    pub c: u32,
+    /// Window positions.
+    pub kk: u32,
+    /// Channels per word.
+    pub pe: u32,
+    /// Pixels summed by a global pool.
+    pub pixels: u64,
+    /// Input element type (after any window generator).
+    pub x: ElemType,
+    /// Accumulator bits.
+    pub acc: u32,
+    /// Input and output channels.
+    pub input: &'a str,
+    /// Output channel.
+    pub output: &'a str,
+}
+
+/// A `half_pool` instance; None for a per-channel requantisation, which the module lacks.
+pub fn pool(node: &Node, s: &PoolSpec) -> Option<Instance> {
+    let (has_rq, sb, scale, shift, perch) = requant_params(node);
+    if perch {
+        return None;
+    }
+    let o = node.out.ty;
+    Some(
+        Instance::new(
+            "half_pool",
+            format!("pool_{}", node.name),
+            node.name.as_str(),
+        )
+        .int("C", s.c)
+        .int("KK", s.kk)
+        .int("PE", s.pe)
+        .int("PIXELS", s.pixels as i64)
+        .int("XB", s.x.bits)
+        .int("XS", s.x.signed && s.x.bits > 1)
+        .int("MAX", s.max)
+        .int("GLOBAL", s.global)
+        .int("ACC", s.acc)
+        .int("HAS_RQ", has_rq)
+        .int("SB", sb)
+        .int("OB", o.bits)
+        .int("OS", o.signed && o.bits > 1)
+        .int("SCALE", scale)
+        .int("SHIFT", shift)
+        .io(&[s.input], &[s.output]),
+    )
+}
+
+/// A `half_add` instance of PE elements per word over channels `a` and `b`.
+pub fn add(node: &Node, pe: u32, a: &str, b: &str, output: &str) -> Instance {
+    let (has_rq, sb, _, shift, _) = requant_params(node);
+    let (sa, sbv) = match &node.requant {
+        Some(r) => (r.scale[0], *r.scale.last().unwrap_or(&r.scale[0])),
+        None => (1, 1),
+    };
+    let (ta, tb, o) = (node.inputs[0].ty, node.inputs[1].ty, node.out.ty);
+    Instance::new("half_add", format!("add_{}", node.name), node.name.as_str())
+        .int("WORDS", (node.out.shape.elems() / pe as u64) as i64)
+        .int("PE", pe)
+        .int("AB", ta.bits)
+        .int("AS", ta.signed && ta.bits > 1)
+        .int("BB", tb.bits)
+        .int("BS", tb.signed && tb.bits > 1)
+        .int("ACC", node.acc.bits + u32::from(!node.acc.signed))
+        .int("HAS_RQ", has_rq)
+        .int("SB", sb)
+        .int("OB", o.bits)
+        .int("OS", o.signed && o.bits > 1)
+        .int("RELU", node.activation == Activation::Relu)
+        .int("SCALE_A", sa)
+        .int("SCALE_B", sbv)
+        .int("SHIFT", shift)
+        .io(&[a, b], &[output])
 }
