@@ -1,17 +1,18 @@
 //! FIFO sizing and the model's latency and throughput, from the stage schedule (`schedule`).
 //!
 //! Method (docs/cost-model.md, "FIFO sizing"):
-//! 1. Simulate the netlist with unbounded FIFOs, the source offering frame `f` at cycle
-//!    `f * T` (T = the analytical cycles per frame), for three frames. Every FIFO's largest
-//!    occupancy M is what it must hold for no stage to wait on it at that rate.
-//! 2. A FIFO in front of a stage with several inputs (a residual add) gets M + 1 words (with
-//!    M + 1 a producer is never refused a word it could push with unbounded storage: it holds the
-//!    skew of the longer branch); every other FIFO gets the minimum, 2 words, since a chain only
-//!    needs back-pressure, which the handshake gives.
+//! 1. Simulate the netlist with unbounded FIFOs for three frames, the source offering its words
+//!    at the even rate of one frame per T cycles (T = the analytical cycles per frame, the
+//!    slowest stage's). Every FIFO's largest occupancy M is what it must hold so that no
+//!    producer waits on it at that rate: the skew of a residual add's shorter branch, and the
+//!    bursts of producers and consumers whose word patterns differ (a window generator's rows,
+//!    a matrix unit's neuron folds).
+//! 2. Every FIFO gets M + 1 words (at least 2): with M + 1 a producer is never refused a word it
+//!    could have pushed into unbounded storage.
 //! 3. Simulate the sized netlist as the testbench drives it (a word offered every cycle, five
 //!    frames): that run's steady-state cycles per frame and frame-0 latency are the model's
-//!    figures. Should it deadlock or lose more than 0.1 % throughput against step 1, every FIFO
-//!    gets M + 1 words and step 3 runs again.
+//!    figures. Should it deadlock or lose more than 0.1 % throughput against step 1, every depth
+//!    is doubled and step 3 runs again (at most three times).
 
 use super::schedule::{Drive, Run, run};
 use crate::backend::rtl;
@@ -34,8 +35,8 @@ pub struct Schedule {
     pub seconds: f64,
     /// Cycles simulated in all runs.
     pub sim_cycles: u64,
-    /// Whether the every-FIFO fallback (step 3 of the method) was needed.
-    pub fallback: bool,
+    /// How often every depth had to be doubled (step 3 of the method).
+    pub doublings: u32,
 }
 
 const UNBOUNDED: u64 = 1 << 40;
@@ -77,25 +78,15 @@ pub fn size(graph: &Graph, design: &mut Design) -> Result<Schedule, String> {
         .iter()
         .map(|&(e, i)| (e, (paced.max_occ[i] + 1).max(MIN_FIFO_DEPTH)))
         .collect();
-    let multi_input = |e: usize| {
-        graph
-            .g
-            .edge_endpoints(petgraph::stable_graph::EdgeIndex::new(e))
-            .is_some_and(|(_, t)| {
-                matches!(graph.g[t].kind, NodeKind::Layer { .. }) && graph.g[t].inputs.len() > 1
-            })
-    };
-    let lean: Vec<(usize, u64)> = need
-        .iter()
-        .map(|&(e, d)| (e, if multi_input(e) { d } else { MIN_FIFO_DEPTH }))
-        .collect();
-    set_depths(design, &lean);
-    let mut fallback = false;
+    set_depths(design, &need);
     let mut free = simulate(graph, design, &mut sim_cycles)?;
-    let slow = |r: &Run| r.cycles_per_frame() > paced.cycles_per_frame().max(t as f64) * 1.001;
-    if free.deadlock.is_some() || slow(&free) {
-        fallback = true;
-        set_depths(design, &need);
+    let target = paced.cycles_per_frame().max(t as f64);
+    let slow = |r: &Run| r.cycles_per_frame() > target * 1.001;
+    let mut doublings = 0;
+    while (free.deadlock.is_some() || slow(&free)) && doublings < 3 {
+        doublings += 1;
+        let more: Vec<(usize, u64)> = need.iter().map(|&(e, d)| (e, d << doublings)).collect();
+        set_depths(design, &more);
         free = simulate(graph, design, &mut sim_cycles)?;
     }
     if let Some((cycle, chan)) = &free.deadlock {
@@ -111,7 +102,7 @@ pub fn size(graph: &Graph, design: &mut Design) -> Result<Schedule, String> {
         fifo_bits: design.pipeline.fifo_bits,
         seconds: t0.elapsed().as_secs_f64(),
         sim_cycles,
-        fallback,
+        doublings,
     })
 }
 

@@ -51,7 +51,8 @@ impl Run {
 pub struct Drive {
     /// Frames to stream.
     pub frames: u64,
-    /// When set, frame `f` is offered no earlier than cycle `f * pace`.
+    /// When set, the source offers its words at an even rate of one frame per `pace` cycles:
+    /// word `w` (counted over all frames) no earlier than cycle `w * pace / words per frame`.
     pub pace: Option<u64>,
     /// Cycles without any handshake before the run is declared deadlocked.
     pub watchdog: u64,
@@ -110,7 +111,11 @@ pub fn run(net: &Netlist, drive: Drive) -> Result<Run, String> {
     let mut idle = 0u64;
     let mut cycle = 0u64;
     while (r.ends.len() as u64) < drive.frames {
-        let offer = in_frame < drive.frames && drive.pace.is_none_or(|p| cycle >= in_frame * p);
+        let word = in_frame * net.in_words + in_word;
+        let offer = in_frame < drive.frames
+            && drive
+                .pace
+                .is_none_or(|p| cycle * net.in_words.max(1) >= word * p);
         for (c, v) in valid.iter_mut().enumerate() {
             *v = match producer[c] {
                 (SOURCE, _) => c == top_in && offer,

@@ -212,7 +212,7 @@ case_ vvu half_vvu "$VVU" C=6 KK=4 SIMD=1 PE=1 XB=8 XS=1 WB=8 ACC=20 HAS_BIAS=0 
 # no requantiser (accumulator passed through, relu), signed x, 2-bit weights; LUT ROM
 case_ vvu half_vvu "$VVU" C=12 KK=4 SIMD=2 PE=3 XB=3 XS=1 WB=2 ACC=9 HAS_BIAS=1 HAS_RQ=0 SB=2 PERCH=0 SCALE=1 SHIFT=0 OB=8 OS=1 RELU=1 USE_DSP=0 ROM_STYLE='"distributed"' D:PIXELS=4
 # SIMD = KK with PE = 1; bipolar x, signed 3-bit w, negative shared scale, DSP
-case_ vvu half_vvu "$VVU" C=8 KK=9 SIMD=9 PE=1 XB=1 XS=0 WB=3 ACC=10 HAS_BIAS=0 HAS_RQ=1 SB=5 PERCH=0 SCALE=-5 SHIFT=4 OB=4 OS=1 RELU=0 USE_DSP=1 ROM_STYLE='"block"' D:PIXELS=4
+case_ vvu half_vvu "$VVU" C=8 KK=9 SIMD=9 PE=1 XB=1 XS=0 WB=3 ACC=10 HAS_BIAS=0 HAS_RQ=1 SB=5 PERCH=0 SCALE=-5 SHIFT=3 OB=4 OS=1 RELU=0 USE_DSP=1 ROM_STYLE='"block"' D:PIXELS=4
 # SIMD = 1 with PE = C; unsigned x, bipolar w, per-channel requantiser, relu
 case_ vvu half_vvu "$VVU" C=16 KK=9 SIMD=1 PE=16 XB=4 XS=0 WB=1 ACC=12 HAS_BIAS=1 HAS_RQ=1 SB=6 PERCH=1 SCALE=1 SHIFT=0 OB=4 OS=0 RELU=1 USE_DSP=0 ROM_STYLE='"block"' D:PIXELS=3
 # wide words (256-bit input), signed 8-bit, shared scale/shift, DSP, LUT ROM
