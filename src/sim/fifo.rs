@@ -18,7 +18,7 @@ use super::schedule::{Drive, Run, run};
 use crate::backend::rtl;
 use crate::fold::Design;
 use crate::fold::pipeline::MIN_FIFO_DEPTH;
-use crate::ir::{Graph, NodeKind};
+use crate::ir::Graph;
 use crate::ops::glue;
 use std::time::Instant;
 

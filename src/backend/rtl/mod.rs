@@ -285,7 +285,7 @@ struct TbTpl<'a> {
 }
 
 /// The hand-written stages, embedded so every build is self-contained.
-pub const LIBRARY: [(&str, &str); 11] = [
+pub const LIBRARY: [(&str, &str); 12] = [
     lib!("half_add.v"),
     lib!("half_axis_in.v"),
     lib!("half_axis_out.v"),
@@ -297,4 +297,5 @@ pub const LIBRARY: [(&str, &str); 11] = [
     lib!("half_pool.v"),
     lib!("half_requant.v"),
     lib!("half_swg.v"),
+    lib!("half_vvu.v"),
 ];
