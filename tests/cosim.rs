@@ -208,3 +208,24 @@ fn example_models_agree() {
     let failures = common::parallel(jobs);
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+#[test]
+fn extreme_requant_shifts_agree() {
+    let dir = temp("bigshift");
+    let extra = [
+        "--frames",
+        "8",
+        "--board",
+        "zybo-z7-10",
+        "--max-util",
+        "lut=0.2",
+    ];
+    check(
+        Path::new("tests/data/bigshift.yaml"),
+        &dir,
+        "bigshift",
+        &extra,
+        false,
+    )
+    .unwrap();
+}

@@ -151,3 +151,18 @@ fn random_models_are_bit_exact() {
         failures.len()
     );
 }
+
+#[test]
+fn extreme_requant_shifts_are_bit_exact() {
+    // Shifts above the scaled accumulator's width and negative scales: the rounding constant
+    // must not overflow (the result is exactly 0 before relu and saturation).
+    let ap = official_ap();
+    let dir = temp("bigshift");
+    build_and_csim(
+        Path::new("tests/data/bigshift.yaml"),
+        &dir.join("b"),
+        8,
+        &[None, Some(&ap)],
+    )
+    .unwrap();
+}

@@ -1,5 +1,7 @@
 // half-gen RTL: the model format's requantisation tail, combinational:
 //   q = sat((v + (shift > 0 ? 1 << (shift-1) : 0)) >>> shift) after relu; bipolar sign when OB = 1.
+// The sum is exact in VB + 2 bits for shift <= VB; a larger shift gives 0 exactly (|v| is below
+// 2^(VB-1), so v + 2^(shift-1) lies in [2^(shift-2), 2^shift)), which is used directly.
 `default_nettype none
 
 module half_finish #(
@@ -16,7 +18,9 @@ module half_finish #(
     wire signed [TB-1:0] one = {{(TB-1){1'b0}}, 1'b1};
     wire signed [TB-1:0] round = (shift == 6'd0) ? {TB{1'b0}} : (one <<< (shift - 6'd1));
     wire signed [TB-1:0] sum = {{2{v[VB-1]}}, v} + round;
-    wire signed [TB-1:0] sh = sum >>> shift;
+    wire big = ({26'd0, shift} > VB);
+    wire signed [TB-1:0] shifted = sum >>> shift;    // kept apart: a ?: with an unsigned
+    wire signed [TB-1:0] sh = big ? 0 : shifted;     // operand would make >>> logical
     wire signed [TB-1:0] r = (RELU != 0 && sh[TB-1]) ? {TB{1'b0}} : sh;
     // Saturation bounds of the output type, as TB-bit constants.
     localparam integer HI_BITS = (OS != 0) ? OB - 1 : OB;

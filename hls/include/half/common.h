@@ -99,11 +99,17 @@ template <int VB, int OB, bool OS, bool RELU>
 ap_uint<OB> finish(ap_int<VB> v, int shift) {
 #pragma HLS INLINE
   ap_int<VB + 1> t = v;
-  if (shift > 0) {
-    ap_int<VB + 1> one = 1;
-    t += one << (shift - 1);
+  if (shift > VB) {
+    // |v| < 2^(VB-1), so v + 2^(shift-1) lies in [2^(shift-2), 2^shift): the result is 0 (and
+    // the rounding constant would not fit VB + 1 bits).
+    t = 0;
+  } else {
+    if (shift > 0) {
+      ap_int<VB + 1> one = 1;
+      t += one << (shift - 1);
+    }
+    t >>= shift;
   }
-  t >>= shift;
   if (RELU && t < 0) t = 0;
   if (OB == 1) return t >= 0 ? ap_uint<OB>(1) : ap_uint<OB>(0);
   const long long hi = OS ? (1LL << (OB - 1)) - 1 : (1LL << OB) - 1;

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Verilator co-simulation of every example model at its default folding on a board (default
+# pynq-z2): model vs measured cycles per frame and latency, Verilator build time and simulation
+# speed, FIFO bits and sizing time. Prints a Markdown table. Wide foldings make Verilator builds
+# of several minutes (TFC's first layer unrolls 7168 products); this is a measurement script, not
+# a test.
+# Usage: bench/cosim_examples.sh [board] [model...]
+set -eu
+cd "$(dirname "$0")/.."
+BOARD=${1:-pynq-z2}
+shift || true
+MODELS=("$@")
+[ ${#MODELS[@]} -eq 0 ] && MODELS=(tfc_w1a1 cnv_w1a1 cnv_w2a2 resnet8 ds_cnn mobilenet_v1_025 ad_autoencoder)
+cargo build --release -q
+OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/half-cosim-examples.XXXXXX")}
+echo "| model | board | cycles/frame model | measured | err % | latency model | measured | err % | bit-exact | Verilator build s | sim cycles/s | FIFO bits | sizing ms |"
+echo "|---|---|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|"
+for m in "${MODELS[@]}"; do
+    d="$OUT/$m"
+    ./target/release/half-gen build "models/$m.yaml" --board "$BOARD" -o "$d" --frames 3 --force > /dev/null
+    ./target/release/half-gen cosim "$d" --json > "$d/cosim.json" || true
+    python3 - "$d" "$m" "$BOARD" <<'PY'
+import json, sys
+d, m, board = sys.argv[1:4]
+c = json.load(open(f"{d}/cosim.json"))
+e = json.load(open(f"{d}/report/estimate.json"))
+s = e["schedule"]
+print(f"| {m} | {board} | {c['model_cycles_per_frame']:.0f} | {c['measured_cycles_per_frame']:.0f} | {c['cycles_error_pct']:.2f} "
+      f"| {c['model_latency_cycles']} | {c['measured_latency_cycles']} | {c['latency_error_pct']:.2f} | {c['passed']} "
+      f"| {c['build_s']:.0f} | {c['cycles_per_s']:.0f} | {s['fifo_bits']} | {s['seconds']*1000:.0f} |")
+PY
+done
