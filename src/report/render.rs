@@ -72,7 +72,7 @@ pub fn table(e: &Estimate) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     format!(
-        "{} on {} ({}, {} MHz)\n{t}\nbudget: {budget}\nbottleneck: {} ({} cycles/frame)\nthroughput: {:.2} frames/s\nlatency: {} cycles ({:.3} us)\nbound: {} cycles/frame, efficiency {:.4}\nFIFO storage: {} bits{}\n",
+        "{} on {} ({}, {} MHz)\n{t}\nbudget: {budget}\nbottleneck: {} ({} cycles/frame)\nthroughput: {:.2} frames/s\nlatency: {} cycles ({:.3} us)\nbound: {} cycles/frame, efficiency {:.4}\nFIFO storage: {} bits{}{}\n",
         e.model,
         e.board,
         e.part,
@@ -85,6 +85,15 @@ pub fn table(e: &Estimate) -> String {
         e.bound_cycles_per_frame,
         e.efficiency,
         e.fifo_bits,
+        match &e.schedule {
+            Some(s) => format!(
+                " (sized by the cycle-level schedule in {:.0} ms: {:.1} cycles/frame, {} simulated cycles)",
+                s.seconds * 1000.0,
+                s.cycles_per_frame,
+                s.sim_cycles
+            ),
+            None => String::new(),
+        },
         if e.target_met {
             ""
         } else {

@@ -31,7 +31,8 @@ pub struct Schedule {
     pub latency: u64,
     /// Total FIFO storage, bits.
     pub fifo_bits: u64,
-    /// Wall time of sizing and scheduling, seconds.
+    /// Wall time of sizing and scheduling, seconds (not serialised: reports stay deterministic).
+    #[serde(skip)]
     pub seconds: f64,
     /// Cycles simulated in all runs.
     pub sim_cycles: u64,
