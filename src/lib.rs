@@ -17,6 +17,7 @@ pub mod ops;
 pub mod reference;
 pub mod report;
 pub mod sim;
+pub mod synth;
 pub mod weights;
 
 pub use error::{Error, Result};

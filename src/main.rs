@@ -166,6 +166,20 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Synthesise every stage of a build's Verilog with Yosys and compare with the estimate.
+    Synth {
+        /// The build directory (written by `half-gen build`).
+        dir: PathBuf,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// Yosys processes to run at once.
+        #[arg(long, default_value_t = 2)]
+        jobs: usize,
+        /// Time limit of one Yosys run (one stage), seconds.
+        #[arg(long, default_value_t = 900)]
+        timeout: u64,
+    },
     /// List the built-in boards.
     Boards {
         /// Print JSON.
@@ -348,6 +362,29 @@ fn run(cli: Cli) -> Result<u8, Error> {
                 );
             }
             return Ok(if r.passed { 0 } else { 1 });
+        }
+        Command::Synth {
+            dir,
+            json,
+            jobs,
+            timeout,
+        } => {
+            if jobs == 0 || timeout == 0 {
+                return Err(Error::Usage(
+                    "--jobs and --timeout must be at least 1".into(),
+                ));
+            }
+            let opts = half_gen::synth::SynthOptions {
+                jobs,
+                timeout: std::time::Duration::from_secs(timeout),
+            };
+            let r = half_gen::synth::synth(&dir, opts)?;
+            if json {
+                outln!("{}", to_json(&r)?);
+            } else {
+                out!("{}", half_gen::synth::table(&r));
+            }
+            return Ok(if r.failed == 0 { 0 } else { 1 });
         }
         Command::Boards { json } => {
             let boards = board::builtin();

@@ -130,7 +130,7 @@ fn random_models_agree() {
                 let path = dir.join(format!("rand{seed}.yaml"));
                 std::fs::write(&path, &text).unwrap();
                 // Foldings from lean to wide; every third model also with random stalls.
-                let util = ["lut=0.1", "lut=0.2", "lut=0.4"][(seed % 3) as usize];
+                let util = ["lut=0.12", "lut=0.2", "lut=0.4"][(seed % 3) as usize];
                 let extra = ["--frames", "5", "--board", "zybo-z7-10", "--max-util", util];
                 let name = format!("rand{seed}");
                 check(&path, &dir.join(&name), &name, &extra, seed % 3 == 0)
@@ -157,7 +157,7 @@ fn undersized_fifo_deadlocks_with_a_message() {
         "--board",
         "zybo-z7-10",
         "--max-util",
-        "lut=0.1",
+        "lut=0.12",
     ];
     let cut = [&extra[..], &["--fifo-depth", "x_fork->add=2"]].concat();
     build(Path::new("tests/data/residual.yaml"), &dir, &cut).unwrap();

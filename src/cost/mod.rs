@@ -1,6 +1,8 @@
 //! Hardware facts shared by every op's cost model: resource vectors, memory geometry,
 //! multiplier and adder costs. Every formula's reasoning and source is in docs/cost-model.md.
 
+pub mod memory;
+
 use serde::Serialize;
 use std::ops::{Add, AddAssign};
 
@@ -170,81 +172,88 @@ pub fn uram(depth: u64, width: u64) -> u64 {
     width.div_ceil(72) * depth.div_ceil(4096)
 }
 
-/// LUTs for a read-only `depth x width` memory in distributed ROM: one LUT6 holds 64 x 1.
-pub fn lut_rom(depth: u64, width: u64) -> u64 {
-    width * depth.div_ceil(64)
-}
-
-/// LUTs for a simple dual-port `depth x width` distributed RAM: RAM64M-style primitives give
-/// 3 data bits per 4 LUTs for each 64 words (UG474 "Distributed RAM").
-pub fn lut_ram(depth: u64, width: u64) -> u64 {
-    width.div_ceil(3) * 4 * depth.div_ceil(64)
-}
-
-/// A buffer whose memory style synthesis picks: LUTRAM up to 64 deep or 2 Kib, else BRAM.
-pub fn auto_buffer(depth: u64, width: u64) -> Resources {
-    if depth <= 64 || depth * width <= 2048 {
-        Resources {
-            lut: lut_ram(depth, width),
-            ..Default::default()
-        }
-    } else {
-        Resources {
-            bram18: bram18(depth, width),
-            ..Default::default()
-        }
-    }
-}
-
-/// LUTs of one `a x b` multiplier in fabric. Bipolar operands (1 bit) turn the product into
-/// a conditional negation (or an XNOR for two bipolar operands). Otherwise radix-4 Booth
-/// recoding gives ceil(min/2) partial products, each `max + 2` bits wide, summed on carry
-/// chains at one LUT per bit.
-pub fn mult_luts(a: u32, b: u32) -> u64 {
-    let (lo, hi) = (a.min(b) as u64, a.max(b) as u64);
-    match (lo, hi) {
-        (1, 1) => 1,
-        (1, h) => h + 1,
-        _ => lo.div_ceil(2) * (hi + 2),
-    }
-}
-
-/// DSP slices for one `a x b` signed multiplication (widths include the sign bit).
-/// DSP48E1 multiplies 25 x 18, DSP48E2 27 x 18 (UG479, UG579); wider products tile.
-pub fn mult_dsps(a: u32, b: u32, kind: DspKind) -> u64 {
-    let wide = match kind {
-        DspKind::Dsp48e1 => 25,
-        DspKind::Dsp48e2 => 27,
-    };
-    let (lo, hi) = (a.min(b) as u64, a.max(b) as u64);
-    if lo <= 18 && hi <= wide {
-        1
-    } else {
-        hi.div_ceil(wide) * lo.div_ceil(18)
-    }
-}
-
-/// LUTs of a binary adder tree summing `n` operands of `w` bits (carry chains, one LUT per
-/// output bit; widths grow one bit per level). For 1-bit operands this is a popcount.
-pub fn adder_tree_luts(n: u64, w: u32) -> u64 {
-    if n <= 1 {
-        return 0;
-    }
-    let mut total = 0;
-    let mut count = n;
-    let mut width = w as u64;
-    while count > 1 {
-        let pairs = count / 2;
-        width += 1;
-        total += pairs * width;
-        count -= pairs;
-    }
-    total
-}
-
 /// Bits of an unsigned counter that counts to `n` (at least 1).
 pub fn counter_bits(n: u64) -> u64 {
     (64 - n.max(2).saturating_sub(1).leading_zeros()) as u64
+}
+
+/// `$clog2(n)` as the RTL computes its address widths, at least 1.
+pub fn clog2(n: u64) -> u64 {
+    if n <= 1 {
+        1
+    } else {
+        (64 - (n - 1).leading_zeros()) as u64
+    }
+}
+
+/// LUTs of a constant `depth x width` ROM in soft logic (an asynchronous ROM, or a
+/// `rom_style = "distributed"` one): one LUT6 per bit and 64 words, and 12 % more for the
+/// multiplexers of deeper ROMs (calibration table C4 in docs/cost-model.md).
+pub fn lut_rom(depth: u64, width: u64) -> u64 {
+    if depth == 0 || width == 0 {
+        return 0;
+    }
+    let luts = width * depth.div_ceil(64);
+    if depth <= 64 { luts } else { luts * 112 / 100 }
+}
+
+/// LUTs of one `a x b`-bit signed product in fabric, as Yosys 0.23 builds it inside a
+/// matrix or vector unit (array multiplier, ABC mapping; `both_signed` when neither operand is
+/// a zero-extended unsigned value). Fitted on 20 standalone products and the matrix-unit
+/// sweep (calibration tables C3, C4): `1.13 * (2.34 lo hi - 3.70 (lo + hi) + 8.07 + 0.66 lo hi
+/// [both signed])`, for example 8 x 9 bits: 128.
+pub fn mult_luts(a: u32, b: u32, both_signed: bool) -> u64 {
+    let (lo, hi) = (a.min(b) as f64, a.max(b) as f64);
+    if lo < 2.0 {
+        return hi as u64;
+    }
+    let ss = if both_signed { 0.655 * lo * hi } else { 0.0 };
+    let f = 2.3355 * lo * hi - 3.7019 * (lo + hi) + 8.0746 + ss;
+    (1.13 * f.max(1.0)).round() as u64
+}
+
+/// DSP slices Yosys 0.23 `synth_xilinx` uses for one signed `a x b` product of `y` result
+/// bits (widths as Yosys sees them after trimming). It is `mul2dsp` with DSP_A_MAXWIDTH 25
+/// (27 for DSP48E2), DSP_B_MAXWIDTH 18, 18-bit partial slices with one sign bit of headroom,
+/// and DSP_Y_MINWIDTH 9: a product of fewer than 9 bits, or with a 1-bit operand, stays in
+/// the fabric (0). Wider products are sliced into 17-bit parts of the wider operand.
+pub fn mult_dsps(a: u32, b: u32, kind: DspKind) -> u64 {
+    let amax = match kind {
+        DspKind::Dsp48e1 => 25,
+        DspKind::Dsp48e2 => 27,
+    };
+    fn rec(a: i64, b: i64, y: i64, amax: i64, swap: bool) -> u64 {
+        let (a, b) = if swap && a < b { (b, a) } else { (a, b) };
+        if a < 2 || b < 2 || y < 9 {
+            return 0;
+        }
+        if a > amax {
+            let n = (a - amax + 16) / 17;
+            let last = a - n * 17;
+            n as u64 * rec(18, b, y.min(b + 18), amax, false) + rec(last, b, b + last, amax, false)
+        } else if b > 18 {
+            let n = (b - 2) / 17;
+            let last = b - n * 17;
+            n as u64 * rec(a, 18, y.min(a + 18), amax, false) + rec(a, last, a + last, amax, false)
+        } else {
+            1
+        }
+    }
+    rec(a as i64, b as i64, a as i64 + b as i64, amax, true)
+}
+
+/// The signed width Yosys multiplies by for the constant `c`: trailing zero bits become a
+/// shift, so only the odd part remains; 0 when no multiplier is left (0, +-1, powers of two).
+pub fn const_mult_bits(c: i64) -> u32 {
+    if c == 0 {
+        return 0;
+    }
+    let odd = c >> c.trailing_zeros();
+    if odd == 1 || odd == -1 {
+        return 0;
+    }
+    let mag = if odd < 0 { !odd } else { odd };
+    65 - mag.leading_zeros()
 }
 
 #[cfg(test)]
@@ -264,36 +273,42 @@ mod tests {
     }
 
     #[test]
-    fn lut_memories() {
+    fn roms_and_widths() {
         assert_eq!(lut_rom(64, 8), 8);
-        assert_eq!(lut_rom(65, 8), 16);
-        assert_eq!(lut_ram(64, 3), 4);
-        assert_eq!(lut_ram(128, 8), 24);
+        assert_eq!(lut_rom(65, 8), 17);
+        assert_eq!(lut_rom(0, 8), 0);
+        assert_eq!(clog2(1), 1);
+        assert_eq!(clog2(2), 1);
+        assert_eq!(clog2(9), 4);
+        assert_eq!(counter_bits(1), 1);
+        assert_eq!(counter_bits(3), 2);
+        assert_eq!(counter_bits(256), 8);
+        assert_eq!(counter_bits(257), 9);
     }
 
     #[test]
     fn multipliers() {
-        assert_eq!(mult_luts(1, 1), 1);
-        assert_eq!(mult_luts(1, 8), 9);
-        assert_eq!(mult_luts(8, 8), 40);
-        assert_eq!(mult_luts(2, 2), 4);
-        assert_eq!(mult_dsps(8, 8, DspKind::Dsp48e1), 1);
-        assert_eq!(mult_dsps(26, 18, DspKind::Dsp48e1), 2);
-        assert_eq!(mult_dsps(26, 18, DspKind::Dsp48e2), 1);
-        assert_eq!(mult_dsps(30, 20, DspKind::Dsp48e2), 4);
-    }
-
-    #[test]
-    fn adders() {
-        // 4 operands of 8 bits: 2 adders of 9 bits, then 1 of 10.
-        assert_eq!(adder_tree_luts(4, 8), 28);
-        // 3 operands: 1 adder of 9 bits, then 1 of 10.
-        assert_eq!(adder_tree_luts(3, 8), 19);
-        assert_eq!(adder_tree_luts(1, 8), 0);
-        assert_eq!(counter_bits(1), 1);
-        assert_eq!(counter_bits(2), 1);
-        assert_eq!(counter_bits(3), 2);
-        assert_eq!(counter_bits(256), 8);
-        assert_eq!(counter_bits(257), 9);
+        // Yosys: 8-bit weight x zero-extended 8-bit activation (9 bits signed).
+        assert_eq!(mult_luts(8, 9, false), 128);
+        assert!(mult_luts(8, 8, true) > mult_luts(8, 9, false));
+        assert_eq!(mult_luts(1, 8, false), 8);
+        // mul2dsp: products under 9 bits stay in LUTs; wide ones are sliced.
+        assert_eq!(mult_dsps(4, 5, DspKind::Dsp48e1), 1);
+        assert_eq!(mult_dsps(2, 3, DspKind::Dsp48e1), 0);
+        assert_eq!(mult_dsps(1, 9, DspKind::Dsp48e1), 0);
+        assert_eq!(mult_dsps(25, 9, DspKind::Dsp48e1), 1);
+        assert_eq!(mult_dsps(26, 9, DspKind::Dsp48e1), 2);
+        assert_eq!(mult_dsps(26, 2, DspKind::Dsp48e1), 2);
+        assert_eq!(mult_dsps(27, 9, DspKind::Dsp48e2), 1);
+        assert_eq!(mult_dsps(43, 9, DspKind::Dsp48e1), 3);
+        assert_eq!(mult_dsps(20, 20, DspKind::Dsp48e1), 2);
+        // Constant multipliers lose their trailing zeros: 168 = 21 << 3.
+        assert_eq!(const_mult_bits(168), 6);
+        assert_eq!(const_mult_bits(201), 9);
+        assert_eq!(const_mult_bits(256), 0);
+        assert_eq!(const_mult_bits(1), 0);
+        assert_eq!(const_mult_bits(3), 3);
+        assert_eq!(const_mult_bits(-3), 3);
+        assert_eq!(const_mult_bits(0), 0);
     }
 }

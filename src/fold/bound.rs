@@ -2,17 +2,18 @@
 //!
 //! Every stage needs at least its fastest legal fold's cycles. And a layer with `M` MACs per
 //! frame finishing in `T` cycles needs at least `M/T` multipliers; each costs at least
-//! `mult_luts(W, A)` LUTs in fabric (the datapath cost in `ops::mvu` is never less) or
-//! `mult_dsps` DSPs. Give the DSP budget to the layers whose fabric multipliers are dearest
-//! (per DSP spent), put the rest in LUTs, and find the smallest `T` whose LUT need fits the
+//! `ops::mvu::product_luts` LUTs in fabric (the datapath cost in `ops::mvu` is never less) or
+//! `ops::mvu::product_dsps` DSPs (none when Yosys keeps the product in the fabric anyway).
+//! Give the DSP budget to the layers whose fabric multipliers are dearest (per DSP spent),
+//! put the rest in LUTs, and find the smallest `T` whose LUT need fits the
 //! LUT budget (bisection; the need falls as `T` grows). No design within the budget can be
 //! faster than the larger of the two bounds.
 
 use super::space::LayerSpace;
 use crate::board::Board;
-use crate::cost::{DspKind, Resources, mult_dsps, mult_luts};
+use crate::cost::{DspKind, MultStyle, Resources};
 use crate::ir::Graph;
-use crate::ops::mvu::dsp_capable;
+use crate::ops::mvu::{product_dsps, product_luts};
 
 struct MacLayer {
     macs: f64,
@@ -32,11 +33,13 @@ fn mac_layers(graph: &Graph, dsp: DspKind) -> Vec<MacLayer> {
             continue;
         }
         let at = node.inputs[0].ty;
-        let dsps = dsp_capable(wt, at)
-            .then(|| mult_dsps(wt.bits, at.bits + u32::from(!at.signed), dsp) as f64);
+        let dsps = match product_dsps(wt, at, MultStyle::Dsp, dsp) {
+            0 => None,
+            d => Some(d as f64),
+        };
         out.push(MacLayer {
             macs: macs as f64,
-            luts: mult_luts(wt.bits, at.bits) as f64,
+            luts: product_luts(wt, at),
             dsps,
         });
     }

@@ -11,7 +11,7 @@
 //!    to the candidate that removes the most over-budget share per unit of share it adds to
 //!    the resources still within budget, until the design fits or no swap helps.
 
-use super::search::{Selection, total};
+use super::search::{Selection, figures};
 use super::space::LayerSpace;
 use crate::cost::Resources;
 use crate::ir::Graph;
@@ -49,35 +49,36 @@ pub fn fit_at(
         return None;
     }
     let b = budget.as_array().map(|x| (x as f64).max(1.0));
-    let ok = |sel: &Selection| {
-        let (res, pipe) = total(graph, spaces, sel);
-        (
-            res.fits(budget) && pipe.cycles <= t,
-            violation(&as_f64(&res), &b),
-        )
-    };
+    // Each admissible candidate's resources, once.
+    let shares: Vec<Vec<[f64; 5]>> = spaces
+        .iter()
+        .zip(&admissible)
+        .map(|(s, adm)| adm.iter().map(|&i| as_f64(&s.cands[i].res())).collect())
+        .collect();
     let mut m = [1.0f64; 5];
     let mut best: Option<(f64, Selection)> = None;
     for _ in 0..ROUNDS {
-        let sel: Selection = spaces
+        // Every layer's candidate of least priced share (the first of equals).
+        let sel: Selection = shares
             .iter()
             .zip(&admissible)
-            .map(|(s, adm)| {
-                let price = |i: usize| {
-                    let r = as_f64(&s.cands[i].res());
-                    (0..5).map(|k| m[k] * r[k] / b[k]).sum::<f64>()
-                };
-                *adm.iter()
-                    .min_by(|&&x, &&y| price(x).total_cmp(&price(y)))
-                    .expect("non-empty")
+            .map(|(sh, adm)| {
+                let mut pick = (f64::INFINITY, adm[0]);
+                for (x, &i) in sh.iter().zip(adm) {
+                    let price: f64 = (0..5).map(|k| m[k] * x[k] / b[k]).sum();
+                    if price.total_cmp(&pick.0).is_lt() {
+                        pick = (price, i);
+                    }
+                }
+                pick.1
             })
             .collect();
-        let (fits, viol) = ok(&sel);
-        if fits {
+        let (res, cycles) = figures(graph, spaces, &sel);
+        if res.fits(budget) && cycles <= t {
             return Some(sel);
         }
-        let (res, _) = total(graph, spaces, &sel);
         let r = as_f64(&res);
+        let viol = violation(&r, &b);
         for k in 0..5 {
             if r[k] > b[k] {
                 m[k] *= (r[k] / b[k]).powi(2).max(1.5);
@@ -102,9 +103,9 @@ fn repair(
 ) -> Option<Selection> {
     let b = budget.as_array().map(|x| (x as f64).max(1.0));
     for _ in 0..MAX_SWAPS {
-        let (res, pipe) = total(graph, spaces, &sel);
+        let (res, cycles) = figures(graph, spaces, &sel);
         if res.fits(budget) {
-            return (pipe.cycles <= t).then_some(sel);
+            return (cycles <= t).then_some(sel);
         }
         let tot = as_f64(&res);
         let viol = violation(&tot, &b);

@@ -124,29 +124,38 @@ impl Design {
 
 /// Folds `graph` for `board` under `opts`.
 pub fn optimize(graph: &Graph, board: &Board, opts: &Options) -> Result<Design> {
-    let spaces = space::build(graph, board, &opts.pins)?;
+    optimize_cached(graph, board, opts, None)
+}
+
+/// [`optimize`] with layer candidate lists shared through `cache` (see
+/// [`space::SpaceCache`]); the result is the same.
+pub fn optimize_cached(
+    graph: &Graph,
+    board: &Board,
+    opts: &Options,
+    cache: Option<&space::SpaceCache>,
+) -> Result<Design> {
+    let spaces = space::build_cached(graph, board, &opts.pins, cache)?;
     let budget = opts.caps.budget(&board.resources());
     let clock_mhz = opts.clock_mhz.unwrap_or(board.clock_mhz);
-    let family = search::price_family(board.uram > 0);
-    let fastest = search::fastest(graph, &spaces, &budget, &family);
+    let fastest = search::fastest(graph, &spaces, &budget);
     let Some((t_fast, sel_fast)) = fastest else {
         return Err(no_fit(graph, &spaces, &budget));
     };
     let (selection, target_met) = match opts.target_fps {
         None => (
-            search::cheapest_within(graph, &spaces, &budget, &family, t_fast).unwrap_or(sel_fast),
+            search::cheapest_within(graph, &spaces, &budget, t_fast).unwrap_or(sel_fast),
             true,
         ),
         Some(fps) => {
             let t_target = (clock_mhz * 1e6 / fps).floor() as u64;
             if t_target < t_fast {
                 (
-                    search::cheapest_within(graph, &spaces, &budget, &family, t_fast)
-                        .unwrap_or(sel_fast),
+                    search::cheapest_within(graph, &spaces, &budget, t_fast).unwrap_or(sel_fast),
                     false,
                 )
             } else {
-                let sel = search::cheapest_within(graph, &spaces, &budget, &family, t_target);
+                let sel = search::cheapest_within(graph, &spaces, &budget, t_target);
                 (sel.unwrap_or(sel_fast), true)
             }
         }

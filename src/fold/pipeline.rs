@@ -21,7 +21,7 @@ use serde::Serialize;
 /// A glue element of the pipeline (fork, width converter or FIFO) with its cost.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Glue {
-    /// `fork`, `dwc` or `fifo`.
+    /// `fork`, `dwc`, `fifo` or `axis` (the port adapters `axis_in`, `axis_out`).
     pub kind: &'static str,
     /// Where: `producer->consumer`, or the fork's name.
     pub name: String,
@@ -88,7 +88,25 @@ pub const MIN_FIFO_DEPTH: u64 = 2;
 
 /// Evaluates the pipeline. `choice[i]` is the candidate of the layer at node index `i`.
 pub fn evaluate(graph: &Graph, choice: &[Option<&Candidate>]) -> Pipeline {
+    evaluate_with(graph, choice, true)
+}
+
+/// The figures the folding search compares (glue resources and cycles per frame), without
+/// the names of the glue and of the bottleneck, which cost more than the arithmetic.
+pub fn evaluate_lean(graph: &Graph, choice: &[Option<&Candidate>]) -> Pipeline {
+    evaluate_with(graph, choice, false)
+}
+
+/// [`evaluate`], naming glue items and the bottleneck only when `named`.
+fn evaluate_with(graph: &Graph, choice: &[Option<&Candidate>], named: bool) -> Pipeline {
     let g = &graph.g;
+    let link = |a: NodeIndex, b: NodeIndex| {
+        if named {
+            format!("{}->{}", g[a].name, g[b].name)
+        } else {
+            String::new()
+        }
+    };
     let bound = g.node_bound();
     let mut times: Vec<Option<NodeTime>> = vec![None; bound];
     let mut glue_items = Vec::new();
@@ -97,7 +115,9 @@ pub fn evaluate(graph: &Graph, choice: &[Option<&Candidate>]) -> Pipeline {
     let note = |c: u64, name: &str, cycles: &mut u64, bottleneck: &mut String| {
         if c > *cycles {
             *cycles = c;
-            *bottleneck = name.to_string();
+            if named {
+                *bottleneck = name.to_string();
+            }
         }
     };
     // Arrival of each edge's words at its consumer: (first arrival, cycles per consumer word).
@@ -124,7 +144,11 @@ pub fn evaluate(graph: &Graph, choice: &[Option<&Candidate>]) -> Pipeline {
                 let width = p.out_par as u64 * node.out.ty.bits as u64;
                 glue_items.push(Glue {
                     kind: "fork",
-                    name: node.name.clone(),
+                    name: if named {
+                        node.name.clone()
+                    } else {
+                        String::new()
+                    },
                     cycles: words,
                     depth: 0,
                     width,
@@ -149,7 +173,7 @@ pub fn evaluate(graph: &Graph, choice: &[Option<&Candidate>]) -> Pipeline {
                     let mut first = s.first_out + 1.0;
                     let cpw_in = s.cpw * q as f64 / p as f64;
                     if p != q {
-                        let name = format!("{}->{}", g[e.source()].name, node.name);
+                        let name = link(e.source(), n);
                         let te = tensor.shape.elems();
                         let res = glue::dwc(p as u32, q as u32, tensor.ty.bits).unwrap_or_default();
                         glue_items.push(Glue {
@@ -217,7 +241,7 @@ pub fn evaluate(graph: &Graph, choice: &[Option<&Candidate>]) -> Pipeline {
             dst_par: par,
             depth,
         });
-        let name = format!("{}->{}", g[s].name, g[t].name);
+        let name = link(s, t);
         glue_items.push(Glue {
             kind: "fifo",
             name,
@@ -225,6 +249,31 @@ pub fn evaluate(graph: &Graph, choice: &[Option<&Candidate>]) -> Pipeline {
             depth,
             width,
             res: glue::fifo(depth, width),
+        });
+    }
+    // The AXI-Stream adapters at the accelerator's ports (`half_axis_in`, `half_axis_out`).
+    if let Some(t) = times[graph.input.index()] {
+        let width = t.out_par as u64 * g[graph.input].out.ty.bits as u64;
+        glue_items.push(Glue {
+            kind: "axis",
+            name: "axis_in".into(),
+            cycles: 0,
+            depth: 0,
+            width,
+            res: glue::axis_in(width),
+        });
+    }
+    if let Some(t) = times[graph.output.index()] {
+        let out = g[graph.output].out;
+        let width = t.out_par as u64 * out.ty.bits as u64;
+        let words = out.shape.elems() / t.out_par.max(1) as u64;
+        glue_items.push(Glue {
+            kind: "axis",
+            name: "axis_out".into(),
+            cycles: 0,
+            depth: 0,
+            width,
+            res: glue::axis_out(width, words),
         });
     }
     let glue_res = glue_items

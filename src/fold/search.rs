@@ -8,8 +8,8 @@
 //! The price family does not depend on the budget, so a larger budget can only admit more
 //! (price, T) pairs: more budget is never slower, by construction.
 
-use super::pipeline::{Pipeline, evaluate};
-use super::space::LayerSpace;
+use super::pipeline::{Pipeline, evaluate, evaluate_lean};
+use super::space::{Candidate, LayerSpace};
 use crate::cost::Resources;
 use crate::ir::Graph;
 use petgraph::visit::NodeIndexable;
@@ -42,30 +42,55 @@ fn price(p: &[f64; 5], r: &Resources) -> f64 {
     r.as_array().iter().zip(p).map(|(x, w)| *x as f64 * w).sum()
 }
 
-/// Per layer, the candidates that become the cheapest as `T` grows: (cycles, index) steps.
-fn staircases(spaces: &[LayerSpace], p: &[f64; 5]) -> Vec<Vec<(u64, usize)>> {
-    spaces
-        .iter()
-        .map(|s| {
-            let mut steps: Vec<(u64, usize)> = Vec::new();
-            let mut best = f64::INFINITY;
-            for (i, c) in s.cands.iter().enumerate() {
-                let cost = price(p, &c.res());
-                if cost < best {
-                    best = cost;
-                    if steps.last().is_some_and(|l| l.0 == c.cycles()) {
-                        steps.pop();
-                    }
-                    steps.push((c.cycles(), i));
-                }
+/// The candidates (fastest first) that become the cheapest under price `p` as `T` grows:
+/// (cycles, index) steps. [`super::space::build`] keeps one per price of the family.
+pub fn staircase(cands: &[Candidate], p: &[f64; 5]) -> Vec<(u64, usize)> {
+    let mut steps: Vec<(u64, usize)> = Vec::new();
+    let mut best = f64::INFINITY;
+    for (i, c) in cands.iter().enumerate() {
+        let cost = price(p, &c.res());
+        if cost < best {
+            best = cost;
+            if steps.last().is_some_and(|l| l.0 == c.cycles()) {
+                steps.pop();
             }
-            steps
-        })
-        .collect()
+            steps.push((c.cycles(), i));
+        }
+    }
+    steps
+}
+
+/// Every layer's staircase under the family's `k`-th price vector.
+fn staircases(spaces: &[LayerSpace], k: usize) -> Vec<&[(u64, usize)]> {
+    spaces.iter().map(|s| s.stairs[k].as_slice()).collect()
+}
+
+/// Price vectors the spaces carry staircases for.
+fn family_len(spaces: &[LayerSpace]) -> usize {
+    spaces.iter().map(|s| s.stairs.len()).min().unwrap_or(0)
 }
 
 /// Evaluates a selection: total resources (layers + glue) and the pipeline.
 pub fn total(graph: &Graph, spaces: &[LayerSpace], sel: &Selection) -> (Resources, Pipeline) {
+    let (res, choice) = chosen(graph, spaces, sel);
+    let p = evaluate(graph, &choice);
+    (res + p.glue_res, p)
+}
+
+/// What the search compares of a selection: total resources and cycles per frame
+/// ([`total`] without the names).
+pub fn figures(graph: &Graph, spaces: &[LayerSpace], sel: &Selection) -> (Resources, u64) {
+    let (res, choice) = chosen(graph, spaces, sel);
+    let p = evaluate_lean(graph, &choice);
+    (res + p.glue_res, p.cycles)
+}
+
+/// The layers' resources and the candidate per node index.
+fn chosen<'a>(
+    graph: &Graph,
+    spaces: &'a [LayerSpace],
+    sel: &Selection,
+) -> (Resources, Vec<Option<&'a super::space::Candidate>>) {
     let mut choice = vec![None; graph.g.node_bound()];
     let mut res = Resources::default();
     for (s, &i) in spaces.iter().zip(sel) {
@@ -73,8 +98,17 @@ pub fn total(graph: &Graph, spaces: &[LayerSpace], sel: &Selection) -> (Resource
         choice[s.node.index()] = Some(c);
         res += c.res();
     }
-    let p = evaluate(graph, &choice);
-    (res + p.glue_res, p)
+    (res, choice)
+}
+
+/// The layers' resources alone: a lower bound of [`total`]'s (glue only adds), which rules
+/// out most selections before the pipeline is evaluated.
+fn layers_fit(spaces: &[LayerSpace], sel: &Selection, budget: &Resources) -> bool {
+    spaces
+        .iter()
+        .zip(sel)
+        .fold(Resources::default(), |a, (s, &i)| a + s.cands[i].res())
+        .fits(budget)
 }
 
 /// Share of the budget a resource vector uses (sum over resources).
@@ -87,7 +121,7 @@ pub fn budget_share(r: &Resources, budget: &Resources) -> f64 {
 }
 
 /// Selection for price `p` at target `t`: each layer's cheapest candidate within `t`.
-fn select_at(stairs: &[Vec<(u64, usize)>], t: u64) -> Option<Selection> {
+fn select_at(stairs: &[&[(u64, usize)]], t: u64) -> Option<Selection> {
     stairs
         .iter()
         .map(|s| s.iter().take_while(|(c, _)| *c <= t).last().map(|x| x.1))
@@ -99,12 +133,11 @@ pub fn fastest(
     graph: &Graph,
     spaces: &[LayerSpace],
     budget: &Resources,
-    family: &[[f64; 5]],
 ) -> Option<(u64, Selection)> {
     let mut best: Option<(u64, f64, Selection)> = None;
-    for p in family {
-        let stairs = staircases(spaces, p);
-        let mut points: Vec<u64> = stairs.iter().flatten().map(|s| s.0).collect();
+    for k in 0..family_len(spaces) {
+        let stairs = staircases(spaces, k);
+        let mut points: Vec<u64> = stairs.iter().flat_map(|s| s.iter()).map(|s| s.0).collect();
         points.sort_unstable();
         points.dedup();
         let floor = stairs
@@ -119,10 +152,12 @@ pub fn fastest(
             let Some(sel) = select_at(&stairs, t) else {
                 continue;
             };
-            let (res, pipe) = total(graph, spaces, &sel);
+            if !layers_fit(spaces, &sel, budget) {
+                continue;
+            }
+            let (res, t_real) = figures(graph, spaces, &sel);
             if res.fits(budget) {
                 let share = budget_share(&res, budget);
-                let t_real = pipe.cycles;
                 let better = match &best {
                     None => true,
                     Some((bt, bs, bsel)) => {
@@ -167,10 +202,15 @@ fn refine(
     let (mut lo, mut hi) = (0usize, points.len());
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
-        match super::fit::fit_at(graph, spaces, budget, points[mid]) {
+        let fit = if least_within(spaces, points[mid]).fits(budget) {
+            super::fit::fit_at(graph, spaces, budget, points[mid])
+        } else {
+            None // not even every layer's least of each resource fits
+        };
+        match fit {
             Some(sel) => {
-                let (_, pipe) = total(graph, spaces, &sel);
-                best = Some((pipe.cycles, sel));
+                let (_, cycles) = figures(graph, spaces, &sel);
+                best = Some((cycles, sel));
                 hi = mid;
             }
             None => lo = mid + 1,
@@ -179,22 +219,42 @@ fn refine(
     best
 }
 
+/// Per resource, the sum over layers of the least any candidate meeting `t` uses: no
+/// selection meeting `t` uses less.
+fn least_within(spaces: &[LayerSpace], t: u64) -> Resources {
+    let mut need = [0u64; 5];
+    for s in spaces {
+        let mut least = [u64::MAX; 5];
+        for c in s.cands.iter().filter(|c| c.cycles() <= t) {
+            for (l, x) in least.iter_mut().zip(c.res().as_array()) {
+                *l = (*l).min(x);
+            }
+        }
+        for (n, l) in need.iter_mut().zip(least) {
+            *n = n.saturating_add(l);
+        }
+    }
+    Resources::from_array(need)
+}
+
 /// The cheapest fitting selection whose every layer meets `t` (None if none fits).
 pub fn cheapest_within(
     graph: &Graph,
     spaces: &[LayerSpace],
     budget: &Resources,
-    family: &[[f64; 5]],
     t: u64,
 ) -> Option<Selection> {
     let mut best: Option<(f64, Selection)> = None;
-    for p in family {
-        let stairs = staircases(spaces, p);
+    for k in 0..family_len(spaces) {
+        let stairs = staircases(spaces, k);
         let Some(sel) = select_at(&stairs, t) else {
             continue;
         };
-        let (res, pipe) = total(graph, spaces, &sel);
-        if res.fits(budget) && pipe.cycles <= t {
+        if !layers_fit(spaces, &sel, budget) {
+            continue;
+        }
+        let (res, cycles) = figures(graph, spaces, &sel);
+        if res.fits(budget) && cycles <= t {
             let share = budget_share(&res, budget);
             if best
                 .as_ref()
@@ -205,7 +265,7 @@ pub fn cheapest_within(
         }
     }
     if let Some(sel) = super::fit::fit_at(graph, spaces, budget, t) {
-        let (res, _) = total(graph, spaces, &sel);
+        let (res, _) = figures(graph, spaces, &sel);
         let share = budget_share(&res, budget);
         if best.as_ref().is_none_or(|(bs, _)| share < *bs) {
             best = Some((share, sel));

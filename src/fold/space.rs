@@ -2,12 +2,15 @@
 //! candidates removed.
 
 use super::config::Pins;
+use super::search::{price_family, staircase};
 use crate::board::Board;
 use crate::cost::Resources;
 use crate::error::Result;
 use crate::ir::Graph;
 use crate::ops::{Fold, HwCtx, StageCost, mac_folds};
 use petgraph::stable_graph::NodeIndex;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// One costed fold of one layer.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,17 +41,93 @@ impl Candidate {
 pub struct LayerSpace {
     /// The node.
     pub node: NodeIndex,
-    /// Non-dominated candidates sorted by cycles, then resources.
-    pub cands: Vec<Candidate>,
+    /// Non-dominated candidates sorted by cycles, then resources (shared with every layer of
+    /// the same configuration through a [`SpaceCache`]).
+    pub cands: Arc<Vec<Candidate>>,
+    /// Per price vector of [`super::search::price_family`], the candidates that are the
+    /// cheapest as the cycle target grows ([`super::search::staircase`]).
+    pub stairs: Arc<Vec<Vec<(u64, usize)>>>,
     /// Whether the multiplier style is a real choice for this layer.
     pub has_mult: bool,
     /// Whether the layer has weights.
     pub has_weights: bool,
 }
 
+/// Costed, pruned candidate lists of unpinned layers by configuration (op, tensors,
+/// accumulator, requantisation, activation; not the name) and the board's DSP kind, the
+/// only board fact the costs read. The architecture
+/// search folds thousands of networks whose layers repeat; each configuration is costed once.
+#[derive(Debug, Default)]
+pub struct SpaceCache {
+    lists: Mutex<HashMap<String, Listing>>,
+}
+
+impl SpaceCache {
+    /// The cached list under `key`, or `make`'s, remembered.
+    fn get(&self, key: String, make: impl FnOnce() -> Listing) -> Listing {
+        if let Some(l) = self.locked().get(&key) {
+            return l.clone();
+        }
+        let list = make();
+        self.locked().insert(key, list.clone());
+        list
+    }
+
+    /// The map (a panic while holding the lock cannot leave it half-written: inserts are
+    /// single calls).
+    fn locked(&self) -> std::sync::MutexGuard<'_, HashMap<String, Listing>> {
+        self.lists
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Distinct configurations held.
+    pub fn len(&self) -> usize {
+        self.locked().len()
+    }
+
+    /// True when nothing is cached yet.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A layer configuration's candidates and staircases.
+type Listing = (Arc<Vec<Candidate>>, Arc<Vec<Vec<(u64, usize)>>>);
+
+/// Everything a layer's candidate costs depend on, as a cache key.
+fn config_key(node: &crate::ir::Node, board: &Board) -> String {
+    let op = match &node.kind {
+        crate::ir::NodeKind::Layer { op, .. } => format!("{op:?}"),
+        other => format!("{other:?}"),
+    };
+    format!(
+        "{:?}|{}|{}|{op}|{:?}|{:?}|{:?}|{:?}|{:?}",
+        board.dsp(),
+        board.dsp > 0,
+        board.uram > 0,
+        node.inputs,
+        node.out,
+        node.acc,
+        node.requant,
+        node.activation
+    )
+}
+
 /// Builds every layer's candidate list.
 pub fn build(graph: &Graph, board: &Board, pins: &Pins) -> Result<Vec<LayerSpace>> {
+    build_cached(graph, board, pins, None)
+}
+
+/// [`build`], taking the lists of unpinned layers from `cache` when given.
+pub fn build_cached(
+    graph: &Graph,
+    board: &Board,
+    pins: &Pins,
+    cache: Option<&SpaceCache>,
+) -> Result<Vec<LayerSpace>> {
     let hw = HwCtx { dsp: board.dsp() };
+    let family = price_family(board.uram > 0);
     for name in pins.by_layer.keys() {
         if graph.find(name).is_none_or(|n| graph.g[n].op().is_none()) {
             return Err(pins.error(
@@ -85,19 +164,28 @@ pub fn build(graph: &Graph, board: &Board, pins: &Pins) -> Result<Vec<LayerSpace
             );
             return Err(pins.error(&node.name, msg));
         }
-        let mut cands: Vec<Candidate> = folds
-            .into_iter()
-            .map(|fold| Candidate {
-                fold,
-                cost: op.cost(node, &fold, &hw),
-                in_par: op.in_par(&fold),
-                out_par: op.out_par(&fold),
-            })
-            .collect();
-        prune(&mut cands);
+        let make = || {
+            let mut cands: Vec<Candidate> = folds
+                .iter()
+                .map(|fold| Candidate {
+                    fold: *fold,
+                    cost: op.cost(node, fold, &hw),
+                    in_par: op.in_par(fold),
+                    out_par: op.out_par(fold),
+                })
+                .collect();
+            prune(&mut cands);
+            let stairs = family.iter().map(|p| staircase(&cands, p)).collect();
+            (Arc::new(cands), Arc::new(stairs))
+        };
+        let (cands, stairs) = match cache {
+            Some(c) if pin.is_none() => c.get(config_key(node, board), make),
+            _ => make(),
+        };
         out.push(LayerSpace {
             node: n,
             cands,
+            stairs,
             has_mult: space.has_mult,
             has_weights: space.has_weights,
         });

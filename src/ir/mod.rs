@@ -89,6 +89,7 @@ impl Node {
             None => RequantShape {
                 acc: self.acc,
                 scale_bits: 2,
+                scale: 1,
                 out: None,
                 entries_per_pe: 1,
                 per_channel: false,
@@ -96,6 +97,7 @@ impl Node {
             Some(r) => RequantShape {
                 acc: self.acc,
                 scale_bits: signed_bits(&r.scale),
+                scale: r.scale.first().copied().unwrap_or(1),
                 out: Some(self.out.ty),
                 entries_per_pe: channels.div_ceil(pe.max(1) as u64),
                 per_channel: r.scale.len() > 1 && !matches!(self.op(), Some(LayerOp::Add(_)))

@@ -2,15 +2,15 @@
 //! Hardware: PE lanes reading one word from each input per cycle: cycles = `H*W*C/PE`.
 
 use super::HlsStage;
-use super::requant;
 use super::{
     Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, Unit, divisors,
 };
 use super::{RtlCtx, RtlStage};
+use super::{glue, requant};
 use crate::backend::hls::calls::{self, AddCall};
 use crate::backend::hls::{arrays, render};
 use crate::backend::rtl::stages;
-use crate::cost::{MultStyle, Resources, counter_bits, mult_dsps, mult_luts};
+use crate::cost::{Resources, const_mult_bits, mult_dsps};
 use crate::error::Result;
 use crate::ir::Node;
 use crate::ir::requant as derive;
@@ -127,7 +127,8 @@ impl Operator for Add {
     }
 
     fn fold_space(&self, node: &Node) -> FoldSpace {
-        let has_mult = node.requant.is_some() && !node.out.ty.is_bipolar();
+        // half_add has no multiplier-style parameter: synthesis decides (DSP slices).
+        let has_mult = false;
         FoldSpace {
             pe: divisors(node.out.shape.c),
             simd: vec![1],
@@ -143,43 +144,39 @@ impl Operator for Add {
     fn cost(&self, node: &Node, fold: &Fold, hw: &HwCtx) -> StageCost {
         let pe = fold.pe as u64;
         let words = node.out.shape.elems() / pe;
-        let acc = node.acc.bits as u64;
+        let acc = (node.acc.bits + u32::from(!node.acc.signed)) as u64;
         let out = node.out.ty.bits as u64;
-        // Per lane: two input scalings (when requantised), the sum, round + saturate.
-        let lane = match &node.requant {
-            None => Resources {
-                lut: acc,
-                ff: acc,
-                ..Default::default()
-            },
+        // half_add (calibration table C7): each input scaled by its constant
+        // (`a * SCALE_A + b * SCALE_B`, products Yosys puts in DSP slices by its rule, whatever
+        // the fold's multiplier style), the finish logic per lane, a 3-word output queue; the
+        // plain sum without requantisation keeps an ACC-bit register per lane.
+        let decoded = |t: ElemType| match (t.bits, t.signed) {
+            (1, _) => 2,
+            (b, true) => b,
+            (b, false) => b + 1,
+        };
+        let (lane_lut, lane_ff, lane_dsp) = match &node.requant {
+            None => (acc + 2, acc, 0),
             Some(r) => {
-                let sbits = crate::ops::requant::signed_bits(&r.scale);
-                let scaled = |t: ElemType| match fold.mult {
-                    MultStyle::Dsp => Resources {
-                        dsp: mult_dsps(t.bits + 1, sbits, hw.dsp),
-                        ..Default::default()
-                    },
-                    MultStyle::Lut => Resources {
-                        lut: mult_luts(t.bits, sbits),
-                        ..Default::default()
-                    },
+                let (sa, sb) = (r.scale[0], *r.scale.last().unwrap_or(&r.scale[0]));
+                let dsp = |t: ElemType, c: i64| match const_mult_bits(c) {
+                    0 => 0,
+                    cb => mult_dsps(decoded(t), cb, hw.dsp),
                 };
-                scaled(node.inputs[0].ty)
-                    + scaled(node.inputs[1].ty)
-                    + Resources {
-                        lut: 2 * acc + 2 * out,
-                        ff: 2 * acc + out,
-                        ..Default::default()
-                    }
+                (
+                    10,
+                    0,
+                    dsp(node.inputs[0].ty, sa) + dsp(node.inputs[1].ty, sb),
+                )
             }
         };
-        let cb = counter_bits(words);
-        let res = Resources {
-            lut: pe * lane.lut + cb,
-            ff: pe * lane.ff + cb,
-            dsp: pe * lane.dsp,
-            ..Default::default()
-        };
+        let res = glue::fifo_styled(3, pe * out, false)
+            + Resources {
+                lut: 4 + pe * lane_lut,
+                ff: 1 + pe * lane_ff,
+                dsp: pe * lane_dsp,
+                ..Default::default()
+            };
         let unit = Unit {
             kind: "add",
             cycles: words,

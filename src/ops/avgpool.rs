@@ -7,15 +7,16 @@ use super::HlsStage;
 use super::conv::window_out;
 use super::maxpool::POOL_DEPTH;
 use super::requant;
-use super::swg;
 use super::{
     Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, Unit, divisors,
 };
 use super::{RtlCtx, RtlStage};
+use super::{glue, swg};
 use crate::backend::hls::calls::{self, PoolCall, SwgCall};
 use crate::backend::hls::{arrays, render};
 use crate::backend::rtl::stages;
-use crate::cost::{Resources, auto_buffer, counter_bits};
+use crate::cost::memory::Memory;
+use crate::cost::{Resources, clog2};
 use crate::error::Result;
 use crate::ir::Node;
 use crate::ir::requant as derive;
@@ -102,7 +103,8 @@ impl Operator for AvgPool {
     }
 
     fn fold_space(&self, node: &Node) -> FoldSpace {
-        let has_mult = node.requant.is_some() && !node.out.ty.is_bipolar();
+        // half_pool has no multiplier-style parameter: synthesis decides (DSP slices).
+        let has_mult = false;
         FoldSpace {
             pe: divisors(node.out.shape.c),
             simd: vec![1],
@@ -119,19 +121,32 @@ impl Operator for AvgPool {
         let inp = node.inputs[0];
         let pe = fold.pe as u64;
         let cf = inp.shape.c as u64 / pe;
-        let acc = node.acc.bits as u64;
-        let rq = requant::cost(fold.pe, &node.requant_shape(fold.pe), fold.mult, hw.dsp);
+        let shape = node.requant_shape(fold.pe);
+        let acc = shape.acc_bits() as u64;
+        let rq = requant::cost(fold.pe, &shape, hw.dsp);
+        let ob = node.out.ty.bits as u64;
         let out_words = node.out.shape.pixels() * cf;
         match &self.window {
             None => {
                 let in_words = inp.shape.pixels() * cf;
-                let accs = auto_buffer(cf, pe * acc);
-                let cb = counter_bits(in_words);
+                // half_pool, GLOBAL = 1: the channel sums in a RAM mapped by cost, the input,
+                // read and sum registers, the adders and a 4-word output queue (table C7).
+                let sums = Memory {
+                    depth: cf,
+                    width: pe * acc,
+                    read_ports: 1,
+                    sync_read: true,
+                    rom: false,
+                    shared: false,
+                };
+                let accs = super::mvu::ram(&sums, hw);
+                let read_reg = if accs.bram18 > 0 { 0 } else { pe * acc };
                 let res = accs
                     + rq
+                    + glue::fifo_styled(4, pe * ob, false)
                     + Resources {
-                        lut: pe * acc + 2 * cb,
-                        ff: pe * acc + 2 * cb,
+                        lut: 15 + 2 * pe * acc,
+                        ff: 2 * pe * acc + read_reg + 3 * clog2(cf) + clog2(inp.shape.pixels()) + 5,
                         ..Default::default()
                     };
                 let unit = Unit {
@@ -151,12 +166,15 @@ impl Operator for AvgPool {
             }
             Some(w) => {
                 let kk = w.area() as u64;
-                let g = swg::model(inp.shape, inp.ty.bits, w, fold.pe, 1);
-                let cb = counter_bits(kk);
+                let wt = swg::window_type(&inp, w);
+                let g = swg::model(inp.shape, inp.ty.bits, wt.bits, w, fold.pe, 1, hw);
+                // half_pool, GLOBAL = 0, MAX = 0: window sums, requantisers and a 3-word
+                // output queue (table C7).
                 let res = rq
+                    + glue::fifo_styled(3, pe * ob, false)
                     + Resources {
-                        lut: pe * acc + 2 * cb,
-                        ff: pe * acc + cb,
+                        lut: 10 + pe * (acc + 2),
+                        ff: pe * acc + clog2(kk) + 1,
                         ..Default::default()
                     };
                 let pool = Unit {

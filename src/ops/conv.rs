@@ -152,13 +152,21 @@ impl Operator for Conv {
 
     fn cost(&self, node: &Node, fold: &Fold, hw: &HwCtx) -> StageCost {
         let inp = node.inputs[0];
-        let g = swg::model(inp.shape, inp.ty.bits, &self.window, fold.simd, 1);
+        let wt = swg::window_type(&inp, &self.window);
+        let g = swg::model(
+            inp.shape,
+            inp.ty.bits,
+            wt.bits,
+            &self.window,
+            fold.simd,
+            1,
+            hw,
+        );
         let m = mvu::model(
             &self.mvu_shape(node),
             fold,
-            node.acc,
             &node.requant_shape(fold.pe),
-            hw.dsp,
+            hw,
         );
         let out_words = node.out.shape.pixels() * (self.channels / fold.pe) as u64;
         // The generator emits the first window's MW/SIMD words one per cycle once its last pixel
@@ -206,13 +214,9 @@ impl Operator for Conv {
         let inp = node.inputs[0];
         let (pe, simd) = (fold.pe, fold.simd);
         let (mw, mh) = (self.fan_in(inp.shape.c), self.channels as u64);
-        let (sf, nf) = (mw / simd as u64, mh / pe as u64);
-        let cout = self.channels as usize;
-        let weights = arrays::weights(pe, nf * sf, simd, self.weight, fold.mem, |q, r, s| {
-            let co = (r / sf) as usize * pe as usize + q as usize;
-            let col = (r % sf) as usize * simd as usize + s as usize;
-            p.weight.get(col * cout + co).copied().unwrap_or(0)
-        });
+        let rows = (mw / simd as u64) * (mh / pe as u64);
+        let at = mvu::weight_at(&p.weight, mw, mh, fold);
+        let weights = arrays::weights(pe, rows, simd, self.weight, fold.mem, at);
         let (rq, rq_arrays) = arrays::requant(node, pe);
         let mut st = HlsStage {
             arrays: vec![
@@ -222,8 +226,7 @@ impl Operator for Conv {
             ..Default::default()
         };
         st.arrays.extend(rq_arrays);
-        let pads = self.window.pads(inp.shape.h, inp.shape.w);
-        let direct = self.window.kernel == [1, 1] && self.window.stride == [1, 1] && pads == [0; 4];
+        let direct = swg::passes_through(inp.shape, &self.window);
         let input = if direct {
             "in"
         } else {
@@ -267,48 +270,34 @@ impl Operator for Conv {
     ) -> Option<RtlStage> {
         let inp = node.inputs[0];
         let (mw, mh) = (self.fan_in(inp.shape.c), self.channels as u64);
-        let sf = mw / fold.simd as u64;
-        let cout = self.channels as usize;
-        let pads = self.window.pads(inp.shape.h, inp.shape.w);
-        let direct = self.window.kernel == [1, 1] && self.window.stride == [1, 1] && pads == [0; 4];
         let wt = swg::window_type(&inp, &self.window);
-        let (mut st, input) = if direct {
-            (RtlStage::default(), ctx.inputs[0].clone())
-        } else {
+        let window = (!swg::passes_through(inp.shape, &self.window)).then(|| {
             let call = SwgCall::zero_padded(node, &self.window, fold.simd, 1, false);
-            let width = (fold.simd * wt.bits) as u64;
-            stages::window_stage(&call, ctx.name, &ctx.inputs[0], width)
-        };
-        let spec = stages::MvuSpec {
-            mw,
-            mh,
-            simd: fold.simd,
-            pe: fold.pe,
-            x: wt,
-            wt: self.weight,
-            mult: fold.mult,
-            mem: fold.mem,
-            has_bias: self.bias,
-            bias: p.map_or(&[][..], |p| &p.bias),
-            name: ctx.name,
-            input: &input,
-            output: ctx.output,
-            depthwise: false,
-        };
-        let weight = p.map(|p| {
-            move |q: u32, r: u64, s: u32| {
-                let co = (r / sf) as usize * fold.pe as usize + q as usize;
-                let col = (r % sf) as usize * fold.simd as usize + s as usize;
-                p.weight.get(col * cout + co).copied().unwrap_or(0)
-            }
+            (call, (fold.simd * wt.bits) as u64)
         });
-        let unit = stages::mvu(
-            node,
-            &spec,
-            weight.as_ref().map(|f| f as &dyn Fn(u32, u64, u32) -> i64),
-        );
-        st.instances.extend(unit.instances);
-        st.mems.extend(unit.mems);
-        Some(st)
+        let weight = p.map(|p| mvu::weight_at(&p.weight, mw, mh, fold));
+        Some(stages::windowed(window, ctx, |input| {
+            let spec = stages::MvuSpec {
+                mw,
+                mh,
+                simd: fold.simd,
+                pe: fold.pe,
+                x: wt,
+                wt: self.weight,
+                mult: fold.mult,
+                mem: fold.mem,
+                has_bias: self.bias,
+                bias: p.map_or(&[][..], |p| &p.bias),
+                name: ctx.name,
+                input,
+                output: ctx.output,
+                depthwise: false,
+            };
+            stages::mvu(
+                node,
+                &spec,
+                weight.as_ref().map(|f| f as &dyn Fn(u32, u64, u32) -> i64),
+            )
+        }))
     }
 }

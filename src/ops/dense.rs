@@ -116,7 +116,7 @@ impl Operator for Dense {
 
     fn cost(&self, node: &Node, fold: &Fold, hw: &HwCtx) -> StageCost {
         let s = self.mvu_shape(node);
-        let m = mvu::model(&s, fold, node.acc, &node.requant_shape(fold.pe), hw.dsp);
+        let m = mvu::model(&s, fold, &node.requant_shape(fold.pe), hw);
         let in_words = s.mw / fold.simd as u64;
         let out_words = s.mh / fold.pe as u64;
         // The last input word arrives in the first neuron fold; the other folds follow it.
@@ -153,13 +153,9 @@ impl Operator for Dense {
         let inp = node.inputs[0];
         let (pe, simd) = (fold.pe, fold.simd);
         let (mw, mh) = (inp.shape.elems(), self.units as u64);
-        let (sf, nf) = (mw / simd as u64, mh / pe as u64);
-        let units = self.units as usize;
-        let weights = arrays::weights(pe, nf * sf, simd, self.weight, fold.mem, |q, r, s| {
-            let co = (r / sf) as usize * pe as usize + q as usize;
-            let col = (r % sf) as usize * simd as usize + s as usize;
-            p.weight.get(col * units + co).copied().unwrap_or(0)
-        });
+        let rows = (mw / simd as u64) * (mh / pe as u64);
+        let at = mvu::weight_at(&p.weight, mw, mh, fold);
+        let weights = arrays::weights(pe, rows, simd, self.weight, fold.mem, at);
         let (rq, rq_arrays) = arrays::requant(node, pe);
         let mut arrays = vec![
             weights,
@@ -199,8 +195,6 @@ impl Operator for Dense {
     ) -> Option<RtlStage> {
         let inp = node.inputs[0];
         let (mw, mh) = (inp.shape.elems(), self.units as u64);
-        let sf = mw / fold.simd as u64;
-        let units = self.units as usize;
         let spec = stages::MvuSpec {
             mw,
             mh,
@@ -217,13 +211,7 @@ impl Operator for Dense {
             output: ctx.output,
             depthwise: false,
         };
-        let weight = p.map(|p| {
-            move |q: u32, r: u64, s: u32| {
-                let co = (r / sf) as usize * fold.pe as usize + q as usize;
-                let col = (r % sf) as usize * fold.simd as usize + s as usize;
-                p.weight.get(col * units + co).copied().unwrap_or(0)
-            }
-        });
+        let weight = p.map(|p| mvu::weight_at(&p.weight, mw, mh, fold));
         Some(stages::mvu(
             node,
             &spec,

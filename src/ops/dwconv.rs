@@ -17,7 +17,7 @@ use super::{RtlCtx, RtlStage};
 use crate::backend::hls::calls::{self, SwgCall, VvuCall};
 use crate::backend::hls::{arrays, render};
 use crate::backend::rtl::stages;
-use crate::cost::{Resources, counter_bits, lut_rom};
+use crate::cost::{Resources, clog2, lut_rom};
 use crate::error::Result;
 use crate::ir::Node;
 use crate::ir::requant as derive;
@@ -107,37 +107,47 @@ impl Operator for DwConv {
         let (pe, simd) = (fold.pe as u64, fold.simd as u64);
         let c = inp.shape.c as u64;
         let kk = self.window.area() as u64;
-        let g = swg::model(inp.shape, inp.ty.bits, &self.window, fold.pe, fold.simd);
+        let wt = swg::window_type(&inp, &self.window);
+        let g = swg::model(
+            inp.shape,
+            inp.ty.bits,
+            wt.bits,
+            &self.window,
+            fold.pe,
+            fold.simd,
+            hw,
+        );
         let cycles = node.out.shape.pixels() * (c / pe) * (kk / simd);
-        let depth_words = (c / pe) * (kk / simd);
-        let wmem = weight_memory(depth_words, pe * simd * self.weight.bits as u64, fold.mem);
-        let bias = if self.bias {
-            Resources {
-                lut: pe * lut_rom(c / pe, node.acc.bits as u64),
-                ..Default::default()
-            }
-        } else {
-            Resources::default()
-        };
-        let cb = counter_bits(cycles);
-        let ctrl = Resources {
-            lut: 20 + 4 * cb,
-            ff: 4 * cb,
+        let rows = (c / pe) * (kk / simd);
+        let rq = node.requant_shape(fold.pe);
+        let acc_bits = rq.acc_bits() as u64;
+        let wmem = weight_memory(rows, pe * simd * self.weight.bits as u64, fold.mem, hw);
+        let bias = Resources {
+            lut: if self.bias {
+                lut_rom(c / pe, pe * acc_bits)
+            } else {
+                0
+            },
             ..Default::default()
         };
+        // half_vvu: the RTL twin of the matrix unit without the input buffer; the whole
+        // input word (SIMD x PE elements) is registered.
+        let ctrl = Resources {
+            lut: mvu::UNIT_LUTS,
+            ff: mvu::UNIT_FFS
+                + simd * pe * wt.bits as u64
+                + 5 * clog2(c / pe)
+                + clog2(kk / simd)
+                + clog2(rows),
+            ..Default::default()
+        };
+        let out_bits = rq.out.map_or(acc_bits, |o| o.bits as u64);
         let res = wmem
             + bias
             + ctrl
-            + datapath(
-                pe,
-                simd,
-                self.weight,
-                swg::window_type(&inp, &self.window),
-                node.acc,
-                fold.mult,
-                hw.dsp,
-            )
-            + requant::cost(fold.pe, &node.requant_shape(fold.pe), fold.mult, hw.dsp);
+            + mvu::queue(pe, out_bits, hw)
+            + datapath(pe, simd, self.weight, wt, acc_bits, fold.mult, hw.dsp)
+            + requant::cost(fold.pe, &rq, hw.dsp);
         let vvu = Unit {
             kind: "vvu",
             cycles,
@@ -184,20 +194,16 @@ impl Operator for DwConv {
         let (pe, simd) = (fold.pe, fold.simd);
         let c = inp.shape.c;
         let kk = self.window.area();
-        let (cf, kf) = ((c / pe) as u64, (kk / simd) as u64);
-        let weights = arrays::weights(pe, cf * kf, simd, self.weight, fold.mem, |q, r, s| {
-            let ch = (r / kf) as usize * pe as usize + q as usize;
-            let k = (r % kf) as usize * simd as usize + s as usize;
-            p.weight.get(k * c as usize + ch).copied().unwrap_or(0)
-        });
+        let rows = (c / pe) as u64 * (kk / simd) as u64;
+        let at = mvu::weight_at(&p.weight, kk as u64, c as u64, fold);
+        let weights = arrays::weights(pe, rows, simd, self.weight, fold.mem, at);
         let (rq, rq_arrays) = arrays::requant(node, pe);
         let mut st = HlsStage {
             arrays: vec![weights, arrays::bias(pe, c, calls::acc_bits(node), &p.bias)],
             ..Default::default()
         };
         st.arrays.extend(rq_arrays);
-        let pads = self.window.pads(inp.shape.h, inp.shape.w);
-        let direct = self.window.kernel == [1, 1] && self.window.stride == [1, 1] && pads == [0; 4];
+        let direct = swg::passes_through(inp.shape, &self.window);
         let input = if direct {
             "in"
         } else {
@@ -245,47 +251,34 @@ impl Operator for DwConv {
         let (pe, simd) = (fold.pe, fold.simd);
         let c = inp.shape.c;
         let kk = self.window.area();
-        let kf = (kk / simd) as u64;
-        let pads = self.window.pads(inp.shape.h, inp.shape.w);
-        let direct = self.window.kernel == [1, 1] && self.window.stride == [1, 1] && pads == [0; 4];
         let wt = swg::window_type(&inp, &self.window);
-        let (mut st, input) = if direct {
-            (RtlStage::default(), ctx.inputs[0].clone())
-        } else {
+        let window = (!swg::passes_through(inp.shape, &self.window)).then(|| {
             let call = SwgCall::zero_padded(node, &self.window, pe, simd, true);
-            let width = (simd * pe * wt.bits) as u64;
-            stages::window_stage(&call, ctx.name, &ctx.inputs[0], width)
-        };
-        let spec = stages::MvuSpec {
-            mw: kk as u64,
-            mh: c as u64,
-            simd,
-            pe,
-            x: wt,
-            wt: self.weight,
-            mult: fold.mult,
-            mem: fold.mem,
-            has_bias: self.bias,
-            bias: p.map_or(&[][..], |p| &p.bias),
-            name: ctx.name,
-            input: &input,
-            output: ctx.output,
-            depthwise: true,
-        };
-        let weight = p.map(|p| {
-            move |q: u32, r: u64, s: u32| {
-                let ch = (r / kf) as usize * pe as usize + q as usize;
-                let k = (r % kf) as usize * simd as usize + s as usize;
-                p.weight.get(k * c as usize + ch).copied().unwrap_or(0)
-            }
+            (call, (simd * pe * wt.bits) as u64)
         });
-        let unit = stages::mvu(
-            node,
-            &spec,
-            weight.as_ref().map(|f| f as &dyn Fn(u32, u64, u32) -> i64),
-        );
-        st.instances.extend(unit.instances);
-        st.mems.extend(unit.mems);
-        Some(st)
+        let weight = p.map(|p| mvu::weight_at(&p.weight, kk as u64, c as u64, fold));
+        Some(stages::windowed(window, ctx, |input| {
+            let spec = stages::MvuSpec {
+                mw: kk as u64,
+                mh: c as u64,
+                simd,
+                pe,
+                x: wt,
+                wt: self.weight,
+                mult: fold.mult,
+                mem: fold.mem,
+                has_bias: self.bias,
+                bias: p.map_or(&[][..], |p| &p.bias),
+                name: ctx.name,
+                input,
+                output: ctx.output,
+                depthwise: true,
+            };
+            stages::mvu(
+                node,
+                &spec,
+                weight.as_ref().map(|f| f as &dyn Fn(u32, u64, u32) -> i64),
+            )
+        }))
     }
 }

@@ -4,15 +4,15 @@
 
 use super::HlsStage;
 use super::conv::window_out;
-use super::swg;
 use super::{
     Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, Unit, divisors,
 };
 use super::{RtlCtx, RtlStage};
+use super::{glue, swg};
 use crate::backend::hls::calls::{PoolCall, SwgCall};
 use crate::backend::hls::{arrays, render};
 use crate::backend::rtl::stages;
-use crate::cost::{Resources, counter_bits};
+use crate::cost::{Resources, clog2};
 use crate::error::Result;
 use crate::ir::Node;
 use crate::model::fields::LayerFields;
@@ -95,18 +95,29 @@ impl Operator for MaxPool {
         fold.pe
     }
 
-    fn cost(&self, node: &Node, fold: &Fold, _hw: &HwCtx) -> StageCost {
+    fn cost(&self, node: &Node, fold: &Fold, hw: &HwCtx) -> StageCost {
         let inp = node.inputs[0];
         let pe = fold.pe as u64;
         let kk = self.window.area() as u64;
-        let g = swg::model(inp.shape, inp.ty.bits, &self.window, fold.pe, 1);
+        let g = swg::model(
+            inp.shape,
+            inp.ty.bits,
+            inp.ty.bits,
+            &self.window,
+            fold.pe,
+            1,
+            hw,
+        );
         let bits = inp.ty.bits as u64;
-        let cb = counter_bits(kk);
-        let res = Resources {
-            lut: pe * bits + 2 * cb,
-            ff: pe * bits + cb,
-            ..Default::default()
-        };
+        // half_pool, MAX = 1: ACC = bits + 1 running maxima, a 3-word output queue
+        // (calibration table C7).
+        let acc = bits + 1;
+        let res = glue::fifo_styled(3, pe * bits, false)
+            + Resources {
+                lut: 10 + pe * (acc + 2),
+                ff: pe * acc + clog2(kk) + 1,
+                ..Default::default()
+            };
         let pool = Unit {
             kind: "pool",
             cycles: g.out_words,

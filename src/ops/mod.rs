@@ -96,6 +96,17 @@ pub struct HwCtx {
     pub dsp: DspKind,
 }
 
+impl HwCtx {
+    /// The FPGA family, which decides how synthesis maps memories: DSP48E1 parts are
+    /// 7-series, DSP48E2 parts UltraScale+ (true of every supported board).
+    pub fn family(&self) -> crate::board::Family {
+        match self.dsp {
+            DspKind::Dsp48e1 => crate::board::Family::Xc7,
+            DspKind::Dsp48e2 => crate::board::Family::Xcup,
+        }
+    }
+}
+
 /// One hardware unit of a stage with its cost.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Unit {

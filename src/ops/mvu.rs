@@ -7,10 +7,11 @@
 //! buffer and replayed for the other `MH/PE - 1` folds.
 
 use super::requant::{self, RequantShape};
-use super::{Fold, Unit};
+use super::{Fold, HwCtx, Unit};
+use crate::cost::memory::{self, Mapping, Memory, Style};
 use crate::cost::{
-    DspKind, MemStyle, MultStyle, Resources, adder_tree_luts, auto_buffer, bram18, counter_bits,
-    lut_rom, mult_dsps, mult_luts, uram,
+    DspKind, MemStyle, MultStyle, Resources, clog2, counter_bits, lut_rom, mult_dsps, mult_luts,
+    uram,
 };
 use crate::model::ElemType;
 
@@ -55,15 +56,116 @@ pub fn dsp_capable(wt: ElemType, at: ElemType) -> bool {
     !wt.is_bipolar() && !at.is_bipolar()
 }
 
-/// Weight memory of `width` bits x `depth` words in the given style.
-pub fn weight_memory(depth: u64, width: u64, mem: MemStyle) -> Resources {
+/// The signed operand widths Yosys multiplies (`wd * xd` of the RTL after trimming): a
+/// bipolar value is a 2-bit +-1, an unsigned activation gains a zero sign bit.
+pub fn operand_bits(wt: ElemType, at: ElemType) -> (u32, u32) {
+    let w = if wt.is_bipolar() { 2 } else { wt.bits };
+    let x = if at.is_bipolar() {
+        2
+    } else {
+        at.bits + u32::from(!at.signed)
+    };
+    (w, x)
+}
+
+/// DSP slices of one product under `mult` (0 when it stays in the fabric: LUT style, a
+/// bipolar operand, or a product under 9 bits, which Yosys never puts in a DSP).
+pub fn product_dsps(wt: ElemType, at: ElemType, mult: MultStyle, dsp: DspKind) -> u64 {
+    if mult != MultStyle::Dsp || !dsp_capable(wt, at) {
+        return 0;
+    }
+    let (a, b) = operand_bits(wt, at);
+    mult_dsps(a, b, dsp)
+}
+
+/// LUTs of one product in the fabric (an XNOR with its share of the popcount, or a
+/// multiplier): what the datapath charges per product at the least, which the lower bound
+/// (`fold::bound`) relies on.
+pub fn product_luts(wt: ElemType, at: ElemType) -> f64 {
+    if wt.is_bipolar() && at.is_bipolar() {
+        return XNOR_LUTS;
+    }
+    let (a, b) = operand_bits(wt, at);
+    mult_luts(a, b, at.signed || at.is_bipolar()) as f64
+}
+
+// Calibrated constants of the matrix and vector units (docs/cost-model.md, "Calibration
+// against Yosys", table C4: 63 half_mvu instances through Yosys 0.23, least squares).
+/// LUTs of one XNOR product.
+const XNOR_LUTS: f64 = 1.0;
+/// LUTs per adder-tree bit, by product kind: XNOR, fabric product, DSP product.
+const TREE_LUTS: [f64; 3] = [1.57, 1.14, 1.81];
+/// Fixed LUTs of a unit (issue logic, credit counters, output queue control).
+pub const UNIT_LUTS: u64 = 73;
+/// Fixed flip-flops of a unit (pipeline valid and first/last flags, pipelined fold indices,
+/// queue pointers and counts).
+pub const UNIT_FFS: u64 = 50;
+
+/// Multipliers, adder tree and accumulators of `pe` lanes of `simd` products with
+/// `acc_bits`-bit accumulators (the RTL's `ACC`). Products are registered (`a + b` bits each,
+/// in the fabric also when a DSP multiplies: the flow keeps DSPs multiply-only), summed by an
+/// `acc_bits`-wide tree of `SIMD - 1` adders (`PE * (SIMD-1) * (product bits + log2 SIMD)`
+/// adder bits) into a registered sum and the accumulator (2 * ACC flip-flops, ACC LUTs).
+pub fn datapath(
+    pe: u64,
+    simd: u64,
+    wt: ElemType,
+    at: ElemType,
+    acc_bits: u64,
+    mult: MultStyle,
+    dsp: DspKind,
+) -> Resources {
+    let n = pe * simd;
+    let xnor = wt.is_bipolar() && at.is_bipolar();
+    let dsps = product_dsps(wt, at, mult, dsp);
+    let (a, b) = operand_bits(wt, at);
+    let pbits = if xnor { 1 } else { (a + b) as u64 };
+    let (prod_luts, kind) = if xnor {
+        ((XNOR_LUTS * n as f64).round() as u64, 0)
+    } else if dsps == 0 {
+        (n * mult_luts(a, b, at.signed || at.is_bipolar()), 1)
+    } else {
+        (0, 2)
+    };
+    let tree_bits = pe * simd.saturating_sub(1) * (pbits + clog2(simd));
+    let tree = (TREE_LUTS[kind] * tree_bits as f64).round() as u64;
+    Resources {
+        lut: prod_luts + tree + pe * acc_bits,
+        ff: n * pbits + 2 * pe * acc_bits,
+        dsp: n * dsps,
+        ..Default::default()
+    }
+}
+
+/// Weight memory of `depth` words of `width` bits in the given style: block RAM as Yosys
+/// maps the `rom_style = "block"` ROM ([`memory::map`]), or soft logic with its read register
+/// (`rom_style = "distributed"`, which Vivado and the synthesis flow build from LUTs).
+pub fn weight_memory(depth: u64, width: u64, mem: MemStyle, hw: &HwCtx) -> Resources {
     match mem {
-        MemStyle::Bram => Resources {
-            bram18: bram18(depth, width),
-            ..Default::default()
-        },
+        MemStyle::Bram => {
+            let m = Memory {
+                depth,
+                width,
+                read_ports: 1,
+                sync_read: true,
+                rom: true,
+                shared: false,
+            };
+            match memory::map(&m, Style::Block, hw.family()) {
+                Mapping::Bram(n) => Resources {
+                    bram18: n,
+                    ..Default::default()
+                },
+                _ => Resources {
+                    lut: lut_rom(depth, width),
+                    ff: width,
+                    ..Default::default()
+                },
+            }
+        }
         MemStyle::Lutram => Resources {
             lut: lut_rom(depth, width),
+            ff: width,
             ..Default::default()
         },
         MemStyle::Uram => Resources {
@@ -73,66 +175,108 @@ pub fn weight_memory(depth: u64, width: u64, mem: MemStyle) -> Resources {
     }
 }
 
-/// Multipliers, adder tree and accumulators of `pe` lanes of `simd` products.
-pub fn datapath(
-    pe: u64,
-    simd: u64,
-    wt: ElemType,
-    at: ElemType,
-    acc: ElemType,
-    mult: MultStyle,
-    dsp: DspKind,
-) -> Resources {
-    let pbits = product_bits(wt, at);
-    let (mul_lut, mul_dsp, mul_ff) = match mult {
-        MultStyle::Dsp if dsp_capable(wt, at) => {
-            let sa = at.bits + u32::from(!at.signed);
-            (0, mult_dsps(wt.bits, sa, dsp), 0)
-        }
-        _ => (mult_luts(wt.bits, at.bits), 0, pbits as u64),
-    };
-    let tree = adder_tree_luts(simd, pbits);
-    let acc_bits = acc.bits as u64;
-    Resources {
-        lut: pe * (simd * mul_lut + tree + acc_bits),
-        ff: pe * (simd * mul_ff + pbits as u64 + counter_bits(simd) + acc_bits),
-        dsp: pe * simd * mul_dsp,
-        ..Default::default()
+/// A RAM of the RTL that synthesis maps by cost ([`memory::map`]): LUTs, flip-flops or block
+/// RAM as the mapping gives them.
+pub fn ram(m: &Memory, hw: &HwCtx) -> Resources {
+    match memory::map(m, Style::Auto, hw.family()) {
+        Mapping::Lutram(l) => Resources {
+            lut: l,
+            ..Default::default()
+        },
+        Mapping::Bram(n) => Resources {
+            bram18: n,
+            ..Default::default()
+        },
+        Mapping::Logic => Resources {
+            lut: m.width * m.depth.saturating_sub(1).div_ceil(4) * m.read_ports,
+            ff: m.width * m.depth,
+            ..Default::default()
+        },
+    }
+}
+
+/// The unit's output queue (8 words of `PE * OB` bits, asynchronous read: distributed RAM).
+pub fn queue(pe: u64, out_bits: u64, hw: &HwCtx) -> Resources {
+    ram(
+        &Memory {
+            depth: 8,
+            width: pe * out_bits,
+            read_ports: 1,
+            sync_read: false,
+            rom: false,
+            shared: false,
+        },
+        hw,
+    )
+}
+
+/// The weight a matrix or vector unit of `mw` inputs (window positions) by `mh` outputs
+/// (channels) holds in lane `q`, memory row `r` (neuron fold `r / SF`, synapse fold `r % SF`)
+/// and SIMD slot `s`, read from weights stored input-major (`w[input * mh + output]`,
+/// docs/model-format.md); 0 past the end. Both backends lay out their ROMs with it.
+pub fn weight_at<'a>(
+    w: &'a [i64],
+    mw: u64,
+    mh: u64,
+    fold: &Fold,
+) -> impl Fn(u32, u64, u32) -> i64 + 'a {
+    let (pe, simd) = (fold.pe as u64, fold.simd as u64);
+    let sf = (mw / simd.max(1)).max(1);
+    move |q, r, s| {
+        let out = (r / sf) * pe + q as u64;
+        let inp = (r % sf) * simd + s as u64;
+        w.get((inp * mh + out) as usize).copied().unwrap_or(0)
     }
 }
 
 /// Cost and cycles of the unit under `fold`.
-pub fn model(s: &MvuShape, fold: &Fold, acc: ElemType, rq: &RequantShape, dsp: DspKind) -> Unit {
+pub fn model(s: &MvuShape, fold: &Fold, rq: &RequantShape, hw: &HwCtx) -> Unit {
     let (pe, simd) = (fold.pe as u64, fold.simd as u64);
     let nf = s.mh / pe;
     let sf = s.mw / simd;
+    let rows = nf * sf;
     let cycles = s.pixels * nf * sf;
-    let wmem = weight_memory(nf * sf, pe * simd * s.wt.bits as u64, fold.mem);
-    let bias = if s.bias {
-        Resources {
-            lut: pe * lut_rom(nf, acc.bits as u64),
-            ..Default::default()
-        }
-    } else {
-        Resources::default()
+    let acc_bits = rq.acc_bits() as u64;
+    let wmem = weight_memory(rows, pe * simd * s.wt.bits as u64, fold.mem, hw);
+    let bias = Resources {
+        lut: if s.bias {
+            lut_rom(nf, pe * acc_bits)
+        } else {
+            0
+        },
+        ..Default::default()
     };
+    // The input vector is replayed from a single-port buffer (read and write at `sf`); with
+    // one neuron fold it is never read and synthesis removes it.
+    let x_bits = simd * s.at.bits as u64;
     let inbuf = if nf > 1 && sf > 1 {
-        auto_buffer(sf, simd * s.at.bits as u64)
+        ram(
+            &Memory {
+                depth: sf,
+                width: x_bits,
+                read_ports: 1,
+                sync_read: false,
+                rom: false,
+                shared: true,
+            },
+            hw,
+        )
     } else {
         Resources::default()
     };
-    let cb = counter_bits(cycles);
+    let out_bits = rq.out.map_or(acc_bits, |o| o.bits as u64);
     let ctrl = Resources {
-        lut: 20 + 4 * cb,
-        ff: 4 * cb + simd * s.at.bits as u64,
+        lut: UNIT_LUTS,
+        ff: UNIT_FFS + x_bits + 5 * clog2(nf) + clog2(sf) + clog2(rows),
         ..Default::default()
     };
     let res = wmem
         + bias
         + inbuf
         + ctrl
-        + datapath(pe, simd, s.wt, s.at, acc, fold.mult, dsp)
-        + requant::cost(fold.pe, rq, fold.mult, dsp);
+        + queue(pe, out_bits, hw)
+        + datapath(pe, simd, s.wt, s.at, acc_bits, fold.mult, hw.dsp)
+        + requant::cost(fold.pe, rq, hw.dsp);
     Unit {
         kind: "mvu",
         cycles,
@@ -147,6 +291,9 @@ mod tests {
     const BIP: ElemType = ElemType {
         bits: 1,
         signed: false,
+    };
+    const HW: HwCtx = HwCtx {
+        dsp: DspKind::Dsp48e1,
     };
 
     #[test]
@@ -173,13 +320,14 @@ mod tests {
         let rq = RequantShape {
             acc,
             scale_bits: 2,
+            scale: 1,
             out: Some(BIP),
             entries_per_pe: 512,
             per_channel: false,
         };
-        let u = model(&s, &f, acc, &rq, DspKind::Dsp48e1);
+        let u = model(&s, &f, &rq, &HW);
         assert_eq!(u.cycles, 32768);
-        // weights: 32768 words of 4 bits -> 8 RAMB18 at 4 x 4096.
+        // weights: 32768 words of 4 bits: eight 4 x 4096 RAMB18 (as Yosys maps the ROM).
         assert_eq!(u.res.bram18, 8);
         assert_eq!(u.res.dsp, 0);
     }
@@ -194,19 +342,26 @@ mod tests {
             bits: 8,
             signed: false,
         };
-        let acc = ElemType {
-            bits: 24,
+        let l = datapath(2, 4, i8t, u8t, 24, MultStyle::Lut, DspKind::Dsp48e1);
+        // per lane: 4 products of 8 x 9 bits (128 LUTs each), a 3-adder tree of
+        // (17 + 2)-bit operands, the 24-bit accumulator.
+        let tree = (1.14f64 * (3.0 * 19.0)).round() as u64 * 2;
+        assert_eq!(l.lut, 2 * (4 * 128 + 24) + tree);
+        assert_eq!(l.dsp, 0);
+        let d = datapath(2, 4, i8t, u8t, 24, MultStyle::Dsp, DspKind::Dsp48e1);
+        assert_eq!(d.dsp, 8);
+        assert!(d.lut < l.lut);
+        // bipolar x bipolar never uses DSPs: XNOR + popcount.
+        let b = datapath(1, 8, BIP, BIP, 24, MultStyle::Dsp, DspKind::Dsp48e1);
+        assert_eq!(b.dsp, 0);
+        // 2-bit products are too narrow for Yosys to use a DSP.
+        let two = ElemType {
+            bits: 2,
             signed: true,
         };
-        let l = datapath(2, 4, i8t, u8t, acc, MultStyle::Lut, DspKind::Dsp48e1);
-        // per lane: 4 mults of 40 LUTs, adder tree of 4 x 17-bit (2*18 + 19 = 55), acc 24.
-        assert_eq!(l.lut, 2 * (160 + 55 + 24));
-        let d = datapath(2, 4, i8t, u8t, acc, MultStyle::Dsp, DspKind::Dsp48e1);
-        assert_eq!(d.dsp, 8);
-        assert_eq!(d.lut, 2 * (55 + 24));
-        // bipolar x bipolar never uses DSPs: XNOR + popcount.
-        let b = datapath(1, 8, BIP, BIP, acc, MultStyle::Dsp, DspKind::Dsp48e1);
-        assert_eq!(b.dsp, 0);
-        assert_eq!(b.lut, 8 + adder_tree_luts(8, 1) + 24);
+        assert_eq!(
+            datapath(1, 8, two, two, 12, MultStyle::Dsp, DspKind::Dsp48e1).dsp,
+            0
+        );
     }
 }

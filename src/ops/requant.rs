@@ -1,7 +1,7 @@
 //! Requantiser: `v = (acc*scale + round) >> shift`, relu, saturation (model format v1),
 //! one per PE at the end of every compute unit.
 
-use crate::cost::{DspKind, MultStyle, Resources, lut_rom, mult_dsps, mult_luts};
+use crate::cost::{DspKind, Resources, const_mult_bits, lut_rom, mult_dsps};
 use crate::model::ElemType;
 
 /// What a requantiser needs to know.
@@ -11,6 +11,8 @@ pub struct RequantShape {
     pub acc: ElemType,
     /// Bits of the (signed) scale.
     pub scale_bits: u32,
+    /// The scale when it is one constant for every channel (the RTL's `SCALE`).
+    pub scale: i64,
     /// Output type, or None when the accumulator passes through.
     pub out: Option<ElemType>,
     /// Entries of per-channel parameters held per PE (1 when scalar).
@@ -19,44 +21,60 @@ pub struct RequantShape {
     pub per_channel: bool,
 }
 
-/// Cost of `pe` requantisers. A bipolar output reduces to a comparison of the accumulator with
-/// a threshold (`acc*scale + round >= 0`), one comparator per PE; otherwise a multiplier of
-/// `acc x scale` bits (in LUTs or a DSP per the stage's style), a rounding adder, the shift
-/// (wires when scalar, a barrel shifter when per channel) and relu plus saturation.
-pub fn cost(pe: u32, r: &RequantShape, style: MultStyle, dsp: DspKind) -> Resources {
+impl RequantShape {
+    /// The accumulator width of the RTL (`ACC`): the type's bits plus a sign bit when unsigned.
+    pub fn acc_bits(&self) -> u32 {
+        self.acc.bits + u32::from(!self.acc.signed)
+    }
+}
+
+/// LUTs of one requantiser lane besides its multiplier: rounding adder, shift, relu, the
+/// saturation compares and the output select, `ACC + OB + 4` (calibration tables C4, C5:
+/// fitted with the matrix unit's accumulator adder).
+pub fn lane_luts(acc: u64, out_bits: u64) -> u64 {
+    acc + out_bits + 4
+}
+
+/// Cost of `pe` requantisers as the RTL builds them (`half_requant`): the product
+/// `acc * scale` is left to synthesis, which puts it in DSP slices by Yosys' rule
+/// ([`mult_dsps`]) whatever the stage's multiplier style; a constant scale loses its trailing
+/// zero bits first (a power of two is a shift, no multiplier), a per-channel one is `SB` bits
+/// from a ROM. Then the rounding, shift, relu and saturation in LUTs; per-channel scale and
+/// shift come from an asynchronous ROM of `entries_per_pe` words of `PE * (SB + 6)` bits and
+/// need a barrel shifter. A bipolar output keeps the same datapath and reads the sign.
+pub fn cost(pe: u32, r: &RequantShape, dsp: DspKind) -> Resources {
     let pe = pe as u64;
-    let acc = r.acc.bits as u64;
+    let acc = r.acc_bits() as u64;
     let Some(out) = r.out else {
+        // Pass-through: relu and truncation only.
         return Resources::default();
     };
-    let params_width = if out.is_bipolar() {
-        acc
+    let sb = r.scale_bits.max(2);
+    let mult_b = if r.per_channel {
+        sb
     } else {
-        r.scale_bits as u64 + 6
+        const_mult_bits(r.scale)
     };
-    let params = if r.per_channel || out.is_bipolar() {
-        pe * lut_rom(r.entries_per_pe, params_width)
+    let dsps = if mult_b == 0 {
+        0
+    } else {
+        mult_dsps(r.acc_bits(), mult_b, dsp)
+    };
+    // A product too narrow for a DSP stays in the fabric: a few LUTs per product bit.
+    let soft = if dsps == 0 && mult_b > 0 {
+        acc * mult_b as u64 / 2
     } else {
         0
     };
-    if out.is_bipolar() {
-        return Resources {
-            lut: pe * acc + params,
-            ff: pe,
-            ..Default::default()
-        };
+    let out_bits = out.bits as u64;
+    let mut lut = pe * (lane_luts(acc, out_bits) + soft);
+    if r.per_channel {
+        let tb = acc + sb as u64 + 2;
+        lut += lut_rom(r.entries_per_pe, pe * (sb as u64 + 6)) + pe * tb * 3;
     }
-    let prod = acc + r.scale_bits as u64;
-    let (mul_lut, dsp_count) = match style {
-        MultStyle::Lut => (mult_luts(r.acc.bits, r.scale_bits), 0),
-        MultStyle::Dsp => (0, mult_dsps(r.acc.bits, r.scale_bits, dsp)),
-    };
-    let shifter = if r.per_channel { prod * 6 / 2 } else { 0 };
-    let saturate = 2 * out.bits as u64;
     Resources {
-        lut: pe * (mul_lut + prod + shifter + saturate) + params,
-        ff: pe * (prod + out.bits as u64),
-        dsp: pe * dsp_count,
+        lut,
+        dsp: pe * dsps,
         ..Default::default()
     }
 }
@@ -127,13 +145,14 @@ pub fn finish(node: &crate::ir::Node, ch: usize, acc: i64) -> i64 {
 mod tests {
     use super::*;
 
-    fn shape(out: Option<ElemType>) -> RequantShape {
+    fn shape(out: Option<ElemType>, scale: i64) -> RequantShape {
         RequantShape {
             acc: ElemType {
                 bits: 20,
                 signed: true,
             },
             scale_bits: 9,
+            scale,
             out,
             entries_per_pe: 4,
             per_channel: false,
@@ -142,31 +161,23 @@ mod tests {
 
     #[test]
     fn costs() {
-        assert_eq!(
-            cost(4, &shape(None), MultStyle::Lut, DspKind::Dsp48e1),
-            Resources::default()
-        );
-        let bip = cost(
-            2,
-            &shape(Some(ElemType {
-                bits: 1,
-                signed: false,
-            })),
-            MultStyle::Lut,
-            DspKind::Dsp48e1,
-        );
-        // comparator 20 LUTs + threshold ROM 20 bits x 4 entries (20 LUTs), per PE.
-        assert_eq!(bip.lut, 2 * (20 + 20));
+        let e1 = DspKind::Dsp48e1;
+        assert_eq!(cost(4, &shape(None, 201), e1), Resources::default());
         let u8t = Some(ElemType {
             bits: 8,
             signed: false,
         });
-        let l = cost(1, &shape(u8t), MultStyle::Lut, DspKind::Dsp48e1);
-        // Booth 20x9: 5 * 22 = 110; rounding adder 29; saturation 16.
-        assert_eq!(l.lut, 110 + 29 + 16);
-        let d = cost(3, &shape(u8t), MultStyle::Dsp, DspKind::Dsp48e1);
+        // 20-bit accumulator times a 9-bit constant: one DSP per lane (Yosys sweep C5).
+        let d = cost(3, &shape(u8t, 201), e1);
         assert_eq!(d.dsp, 3);
-        assert_eq!(d.lut, 3 * (29 + 16));
+        assert_eq!(d.lut, 3 * lane_luts(20, 8));
+        // Powers of two are shifts.
+        assert_eq!(cost(3, &shape(u8t, 256), e1).dsp, 0);
+        // A 26-bit accumulator needs two DSP48E1 but one DSP48E2.
+        let mut wide = shape(u8t, 3);
+        wide.acc.bits = 26;
+        assert_eq!(cost(1, &wide, e1).dsp, 2);
+        assert_eq!(cost(1, &wide, DspKind::Dsp48e2).dsp, 1);
     }
 
     #[test]

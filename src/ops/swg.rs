@@ -7,8 +7,9 @@
 //! word leaves once the input has reached the bottom-right real pixel of the first window.
 //! A 1x1 window with stride 1 and no padding needs no generator at all.
 
-use super::Unit;
-use crate::cost::{Resources, auto_buffer, counter_bits};
+use super::{HwCtx, Unit};
+use crate::cost::memory::Memory;
+use crate::cost::{Resources, clog2};
 use crate::model::{Shape, Window};
 
 /// The generator's stream facts and cost.
@@ -27,9 +28,31 @@ pub struct Swg {
 /// Pipeline depth of the generator (address, read, output register).
 pub const SWG_DEPTH: u64 = 2;
 
+/// True when a layer reads `inp` through `w` directly, with no generator: a 1x1 window,
+/// stride 1, no padding (the window stream is the pixel stream).
+pub fn passes_through(inp: Shape, w: &Window) -> bool {
+    w.kernel == [1, 1] && w.stride == [1, 1] && w.pads(inp.h, inp.w) == [0; 4]
+}
+
 /// Models a generator reading `inp` (`bits` per element) with `par` channels per word and
-/// emitting `kpar` kernel positions per output word.
-pub fn model(inp: Shape, bits: u32, w: &Window, par: u32, kpar: u32) -> Swg {
+/// emitting `kpar` kernel positions of `out_bits`-bit elements per output word.
+///
+/// Resources follow `half_swg`: a line buffer of `(KH + SH) * IW * C/par` words of
+/// `par * bits` bits with `kpar` synchronous read ports, mapped as synthesis maps it
+/// ([`crate::cost::memory::map`]: block RAM, LUTRAM or registers by cost; a 1x1 decimator has
+/// it too), and the coordinate logic, whose width `SWD` the RTL derives from the geometry.
+/// LUTs `30.7 SWD + 6.3 KP SWD + 1.9 log2(D) - 145`, plus the padding select (1.16 per output
+/// bit when padded); flip-flops `7.8 SWD + 1.3 KP SWD - 20`, plus the read registers when the
+/// buffer is not a block RAM (calibration table C6, 16 generators).
+pub fn model(
+    inp: Shape,
+    bits: u32,
+    out_bits: u32,
+    w: &Window,
+    par: u32,
+    kpar: u32,
+    hw: &HwCtx,
+) -> Swg {
     let pads = w.pads(inp.h, inp.w);
     let (oh, ow) = w.out_size(inp.h, inp.w).unwrap_or((1, 1));
     let cf = (inp.c / par.max(1)) as u64;
@@ -40,8 +63,7 @@ pub fn model(inp: Shape, bits: u32, w: &Window, par: u32, kpar: u32) -> Swg {
         .saturating_sub(pads[2] as u64)
         .clamp(1, inp.w as u64);
     let first_need = ((rows * inp.w as u64 + cols) * cf).min(in_words).max(1);
-    let passthrough = w.kernel == [1, 1] && w.stride == [1, 1] && pads == [0; 4];
-    if passthrough {
+    if passes_through(inp, w) {
         return Swg {
             unit: None,
             in_words,
@@ -49,21 +71,38 @@ pub fn model(inp: Shape, bits: u32, w: &Window, par: u32, kpar: u32) -> Swg {
             first_need: cf,
         };
     }
-    let in_width = (par * bits) as u64;
-    let out_width = in_width * kpar as u64;
-    let decimator = w.kernel == [1, 1] && pads == [0; 4];
-    let buffer = if decimator {
-        Resources::default()
-    } else {
-        let depth = (w.kernel[0] + w.stride[0]) as u64 * inp.w as u64 * cf;
-        auto_buffer(depth, in_width)
-    };
-    // Control: pixel, row, channel-fold and kernel counters on both sides, plus the
-    // zero-padding select on the output word.
-    let cb = counter_bits(in_words.max(out_words));
+    let (kh, kw) = (w.kernel[0] as u64, w.kernel[1] as u64);
+    let (sh, sw) = (w.stride[0] as u64, w.stride[1] as u64);
+    let br = kh + sh;
+    let depth = br * inp.w as u64 * cf;
+    let kp = kpar.max(1) as u64;
+    let out_width = kp * par as u64 * out_bits as u64;
+    let buffer = super::mvu::ram(
+        &Memory {
+            depth,
+            width: par as u64 * bits as u64,
+            read_ports: kp,
+            sync_read: true,
+            rom: false,
+            shared: false,
+        },
+        hw,
+    );
+    let [pt, pb, pl, pr] = pads.map(|p| p as u64);
+    let maxv = 2 * (inp.h as u64 + br + pt + pb + kh + sh)
+        + 2 * (inp.w as u64 + pl + pr + kw + sw) * cf
+        + 2 * depth
+        + 2 * kh * kw
+        + 16;
+    let swd = (64 - (maxv - 1).leading_zeros()) as f64 + 2.0;
+    let padded = pt + pl > 0;
+    let lut = 30.7 * swd + 6.3 * kp as f64 * swd + 1.9 * clog2(depth) as f64 - 145.0
+        + if padded { 1.16 * out_width as f64 } else { 0.0 };
+    let ff = 7.8 * swd + 1.3 * kp as f64 * swd - 20.0;
+    let regs = if buffer.bram18 > 0 { 0 } else { out_width };
     let ctrl = Resources {
-        lut: 8 * cb + out_width,
-        ff: 8 * cb + out_width,
+        lut: lut.max(20.0).round() as u64,
+        ff: ff.max(10.0).round() as u64 + regs,
         ..Default::default()
     };
     Swg {
@@ -135,7 +174,12 @@ pub fn each_window(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cost::DspKind;
     use crate::model::Padding;
+
+    const HW: HwCtx = HwCtx {
+        dsp: DspKind::Dsp48e1,
+    };
 
     #[test]
     fn words_and_first_need() {
@@ -146,7 +190,7 @@ mod tests {
             stride: [1, 1],
             padding: Padding::Valid,
         };
-        let s = model(Shape::map(32, 32, 3), 8, &w, 3, 1);
+        let s = model(Shape::map(32, 32, 3), 8, 8, &w, 3, 1, &HW);
         assert_eq!(s.in_words, 1024);
         assert_eq!(s.out_words, 8100);
         assert_eq!(s.first_need, 67);
@@ -157,7 +201,7 @@ mod tests {
             stride: [1, 1],
             padding: Padding::Same,
         };
-        let s = model(Shape::map(32, 32, 16), 8, &w, 4, 1);
+        let s = model(Shape::map(32, 32, 16), 8, 8, &w, 4, 1, &HW);
         assert_eq!(s.first_need, 34 * 4);
         assert_eq!(s.out_words, 32 * 32 * 9 * 4);
     }
@@ -169,7 +213,7 @@ mod tests {
             stride: [1, 1],
             padding: Padding::Valid,
         };
-        let s = model(Shape::map(8, 8, 16), 8, &w, 16, 1);
+        let s = model(Shape::map(8, 8, 16), 8, 8, &w, 16, 1, &HW);
         assert!(s.unit.is_none());
         assert_eq!(s.in_words, 64);
         let w = Window {
@@ -177,7 +221,7 @@ mod tests {
             stride: [2, 2],
             padding: Padding::Valid,
         };
-        let s = model(Shape::map(8, 8, 16), 8, &w, 16, 1);
+        let s = model(Shape::map(8, 8, 16), 8, 8, &w, 16, 1, &HW);
         assert_eq!(s.unit.as_ref().unwrap().res.bram18, 0);
         assert_eq!(s.out_words, 16);
         assert_eq!(s.unit.unwrap().cycles, 64);

@@ -14,6 +14,9 @@ void {{ name }}(hls::stream<ap_axiu<HG_IN_AXW, 0, 0, 0> >& in,
 {%- for s in streams %}
   hls::stream<ap_uint<{{ s.width }}> > {{ s.name }}("{{ s.label }}");
 #pragma HLS STREAM variable={{ s.name }} depth={{ s.depth }}
+{%- if let Some(i) = s.storage() %}
+#pragma HLS BIND_STORAGE variable={{ s.name }} type=fifo impl={{ i }}
+{%- endif %}
 {%- endfor %}
 {% for c in calls %}
   {{ c }}

@@ -104,6 +104,21 @@ pub struct StreamDecl {
     pub depth: u64,
 }
 
+impl StreamDecl {
+    /// The `BIND_STORAGE` implementation of a sized FIFO, by the same rule as the cost model
+    /// and the RTL ([`crate::ops::glue::fifo_in_bram`]); `None` for the default depth-2
+    /// channels, which Vitis HLS builds from shift registers.
+    pub fn storage(&self) -> Option<&'static str> {
+        if self.depth <= 2 {
+            None
+        } else if crate::ops::glue::fifo_in_bram(self.depth, self.width) {
+            Some("bram")
+        } else {
+            Some("lutram")
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "hls/top.cpp", escape = "none")]
 struct TopTpl<'a> {

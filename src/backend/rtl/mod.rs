@@ -126,7 +126,7 @@ pub fn netlist(
             );
             src = format!("{n}_w");
         }
-        let style = if p.depth * cw > 1024 {
+        let style = if crate::ops::glue::fifo_in_bram(p.depth, cw) {
             "block"
         } else {
             "distributed"

@@ -7,8 +7,8 @@ use crate::backend::hls::calls::SwgCall;
 use crate::cost::{MemStyle, MultStyle};
 use crate::ir::Node;
 use crate::model::{Activation, ElemType};
-use crate::ops::RtlStage;
 use crate::ops::requant::signed_bits;
+use crate::ops::{RtlCtx, RtlStage};
 use std::fmt::Write;
 
 /// What a matrix-vector (or, with `depthwise`, vector-vector) unit instance needs beyond the
@@ -197,6 +197,25 @@ pub fn window_stage(c: &SwgCall, layer: &str, input: &str, width: u64) -> (RtlSt
         mems: Vec::new(),
     };
     (st, chan)
+}
+
+/// A windowed layer's stage: its window generator (`window`: the call and the width of the
+/// channel it feeds; `None` when the layer reads its input directly), then the unit that
+/// `unit` builds reading the given channel.
+pub fn windowed(
+    window: Option<(SwgCall, u64)>,
+    ctx: &RtlCtx,
+    unit: impl FnOnce(&str) -> RtlStage,
+) -> RtlStage {
+    let (mut st, input) = match window {
+        Some((call, width)) => window_stage(&call, ctx.name, &ctx.inputs[0], width),
+        None => (RtlStage::default(), ctx.inputs[0].clone()),
+    };
+    let u = unit(&input);
+    st.channels.extend(u.channels);
+    st.instances.extend(u.instances);
+    st.mems.extend(u.mems);
+    st
 }
 
 /// What a `half_pool` instance needs beyond the node.

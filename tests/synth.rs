@@ -1,0 +1,111 @@
+//! `half-gen synth` against the calibrated estimate: two small builds go through Yosys stage by
+//! stage; block RAM and DSP counts must agree exactly per stage, LUTs within 15 % and
+//! flip-flops within 20 % on the totals (docs/cost-model.md, "Calibration against Yosys").
+//! Yosys is required (scripts/install-tools.sh installs it): without it these tests fail.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_half-gen"))
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("half-gen-synth-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn build(model: &str, out: &Path) {
+    let o = bin()
+        .args([
+            "build",
+            model,
+            "--board",
+            "zybo-z7-10",
+            "--max-util",
+            "lut=0.15",
+            "-o",
+        ])
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "build {model}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+fn synth_json(dir: &Path) -> serde_json::Value {
+    let o = bin()
+        .args(["synth", "--json", "--jobs", "2"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "synth {}: {}\n{}",
+        dir.display(),
+        String::from_utf8_lossy(&o.stderr),
+        String::from_utf8_lossy(&o.stdout)
+    );
+    serde_json::from_slice(&o.stdout).expect("one JSON object")
+}
+
+fn check(model: &str) {
+    let dir = scratch(Path::new(model).file_stem().unwrap().to_str().unwrap());
+    build(model, &dir);
+    let r = synth_json(&dir);
+    assert!(r["tool"].as_str().unwrap().starts_with("Yosys"));
+    assert!(r["note"].as_str().unwrap().contains("Vivado"));
+    assert_eq!(r["failed"], 0);
+    let stages = r["stages"].as_array().unwrap();
+    assert!(stages.iter().any(|s| s["kind"] == "layer"));
+    assert!(stages.iter().any(|s| s["name"] == "glue:fifo"));
+    for s in stages {
+        for k in ["bram18", "dsp"] {
+            assert_eq!(
+                s["estimate"][k], s["yosys"][k],
+                "{model}: stage {}: {k} estimate {} vs Yosys {}",
+                s["name"], s["estimate"][k], s["yosys"][k]
+            );
+        }
+    }
+    let t = &r["total"];
+    let err = |k: &str| t["error_pct"][k].as_f64().unwrap().abs();
+    assert!(
+        err("lut") <= 15.0,
+        "{model}: total LUT error {} %",
+        err("lut")
+    );
+    assert!(err("ff") <= 20.0, "{model}: total FF error {} %", err("ff"));
+    let yl = t["yosys"]["lut"].as_u64().unwrap();
+    assert_eq!(
+        yl,
+        t["yosys"]["lut_logic"].as_u64().unwrap() + t["yosys"]["lut_mem"].as_u64().unwrap()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn mlp_matches_yosys() {
+    check("tests/data/mlp.yaml");
+}
+
+#[test]
+fn residual_matches_yosys() {
+    check("tests/data/residual.yaml");
+}
+
+#[test]
+fn missing_netlist_is_bad_input() {
+    let dir = scratch("empty");
+    std::fs::create_dir_all(&dir).unwrap();
+    let o = bin().arg("synth").arg(&dir).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("rtl/stages.json"), "{err}");
+    assert!(err.contains("half-gen build"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
