@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The one command that runs every check: formatting, lints, unit, property, CLI and simulation
-# tests. It installs the tools the simulations need and fetches the official ap_int headers.
+# tests. It installs the tools the simulations need, fetches the official ap_int headers and
+# creates the example evaluator's Python environment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-tools.sh
 HALF_OFFICIAL_AP="$(./scripts/fetch-ap-headers.sh | tail -n1)"
 export HALF_OFFICIAL_AP
+HALF_EVALUATOR_PYTHON="$(./scripts/evaluator-env.sh | tail -n1)"
+export HALF_EVALUATOR_PYTHON
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
 cargo test --release

@@ -16,6 +16,7 @@ pub mod model;
 pub mod ops;
 pub mod reference;
 pub mod report;
+pub mod search;
 pub mod sim;
 pub mod synth;
 pub mod weights;

@@ -27,6 +27,8 @@ macro_rules! out {
     }};
 }
 
+mod cmd_search;
+
 #[derive(Parser)]
 #[command(
     name = "half-gen",
@@ -180,6 +182,10 @@ enum Command {
         #[arg(long, default_value_t = 900)]
         timeout: u64,
     },
+    /// Search a space of architectures (docs/search-space.md) for the Pareto front on a board.
+    Search(cmd_search::SearchArgs),
+    /// Latency and resource lookup table of every layer configuration of a space.
+    Lut(cmd_search::LutArgs),
     /// List the built-in boards.
     Boards {
         /// Print JSON.
@@ -386,6 +392,8 @@ fn run(cli: Cli) -> Result<u8, Error> {
             }
             return Ok(if r.failed == 0 { 0 } else { 1 });
         }
+        Command::Search(a) => return cmd_search::search(a),
+        Command::Lut(a) => return cmd_search::lut(a),
         Command::Boards { json } => {
             let boards = board::builtin();
             if json {

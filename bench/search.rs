@@ -1,0 +1,136 @@
+//! Search benchmark: candidate evaluations per second (materialise, parse, IR, fold under the
+//! PYNQ-Z2 budget, estimate figures, MACs proxy) on ResNet-8-sized candidates from
+//! models/spaces/cifar_resnet.yaml, on one thread and in parallel with rayon, plus where the
+//! time of one evaluation goes. Run with `cargo bench --bench search` (BENCH_CANDIDATES sets
+//! how many distinct candidates, default 600; BENCH_THREADS the parallel threads, default 2).
+
+use half_gen::fold::{self, Options};
+use half_gen::search::evaluate::{Settings, hardware_side};
+use half_gen::search::nsga2::{Rng, random_arch};
+use half_gen::search::{Proxy, Space};
+use half_gen::{ir, model};
+use rayon::prelude::*;
+use std::collections::HashSet;
+use std::path::Path;
+use std::time::Instant;
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Distinct candidates: random choice vectors, deduplicated by architecture hash.
+fn candidates(space: &Space, n: usize) -> Vec<Vec<usize>> {
+    let sizes: Vec<usize> = space.vars.iter().map(|v| v.options.len()).collect();
+    let mut rng = Rng::new(7);
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    let mut tries = 0;
+    while out.len() < n && tries < n * 100 {
+        tries += 1;
+        let a = random_arch(&mut rng, &sizes);
+        if seen.insert(space.materialise(&a).hash) {
+            out.push(a);
+        }
+    }
+    out
+}
+
+fn evaluate(space: &Space, settings: &Settings, a: &[usize]) -> u64 {
+    let cand = space.materialise(a);
+    let (rec, _) = hardware_side(space, &cand, a, settings);
+    // MACs proxy: the accuracy is the MAC count.
+    rec.macs.unwrap_or(0) + rec.hw.map_or(0, |h| h.cycles_per_frame)
+}
+
+fn main() {
+    let n = env("BENCH_CANDIDATES", 600);
+    let threads = env("BENCH_THREADS", 2);
+    let space = half_gen::search::load(Path::new("models/spaces/cifar_resnet.yaml"))
+        .expect("the example space loads");
+    // Every timed pass starts with an empty layer cache, as a search does; it warms within
+    // the pass as candidates repeat layer configurations.
+    let fresh = || Settings {
+        board: half_gen::board::lookup("pynq-z2").expect("built-in board"),
+        fold: Options::default(),
+        min_fps: None,
+        proxy: Proxy::Macs,
+        spaces: Default::default(),
+    };
+    let list = candidates(&space, n);
+    let n = list.len();
+    println!(
+        "{n} distinct ResNet-8-sized candidates of {} (space size {})",
+        space.name,
+        space.size_text()
+    );
+
+    let settings = fresh();
+    let t = Instant::now();
+    let one: u64 = list.iter().map(|a| evaluate(&space, &settings, a)).sum();
+    let s1 = t.elapsed().as_secs_f64();
+    println!(
+        "1 thread:   {:>8.0} evaluations/s ({:.3} ms each)",
+        n as f64 / s1,
+        s1 * 1e3 / n as f64
+    );
+
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("thread pool");
+    let settings = fresh();
+    let t = Instant::now();
+    let par: u64 = pool.install(|| {
+        list.par_iter()
+            .map(|a| evaluate(&space, &settings, a))
+            .sum()
+    });
+    let sp = t.elapsed().as_secs_f64();
+    assert_eq!(one, par, "parallel evaluation gives the same results");
+    println!(
+        "{threads} threads:  {:>8.0} evaluations/s ({:.2}x)",
+        n as f64 / sp,
+        s1 / sp
+    );
+
+    // Where one evaluation's time goes (one thread, a fresh cache).
+    let settings = fresh();
+    let (mut tm, mut tp, mut ti, mut tf, mut ts) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for a in &list {
+        let t = Instant::now();
+        let cand = space.materialise(a);
+        tm += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let Ok(m) = model::parse(&cand.text, &space.file, &space.name, &space.dir) else {
+            continue;
+        };
+        tp += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let Ok(g) = ir::build(&m) else { continue };
+        ti += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let spaces = fold::space::build_cached(
+            &g,
+            &settings.board,
+            &Default::default(),
+            Some(&settings.spaces),
+        );
+        ts += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let d = fold::optimize_cached(&g, &settings.board, &settings.fold, Some(&settings.spaces));
+        tf += t.elapsed().as_secs_f64();
+        std::hint::black_box((spaces.is_ok(), d.is_ok()));
+    }
+    let ms = |s: f64| s * 1e3 / n as f64;
+    println!(
+        "per evaluation: materialise {:.3} ms, parse {:.3} ms, IR {:.3} ms, candidate folds (cached) {:.3} ms, then fold::optimize {:.3} ms",
+        ms(tm),
+        ms(tp),
+        ms(ti),
+        ms(ts),
+        ms(tf)
+    );
+}

@@ -1,0 +1,316 @@
+//! From a choice vector to model text: the layers each option gives, with optional layers
+//! skipped, repeat blocks copied (names made unique) and `from` references rewired, written
+//! as model-format YAML one key per line. Every line remembers where in the space file it came
+//! from, so the model parser's messages about a candidate point into the space.
+//!
+//! Rewiring (docs/search-space.md, "Optional layers and repeat blocks"):
+//! * copy `k` of a block layer `X` is named `X_r<k>`;
+//! * inside a copy, a reference to a layer of the same block means that copy's layer;
+//! * inside copy `k > 1`, a reference to the block's input (the entry just before the block,
+//!   or `input`) means the previous copy's output (its last layer);
+//! * after the block, a reference to a block layer means its last copy;
+//! * a skipped optional layer (or a block repeated 0 times) passes its first input through:
+//!   references to it mean that input.
+
+use super::space::{Entry, LayerT, Space, Tmpl};
+use super::yaml::{self, Key, Node, Value};
+use crate::error::{Diagnostic, Error, Loc};
+use std::collections::HashMap;
+
+/// Where one line of a candidate's text comes from in the space file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Origin {
+    /// The space layer the line belongs to.
+    pub layer: Option<String>,
+    /// Position of the line's key.
+    pub key: Loc,
+    /// Position of the line's value (the chosen option for a choice).
+    pub value: Loc,
+    /// 1-based column where the value starts in the candidate's line.
+    pub value_col: u64,
+    /// The value is an option of a choice (messages about the line then point at it).
+    pub chosen: bool,
+}
+
+/// A materialised architecture.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// Model-format YAML (first line `name: <space name>`).
+    pub text: String,
+    /// Per line of `text` (index = line - 1), its origin in the space.
+    pub origins: Vec<Origin>,
+    /// The architecture hash: FNV-1a 64 of `text`, 16 hex digits.
+    pub hash: String,
+}
+
+impl Candidate {
+    /// The text with the model named `name` (ready-to-build files name each candidate).
+    pub fn named(&self, name: &str) -> String {
+        match self.text.split_once('\n') {
+            Some((_, rest)) => format!("name: {name}\n{rest}"),
+            None => self.text.clone(),
+        }
+    }
+
+    /// Moves a model-parser error about this candidate into the space file: position of the
+    /// key or value the line came from, and the space layer name when `space_names`.
+    pub fn map_error(&self, space: &Space, e: Error, space_names: bool) -> Error {
+        match e {
+            Error::Input(d) => Error::Input(self.map_diag(space, d, space_names)),
+            other => other,
+        }
+    }
+
+    fn map_diag(&self, space: &Space, d: Diagnostic, space_names: bool) -> Diagnostic {
+        let o = (d.loc.line as usize)
+            .checked_sub(1)
+            .and_then(|i| self.origins.get(i));
+        let Some(o) = o else {
+            return Diagnostic::new(&space.file, Loc::default(), d.layer.as_deref(), d.message);
+        };
+        let loc = if o.chosen || d.loc.col >= o.value_col {
+            o.value
+        } else {
+            o.key
+        };
+        let layer = if space_names {
+            o.layer.clone().or(d.layer)
+        } else {
+            d.layer.or(o.layer.clone())
+        };
+        Diagnostic::new(&space.file, loc, layer.as_deref(), d.message)
+    }
+}
+
+struct Writer {
+    text: String,
+    origins: Vec<Origin>,
+}
+
+impl Writer {
+    fn line(&mut self, prefix: &str, key: &str, value: &str, mut origin: Origin) {
+        self.text.push_str(prefix);
+        self.text.push_str(key);
+        self.text.push(':');
+        origin.value_col = (prefix.len() + key.len() + 2) as u64;
+        if !value.is_empty() {
+            self.text.push(' ');
+            self.text.push_str(value);
+        }
+        self.text.push('\n');
+        self.origins.push(origin);
+    }
+
+    /// `key: value`, a nested mapping written block style one key per line.
+    fn entry(&mut self, indent: usize, key: &Key, n: &Node, layer: Option<&str>, chosen: bool) {
+        let prefix = " ".repeat(indent);
+        let origin = Origin {
+            layer: layer.map(str::to_string),
+            key: key.loc,
+            value: n.loc,
+            value_col: 0,
+            chosen,
+        };
+        match &n.value {
+            Value::Map(m) if !m.is_empty() => {
+                self.line(&prefix, &yaml::string(&key.name), "", origin);
+                for (k, v) in m {
+                    self.entry(indent + 2, k, v, layer, chosen);
+                }
+            }
+            v => self.line(&prefix, &yaml::string(&key.name), &yaml::flow(v), origin),
+        }
+    }
+
+    /// Same for a value that may hold choices: lines from a choice point at the option.
+    fn entry_t(&mut self, indent: usize, key: &Key, t: &Tmpl, arch: &[usize], layer: Option<&str>) {
+        match t {
+            Tmpl::Fixed(n) => self.entry(indent, key, n, layer, false),
+            Tmpl::Map(loc, m) => {
+                let origin = Origin {
+                    layer: layer.map(str::to_string),
+                    key: key.loc,
+                    value: *loc,
+                    value_col: 0,
+                    chosen: false,
+                };
+                self.line(&" ".repeat(indent), &yaml::string(&key.name), "", origin);
+                for (k, v) in m {
+                    self.entry_t(indent + 2, k, v, arch, layer);
+                }
+            }
+            _ => self.entry(indent, key, &t.resolve(arch), layer, true),
+        }
+    }
+}
+
+/// The state of the walk over the layer list.
+struct Walk<'a> {
+    alias: HashMap<&'a str, String>,
+    /// The space name of the previous entry's output (`input` at the start).
+    prev: &'a str,
+    /// The last layer written, if any.
+    last: Option<String>,
+}
+
+impl<'a> Walk<'a> {
+    fn resolve(&self, name: &str) -> String {
+        self.alias
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| name.to_string())
+    }
+}
+
+/// The copy context of a layer inside a repeat block.
+struct Copy<'a> {
+    suffix: String,
+    index: i128,
+    input: &'a str,
+    last: &'a str,
+}
+
+impl Space {
+    /// The model text of choice vector `arch` (missing entries take option 0).
+    pub fn materialise(&self, arch: &[usize]) -> Candidate {
+        let mut w = Writer {
+            text: String::new(),
+            origins: Vec::new(),
+        };
+        let none = Origin::default();
+        w.line("", "name", &self.name, none.clone());
+        let input_key = Key {
+            name: "input".into(),
+            loc: self.input.resolve(arch).loc,
+        };
+        w.entry_t(0, &input_key, &self.input, arch, None);
+        if let Some(s) = &self.seed {
+            w.line("", "seed", &yaml::flow(&s.value), none.clone());
+        }
+        let output_line = w.origins.len();
+        w.line("", "output", "", none.clone());
+        w.line("", "layers", "", none);
+        let mut walk = Walk {
+            alias: HashMap::new(),
+            prev: "input",
+            last: None,
+        };
+        for e in &self.entries {
+            match e {
+                Entry::Layer(l) => self.layer(&mut w, &mut walk, l, None, arch),
+                Entry::Block(b) => {
+                    let n = match b.repeat.resolve(arch).value {
+                        Value::Int(n) => n.max(0),
+                        _ => 1,
+                    };
+                    let input = walk.prev;
+                    let last = b.layers.last().map_or(input, |l| l.name.as_str());
+                    if n == 0 {
+                        let src = walk.resolve(input);
+                        for l in &b.layers {
+                            walk.alias.insert(&l.name, src.clone());
+                        }
+                        walk.prev = last;
+                    }
+                    for k in 1..=n {
+                        let copy = Copy {
+                            suffix: format!("_r{k}"),
+                            index: k,
+                            input,
+                            last,
+                        };
+                        for l in &b.layers {
+                            self.layer(&mut w, &mut walk, l, Some(&copy), arch);
+                        }
+                    }
+                }
+            }
+        }
+        let out = match &self.output {
+            Some((o, _)) => walk.resolve(o),
+            None => walk.resolve(walk.prev),
+        };
+        let out_loc = self.output.as_ref().map_or(Loc::default(), |o| o.1);
+        // Rewrite the `output:` line now that the output is known.
+        let head: Vec<&str> = w.text.split_inclusive('\n').collect();
+        let mut text = String::with_capacity(w.text.len() + out.len() + 1);
+        for (i, l) in head.iter().enumerate() {
+            if i == output_line {
+                text.push_str(&format!("output: {out}\n"));
+            } else {
+                text.push_str(l);
+            }
+        }
+        w.origins[output_line] = Origin {
+            layer: None,
+            key: out_loc,
+            value: out_loc,
+            value_col: 9,
+            chosen: false,
+        };
+        let hash = format!("{:016x}", crate::weights::generate::fnv1a64(&text));
+        Candidate {
+            text,
+            origins: w.origins,
+            hash,
+        }
+    }
+
+    fn layer<'a>(
+        &self,
+        w: &mut Writer,
+        walk: &mut Walk<'a>,
+        l: &'a LayerT,
+        copy: Option<&Copy<'a>>,
+        arch: &[usize],
+    ) {
+        let source = |walk: &Walk, name: &str| -> String {
+            match copy {
+                Some(c) if c.index > 1 && name == c.input => walk.resolve(c.last),
+                _ => walk.resolve(name),
+            }
+        };
+        let sources: Vec<String> = match &l.from {
+            Some(f) => f.names.iter().map(|(n, _)| source(walk, n)).collect(),
+            None => vec![source(walk, walk.prev)],
+        };
+        walk.prev = &l.name;
+        if l.optional.is_some_and(|v| arch.get(v) == Some(&1)) {
+            let first = sources.first().cloned().unwrap_or_else(|| "input".into());
+            walk.alias.insert(&l.name, first);
+            return;
+        }
+        let name = match copy {
+            Some(c) => format!("{}{}", l.name, c.suffix),
+            None => l.name.clone(),
+        };
+        let origin = |key: Loc, value: Loc| Origin {
+            layer: Some(l.name.clone()),
+            key,
+            value,
+            value_col: 0,
+            chosen: false,
+        };
+        w.line("  - ", "name", &name, origin(l.loc, l.loc));
+        let implicit = walk.last.clone().unwrap_or_else(|| "input".into());
+        match &l.from {
+            Some(f) => {
+                let v = if f.list {
+                    format!("[{}]", sources.join(", "))
+                } else {
+                    sources.join(", ")
+                };
+                w.line("    ", "from", &v, origin(f.key, f.loc));
+            }
+            None if sources[0] != implicit => {
+                w.line("    ", "from", &sources[0], origin(l.loc, l.loc));
+            }
+            None => {}
+        }
+        for (k, t) in &l.keys {
+            w.entry_t(4, k, t, arch, Some(&l.name));
+        }
+        walk.alias.insert(&l.name, name.clone());
+        walk.last = Some(name);
+    }
+}
