@@ -11,10 +11,8 @@
 //!    to the candidate that removes the most over-budget share per unit of share it adds to
 //!    the resources still within budget, until the design fits or no swap helps.
 
-use super::search::{Selection, figures};
-use super::space::LayerSpace;
+use super::search::{Folding, Selection};
 use crate::cost::Resources;
-use crate::ir::Graph;
 
 /// Lagrangian rounds before the repair.
 const ROUNDS: usize = 10;
@@ -31,12 +29,8 @@ fn as_f64(r: &Resources) -> [f64; 5] {
 }
 
 /// A selection meeting `t` that fits `budget`, or None when the heuristic finds none.
-pub fn fit_at(
-    graph: &Graph,
-    spaces: &[LayerSpace],
-    budget: &Resources,
-    t: u64,
-) -> Option<Selection> {
+pub fn fit_at(f: &Folding, budget: &Resources, t: u64) -> Option<Selection> {
+    let spaces = f.spaces;
     let admissible: Vec<Vec<usize>> = spaces
         .iter()
         .map(|s| {
@@ -73,7 +67,7 @@ pub fn fit_at(
                 pick.1
             })
             .collect();
-        let (res, cycles) = figures(graph, spaces, &sel);
+        let (res, cycles) = f.figures(&sel);
         if res.fits(budget) && cycles <= t {
             return Some(sel);
         }
@@ -89,21 +83,21 @@ pub fn fit_at(
         }
     }
     let (_, start) = best?;
-    repair(graph, spaces, budget, t, &admissible, start)
+    repair(f, budget, t, &admissible, start)
 }
 
 /// Greedy swaps from `sel` until the design fits (see the module comment).
 fn repair(
-    graph: &Graph,
-    spaces: &[LayerSpace],
+    f: &Folding,
     budget: &Resources,
     t: u64,
     admissible: &[Vec<usize>],
     mut sel: Selection,
 ) -> Option<Selection> {
+    let spaces = f.spaces;
     let b = budget.as_array().map(|x| (x as f64).max(1.0));
     for _ in 0..MAX_SWAPS {
-        let (res, cycles) = figures(graph, spaces, &sel);
+        let (res, cycles) = f.figures(&sel);
         if res.fits(budget) {
             return (cycles <= t).then_some(sel);
         }

@@ -138,24 +138,25 @@ pub fn optimize_cached(
     let spaces = space::build_cached(graph, board, &opts.pins, cache)?;
     let budget = opts.caps.budget(&board.resources());
     let clock_mhz = opts.clock_mhz.unwrap_or(board.clock_mhz);
-    let fastest = search::fastest(graph, &spaces, &budget);
+    let folding = search::Folding::new(graph, &spaces);
+    let fastest = search::fastest(&folding, &budget);
     let Some((t_fast, sel_fast)) = fastest else {
         return Err(no_fit(graph, &spaces, &budget));
     };
     let (selection, target_met) = match opts.target_fps {
         None => (
-            search::cheapest_within(graph, &spaces, &budget, t_fast).unwrap_or(sel_fast),
+            search::cheapest_within(&folding, &budget, t_fast).unwrap_or(sel_fast),
             true,
         ),
         Some(fps) => {
             let t_target = (clock_mhz * 1e6 / fps).floor() as u64;
             if t_target < t_fast {
                 (
-                    search::cheapest_within(graph, &spaces, &budget, t_fast).unwrap_or(sel_fast),
+                    search::cheapest_within(&folding, &budget, t_fast).unwrap_or(sel_fast),
                     false,
                 )
             } else {
-                let sel = search::cheapest_within(graph, &spaces, &budget, t_target);
+                let sel = search::cheapest_within(&folding, &budget, t_target);
                 (sel.unwrap_or(sel_fast), true)
             }
         }

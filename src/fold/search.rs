@@ -13,6 +13,8 @@ use super::space::{Candidate, LayerSpace};
 use crate::cost::Resources;
 use crate::ir::Graph;
 use petgraph::visit::NodeIndexable;
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 /// A selection: candidate index per layer space.
 pub type Selection = Vec<usize>;
@@ -77,12 +79,39 @@ pub fn total(graph: &Graph, spaces: &[LayerSpace], sel: &Selection) -> (Resource
     (res + p.glue_res, p)
 }
 
-/// What the search compares of a selection: total resources and cycles per frame
-/// ([`total`] without the names).
-pub fn figures(graph: &Graph, spaces: &[LayerSpace], sel: &Selection) -> (Resources, u64) {
-    let (res, choice) = chosen(graph, spaces, sel);
-    let p = evaluate_lean(graph, &choice);
-    (res + p.glue_res, p.cycles)
+/// One graph's folding problem: its layer spaces, and the figures (total resources, cycles
+/// per frame) of every selection evaluated so far, which the price family, the bisection and
+/// the repair revisit often.
+pub struct Folding<'a> {
+    /// The graph.
+    pub graph: &'a Graph,
+    /// Its layer spaces.
+    pub spaces: &'a [LayerSpace],
+    seen: RefCell<HashMap<Selection, (Resources, u64)>>,
+}
+
+impl<'a> Folding<'a> {
+    /// A folding problem with nothing evaluated yet.
+    pub fn new(graph: &'a Graph, spaces: &'a [LayerSpace]) -> Self {
+        Folding {
+            graph,
+            spaces,
+            seen: RefCell::default(),
+        }
+    }
+
+    /// What the search compares of a selection: total resources and cycles per frame
+    /// ([`total`] without the names).
+    pub fn figures(&self, sel: &Selection) -> (Resources, u64) {
+        if let Some(&hit) = self.seen.borrow().get(sel) {
+            return hit;
+        }
+        let (res, choice) = chosen(self.graph, self.spaces, sel);
+        let p = evaluate_lean(self.graph, &choice);
+        let got = (res + p.glue_res, p.cycles);
+        self.seen.borrow_mut().insert(sel.clone(), got);
+        got
+    }
 }
 
 /// The layers' resources and the candidate per node index.
@@ -129,11 +158,8 @@ fn select_at(stairs: &[&[(u64, usize)]], t: u64) -> Option<Selection> {
 }
 
 /// The fastest fitting selection: (bottleneck target, selection), or None if nothing fits.
-pub fn fastest(
-    graph: &Graph,
-    spaces: &[LayerSpace],
-    budget: &Resources,
-) -> Option<(u64, Selection)> {
+pub fn fastest(f: &Folding, budget: &Resources) -> Option<(u64, Selection)> {
+    let spaces = f.spaces;
     let mut best: Option<(u64, f64, Selection)> = None;
     for k in 0..family_len(spaces) {
         let stairs = staircases(spaces, k);
@@ -155,7 +181,7 @@ pub fn fastest(
             if !layers_fit(spaces, &sel, budget) {
                 continue;
             }
-            let (res, t_real) = figures(graph, spaces, &sel);
+            let (res, t_real) = f.figures(&sel);
             if res.fits(budget) {
                 let share = budget_share(&res, budget);
                 let better = match &best {
@@ -173,17 +199,17 @@ pub fn fastest(
         }
     }
     let family_best = best.map(|(t, _, s)| (t, s));
-    refine(graph, spaces, budget, family_best)
+    refine(f, budget, family_best)
 }
 
 /// Bisects the candidate cycle points below the price family's result with
 /// [`super::fit::fit_at`], which also finds designs that split a resource between layers.
 fn refine(
-    graph: &Graph,
-    spaces: &[LayerSpace],
+    f: &Folding,
     budget: &Resources,
     family_best: Option<(u64, Selection)>,
 ) -> Option<(u64, Selection)> {
+    let spaces = f.spaces;
     let floor = spaces
         .iter()
         .map(|s| s.cands.iter().map(|c| c.cycles()).min().unwrap_or(0))
@@ -203,13 +229,13 @@ fn refine(
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
         let fit = if least_within(spaces, points[mid]).fits(budget) {
-            super::fit::fit_at(graph, spaces, budget, points[mid])
+            super::fit::fit_at(f, budget, points[mid])
         } else {
             None // not even every layer's least of each resource fits
         };
         match fit {
             Some(sel) => {
-                let (_, cycles) = figures(graph, spaces, &sel);
+                let (_, cycles) = f.figures(&sel);
                 best = Some((cycles, sel));
                 hi = mid;
             }
@@ -238,12 +264,8 @@ fn least_within(spaces: &[LayerSpace], t: u64) -> Resources {
 }
 
 /// The cheapest fitting selection whose every layer meets `t` (None if none fits).
-pub fn cheapest_within(
-    graph: &Graph,
-    spaces: &[LayerSpace],
-    budget: &Resources,
-    t: u64,
-) -> Option<Selection> {
+pub fn cheapest_within(f: &Folding, budget: &Resources, t: u64) -> Option<Selection> {
+    let spaces = f.spaces;
     let mut best: Option<(f64, Selection)> = None;
     for k in 0..family_len(spaces) {
         let stairs = staircases(spaces, k);
@@ -253,7 +275,7 @@ pub fn cheapest_within(
         if !layers_fit(spaces, &sel, budget) {
             continue;
         }
-        let (res, cycles) = figures(graph, spaces, &sel);
+        let (res, cycles) = f.figures(&sel);
         if res.fits(budget) && cycles <= t {
             let share = budget_share(&res, budget);
             if best
@@ -264,8 +286,8 @@ pub fn cheapest_within(
             }
         }
     }
-    if let Some(sel) = super::fit::fit_at(graph, spaces, budget, t) {
-        let (res, _) = figures(graph, spaces, &sel);
+    if let Some(sel) = super::fit::fit_at(f, budget, t) {
+        let (res, _) = f.figures(&sel);
         let share = budget_share(&res, budget);
         if best.as_ref().is_none_or(|(bs, _)| share < *bs) {
             best = Some((share, sel));

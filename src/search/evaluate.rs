@@ -2,8 +2,9 @@
 //! budget, then the accuracy (a proxy or the user's evaluator). No weights are generated and
 //! nothing is calibrated on this path: throughput, latency and resources depend only on the
 //! shapes and types, and the requantisers keep the initial rule of docs/model-format.md
-//! section 10.2 (calibration may change an adder's scale width by a bit, so `half-gen estimate`
-//! on a candidate can differ from the search's figures by a few LUTs).
+//! section 10.2. A requantiser's DSPs depend on its scale constant, so `half-gen estimate` of a
+//! candidate (which calibrates weights) can differ from the search's figures in requantiser
+//! DSPs and a few LUTs (docs/search-space.md, section 4).
 
 use super::materialise::Candidate;
 use super::proxy::Proxy;

@@ -21,42 +21,97 @@ pub trait CycleModel {
     }
 }
 
+/// Every module's model, dispatched statically (the schedule calls these billions of times
+/// over a search; a `match` inlines where a trait object cannot).
+#[derive(Debug, Clone)]
+pub enum Model {
+    /// `half_fifo`.
+    Fifo(Fifo),
+    /// `half_axis_in`, `half_axis_out`.
+    Skid(Skid),
+    /// `half_dwc`.
+    Dwc(Dwc),
+    /// `half_fork`.
+    Fork(Fork),
+    /// `half_add`.
+    Add(Add),
+    /// `half_pool`.
+    Pool(Pool),
+    /// `half_mvu`, `half_vvu`.
+    Mvu(Mvu),
+    /// `half_swg`.
+    Swg(super::swg_model::Swg),
+}
+
+macro_rules! each_model {
+    ($self:expr, $m:ident => $body:expr) => {
+        match $self {
+            Model::Fifo($m) => $body,
+            Model::Skid($m) => $body,
+            Model::Dwc($m) => $body,
+            Model::Fork($m) => $body,
+            Model::Add($m) => $body,
+            Model::Pool($m) => $body,
+            Model::Mvu($m) => $body,
+            Model::Swg($m) => $body,
+        }
+    };
+}
+
+impl CycleModel for Model {
+    #[inline]
+    fn valid(&self, port: usize) -> bool {
+        each_model!(self, m => m.valid(port))
+    }
+    #[inline]
+    fn ready(&self, port: usize, in_valid: &[bool]) -> bool {
+        each_model!(self, m => m.ready(port, in_valid))
+    }
+    #[inline]
+    fn step(&mut self, took: &[bool], gave: &[bool]) {
+        each_model!(self, m => m.step(took, gave))
+    }
+    fn max_occupancy(&self) -> Option<u64> {
+        each_model!(self, m => m.max_occupancy())
+    }
+}
+
 /// The model of `inst`, or the name of a parameter it lacks / a module without a model.
-pub fn model(inst: &Instance) -> Result<Box<dyn CycleModel>, String> {
+pub fn model(inst: &Instance) -> Result<Model, String> {
     let p = |n: &str| {
         inst.get(n)
             .ok_or_else(|| format!("{}: parameter {n} missing", inst.name))
     };
     Ok(match inst.module {
-        "half_fifo" => Box::new(Fifo::new(p("DEPTH")? as u64)),
-        "half_axis_in" | "half_axis_out" => Box::new(Skid::default()),
-        "half_dwc" => Box::new(Dwc::new(p("PI")? as u64, p("PO")? as u64)),
-        "half_fork" => Box::new(Fork {
+        "half_fifo" => Model::Fifo(Fifo::new(p("DEPTH")? as u64)),
+        "half_axis_in" | "half_axis_out" => Model::Skid(Skid::default()),
+        "half_dwc" => Model::Dwc(Dwc::new(p("PI")? as u64, p("PO")? as u64)),
+        "half_fork" => Model::Fork(Fork {
             ways: p("WAYS")? as usize,
             in_rdy: false,
             occ: [0; 4],
         }),
-        "half_add" => Box::new(Add {
+        "half_add" => Model::Add(Add {
             queue: Fifo::new(3),
             v1: false,
         }),
-        "half_pool" => Box::new(Pool::new(
+        "half_pool" => Model::Pool(Pool::new(
             p("GLOBAL")? != 0,
             p("KK")? as u64,
             (p("C")? / p("PE")?) as u64,
             p("PIXELS")? as u64,
         )),
-        "half_mvu" => Box::new(Mvu::new(
+        "half_mvu" => Model::Mvu(Mvu::new(
             (p("MW")? / p("SIMD")?) as u64,
             (p("MH")? / p("PE")?) as u64,
             true,
         )),
-        "half_vvu" => Box::new(Mvu::new(
+        "half_vvu" => Model::Mvu(Mvu::new(
             (p("KK")? / p("SIMD")?) as u64,
             (p("C")? / p("PE")?) as u64,
             false,
         )),
-        "half_swg" => Box::new(super::swg_model::Swg::new(inst)?),
+        "half_swg" => Model::Swg(super::swg_model::Swg::new(inst)?),
         m => return Err(format!("{}: no cycle model for module {m}", inst.name)),
     })
 }
@@ -99,7 +154,7 @@ impl CycleModel for Fifo {
 /// `half_axis_in` (and the register stage of `half_axis_out`): an output register with a
 /// skid buffer; ready while the skid buffer is empty.
 #[derive(Debug, Clone, Default)]
-struct Skid {
+pub struct Skid {
     out_v: bool,
     skid_v: bool,
 }
@@ -124,7 +179,7 @@ impl CycleModel for Skid {
 
 /// `half_dwc`: a shift register of CAP = PI + PO + min(PI, PO) - gcd(PI, PO) elements.
 #[derive(Debug, Clone)]
-struct Dwc {
+pub struct Dwc {
     pi: u64,
     po: u64,
     cap: u64,
@@ -170,7 +225,7 @@ impl CycleModel for Dwc {
 /// `half_fork`: a two-word buffer with one occupancy per output; ready (registered) while every
 /// output has fewer than two words pending.
 #[derive(Debug, Clone)]
-struct Fork {
+pub struct Fork {
     ways: usize,
     in_rdy: bool,
     occ: [u8; 4],
@@ -196,7 +251,7 @@ impl CycleModel for Fork {
 /// `half_add`: both inputs taken together while the 3-word output queue has room for the word
 /// in the pipeline register.
 #[derive(Debug, Clone)]
-struct Add {
+pub struct Add {
     queue: Fifo,
     v1: bool,
 }
@@ -219,7 +274,7 @@ impl CycleModel for Add {
 /// `half_pool`: a window pool (one output per KK words, 1 register before a 3-word queue) or a
 /// global pool (channel sums over PIXELS pixels, 2 registers before a 4-word queue).
 #[derive(Debug, Clone)]
-struct Pool {
+pub struct Pool {
     global: bool,
     kk: u64,
     cf: u64,
@@ -313,7 +368,7 @@ impl CycleModel for Pool {
 /// (`replay`), the depthwise unit on every iteration. Outputs enter the queue 4 edges after the
 /// last iteration of their row issued (valid 5 cycles after it).
 #[derive(Debug, Clone)]
-struct Mvu {
+pub struct Mvu {
     sf_n: u64,
     nf_n: u64,
     replay: bool,

@@ -4,7 +4,7 @@
 //! model's latency and cycles per frame and sizes the FIFOs (`fifo`), in milliseconds, without
 //! a vendor simulator; Verilator co-simulation checks it (tests/cosim.rs).
 
-use super::models::{CycleModel, model};
+use super::models::{CycleModel, Model, model};
 use crate::backend::rtl::netlist::{Netlist, TOP_IN, TOP_OUT};
 use std::collections::HashMap;
 
@@ -62,7 +62,7 @@ const SOURCE: usize = usize::MAX;
 
 /// Simulates `net` under `drive`. Err when an instance has no model or a channel is unconnected.
 pub fn run(net: &Netlist, drive: Drive) -> Result<Run, String> {
-    let mut models: Vec<Box<dyn CycleModel>> = Vec::with_capacity(net.instances.len());
+    let mut models: Vec<Model> = Vec::with_capacity(net.instances.len());
     let mut id: HashMap<&str, usize> = HashMap::new();
     let mut names: Vec<&str> = Vec::new();
     for c in [TOP_IN, TOP_OUT]
@@ -74,8 +74,9 @@ pub fn run(net: &Netlist, drive: Drive) -> Result<Run, String> {
     }
     let nch = names.len();
     let mut producer = vec![(SOURCE, 0usize); nch];
-    let mut ins: Vec<Vec<usize>> = Vec::new();
-    let mut outs: Vec<Vec<usize>> = Vec::new();
+    // Ports of all instances, flat: instance i's inputs are ins[in_at[i]..in_at[i + 1]].
+    let (mut ins, mut outs) = (Vec::new(), Vec::new());
+    let (mut in_at, mut out_at) = (vec![0usize], vec![0usize]);
     let chan = |c: &str| {
         id.get(c)
             .copied()
@@ -83,28 +84,23 @@ pub fn run(net: &Netlist, drive: Drive) -> Result<Run, String> {
     };
     for (i, inst) in net.instances.iter().enumerate() {
         models.push(model(inst)?);
-        ins.push(
-            inst.inputs
-                .iter()
-                .map(|c| chan(c))
-                .collect::<Result<_, _>>()?,
-        );
-        let o: Vec<usize> = inst
-            .outputs
-            .iter()
-            .map(|c| chan(c))
-            .collect::<Result<_, _>>()?;
-        for (k, &c) in o.iter().enumerate() {
-            producer[c] = (i, k);
+        for c in &inst.inputs {
+            ins.push(chan(c)?);
         }
-        outs.push(o);
+        in_at.push(ins.len());
+        for (k, c) in inst.outputs.iter().enumerate() {
+            let c = chan(c)?;
+            producer[c] = (i, k);
+            outs.push(c);
+        }
+        out_at.push(outs.len());
     }
     let (top_in, top_out) = (0usize, 1usize);
     let mut valid = vec![false; nch];
     let mut fire = vec![false; nch];
-    let mut scratch_v: Vec<bool> = Vec::new();
-    let mut took: Vec<bool> = Vec::new();
-    let mut gave: Vec<bool> = Vec::new();
+    let mut in_valid = vec![false; ins.len()];
+    let mut took = vec![false; ins.len()];
+    let mut gave = vec![false; outs.len()];
     let mut r = Run::default();
     let (mut in_frame, mut in_word, mut out_word) = (0u64, 0u64, 0u64);
     let mut last_moved = vec![0u64; nch];
@@ -124,11 +120,14 @@ pub fn run(net: &Netlist, drive: Drive) -> Result<Run, String> {
         }
         fire.fill(false);
         fire[top_out] = valid[top_out];
+        for (v, &c) in in_valid.iter_mut().zip(&ins) {
+            *v = valid[c];
+        }
         for (i, m) in models.iter().enumerate() {
-            scratch_v.clear();
-            scratch_v.extend(ins[i].iter().map(|&c| valid[c]));
-            for (k, &c) in ins[i].iter().enumerate() {
-                fire[c] = valid[c] && m.ready(k, &scratch_v);
+            let (a, b) = (in_at[i], in_at[i + 1]);
+            let seen = &in_valid[a..b];
+            for (k, &c) in ins[a..b].iter().enumerate() {
+                fire[c] = seen[k] && m.ready(k, seen);
             }
         }
         let mut moved = false;
@@ -153,12 +152,17 @@ pub fn run(net: &Netlist, drive: Drive) -> Result<Run, String> {
                 r.ends.push(cycle);
             }
         }
+        for (t, &c) in took.iter_mut().zip(&ins) {
+            *t = fire[c];
+        }
+        for (g, &c) in gave.iter_mut().zip(&outs) {
+            *g = fire[c];
+        }
         for (i, m) in models.iter_mut().enumerate() {
-            took.clear();
-            took.extend(ins[i].iter().map(|&c| fire[c]));
-            gave.clear();
-            gave.extend(outs[i].iter().map(|&c| fire[c]));
-            m.step(&took, &gave);
+            m.step(
+                &took[in_at[i]..in_at[i + 1]],
+                &gave[out_at[i]..out_at[i + 1]],
+            );
         }
         cycle += 1;
         // A paced source waiting for its next frame is not a stall.
