@@ -31,34 +31,25 @@ fn as_f64(r: &Resources) -> [f64; 5] {
 /// A selection meeting `t` that fits `budget`, or None when the heuristic finds none.
 pub fn fit_at(f: &Folding, budget: &Resources, t: u64) -> Option<Selection> {
     let spaces = f.spaces;
-    let admissible: Vec<Vec<usize>> = spaces
+    // Candidates are sorted by cycles: those meeting `t` are a prefix of each list.
+    let admissible: Vec<usize> = spaces
         .iter()
-        .map(|s| {
-            (0..s.cands.len())
-                .filter(|&i| s.cands[i].cycles() <= t)
-                .collect()
-        })
+        .map(|s| s.cands.partition_point(|c| c.cycles() <= t))
         .collect();
-    if admissible.iter().any(Vec::is_empty) {
+    if admissible.contains(&0) {
         return None;
     }
     let b = budget.as_array().map(|x| (x as f64).max(1.0));
-    // Each admissible candidate's resources, once.
-    let shares: Vec<Vec<[f64; 5]>> = spaces
-        .iter()
-        .zip(&admissible)
-        .map(|(s, adm)| adm.iter().map(|&i| as_f64(&s.cands[i].res())).collect())
-        .collect();
     let mut m = [1.0f64; 5];
     let mut best: Option<(f64, Selection)> = None;
     for _ in 0..ROUNDS {
         // Every layer's candidate of least priced share (the first of equals).
-        let sel: Selection = shares
+        let sel: Selection = spaces
             .iter()
             .zip(&admissible)
-            .map(|(sh, adm)| {
-                let mut pick = (f64::INFINITY, adm[0]);
-                for (x, &i) in sh.iter().zip(adm) {
+            .map(|(s, &n)| {
+                let mut pick = (f64::INFINITY, 0);
+                for (i, x) in s.res_f64[..n].iter().enumerate() {
                     let price: f64 = (0..5).map(|k| m[k] * x[k] / b[k]).sum();
                     if price.total_cmp(&pick.0).is_lt() {
                         pick = (price, i);
@@ -86,12 +77,13 @@ pub fn fit_at(f: &Folding, budget: &Resources, t: u64) -> Option<Selection> {
     repair(f, budget, t, &admissible, start)
 }
 
-/// Greedy swaps from `sel` until the design fits (see the module comment).
+/// Greedy swaps from `sel` until the design fits (see the module comment); `admissible[l]`
+/// is how many of layer `l`'s candidates (a prefix) meet `t`.
 fn repair(
     f: &Folding,
     budget: &Resources,
     t: u64,
-    admissible: &[Vec<usize>],
+    admissible: &[usize],
     mut sel: Selection,
 ) -> Option<Selection> {
     let spaces = f.spaces;
@@ -103,18 +95,21 @@ fn repair(
         }
         let tot = as_f64(&res);
         let viol = violation(&tot, &b);
+        let within: [bool; 5] = std::array::from_fn(|k| tot[k] <= b[k]);
         let mut best: Option<(f64, usize, usize)> = None;
-        for (li, (s, adm)) in spaces.iter().zip(admissible).enumerate() {
-            let cur = as_f64(&s.cands[sel[li]].res());
-            for &j in adm.iter().filter(|&&j| j != sel[li]) {
-                let new = as_f64(&s.cands[j].res());
+        for (li, (s, &n)) in spaces.iter().zip(admissible).enumerate() {
+            let cur = s.res_f64[sel[li]];
+            for (j, new) in s.res_f64[..n].iter().enumerate() {
+                if j == sel[li] {
+                    continue;
+                }
                 let next: [f64; 5] = std::array::from_fn(|k| tot[k] - cur[k] + new[k]);
                 let gain = viol - violation(&next, &b);
                 if gain <= 1e-12 {
                     continue;
                 }
                 let added: f64 = (0..5)
-                    .filter(|&k| tot[k] <= b[k])
+                    .filter(|&k| within[k])
                     .map(|k| ((new[k] - cur[k]) / b[k]).max(0.0))
                     .sum();
                 let score = gain / (added + 1e-9);

@@ -47,6 +47,9 @@ pub struct LayerSpace {
     /// Per price vector of [`super::search::price_family`], the candidates that are the
     /// cheapest as the cycle target grows ([`super::search::staircase`]).
     pub stairs: Arc<Vec<Vec<(u64, usize)>>>,
+    /// Every candidate's resources as floating point, in [`Resources::as_array`] order (the
+    /// fitting heuristic's arithmetic).
+    pub res_f64: Arc<Vec<[f64; 5]>>,
     /// Whether the multiplier style is a real choice for this layer.
     pub has_mult: bool,
     /// Whether the layer has weights.
@@ -92,8 +95,12 @@ impl SpaceCache {
     }
 }
 
-/// A layer configuration's candidates and staircases.
-type Listing = (Arc<Vec<Candidate>>, Arc<Vec<Vec<(u64, usize)>>>);
+/// A layer configuration's candidates, staircases and resources as floating point.
+type Listing = (
+    Arc<Vec<Candidate>>,
+    Arc<Vec<Vec<(u64, usize)>>>,
+    Arc<Vec<[f64; 5]>>,
+);
 
 /// Everything a layer's candidate costs depend on, as a cache key.
 fn config_key(node: &crate::ir::Node, board: &Board) -> String {
@@ -176,9 +183,13 @@ pub fn build_cached(
                 .collect();
             prune(&mut cands);
             let stairs = family.iter().map(|p| staircase(&cands, p)).collect();
-            (Arc::new(cands), Arc::new(stairs))
+            let res_f64 = cands
+                .iter()
+                .map(|c| c.res().as_array().map(|x| x as f64))
+                .collect();
+            (Arc::new(cands), Arc::new(stairs), Arc::new(res_f64))
         };
-        let (cands, stairs) = match cache {
+        let (cands, stairs, res_f64) = match cache {
             Some(c) if pin.is_none() => c.get(config_key(node, board), make),
             _ => make(),
         };
@@ -186,6 +197,7 @@ pub fn build_cached(
             node: n,
             cands,
             stairs,
+            res_f64,
             has_mult: space.has_mult,
             has_weights: space.has_weights,
         });
