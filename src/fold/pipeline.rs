@@ -199,7 +199,8 @@ fn evaluate_with(graph: &Graph, choice: &[Option<&Candidate>], named: bool) -> P
                     .map(|(f, r, _)| f + (tm.in_words.max(1) - 1) as f64 * r)
                     .fold(0.0, f64::max);
                 let own = tm.cycles as f64 / tm.out_words.max(1) as f64;
-                let last_out = (first_out + (tm.out_words.max(1) - 1) as f64 * own)
+                let pace = if tm.burst { 1.0 } else { own };
+                let last_out = (first_out + (tm.out_words.max(1) - 1) as f64 * pace)
                     .max(last_in + tm.tail as f64);
                 let cpw = if tm.out_words > 1 {
                     (last_out - first_out) / (tm.out_words - 1) as f64

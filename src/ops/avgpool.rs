@@ -155,14 +155,17 @@ impl Operator for AvgPool {
                     res,
                 };
                 let first_need = (inp.shape.pixels() - 1) * cf + 1;
-                StageCost::new(
+                let mut cost = StageCost::new(
                     vec![unit],
                     in_words,
                     out_words,
                     first_need,
                     POOL_DEPTH + 1,
                     cf + POOL_DEPTH,
-                )
+                );
+                // The sums leave one per cycle once the last pixel is in.
+                cost.timing.burst = true;
+                cost
             }
             Some(w) => {
                 let kk = w.area() as u64;

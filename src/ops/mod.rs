@@ -133,6 +133,9 @@ pub struct Timing {
     pub depth: u64,
     /// Cycles from the frame's last input word to its last output word.
     pub tail: u64,
+    /// The output words leave back to back, one per cycle, instead of spread over the frame
+    /// (a global pool's sums, after the frame's last pixel).
+    pub burst: bool,
 }
 
 /// A stage's full cost for one fold.
@@ -174,6 +177,7 @@ impl StageCost {
                 cycles,
                 depth,
                 tail,
+                burst: false,
             },
         }
     }
