@@ -162,7 +162,7 @@ fn seeded_search_recovers_the_true_front() {
     );
     // Latency is a rugged objective (the folding maximises frames/s; the latency of the
     // chosen folding jumps with the bit widths), and its front is larger: the seeds find
-    // 85 %, 85 % and 92 % of its 13 points. This guards against a regression below that.
+    // 85 %, 92 % and 92 % of its 13 points. This guards against a regression below that.
     let lat = recovery(
         &space,
         &settings,
