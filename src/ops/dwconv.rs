@@ -17,7 +17,7 @@ use super::{RtlCtx, RtlStage};
 use crate::backend::hls::calls::{self, SwgCall, VvuCall};
 use crate::backend::hls::{arrays, render};
 use crate::backend::rtl::stages;
-use crate::cost::{Resources, clog2, lut_rom};
+use crate::cost::{Resources, clog2};
 use crate::error::Result;
 use crate::ir::Node;
 use crate::ir::requant as derive;
@@ -124,7 +124,7 @@ impl Operator for DwConv {
         let wmem = weight_memory(rows, pe * simd * self.weight.bits as u64, fold.mem, hw);
         let bias = Resources {
             lut: if self.bias {
-                lut_rom(c / pe, pe * acc_bits)
+                mvu::bias_rom(c / pe, pe * acc_bits, hw.dsp)
             } else {
                 0
             },

@@ -95,6 +95,50 @@ pub fn product_luts(wt: ElemType, at: ElemType) -> f64 {
 const XNOR_LUTS: f64 = 1.0;
 /// LUTs per adder-tree bit, by product kind: XNOR, fabric product, DSP product.
 const TREE_LUTS: [f64; 3] = [1.57, 1.14, 1.81];
+
+// UltraScale+ (`synth_xilinx -family xcup`): docs/cost-model.md section 13.7, table C8 (the
+// matrix and vector units of the zcu104 example builds through Yosys 0.23). ABC may use
+// 9-input functions there (LUT6 + MUXF7/F8/F9), and it collapses the adder trees and the
+// products with their distributed weight ROMs into them instead of carry chains.
+/// UltraScale+ LUTs per adder-tree bit with one tree level (SIMD 2), by product kind (as
+/// [`TREE_LUTS`]; XNOR and fabric products keep the 7-series constants: no XNOR unit was
+/// measured, and the fabric products' extra LUTs are charged by [`xcup_mult`]).
+const XCUP_TREE_LUTS: [f64; 3] = [1.57, 1.14, 1.2];
+/// UltraScale+ growth of the DSP-product tree LUTs per bit with each further level
+/// (`log2 SIMD - 1`): 1.7 at SIMD 4, 3.8 at 16, 4.3 at 32 measured (table C8).
+const XCUP_TREE_LEVEL: [f64; 3] = [0.0, 0.0, 0.8];
+/// UltraScale+ LUTs per accumulator bit (the 7-series model charges one; the SIMD-1 DSP units
+/// of table C8 leave about a quarter).
+const XCUP_ACC_LUTS: f64 = 0.25;
+
+/// UltraScale+ factor on [`mult_luts`] for a product in the fabric, by its narrower operand:
+/// `0.73 (lo / 2)^0.49` (table C8: 2 x 8 bits 0.73, 8 x 9 bits 1.44), at least 1 so that
+/// [`product_luts`] stays a lower bound of the datapath.
+fn xcup_mult(lo: u32) -> f64 {
+    (0.73 * (lo as f64 / 2.0).powf(0.49)).max(1.0)
+}
+
+/// LUTs of an `acc_bits`-wide adder tree of `bits` adder bits (`PE (SIMD - 1) (product bits +
+/// log2 SIMD)`) for product kind `kind` (XNOR, fabric, DSP) in the family of `dsp`.
+fn tree_luts(bits: u64, kind: usize, simd: u64, dsp: DspKind) -> u64 {
+    match dsp {
+        DspKind::Dsp48e1 => (TREE_LUTS[kind] * bits as f64).round() as u64,
+        DspKind::Dsp48e2 => {
+            let levels = clog2(simd).saturating_sub(1) as f64;
+            ((XCUP_TREE_LUTS[kind] + XCUP_TREE_LEVEL[kind] * levels) * bits as f64).round() as u64
+        }
+    }
+}
+
+/// LUTs of a ROM of per-neuron-fold constants (the biases: `nf` words of `width` bits, an
+/// asynchronous ROM). On UltraScale+ a single word is a constant and costs nothing (table C8);
+/// the 7-series fit (table C4) charges it as any ROM.
+pub fn bias_rom(nf: u64, width: u64, dsp: DspKind) -> u64 {
+    match dsp {
+        DspKind::Dsp48e2 if nf <= 1 => 0,
+        _ => lut_rom(nf, width),
+    }
+}
 /// Fixed LUTs of a unit (issue logic, credit counters, output queue control).
 pub const UNIT_LUTS: u64 = 73;
 /// Fixed flip-flops of a unit (pipeline valid and first/last flags, pipelined fold indices,
@@ -123,14 +167,23 @@ pub fn datapath(
     let (prod_luts, kind) = if xnor {
         ((XNOR_LUTS * n as f64).round() as u64, 0)
     } else if dsps == 0 {
-        (n * mult_luts(a, b, at.signed || at.is_bipolar()), 1)
+        let each = mult_luts(a, b, at.signed || at.is_bipolar());
+        let each = match dsp {
+            DspKind::Dsp48e1 => each,
+            DspKind::Dsp48e2 => (xcup_mult(a.min(b)) * each as f64).round() as u64,
+        };
+        (n * each, 1)
     } else {
         (0, 2)
     };
     let tree_bits = pe * simd.saturating_sub(1) * (pbits + clog2(simd));
-    let tree = (TREE_LUTS[kind] * tree_bits as f64).round() as u64;
+    let tree = tree_luts(tree_bits, kind, simd, dsp);
+    let acc_luts = match dsp {
+        DspKind::Dsp48e1 => pe * acc_bits,
+        DspKind::Dsp48e2 => (XCUP_ACC_LUTS * (pe * acc_bits) as f64).round() as u64,
+    };
     Resources {
-        lut: prod_luts + tree + pe * acc_bits,
+        lut: prod_luts + tree + acc_luts,
         ff: n * pbits + 2 * pe * acc_bits,
         dsp: n * dsps,
         ..Default::default()
@@ -240,7 +293,7 @@ pub fn model(s: &MvuShape, fold: &Fold, rq: &RequantShape, hw: &HwCtx) -> Unit {
     let wmem = weight_memory(rows, pe * simd * s.wt.bits as u64, fold.mem, hw);
     let bias = Resources {
         lut: if s.bias {
-            lut_rom(nf, pe * acc_bits)
+            bias_rom(nf, pe * acc_bits, hw.dsp)
         } else {
             0
         },
@@ -363,5 +416,26 @@ mod tests {
             datapath(1, 8, two, two, 12, MultStyle::Dsp, DspKind::Dsp48e1).dsp,
             0
         );
+    }
+
+    #[test]
+    fn ultrascale_datapath() {
+        let i8t = ElemType {
+            bits: 8,
+            signed: true,
+        };
+        let u8t = ElemType {
+            bits: 8,
+            signed: false,
+        };
+        let e2 = DspKind::Dsp48e2;
+        // DSP products, SIMD 16: 16 x 15 adders of 21 bits at 1.2 + 3 x 0.8 LUTs per bit.
+        let d = datapath(16, 16, i8t, u8t, 25, MultStyle::Dsp, e2);
+        assert_eq!(d.lut, (3.6f64 * 5040.0).round() as u64 + 100);
+        // Fabric products never cost less than the lower bound's `product_luts`.
+        let l = datapath(2, 64, i8t, u8t, 23, MultStyle::Lut, e2);
+        assert!(l.lut as f64 >= 128.0 * product_luts(i8t, u8t));
+        assert_eq!(bias_rom(1, 400, e2), 0);
+        assert_eq!(bias_rom(1, 400, DspKind::Dsp48e1), 400);
     }
 }
