@@ -28,19 +28,29 @@ fn num(v: f64) -> String {
     }
 }
 
+/// An evaluation rate, or the seconds per evaluation when under one per second (a training
+/// evaluator).
+fn rate(per_s: f64) -> String {
+    if per_s >= 1.0 || per_s <= 0.0 {
+        format!("{per_s:.0} evaluations/s")
+    } else {
+        format!("{:.1} s per evaluation", 1.0 / per_s)
+    }
+}
+
 /// What the search did, and its front as a table.
 pub fn summary(s: &Summary) -> String {
     let p = &s.pareto;
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "search: {} architectures ({} evaluated now, {} from earlier runs) in {} generations, {:.1} s ({:.0} evaluations/s); {} feasible",
+        "search: {} architectures ({} evaluated now, {} from earlier runs) in {} generations, {:.1} s ({}); {} feasible",
         s.evaluations,
         s.fresh,
         s.evaluations - s.fresh,
         s.generations,
         s.seconds,
-        s.evaluations_per_s,
+        rate(s.evaluations_per_s),
         s.feasible
     );
     let _ = writeln!(
