@@ -275,7 +275,6 @@ impl Operator for Conv {
             let call = SwgCall::zero_padded(node, &self.window, fold.simd, 1, false);
             (call, (fold.simd * wt.bits) as u64)
         });
-        let weight = p.map(|p| mvu::weight_at(&p.weight, mw, mh, fold));
         Some(stages::windowed(window, ctx, |input| {
             let spec = stages::MvuSpec {
                 mw,
@@ -293,11 +292,7 @@ impl Operator for Conv {
                 output: ctx.output,
                 depthwise: false,
             };
-            stages::mvu(
-                node,
-                &spec,
-                weight.as_ref().map(|f| f as &dyn Fn(u32, u64, u32) -> i64),
-            )
+            stages::mvu(node, &spec, p.map(|p| p.weight.as_slice()))
         }))
     }
 }

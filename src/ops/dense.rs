@@ -211,11 +211,6 @@ impl Operator for Dense {
             output: ctx.output,
             depthwise: false,
         };
-        let weight = p.map(|p| mvu::weight_at(&p.weight, mw, mh, fold));
-        Some(stages::mvu(
-            node,
-            &spec,
-            weight.as_ref().map(|f| f as &dyn Fn(u32, u64, u32) -> i64),
-        ))
+        Some(stages::mvu(node, &spec, p.map(|p| p.weight.as_slice())))
     }
 }

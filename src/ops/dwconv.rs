@@ -256,7 +256,6 @@ impl Operator for DwConv {
             let call = SwgCall::zero_padded(node, &self.window, pe, simd, true);
             (call, (simd * pe * wt.bits) as u64)
         });
-        let weight = p.map(|p| mvu::weight_at(&p.weight, kk as u64, c as u64, fold));
         Some(stages::windowed(window, ctx, |input| {
             let spec = stages::MvuSpec {
                 mw: kk as u64,
@@ -274,11 +273,7 @@ impl Operator for DwConv {
                 output: ctx.output,
                 depthwise: true,
             };
-            stages::mvu(
-                node,
-                &spec,
-                weight.as_ref().map(|f| f as &dyn Fn(u32, u64, u32) -> i64),
-            )
+            stages::mvu(node, &spec, p.map(|p| p.weight.as_slice()))
         }))
     }
 }

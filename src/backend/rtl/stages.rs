@@ -59,14 +59,21 @@ pub fn requant_params(node: &Node) -> (i64, u32, i64, i64, bool) {
 }
 
 /// A `half_mvu` (or `half_vvu`) instance, with its weight, bias and requantisation memories
-/// when `weight` is given; `weight(p, row, s)` is the weight of PE `p`, memory row `row`
-/// (`nf*SF + sf`, depthwise `cf*KF + kf`), SIMD lane `s`.
-pub fn mvu(node: &Node, m: &MvuSpec, weight: Option<&dyn Fn(u32, u64, u32) -> i64>) -> RtlStage {
+/// when the layer's `weights` (input-major, docs/model-format.md) are given; the ROM rows are
+/// laid out by [`crate::ops::mvu::weight_at`], as the HLS backend lays out its arrays.
+pub fn mvu(node: &Node, m: &MvuSpec, weights: Option<&[i64]>) -> RtlStage {
     let (sf, nf) = (m.mw / m.simd as u64, m.mh / m.pe as u64);
     let acc = node.acc.bits + u32::from(!node.acc.signed);
     let (has_rq, sb, scale, shift, perch) = requant_params(node);
     let mut mems = Vec::new();
-    if let Some(weight) = weight {
+    if let Some(weights) = weights {
+        let fold = crate::ops::Fold {
+            pe: m.pe,
+            simd: m.simd,
+            mult: m.mult,
+            mem: m.mem,
+        };
+        let weight = crate::ops::mvu::weight_at(weights, m.mw, m.mh, &fold);
         let mut w = String::new();
         for r in 0..nf * sf {
             let elems: Vec<u64> = (0..m.pe)
