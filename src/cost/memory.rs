@@ -14,7 +14,7 @@
 use crate::board::Family;
 
 /// A memory's style attribute (`ram_style` / `rom_style`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Style {
     /// No attribute: the cheapest mapping.
     Auto,
@@ -27,7 +27,7 @@ pub enum Style {
 }
 
 /// An inferred memory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Memory {
     /// Words.
     pub depth: u64,
@@ -128,8 +128,38 @@ fn geometry(
     best
 }
 
+/// Mappings already worked out on this thread, at most [`MEMO_LIMIT`] of them.
+type Memo = rustc_hash::FxHashMap<(Memory, Style, Family), Mapping>;
+
+/// Entries the per-thread memo of [`map`] holds before it starts over.
+const MEMO_LIMIT: usize = 1 << 16;
+
+thread_local! {
+    static MEMO: std::cell::RefCell<Memo> = std::cell::RefCell::default();
+}
+
 /// The mapping Yosys 0.23 `synth_xilinx` gives the memory `m` with style `style`.
+///
+/// The folding search prices the same FIFO and weight memory shapes over and over, so the
+/// answers are remembered per thread (the rule is a pure function of its arguments).
 pub fn map(m: &Memory, style: Style, family: Family) -> Mapping {
+    let key = (*m, style, family);
+    if let Some(hit) = MEMO.with(|memo| memo.borrow().get(&key).copied()) {
+        return hit;
+    }
+    let got = map_uncached(m, style, family);
+    MEMO.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        if memo.len() >= MEMO_LIMIT {
+            memo.clear();
+        }
+        memo.insert(key, got);
+    });
+    got
+}
+
+/// [`map`] worked out from the cell tables.
+fn map_uncached(m: &Memory, style: Style, family: Family) -> Mapping {
     if m.depth == 0 || m.width == 0 || m.read_ports == 0 {
         return Mapping::Logic;
     }

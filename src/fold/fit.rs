@@ -19,9 +19,10 @@ const ROUNDS: usize = 10;
 /// Swaps the repair may make.
 const MAX_SWAPS: usize = 400;
 
-/// Over-budget share: the sum over resources of the excess as a fraction of the budget.
-fn violation(tot: &[f64; 5], b: &[f64; 5]) -> f64 {
-    tot.iter().zip(b).map(|(t, b)| ((t - b) / b).max(0.0)).sum()
+/// Over-budget share: the sum over resources of the excess as a fraction of the budget
+/// (`inv_b` holds the budget's reciprocals).
+fn violation(tot: &[f64; 5], b: &[f64; 5], inv_b: &[f64; 5]) -> f64 {
+    (0..5).map(|k| ((tot[k] - b[k]) * inv_b[k]).max(0.0)).sum()
 }
 
 fn as_f64(r: &Resources) -> [f64; 5] {
@@ -31,27 +32,33 @@ fn as_f64(r: &Resources) -> [f64; 5] {
 /// A selection meeting `t` that fits `budget`, or None when the heuristic finds none.
 pub fn fit_at(f: &Folding, budget: &Resources, t: u64) -> Option<Selection> {
     let spaces = f.spaces;
-    // Candidates are sorted by cycles: those meeting `t` are a prefix of each list.
-    let admissible: Vec<usize> = spaces
-        .iter()
-        .map(|s| s.cands.partition_point(|c| c.cycles() <= t))
-        .collect();
-    if admissible.contains(&0) {
-        return None;
+    // Candidates are sorted by cycles: those meeting `t` are a prefix of each list, and the
+    // ones the heuristic can pick are a prefix of its price frontier.
+    let mut pickable: Vec<&[usize]> = Vec::with_capacity(spaces.len());
+    for s in spaces {
+        let n = s.cands.partition_point(|c| c.cycles() <= t);
+        if n == 0 {
+            return None;
+        }
+        let fr = &s.frontier[..];
+        pickable.push(&fr[..fr.partition_point(|&i| i < n)]);
     }
     let b = budget.as_array().map(|x| (x as f64).max(1.0));
+    let inv_b = b.map(|x| 1.0 / x);
     let mut m = [1.0f64; 5];
     let mut best: Option<(f64, Selection)> = None;
     for _ in 0..ROUNDS {
         // Every layer's candidate of least priced share (the first of equals).
+        let w: [f64; 5] = std::array::from_fn(|k| m[k] * inv_b[k]);
         let sel: Selection = spaces
             .iter()
-            .zip(&admissible)
-            .map(|(s, &n)| {
+            .zip(&pickable)
+            .map(|(s, idx)| {
                 let mut pick = (f64::INFINITY, 0);
-                for (i, x) in s.res_f64[..n].iter().enumerate() {
-                    let price: f64 = (0..5).map(|k| m[k] * x[k] / b[k]).sum();
-                    if price.total_cmp(&pick.0).is_lt() {
+                for &i in idx.iter() {
+                    let x = &s.res_f64[i];
+                    let price = x[0] * w[0] + x[1] * w[1] + x[2] * w[2] + x[3] * w[3] + x[4] * w[4];
+                    if price < pick.0 {
                         pick = (price, i);
                     }
                 }
@@ -63,7 +70,7 @@ pub fn fit_at(f: &Folding, budget: &Resources, t: u64) -> Option<Selection> {
             return Some(sel);
         }
         let r = as_f64(&res);
-        let viol = violation(&r, &b);
+        let viol = violation(&r, &b, &inv_b);
         for k in 0..5 {
             if r[k] > b[k] {
                 m[k] *= (r[k] / b[k]).powi(2).max(1.5);
@@ -74,43 +81,46 @@ pub fn fit_at(f: &Folding, budget: &Resources, t: u64) -> Option<Selection> {
         }
     }
     let (_, start) = best?;
-    repair(f, budget, t, &admissible, start)
+    repair(f, budget, t, &pickable, start)
 }
 
-/// Greedy swaps from `sel` until the design fits (see the module comment); `admissible[l]`
-/// is how many of layer `l`'s candidates (a prefix) meet `t`.
+/// Greedy swaps from `sel` until the design fits (see the module comment); `pickable[l]`
+/// lists layer `l`'s candidates that meet `t` and are on its price frontier.
 fn repair(
     f: &Folding,
     budget: &Resources,
     t: u64,
-    admissible: &[usize],
+    pickable: &[&[usize]],
     mut sel: Selection,
 ) -> Option<Selection> {
     let spaces = f.spaces;
     let b = budget.as_array().map(|x| (x as f64).max(1.0));
+    let inv_b = b.map(|x| 1.0 / x);
     for _ in 0..MAX_SWAPS {
         let (res, cycles) = f.figures(&sel);
         if res.fits(budget) {
             return (cycles <= t).then_some(sel);
         }
         let tot = as_f64(&res);
-        let viol = violation(&tot, &b);
-        let within: [bool; 5] = std::array::from_fn(|k| tot[k] <= b[k]);
+        let viol = violation(&tot, &b, &inv_b);
+        // Added share counts only the resources still within budget.
+        let within: [f64; 5] = std::array::from_fn(|k| if tot[k] <= b[k] { inv_b[k] } else { 0.0 });
         let mut best: Option<(f64, usize, usize)> = None;
-        for (li, (s, &n)) in spaces.iter().zip(admissible).enumerate() {
+        for (li, (s, idx)) in spaces.iter().zip(pickable).enumerate() {
             let cur = s.res_f64[sel[li]];
-            for (j, new) in s.res_f64[..n].iter().enumerate() {
+            let rest: [f64; 5] = std::array::from_fn(|k| tot[k] - cur[k]);
+            for &j in idx.iter() {
                 if j == sel[li] {
                     continue;
                 }
-                let next: [f64; 5] = std::array::from_fn(|k| tot[k] - cur[k] + new[k]);
-                let gain = viol - violation(&next, &b);
+                let new = &s.res_f64[j];
+                let next: [f64; 5] = std::array::from_fn(|k| rest[k] + new[k]);
+                let gain = viol - violation(&next, &b, &inv_b);
                 if gain <= 1e-12 {
                     continue;
                 }
                 let added: f64 = (0..5)
-                    .filter(|&k| within[k])
-                    .map(|k| ((new[k] - cur[k]) / b[k]).max(0.0))
+                    .map(|k| ((new[k] - cur[k]) * within[k]).max(0.0))
                     .sum();
                 let score = gain / (added + 1e-9);
                 if best.is_none_or(|(bs, _, _)| score > bs) {

@@ -50,6 +50,9 @@ pub struct LayerSpace {
     /// Every candidate's resources as floating point, in [`Resources::as_array`] order (the
     /// fitting heuristic's arithmetic).
     pub res_f64: Arc<Vec<[f64; 5]>>,
+    /// Indices (ascending) of the candidates no earlier candidate matches or beats in every
+    /// resource: the only ones the fitting heuristic can pick ([`price_frontier`]).
+    pub frontier: Arc<Vec<usize>>,
     /// Whether the multiplier style is a real choice for this layer.
     pub has_mult: bool,
     /// Whether the layer has weights.
@@ -100,6 +103,7 @@ type Listing = (
     Arc<Vec<Candidate>>,
     Arc<Vec<Vec<(u64, usize)>>>,
     Arc<Vec<[f64; 5]>>,
+    Arc<Vec<usize>>,
 );
 
 /// Everything a layer's candidate costs depend on, as a cache key.
@@ -183,13 +187,19 @@ pub fn build_cached(
                 .collect();
             prune(&mut cands);
             let stairs = family.iter().map(|p| staircase(&cands, p)).collect();
-            let res_f64 = cands
+            let res_f64: Vec<[f64; 5]> = cands
                 .iter()
                 .map(|c| c.res().as_array().map(|x| x as f64))
                 .collect();
-            (Arc::new(cands), Arc::new(stairs), Arc::new(res_f64))
+            let frontier = price_frontier(&res_f64);
+            (
+                Arc::new(cands),
+                Arc::new(stairs),
+                Arc::new(res_f64),
+                Arc::new(frontier),
+            )
         };
-        let (cands, stairs, res_f64) = match cache {
+        let (cands, stairs, res_f64, frontier) = match cache {
             Some(c) if pin.is_none() => c.get(config_key(node, board), make),
             _ => make(),
         };
@@ -198,11 +208,27 @@ pub fn build_cached(
             cands,
             stairs,
             res_f64,
+            frontier,
             has_mult: space.has_mult,
             has_weights: space.has_weights,
         });
     }
     Ok(out)
+}
+
+/// The candidates that no earlier one (faster or as fast: the list is sorted by cycles)
+/// matches or beats in every resource. Whatever non-negative prices weigh the resources, an
+/// earlier candidate that uses no more of any costs no more (floating-point rounding is
+/// monotone), and searches that keep the first of equals never pick a candidate off this
+/// list; skipping them leaves their choices unchanged.
+pub fn price_frontier(res: &[[f64; 5]]) -> Vec<usize> {
+    (0..res.len())
+        .filter(|&i| {
+            !res[..i]
+                .iter()
+                .any(|e| e.iter().zip(&res[i]).all(|(a, b)| a <= b))
+        })
+        .collect()
 }
 
 /// True when `a` is at least as good as `b` everywhere (cycles, each resource, and the same
@@ -233,4 +259,22 @@ fn prune(cands: &mut Vec<Candidate>) {
         }
     }
     *cands = kept;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::price_frontier;
+
+    #[test]
+    fn price_frontier_drops_what_an_earlier_candidate_matches() {
+        let res = [
+            [100.0, 50.0, 2.0, 0.0, 4.0], // fastest
+            [120.0, 60.0, 2.0, 0.0, 4.0], // slower and dearer everywhere: off
+            [60.0, 40.0, 2.0, 0.0, 8.0],  // trades DSPs for LUTs: on
+            [100.0, 50.0, 2.0, 0.0, 4.0], // equal to the first: off (the first of equals)
+            [50.0, 30.0, 1.0, 0.0, 2.0],  // cheapest of all: on
+        ];
+        assert_eq!(price_frontier(&res), vec![0, 2, 4]);
+        assert!(price_frontier(&[]).is_empty());
+    }
 }
