@@ -1,5 +1,5 @@
-//! Search benchmark: candidate evaluations per second (materialise, parse, IR, fold under the
-//! PYNQ-Z2 budget, estimate figures, MACs proxy) on ResNet-8-sized candidates from
+//! Search benchmark: candidate evaluations per second (materialise, read the model, IR, fold
+//! under the PYNQ-Z2 budget, estimate figures, MACs proxy) on ResNet-8-sized candidates from
 //! models/spaces/cifar_resnet.yaml, on one thread and in parallel with rayon, plus where the
 //! time of one evaluation goes. Run with `cargo bench --bench search` (BENCH_CANDIDATES sets
 //! how many distinct candidates, default 600; BENCH_THREADS the parallel threads, default 2).
@@ -104,7 +104,11 @@ fn main() {
         let cand = space.materialise(a);
         tm += t.elapsed().as_secs_f64();
         let t = Instant::now();
-        let Ok(m) = model::parse(&cand.text, &space.file, &space.name, &space.dir) else {
+        let Some(Ok(m)) = cand
+            .tree
+            .as_ref()
+            .map(|t| model::from_json(t, &space.file, &space.name, &space.dir))
+        else {
             continue;
         };
         tp += t.elapsed().as_secs_f64();
@@ -126,7 +130,7 @@ fn main() {
     }
     let ms = |s: f64| s * 1e3 / n as f64;
     println!(
-        "per evaluation: materialise {:.3} ms, parse {:.3} ms, IR {:.3} ms, candidate folds (cached) {:.3} ms, then fold::optimize {:.3} ms",
+        "per evaluation: materialise {:.3} ms, read model {:.3} ms, IR {:.3} ms, candidate folds (cached) {:.3} ms, then fold::optimize {:.3} ms",
         ms(tm),
         ms(tp),
         ms(ti),

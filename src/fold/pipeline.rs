@@ -100,16 +100,16 @@ pub fn evaluate_lean(graph: &Graph, choice: &[Option<&Candidate>]) -> Pipeline {
 /// [`evaluate`], naming glue items and the bottleneck only when `named`.
 fn evaluate_with(graph: &Graph, choice: &[Option<&Candidate>], named: bool) -> Pipeline {
     let g = &graph.g;
-    let link = |a: NodeIndex, b: NodeIndex| {
-        if named {
-            format!("{}->{}", g[a].name, g[b].name)
-        } else {
-            String::new()
-        }
-    };
+    let link = |a: NodeIndex, b: NodeIndex| format!("{}->{}", g[a].name, g[b].name);
     let bound = g.node_bound();
     let mut times: Vec<Option<NodeTime>> = vec![None; bound];
-    let mut glue_items = Vec::new();
+    let mut sink = GlueSink {
+        named,
+        items: Vec::new(),
+        res: Resources::default(),
+        cycles: 0,
+        slowest: None,
+    };
     let mut cycles = 0u64;
     let mut bottleneck = String::new();
     let note = |c: u64, name: &str, cycles: &mut u64, bottleneck: &mut String| {
@@ -142,18 +142,14 @@ fn evaluate_with(graph: &Graph, choice: &[Option<&Candidate>], named: bool) -> P
                 let p = times[graph.producers(n)[0].index()].unwrap_or_default();
                 let words = elems / p.out_par as u64;
                 let width = p.out_par as u64 * node.out.ty.bits as u64;
-                glue_items.push(Glue {
-                    kind: "fork",
-                    name: if named {
-                        node.name.clone()
-                    } else {
-                        String::new()
-                    },
-                    cycles: words,
-                    depth: 0,
+                sink.add(
+                    "fork",
+                    || node.name.clone(),
+                    words,
+                    0,
                     width,
-                    res: glue::fork(width, *ways as u64),
-                });
+                    glue::fork(width, *ways as u64),
+                );
                 NodeTime {
                     first_out: p.first_out + 1.0,
                     last_out: p.last_out + 1.0,
@@ -173,17 +169,16 @@ fn evaluate_with(graph: &Graph, choice: &[Option<&Candidate>], named: bool) -> P
                     let mut first = s.first_out + 1.0;
                     let cpw_in = s.cpw * q as f64 / p as f64;
                     if p != q {
-                        let name = link(e.source(), n);
                         let te = tensor.shape.elems();
                         let res = glue::dwc(p as u32, q as u32, tensor.ty.bits).unwrap_or_default();
-                        glue_items.push(Glue {
-                            kind: "dwc",
-                            name,
-                            cycles: (te / p).max(te / q),
-                            depth: 0,
-                            width: (p.max(q) * tensor.ty.bits as u64),
+                        sink.add(
+                            "dwc",
+                            || link(e.source(), n),
+                            (te / p).max(te / q),
+                            0,
+                            p.max(q) * tensor.ty.bits as u64,
                             res,
-                        });
+                        );
                         first += (q.div_ceil(p) - 1) as f64 * s.cpw + 1.0;
                     }
                     arrivals.push((first, cpw_in, e.id()));
@@ -220,11 +215,15 @@ fn evaluate_with(graph: &Graph, choice: &[Option<&Candidate>], named: bool) -> P
         note(t.cycles, &node.name, &mut cycles, &mut bottleneck);
         times[n.index()] = Some(t);
     }
-    for item in &glue_items {
-        note(item.cycles, &item.name, &mut cycles, &mut bottleneck);
+    // The glue's slowest item (the first of the slowest), after the stages.
+    if sink.cycles > cycles {
+        cycles = sink.cycles;
+        if let Some(i) = sink.slowest {
+            bottleneck = sink.items[i].name.clone();
+        }
     }
     let mut fifo_bits = 0;
-    let mut edges = vec![None; g.edge_bound()];
+    let mut edges = vec![None; if named { g.edge_bound() } else { 0 }];
     for e in g.edge_indices() {
         let Some((s, t)) = g.edge_endpoints(e) else {
             continue;
@@ -237,59 +236,95 @@ fn evaluate_with(graph: &Graph, choice: &[Option<&Candidate>], named: bool) -> P
         let width = par as u64 * tensor.ty.bits as u64;
         let depth = fifo_depth[e.index()];
         fifo_bits += depth * width;
-        edges[e.index()] = Some(EdgeStream {
-            src_par: times[s.index()].map_or(par, |x| x.out_par),
-            dst_par: par,
-            depth,
-        });
-        let name = link(s, t);
-        glue_items.push(Glue {
-            kind: "fifo",
-            name,
-            cycles: 0,
+        if let Some(slot) = edges.get_mut(e.index()) {
+            *slot = Some(EdgeStream {
+                src_par: times[s.index()].map_or(par, |x| x.out_par),
+                dst_par: par,
+                depth,
+            });
+        }
+        sink.add(
+            "fifo",
+            || link(s, t),
+            0,
             depth,
             width,
-            res: glue::fifo(depth, width),
-        });
+            glue::fifo(depth, width),
+        );
     }
     // The AXI-Stream adapters at the accelerator's ports (`half_axis_in`, `half_axis_out`).
     if let Some(t) = times[graph.input.index()] {
         let width = t.out_par as u64 * g[graph.input].out.ty.bits as u64;
-        glue_items.push(Glue {
-            kind: "axis",
-            name: "axis_in".into(),
-            cycles: 0,
-            depth: 0,
+        sink.add(
+            "axis",
+            || "axis_in".into(),
+            0,
+            0,
             width,
-            res: glue::axis_in(width),
-        });
+            glue::axis_in(width),
+        );
     }
     if let Some(t) = times[graph.output.index()] {
         let out = g[graph.output].out;
         let width = t.out_par as u64 * out.ty.bits as u64;
         let words = out.shape.elems() / t.out_par.max(1) as u64;
-        glue_items.push(Glue {
-            kind: "axis",
-            name: "axis_out".into(),
-            cycles: 0,
-            depth: 0,
+        sink.add(
+            "axis",
+            || "axis_out".into(),
+            0,
+            0,
             width,
-            res: glue::axis_out(width, words),
-        });
+            glue::axis_out(width, words),
+        );
     }
-    let glue_res = glue_items
-        .iter()
-        .fold(Resources::default(), |a, x| a + x.res);
     let out_time = times[graph.output.index()].unwrap_or_default();
     Pipeline {
         times,
-        glue: glue_items,
-        glue_res,
+        glue: sink.items,
+        glue_res: sink.res,
         cycles,
         bottleneck,
         latency: out_time.last_out as u64 + 2,
         fifo_bits,
         edges,
+    }
+}
+
+/// Collects the glue: every item when named, else only the sums the search compares.
+struct GlueSink {
+    named: bool,
+    items: Vec<Glue>,
+    res: Resources,
+    /// The slowest item's cycles per frame, and its index in `items` when named.
+    cycles: u64,
+    slowest: Option<usize>,
+}
+
+impl GlueSink {
+    fn add(
+        &mut self,
+        kind: &'static str,
+        name: impl FnOnce() -> String,
+        cycles: u64,
+        depth: u64,
+        width: u64,
+        res: Resources,
+    ) {
+        self.res += res;
+        if self.named {
+            if cycles > self.cycles {
+                self.slowest = Some(self.items.len());
+            }
+            self.items.push(Glue {
+                kind,
+                name: name(),
+                cycles,
+                depth,
+                width,
+                res,
+            });
+        }
+        self.cycles = self.cycles.max(cycles);
     }
 }
 

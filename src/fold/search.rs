@@ -14,7 +14,6 @@ use crate::cost::Resources;
 use crate::ir::Graph;
 use petgraph::visit::NodeIndexable;
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 /// A selection: candidate index per layer space.
 pub type Selection = Vec<usize>;
@@ -87,7 +86,7 @@ pub struct Folding<'a> {
     pub graph: &'a Graph,
     /// Its layer spaces.
     pub spaces: &'a [LayerSpace],
-    seen: RefCell<HashMap<Selection, (Resources, u64)>>,
+    seen: RefCell<rustc_hash::FxHashMap<Selection, (Resources, u64)>>,
 }
 
 impl<'a> Folding<'a> {
@@ -163,39 +162,68 @@ pub fn fastest(f: &Folding, budget: &Resources) -> Option<(u64, Selection)> {
     let mut best: Option<(u64, f64, Selection)> = None;
     for k in 0..family_len(spaces) {
         let stairs = staircases(spaces, k);
-        let mut points: Vec<u64> = stairs.iter().flat_map(|s| s.iter()).map(|s| s.0).collect();
-        points.sort_unstable();
-        points.dedup();
+        // Sweep the cycle targets upward from the floor (where every layer has a step) over
+        // every step point, in order: `at[l]` is layer l's last step within the target, and
+        // `sel` and `layer_res` follow it.
         let floor = stairs
             .iter()
             .map(|s| s.first().map_or(0, |x| x.0))
             .max()
             .unwrap_or(0);
-        for &t in points.iter().filter(|&&t| t >= floor) {
+        let Some(mut sel) = select_at(&stairs, floor) else {
+            continue;
+        };
+        let mut at: Vec<usize> = stairs
+            .iter()
+            .map(|s| s.partition_point(|x| x.0 <= floor) - 1)
+            .collect();
+        let mut layer_res = spaces
+            .iter()
+            .zip(&sel)
+            .fold(Resources::default(), |a, (s, &i)| a + s.cands[i].res());
+        let mut t = floor;
+        loop {
             if best.as_ref().is_some_and(|b| t > b.0) {
                 break;
             }
-            let Some(sel) = select_at(&stairs, t) else {
-                continue;
-            };
-            if !layers_fit(spaces, &sel, budget) {
-                continue;
-            }
-            let (res, t_real) = f.figures(&sel);
-            if res.fits(budget) {
-                let share = budget_share(&res, budget);
-                let better = match &best {
-                    None => true,
-                    Some((bt, bs, bsel)) => {
-                        t_real < *bt
-                            || (t_real == *bt && (share < *bs || (share == *bs && sel < *bsel)))
+            if layer_res.fits(budget) {
+                let (res, t_real) = f.figures(&sel);
+                if res.fits(budget) {
+                    let share = budget_share(&res, budget);
+                    let better = match &best {
+                        None => true,
+                        Some((bt, bs, bsel)) => {
+                            t_real < *bt
+                                || (t_real == *bt && (share < *bs || (share == *bs && sel < *bsel)))
+                        }
+                    };
+                    if better {
+                        best = Some((t_real, share, sel));
                     }
-                };
-                if better {
-                    best = Some((t_real, share, sel));
+                    break;
                 }
-                break;
             }
+            // The next step point above `t`, and every layer stepping there.
+            let Some(next) = stairs
+                .iter()
+                .zip(&at)
+                .filter_map(|(s, &i)| s.get(i + 1).map(|x| x.0))
+                .min()
+            else {
+                break;
+            };
+            for (l, s) in stairs.iter().enumerate() {
+                while s.get(at[l] + 1).is_some_and(|x| x.0 <= next) {
+                    at[l] += 1;
+                }
+                let j = s[at[l]].1;
+                if j != sel[l] {
+                    layer_res =
+                        layer_res - spaces[l].cands[sel[l]].res() + spaces[l].cands[j].res();
+                    sel[l] = j;
+                }
+            }
+            t = next;
         }
     }
     let family_best = best.map(|(t, _, s)| (t, s));
@@ -216,11 +244,16 @@ fn refine(
         .max()
         .unwrap_or(0);
     let ceiling = family_best.as_ref().map_or(u64::MAX, |b| b.0);
-    let mut points: Vec<u64> = spaces
-        .iter()
-        .flat_map(|s| s.cands.iter().map(|c| c.cycles()))
-        .filter(|&c| c >= floor && c < ceiling)
-        .collect();
+    let mut points: Vec<u64> = Vec::new();
+    for s in spaces {
+        // Each list is sorted by cycles: its repeats are adjacent.
+        let from = points.len();
+        for c in s.cands.iter().map(|c| c.cycles()) {
+            if c >= floor && c < ceiling && (points.len() == from || points.last() != Some(&c)) {
+                points.push(c);
+            }
+        }
+    }
     points.sort_unstable();
     points.dedup();
     let mut best = family_best;
@@ -246,16 +279,12 @@ fn refine(
 }
 
 /// Per resource, the sum over layers of the least any candidate meeting `t` uses: no
-/// selection meeting `t` uses less.
+/// selection meeting `t` uses less (saturated when some layer cannot meet `t`).
 fn least_within(spaces: &[LayerSpace], t: u64) -> Resources {
     let mut need = [0u64; 5];
     for s in spaces {
-        let mut least = [u64::MAX; 5];
-        for c in s.cands.iter().filter(|c| c.cycles() <= t) {
-            for (l, x) in least.iter_mut().zip(c.res().as_array()) {
-                *l = (*l).min(x);
-            }
-        }
+        let n = s.cands.partition_point(|c| c.cycles() <= t);
+        let least = n.checked_sub(1).map_or([u64::MAX; 5], |i| s.least[i]);
         for (n, l) in need.iter_mut().zip(least) {
             *n = n.saturating_add(l);
         }

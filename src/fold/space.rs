@@ -9,7 +9,6 @@ use crate::error::Result;
 use crate::ir::Graph;
 use crate::ops::{Fold, HwCtx, StageCost, mac_folds};
 use petgraph::stable_graph::NodeIndex;
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 /// One costed fold of one layer.
@@ -53,6 +52,9 @@ pub struct LayerSpace {
     /// Indices (ascending) of the candidates no earlier candidate matches or beats in every
     /// resource: the only ones the fitting heuristic can pick ([`price_frontier`]).
     pub frontier: Arc<Vec<usize>>,
+    /// Per candidate index `i`, the least of each resource over candidates `0..=i` (the
+    /// least any candidate at least as fast as candidate `i`'s cycles can use).
+    pub least: Arc<Vec<[u64; 5]>>,
     /// Whether the multiplier style is a real choice for this layer.
     pub has_mult: bool,
     /// Whether the layer has weights.
@@ -65,7 +67,7 @@ pub struct LayerSpace {
 /// search folds thousands of networks whose layers repeat; each configuration is costed once.
 #[derive(Debug, Default)]
 pub struct SpaceCache {
-    lists: Mutex<HashMap<String, Listing>>,
+    lists: Mutex<rustc_hash::FxHashMap<String, Listing>>,
 }
 
 impl SpaceCache {
@@ -81,7 +83,7 @@ impl SpaceCache {
 
     /// The map (a panic while holding the lock cannot leave it half-written: inserts are
     /// single calls).
-    fn locked(&self) -> std::sync::MutexGuard<'_, HashMap<String, Listing>> {
+    fn locked(&self) -> std::sync::MutexGuard<'_, rustc_hash::FxHashMap<String, Listing>> {
         self.lists
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -104,6 +106,7 @@ type Listing = (
     Arc<Vec<Vec<(u64, usize)>>>,
     Arc<Vec<[f64; 5]>>,
     Arc<Vec<usize>>,
+    Arc<Vec<[u64; 5]>>,
 );
 
 /// Everything a layer's candidate costs depend on, as a cache key.
@@ -192,14 +195,24 @@ pub fn build_cached(
                 .map(|c| c.res().as_array().map(|x| x as f64))
                 .collect();
             let frontier = price_frontier(&res_f64);
+            let least = cands
+                .iter()
+                .scan([u64::MAX; 5], |m, c| {
+                    for (m, x) in m.iter_mut().zip(c.res().as_array()) {
+                        *m = (*m).min(x);
+                    }
+                    Some(*m)
+                })
+                .collect();
             (
                 Arc::new(cands),
                 Arc::new(stairs),
                 Arc::new(res_f64),
                 Arc::new(frontier),
+                Arc::new(least),
             )
         };
-        let (cands, stairs, res_f64, frontier) = match cache {
+        let (cands, stairs, res_f64, frontier, least) = match cache {
             Some(c) if pin.is_none() => c.get(config_key(node, board), make),
             _ => make(),
         };
@@ -209,6 +222,7 @@ pub fn build_cached(
             stairs,
             res_f64,
             frontier,
+            least,
             has_mult: space.has_mult,
             has_weights: space.has_weights,
         });

@@ -11,6 +11,7 @@ use crate::error::{Diagnostic, Error, Loc, Result};
 use crate::ops::LayerOp;
 use fields::LayerFields;
 use raw::{LayerOutline, OneOrMany, RawActivation, RawModel};
+use serde::Deserialize;
 use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -116,6 +117,20 @@ fn loc<T>(s: &Spanned<T>) -> Loc {
 /// the weights path.
 pub fn parse(text: &str, file: &str, stem: &str, dir: &Path) -> Result<Model> {
     let raw: RawModel = serde_saphyr::from_str(text).map_err(|e| syntax_error(text, file, &e))?;
+    validate(&raw, file, stem, dir)
+}
+
+/// Reads a model given as a JSON tree of the same keys as the YAML format. Nothing in it has a
+/// position, so messages say line 0; the architecture search uses it for candidates it also
+/// holds as text, and re-reads the text for the message when this fails.
+pub fn from_json(tree: &serde_json::Value, file: &str, stem: &str, dir: &Path) -> Result<Model> {
+    let raw = RawModel::deserialize(tree)
+        .map_err(|e| Error::Input(Diagnostic::new(file, Loc::default(), None, e.to_string())))?;
+    validate(&raw, file, stem, dir)
+}
+
+/// The checks of [`parse`] on the document as read.
+fn validate(raw: &RawModel, file: &str, stem: &str, dir: &Path) -> Result<Model> {
     let diag =
         |l: Loc, layer: Option<&str>, m: String| Error::Input(Diagnostic::new(file, l, layer, m));
     let name = match &raw.name {
@@ -142,8 +157,8 @@ pub fn parse(text: &str, file: &str, stem: &str, dir: &Path) -> Result<Model> {
             }
         }
     };
-    let (input_shape, input_type) = input_block(&raw, file)?;
-    let raw_layers: &[Spanned<raw::RawLayer>] = raw.layers.value.as_deref().unwrap_or(&[]);
+    let (input_shape, input_type) = input_block(raw, file)?;
+    let raw_layers: &[Spanned<raw::RawLayer>] = &raw.layers.value.0;
     if raw_layers.is_empty() {
         return Err(diag(
             loc(&raw.layers),
@@ -184,7 +199,7 @@ pub fn parse(text: &str, file: &str, stem: &str, dir: &Path) -> Result<Model> {
         input_shape,
         input_type,
         weights,
-        seed: raw.seed.map(|s| s.value).unwrap_or(0),
+        seed: raw.seed.as_ref().map_or(0, |s| s.value),
         output,
         layers,
         warnings: Vec::new(),

@@ -21,7 +21,7 @@ pub struct RawModel {
     pub output: Option<Spanned<String>>,
     /// The layers, in order.
     /// (`layers: ~` or a bare `layers:` is an empty list, reported as such.)
-    pub layers: Spanned<Option<Vec<Spanned<RawLayer>>>>,
+    pub layers: Spanned<LayerList>,
 }
 
 /// The `input:` block.
@@ -248,4 +248,41 @@ pub struct LayerOutline {
 pub struct NameOnly {
     /// The layer's name, when present.
     pub name: Option<String>,
+}
+
+/// The `layers:` value: a list, or null (`~` or nothing), which the checks report as empty.
+/// Read with `deserialize_any`, so both the YAML reader (with spans) and a plain tree of
+/// values ([`super::from_json`]) give it.
+#[derive(Debug, Default)]
+pub struct LayerList(pub Vec<Spanned<RawLayer>>);
+
+struct LayerListVisitor;
+
+impl<'de> Visitor<'de> for LayerListVisitor {
+    type Value = LayerList;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of layers")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<LayerList, E> {
+        Ok(LayerList::default())
+    }
+    fn visit_none<E: de::Error>(self) -> Result<LayerList, E> {
+        Ok(LayerList::default())
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<LayerList, D::Error> {
+        d.deserialize_any(LayerListVisitor)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<LayerList, A::Error> {
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(LayerList(out))
+    }
+}
+
+impl<'de> Deserialize<'de> for LayerList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(LayerListVisitor)
+    }
 }

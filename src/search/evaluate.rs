@@ -225,13 +225,25 @@ pub fn hardware_side(
         let why = cand.map_error(space, e, false).to_string();
         Record::infeasible(&cand.hash, arch, Status::Invalid, VIOLATION_INVALID, why)
     };
-    let m = match model::parse(&cand.text, &space.file, &space.name, &space.dir) {
-        Ok(m) => m,
-        Err(e) => return (invalid(e), None),
-    };
-    let graph = match ir::build(&m) {
-        Ok(g) => g,
-        Err(e) => return (invalid(e), None),
+    // The JSON tree reads several times faster than the text; a candidate it rejects is
+    // read again from the text, whose messages have positions to map into the space.
+    let fast = cand.tree.as_ref().and_then(|t| {
+        let m = model::from_json(t, &space.file, &space.name, &space.dir).ok()?;
+        let g = ir::build(&m).ok()?;
+        Some((m, g))
+    });
+    let (m, graph) = match fast {
+        Some(x) => x,
+        None => {
+            let m = match model::parse(&cand.text, &space.file, &space.name, &space.dir) {
+                Ok(m) => m,
+                Err(e) => return (invalid(e), None),
+            };
+            match ir::build(&m) {
+                Ok(g) => (m, g),
+                Err(e) => return (invalid(e), None),
+            }
+        }
     };
     let (params, macs) = size(&graph);
     let mut rec = match fold::optimize_cached(

@@ -41,6 +41,9 @@ pub struct Candidate {
     pub origins: Vec<Origin>,
     /// The architecture hash: FNV-1a 64 of `text`, 16 hex digits.
     pub hash: String,
+    /// The same model as a JSON tree, which [`crate::model::from_json`] reads much faster
+    /// than the text (None when a value has no faithful JSON form; the text then serves).
+    pub tree: Option<serde_json::Value>,
 }
 
 impl Candidate {
@@ -85,6 +88,46 @@ impl Candidate {
 struct Writer {
     text: String,
     origins: Vec<Origin>,
+    /// The model's top-level keys and its layers as JSON; None once a value had no JSON
+    /// form or a key repeated.
+    tree: Option<(
+        serde_json::Map<String, serde_json::Value>,
+        Vec<serde_json::Value>,
+    )>,
+}
+
+impl Writer {
+    /// Sets a top-level key of the JSON tree.
+    fn put_top(&mut self, key: &str, value: Option<serde_json::Value>) {
+        let ok = match (&mut self.tree, value) {
+            (Some((top, _)), Some(v)) => top.insert(key.into(), v).is_none(),
+            _ => false,
+        };
+        if !ok {
+            self.tree = None;
+        }
+    }
+
+    /// Sets a key of the JSON tree's last layer (after [`Writer::start_layer`]).
+    fn put_layer(&mut self, key: &str, value: Option<serde_json::Value>) {
+        let ok = match (&mut self.tree, value) {
+            (Some((_, layers)), Some(v)) => match layers.last_mut() {
+                Some(serde_json::Value::Object(l)) => l.insert(key.into(), v).is_none(),
+                _ => false,
+            },
+            _ => false,
+        };
+        if !ok {
+            self.tree = None;
+        }
+    }
+
+    /// Opens a new layer in the JSON tree.
+    fn start_layer(&mut self) {
+        if let Some((_, layers)) = &mut self.tree {
+            layers.push(serde_json::Value::Object(serde_json::Map::new()));
+        }
+    }
 }
 
 impl Writer {
@@ -176,16 +219,20 @@ impl Space {
         let mut w = Writer {
             text: String::new(),
             origins: Vec::new(),
+            tree: Some(Default::default()),
         };
         let none = Origin::default();
         w.line("", "name", &self.name, none.clone());
+        w.put_top("name", Some(self.name.clone().into()));
         let input_key = Key {
             name: "input".into(),
             loc: self.input.resolve(arch).loc,
         };
         w.entry_t(0, &input_key, &self.input, arch, None);
+        w.put_top("input", self.input.json(arch));
         if let Some(s) = &self.seed {
             w.line("", "seed", &yaml::flow(&s.value), none.clone());
+            w.put_top("seed", yaml::json(&s.value));
         }
         let output_line = w.origins.len();
         w.line("", "output", "", none.clone());
@@ -249,10 +296,16 @@ impl Space {
             chosen: false,
         };
         let hash = format!("{:016x}", crate::weights::generate::fnv1a64(&text));
+        w.put_top("output", Some(out.into()));
+        let tree = w.tree.take().map(|(mut top, layers)| {
+            top.insert("layers".into(), layers.into());
+            serde_json::Value::Object(top)
+        });
         Candidate {
             text,
             origins: w.origins,
             hash,
+            tree,
         }
     }
 
@@ -292,23 +345,29 @@ impl Space {
             chosen: false,
         };
         w.line("  - ", "name", &name, origin(l.loc, l.loc));
+        w.start_layer();
+        w.put_layer("name", Some(name.clone().into()));
         let implicit = walk.last.clone().unwrap_or_else(|| "input".into());
         match &l.from {
             Some(f) => {
-                let v = if f.list {
-                    format!("[{}]", sources.join(", "))
+                let (v, j) = if f.list {
+                    (format!("[{}]", sources.join(", ")), sources.clone().into())
                 } else {
-                    sources.join(", ")
+                    let v = sources.join(", ");
+                    (v.clone(), v.into())
                 };
                 w.line("    ", "from", &v, origin(f.key, f.loc));
+                w.put_layer("from", Some(j));
             }
             None if sources[0] != implicit => {
                 w.line("    ", "from", &sources[0], origin(l.loc, l.loc));
+                w.put_layer("from", Some(sources[0].clone().into()));
             }
             None => {}
         }
         for (k, t) in &l.keys {
             w.entry_t(4, k, t, arch, Some(&l.name));
+            w.put_layer(&k.name, t.json(arch));
         }
         walk.alias.insert(&l.name, name.clone());
         walk.last = Some(name);

@@ -84,6 +84,31 @@ impl Tmpl {
     }
 }
 
+impl Tmpl {
+    /// [`Tmpl::resolve`] as JSON ([`super::yaml::json`]), without copying the nodes.
+    pub(crate) fn json(&self, arch: &[usize]) -> Option<serde_json::Value> {
+        match self {
+            Tmpl::Fixed(n) => super::yaml::json(&n.value),
+            Tmpl::Choice { var, options } => {
+                let i = arch.get(*var).copied().unwrap_or(0).min(options.len() - 1);
+                super::yaml::json(&options[i].value)
+            }
+            Tmpl::Map(_, m) => {
+                let mut out = serde_json::Map::new();
+                for (k, t) in m {
+                    if out.insert(k.name.clone(), t.json(arch)?).is_some() {
+                        return None;
+                    }
+                }
+                Some(serde_json::Value::Object(out))
+            }
+            Tmpl::Seq(_, s) => Some(serde_json::Value::Array(
+                s.iter().map(|t| t.json(arch)).collect::<Option<_>>()?,
+            )),
+        }
+    }
+}
+
 /// A layer's `from`, as written.
 #[derive(Debug, Clone)]
 pub(crate) struct FromT {

@@ -220,6 +220,34 @@ pub fn flow(v: &Value) -> String {
     }
 }
 
+/// The value as JSON, for building a candidate's model without writing and re-reading YAML
+/// text (`None` for what JSON cannot hold as the YAML reader would: integers beyond 64 bits,
+/// non-finite floats, repeated keys; such candidates take the text path).
+pub fn json(v: &Value) -> Option<serde_json::Value> {
+    use serde_json::Value as J;
+    Some(match v {
+        Value::Null => J::Null,
+        Value::Bool(b) => J::Bool(*b),
+        Value::Int(i) => match (i64::try_from(*i), u64::try_from(*i)) {
+            (Ok(x), _) => J::from(x),
+            (_, Ok(x)) => J::from(x),
+            _ => return None,
+        },
+        Value::Float(f) => J::Number(serde_json::Number::from_f64(*f)?),
+        Value::Str(s) => J::String(s.clone()),
+        Value::Seq(s) => J::Array(s.iter().map(|n| json(&n.value)).collect::<Option<_>>()?),
+        Value::Map(m) => {
+            let mut out = serde_json::Map::new();
+            for (k, n) in m {
+                if out.insert(k.name.clone(), json(&n.value)?).is_some() {
+                    return None;
+                }
+            }
+            J::Object(out)
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
