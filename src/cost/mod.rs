@@ -134,7 +134,7 @@ impl MemStyle {
 }
 
 /// Which DSP primitive the board has.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum DspKind {
     /// 7-series: 25 x 18 signed multiplier.
     Dsp48e1,

@@ -72,7 +72,7 @@ fn lut_need(layers: &[MacLayer], t: f64, dsp_budget: f64) -> f64 {
 pub fn lower_bound(graph: &Graph, spaces: &[LayerSpace], board: &Board, budget: &Resources) -> u64 {
     let per_stage = spaces
         .iter()
-        .filter_map(|s| s.cands.iter().map(|c| c.cycles()).min())
+        .filter_map(|s| s.list.cycles.iter().copied().min())
         .max()
         .unwrap_or(1);
     let layers = mac_layers(graph, board.dsp());

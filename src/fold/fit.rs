@@ -36,11 +36,11 @@ pub fn fit_at(f: &Folding, budget: &Resources, t: u64) -> Option<Selection> {
     // ones the heuristic can pick are a prefix of its price frontier.
     let mut pickable: Vec<&[usize]> = Vec::with_capacity(spaces.len());
     for s in spaces {
-        let n = s.cands.partition_point(|c| c.cycles() <= t);
+        let n = s.list.within(t);
         if n == 0 {
             return None;
         }
-        let fr = &s.frontier[..];
+        let fr = &s.list.frontier[..];
         pickable.push(&fr[..fr.partition_point(|&i| i < n)]);
     }
     let b = budget.as_array().map(|x| (x as f64).max(1.0));
@@ -56,7 +56,7 @@ pub fn fit_at(f: &Folding, budget: &Resources, t: u64) -> Option<Selection> {
             .map(|(s, idx)| {
                 let mut pick = (f64::INFINITY, 0);
                 for &i in idx.iter() {
-                    let x = &s.res_f64[i];
+                    let x = &s.list.res_f64[i];
                     let price = x[0] * w[0] + x[1] * w[1] + x[2] * w[2] + x[3] * w[3] + x[4] * w[4];
                     if price < pick.0 {
                         pick = (price, i);
@@ -107,13 +107,13 @@ fn repair(
         let within: [f64; 5] = std::array::from_fn(|k| if tot[k] <= b[k] { inv_b[k] } else { 0.0 });
         let mut best: Option<(f64, usize, usize)> = None;
         for (li, (s, idx)) in spaces.iter().zip(pickable).enumerate() {
-            let cur = s.res_f64[sel[li]];
+            let cur = s.list.res_f64[sel[li]];
             let rest: [f64; 5] = std::array::from_fn(|k| tot[k] - cur[k]);
             for &j in idx.iter() {
                 if j == sel[li] {
                     continue;
                 }
-                let new = &s.res_f64[j];
+                let new = &s.list.res_f64[j];
                 let next: [f64; 5] = std::array::from_fn(|k| rest[k] + new[k]);
                 let gain = viol - violation(&next, &b, &inv_b);
                 if gain <= 1e-12 {

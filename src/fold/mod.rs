@@ -86,7 +86,7 @@ pub struct Options {
 /// The chosen design: every layer's fold and cost, the pipeline, the bound.
 #[derive(Debug, Clone)]
 pub struct Design {
-    /// The candidate spaces (the chosen candidate is `spaces[i].cands[selection[i]]`).
+    /// The candidate spaces (the chosen candidate is `spaces[i].list.cands[selection[i]]`).
     pub spaces: Vec<LayerSpace>,
     /// Chosen candidate per space.
     pub selection: Vec<usize>,
@@ -113,9 +113,9 @@ impl Design {
             .map(|(s, &i)| {
                 (
                     graph.g[s.node].name.clone(),
-                    s.cands[i].fold,
-                    s.has_mult,
-                    s.has_weights,
+                    s.list.cands[i].fold,
+                    s.list.has_mult,
+                    s.list.has_weights,
                 )
             })
             .collect()

@@ -63,12 +63,16 @@ pub fn staircase(cands: &[Candidate], p: &[f64; 5]) -> Vec<(u64, usize)> {
 
 /// Every layer's staircase under the family's `k`-th price vector.
 fn staircases(spaces: &[LayerSpace], k: usize) -> Vec<&[(u64, usize)]> {
-    spaces.iter().map(|s| s.stairs[k].as_slice()).collect()
+    spaces.iter().map(|s| s.list.stairs[k].as_slice()).collect()
 }
 
 /// Price vectors the spaces carry staircases for.
 fn family_len(spaces: &[LayerSpace]) -> usize {
-    spaces.iter().map(|s| s.stairs.len()).min().unwrap_or(0)
+    spaces
+        .iter()
+        .map(|s| s.list.stairs.len())
+        .min()
+        .unwrap_or(0)
 }
 
 /// Evaluates a selection: total resources (layers + glue) and the pipeline.
@@ -122,7 +126,7 @@ fn chosen<'a>(
     let mut choice = vec![None; graph.g.node_bound()];
     let mut res = Resources::default();
     for (s, &i) in spaces.iter().zip(sel) {
-        let c = &s.cands[i];
+        let c = &s.list.cands[i];
         choice[s.node.index()] = Some(c);
         res += c.res();
     }
@@ -135,7 +139,7 @@ fn layers_fit(spaces: &[LayerSpace], sel: &Selection, budget: &Resources) -> boo
     spaces
         .iter()
         .zip(sel)
-        .fold(Resources::default(), |a, (s, &i)| a + s.cands[i].res())
+        .fold(Resources::default(), |a, (s, &i)| a + s.list.res[i])
         .fits(budget)
 }
 
@@ -180,7 +184,7 @@ pub fn fastest(f: &Folding, budget: &Resources) -> Option<(u64, Selection)> {
         let mut layer_res = spaces
             .iter()
             .zip(&sel)
-            .fold(Resources::default(), |a, (s, &i)| a + s.cands[i].res());
+            .fold(Resources::default(), |a, (s, &i)| a + s.list.res[i]);
         let mut t = floor;
         loop {
             if best.as_ref().is_some_and(|b| t > b.0) {
@@ -218,8 +222,7 @@ pub fn fastest(f: &Folding, budget: &Resources) -> Option<(u64, Selection)> {
                 }
                 let j = s[at[l]].1;
                 if j != sel[l] {
-                    layer_res =
-                        layer_res - spaces[l].cands[sel[l]].res() + spaces[l].cands[j].res();
+                    layer_res = layer_res - spaces[l].list.res[sel[l]] + spaces[l].list.res[j];
                     sel[l] = j;
                 }
             }
@@ -240,7 +243,7 @@ fn refine(
     let spaces = f.spaces;
     let floor = spaces
         .iter()
-        .map(|s| s.cands.iter().map(|c| c.cycles()).min().unwrap_or(0))
+        .map(|s| s.list.cycles.iter().copied().min().unwrap_or(0))
         .max()
         .unwrap_or(0);
     let ceiling = family_best.as_ref().map_or(u64::MAX, |b| b.0);
@@ -248,7 +251,7 @@ fn refine(
     for s in spaces {
         // Each list is sorted by cycles: its repeats are adjacent.
         let from = points.len();
-        for c in s.cands.iter().map(|c| c.cycles()) {
+        for c in s.list.cycles.iter().copied() {
             if c >= floor && c < ceiling && (points.len() == from || points.last() != Some(&c)) {
                 points.push(c);
             }
@@ -283,8 +286,8 @@ fn refine(
 fn least_within(spaces: &[LayerSpace], t: u64) -> Resources {
     let mut need = [0u64; 5];
     for s in spaces {
-        let n = s.cands.partition_point(|c| c.cycles() <= t);
-        let least = n.checked_sub(1).map_or([u64::MAX; 5], |i| s.least[i]);
+        let n = s.list.within(t);
+        let least = n.checked_sub(1).map_or([u64::MAX; 5], |i| s.list.least[i]);
         for (n, l) in need.iter_mut().zip(least) {
             *n = n.saturating_add(l);
         }
@@ -332,10 +335,10 @@ pub fn leanest(graph: &Graph, spaces: &[LayerSpace], budget: &Resources) -> Reso
     let sel: Selection = spaces
         .iter()
         .map(|s| {
-            (0..s.cands.len())
+            (0..s.list.cands.len())
                 .min_by(|&a, &b| {
-                    budget_share(&s.cands[a].res(), budget)
-                        .total_cmp(&budget_share(&s.cands[b].res(), budget))
+                    budget_share(&s.list.res[a], budget)
+                        .total_cmp(&budget_share(&s.list.res[b], budget))
                 })
                 .unwrap_or(0)
         })
@@ -346,12 +349,13 @@ pub fn leanest(graph: &Graph, spaces: &[LayerSpace], budget: &Resources) -> Reso
 /// The smallest resources each layer can have (its cheapest candidate per resource), plus the
 /// glue of the all-slowest selection: a per-resource lower bound for "does not fit".
 pub fn minimum_need(graph: &Graph, spaces: &[LayerSpace]) -> Resources {
-    let slowest: Selection = spaces.iter().map(|s| s.cands.len() - 1).collect();
+    let slowest: Selection = spaces.iter().map(|s| s.list.cands.len() - 1).collect();
     let (_, pipe) = total(graph, spaces, &slowest);
     let mut need = [0u64; 5];
     for s in spaces {
         for (k, v) in need.iter_mut().enumerate() {
             *v += s
+                .list
                 .cands
                 .iter()
                 .map(|c| c.res().as_array()[k])

@@ -4,10 +4,11 @@
 use super::config::Pins;
 use super::search::{price_family, staircase};
 use crate::board::Board;
-use crate::cost::Resources;
+use crate::cost::{DspKind, Resources};
 use crate::error::Result;
-use crate::ir::Graph;
-use crate::ops::{Fold, HwCtx, StageCost, mac_folds};
+use crate::ir::{Graph, Node};
+use crate::model::{Activation, ElemType, Requant};
+use crate::ops::{Fold, FoldSpace, HwCtx, LayerOp, Operator, StageCost, Tensor, mac_folds};
 use petgraph::stable_graph::NodeIndex;
 use std::sync::{Arc, Mutex};
 
@@ -35,55 +36,151 @@ impl Candidate {
     }
 }
 
-/// The candidates of one layer node, fastest first.
-#[derive(Debug, Clone)]
-pub struct LayerSpace {
-    /// The node.
-    pub node: NodeIndex,
-    /// Non-dominated candidates sorted by cycles, then resources (shared with every layer of
-    /// the same configuration through a [`SpaceCache`]).
-    pub cands: Arc<Vec<Candidate>>,
+/// A layer configuration's candidates and the tables the folding search reads, shared by
+/// every layer of that configuration through a [`SpaceCache`].
+#[derive(Debug)]
+pub struct Listing {
+    /// Non-dominated candidates sorted by cycles, then resources.
+    pub cands: Vec<Candidate>,
+    /// Every candidate's cycles per frame (ascending; compact for binary searches).
+    pub cycles: Vec<u64>,
+    /// Every candidate's resources (compact for the search's sums).
+    pub res: Vec<Resources>,
+    /// The same as floating point, in [`Resources::as_array`] order (the fitting heuristic's
+    /// arithmetic).
+    pub res_f64: Vec<[f64; 5]>,
     /// Per price vector of [`super::search::price_family`], the candidates that are the
     /// cheapest as the cycle target grows ([`super::search::staircase`]).
-    pub stairs: Arc<Vec<Vec<(u64, usize)>>>,
-    /// Every candidate's resources as floating point, in [`Resources::as_array`] order (the
-    /// fitting heuristic's arithmetic).
-    pub res_f64: Arc<Vec<[f64; 5]>>,
+    pub stairs: Vec<Vec<(u64, usize)>>,
     /// Indices (ascending) of the candidates no earlier candidate matches or beats in every
     /// resource: the only ones the fitting heuristic can pick ([`price_frontier`]).
-    pub frontier: Arc<Vec<usize>>,
+    pub frontier: Vec<usize>,
     /// Per candidate index `i`, the least of each resource over candidates `0..=i` (the
-    /// least any candidate at least as fast as candidate `i`'s cycles can use).
-    pub least: Arc<Vec<[u64; 5]>>,
+    /// least any candidate at least as fast as candidate `i` can use).
+    pub least: Vec<[u64; 5]>,
     /// Whether the multiplier style is a real choice for this layer.
     pub has_mult: bool,
     /// Whether the layer has weights.
     pub has_weights: bool,
 }
 
-/// Costed, pruned candidate lists of unpinned layers by configuration (op, tensors,
-/// accumulator, requantisation, activation; not the name) and the board's DSP kind, the
-/// only board fact the costs read. The architecture
-/// search folds thousands of networks whose layers repeat; each configuration is costed once.
+impl Listing {
+    /// Costs `folds` of `node`, prunes them and builds the tables.
+    fn new(
+        node: &Node,
+        op: &dyn Operator,
+        folds: &[Fold],
+        space: &FoldSpace,
+        board: &Board,
+    ) -> Self {
+        let hw = HwCtx { dsp: board.dsp() };
+        let mut cands: Vec<Candidate> = folds
+            .iter()
+            .map(|fold| Candidate {
+                fold: *fold,
+                cost: op.cost(node, fold, &hw),
+                in_par: op.in_par(fold),
+                out_par: op.out_par(fold),
+            })
+            .collect();
+        prune(&mut cands);
+        let stairs = price_family(board.uram > 0)
+            .iter()
+            .map(|p| staircase(&cands, p))
+            .collect();
+        let res: Vec<Resources> = cands.iter().map(|c| c.res()).collect();
+        let res_f64: Vec<[f64; 5]> = res.iter().map(|r| r.as_array().map(|x| x as f64)).collect();
+        let least = res
+            .iter()
+            .scan([u64::MAX; 5], |m, r| {
+                for (m, x) in m.iter_mut().zip(r.as_array()) {
+                    *m = (*m).min(x);
+                }
+                Some(*m)
+            })
+            .collect();
+        Listing {
+            cycles: cands.iter().map(|c| c.cycles()).collect(),
+            frontier: price_frontier(&res_f64),
+            cands,
+            res,
+            res_f64,
+            stairs,
+            least,
+            has_mult: space.has_mult,
+            has_weights: space.has_weights,
+        }
+    }
+
+    /// How many candidates meet `t` cycles per frame (they are a prefix of the list).
+    pub fn within(&self, t: u64) -> usize {
+        self.cycles.partition_point(|&c| c <= t)
+    }
+}
+
+/// The candidates of one layer node, fastest first.
+#[derive(Debug, Clone)]
+pub struct LayerSpace {
+    /// The node.
+    pub node: NodeIndex,
+    /// Its candidates and tables.
+    pub list: Arc<Listing>,
+}
+
+/// Everything a layer's candidate costs depend on (op, tensors, accumulator,
+/// requantisation, activation; not the name) and the board facts the costs and the price
+/// family read.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct ConfigKey {
+    dsp: DspKind,
+    has_dsp: bool,
+    has_uram: bool,
+    op: LayerOp,
+    inputs: Vec<Tensor>,
+    out: Tensor,
+    acc: ElemType,
+    requant: Option<Requant>,
+    activation: Activation,
+}
+
+impl ConfigKey {
+    fn new(node: &Node, op: &LayerOp, board: &Board) -> Self {
+        ConfigKey {
+            dsp: board.dsp(),
+            has_dsp: board.dsp > 0,
+            has_uram: board.uram > 0,
+            op: op.clone(),
+            inputs: node.inputs.clone(),
+            out: node.out,
+            acc: node.acc,
+            requant: node.requant.clone(),
+            activation: node.activation,
+        }
+    }
+}
+
+/// Costed, pruned candidate lists of unpinned layers by configuration ([`ConfigKey`]). The
+/// architecture search folds thousands of networks whose layers repeat; each configuration
+/// is costed once.
 #[derive(Debug, Default)]
 pub struct SpaceCache {
-    lists: Mutex<rustc_hash::FxHashMap<String, Listing>>,
+    lists: Mutex<rustc_hash::FxHashMap<ConfigKey, Arc<Listing>>>,
 }
 
 impl SpaceCache {
-    /// The cached list under `key`, or `make`'s, remembered.
-    fn get(&self, key: String, make: impl FnOnce() -> Listing) -> Listing {
+    /// The cached listing under `key`, or `make`'s, remembered when it succeeds.
+    fn get(&self, key: ConfigKey, make: impl FnOnce() -> Result<Listing>) -> Result<Arc<Listing>> {
         if let Some(l) = self.locked().get(&key) {
-            return l.clone();
+            return Ok(l.clone());
         }
-        let list = make();
+        let list = Arc::new(make()?);
         self.locked().insert(key, list.clone());
-        list
+        Ok(list)
     }
 
     /// The map (a panic while holding the lock cannot leave it half-written: inserts are
     /// single calls).
-    fn locked(&self) -> std::sync::MutexGuard<'_, rustc_hash::FxHashMap<String, Listing>> {
+    fn locked(&self) -> std::sync::MutexGuard<'_, rustc_hash::FxHashMap<ConfigKey, Arc<Listing>>> {
         self.lists
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -100,34 +197,6 @@ impl SpaceCache {
     }
 }
 
-/// A layer configuration's candidates, staircases and resources as floating point.
-type Listing = (
-    Arc<Vec<Candidate>>,
-    Arc<Vec<Vec<(u64, usize)>>>,
-    Arc<Vec<[f64; 5]>>,
-    Arc<Vec<usize>>,
-    Arc<Vec<[u64; 5]>>,
-);
-
-/// Everything a layer's candidate costs depend on, as a cache key.
-fn config_key(node: &crate::ir::Node, board: &Board) -> String {
-    let op = match &node.kind {
-        crate::ir::NodeKind::Layer { op, .. } => format!("{op:?}"),
-        other => format!("{other:?}"),
-    };
-    format!(
-        "{:?}|{}|{}|{op}|{:?}|{:?}|{:?}|{:?}|{:?}",
-        board.dsp(),
-        board.dsp > 0,
-        board.uram > 0,
-        node.inputs,
-        node.out,
-        node.acc,
-        node.requant,
-        node.activation
-    )
-}
-
 /// Builds every layer's candidate list.
 pub fn build(graph: &Graph, board: &Board, pins: &Pins) -> Result<Vec<LayerSpace>> {
     build_cached(graph, board, pins, None)
@@ -140,8 +209,6 @@ pub fn build_cached(
     pins: &Pins,
     cache: Option<&SpaceCache>,
 ) -> Result<Vec<LayerSpace>> {
-    let hw = HwCtx { dsp: board.dsp() };
-    let family = price_family(board.uram > 0);
     for name in pins.by_layer.keys() {
         if graph.find(name).is_none_or(|n| graph.g[n].op().is_none()) {
             return Err(pins.error(
@@ -153,79 +220,37 @@ pub fn build_cached(
     let mut out = Vec::new();
     for n in graph.layers() {
         let node = &graph.g[n];
-        let Some(op) = node.op() else { continue };
-        let op = op.op();
-        let space = op.fold_space(node);
+        let Some(layer_op) = node.op() else { continue };
+        let op = layer_op.op();
         let pin = pins.by_layer.get(&node.name);
-        let all = mac_folds(&space, board.dsp > 0);
-        let folds: Vec<Fold> = all
-            .iter()
-            .copied()
-            .filter(|f| pin.is_none_or(|p| p.admits(f)))
-            .collect();
-        if folds.is_empty() {
-            let msg = format!(
-                "no legal fold matches the pin: PE must divide {} (one of {:?}), SIMD one of {:?}{}{}",
-                op.out_channels(node),
-                space.pe,
-                space.simd,
-                if space.has_mult && board.dsp > 0 {
-                    ""
-                } else {
-                    ", mult must be lut"
-                },
-                ", mem must be bram or lutram (UltraRAM cannot hold initialised weights)",
-            );
-            return Err(pins.error(&node.name, msg));
-        }
-        let make = || {
-            let mut cands: Vec<Candidate> = folds
-                .iter()
-                .map(|fold| Candidate {
-                    fold: *fold,
-                    cost: op.cost(node, fold, &hw),
-                    in_par: op.in_par(fold),
-                    out_par: op.out_par(fold),
-                })
+        let make = || -> Result<Listing> {
+            let space = op.fold_space(node);
+            let folds: Vec<Fold> = mac_folds(&space, board.dsp > 0)
+                .into_iter()
+                .filter(|f| pin.is_none_or(|p| p.admits(f)))
                 .collect();
-            prune(&mut cands);
-            let stairs = family.iter().map(|p| staircase(&cands, p)).collect();
-            let res_f64: Vec<[f64; 5]> = cands
-                .iter()
-                .map(|c| c.res().as_array().map(|x| x as f64))
-                .collect();
-            let frontier = price_frontier(&res_f64);
-            let least = cands
-                .iter()
-                .scan([u64::MAX; 5], |m, c| {
-                    for (m, x) in m.iter_mut().zip(c.res().as_array()) {
-                        *m = (*m).min(x);
-                    }
-                    Some(*m)
-                })
-                .collect();
-            (
-                Arc::new(cands),
-                Arc::new(stairs),
-                Arc::new(res_f64),
-                Arc::new(frontier),
-                Arc::new(least),
-            )
+            if folds.is_empty() {
+                let msg = format!(
+                    "no legal fold matches the pin: PE must divide {} (one of {:?}), SIMD one of {:?}{}{}",
+                    op.out_channels(node),
+                    space.pe,
+                    space.simd,
+                    if space.has_mult && board.dsp > 0 {
+                        ""
+                    } else {
+                        ", mult must be lut"
+                    },
+                    ", mem must be bram or lutram (UltraRAM cannot hold initialised weights)",
+                );
+                return Err(pins.error(&node.name, msg));
+            }
+            Ok(Listing::new(node, op, &folds, &space, board))
         };
-        let (cands, stairs, res_f64, frontier, least) = match cache {
-            Some(c) if pin.is_none() => c.get(config_key(node, board), make),
-            _ => make(),
+        let list = match cache {
+            Some(c) if pin.is_none() => c.get(ConfigKey::new(node, layer_op, board), make)?,
+            _ => Arc::new(make()?),
         };
-        out.push(LayerSpace {
-            node: n,
-            cands,
-            stairs,
-            res_f64,
-            frontier,
-            least,
-            has_mult: space.has_mult,
-            has_weights: space.has_weights,
-        });
+        out.push(LayerSpace { node: n, list });
     }
     Ok(out)
 }

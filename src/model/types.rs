@@ -125,7 +125,7 @@ impl fmt::Display for Shape {
 }
 
 /// Padding rule of a windowed layer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum Padding {
     /// No padding.
     Valid,
@@ -136,7 +136,7 @@ pub enum Padding {
 }
 
 /// Kernel, stride and padding of a windowed layer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct Window {
     /// `[kh, kw]`.
     pub kernel: [u32; 2],
@@ -186,7 +186,7 @@ impl Window {
 }
 
 /// An explicit requantisation: `v = (acc*scale + round) >> shift`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Requant {
     /// One scale, one per output channel, or (add) one per input.
     pub scale: Vec<i64>,
@@ -195,7 +195,7 @@ pub struct Requant {
 }
 
 /// Activation applied after requantisation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Activation {
     /// max(v, 0).

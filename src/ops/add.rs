@@ -19,7 +19,7 @@ use crate::model::{ElemType, Requant};
 use crate::weights::LayerParams;
 
 /// Add parameters (none beyond the common keys).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Add;
 
 impl Add {

@@ -25,7 +25,7 @@ use crate::model::{ElemType, Requant, Shape, Window};
 use crate::weights::LayerParams;
 
 /// Average-pool parameters.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AvgPool {
     /// The window, or None for a global pool.
     pub window: Option<Window>,

@@ -20,7 +20,7 @@ use crate::model::{ElemType, Requant, Window};
 use crate::weights::LayerParams;
 
 /// Convolution parameters.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Conv {
     /// Output channels.
     pub channels: u32,

@@ -19,7 +19,7 @@ use crate::model::{ElemType, Requant, Shape};
 use crate::weights::LayerParams;
 
 /// Dense parameters.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Dense {
     /// Output features.
     pub units: u32,

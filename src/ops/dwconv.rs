@@ -26,7 +26,7 @@ use crate::model::{ElemType, Requant, Shape, Window};
 use crate::weights::LayerParams;
 
 /// Depthwise convolution parameters.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DwConv {
     /// Kernel, stride, padding.
     pub window: Window,

@@ -20,7 +20,7 @@ use crate::model::{ElemType, Requant, Shape, Window};
 use crate::weights::LayerParams;
 
 /// Max-pool parameters.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct MaxPool {
     /// Kernel, stride (default: the kernel), padding.
     pub window: Window,

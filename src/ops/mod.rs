@@ -296,7 +296,7 @@ pub trait Operator {
 }
 
 /// A layer's kind and parameters.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LayerOp {
     /// Convolution.
     Conv(conv::Conv),

@@ -121,7 +121,7 @@ impl Estimate {
             let node = &graph.g[s.node];
             let Some(op) = node.op() else { continue };
             let op = op.op();
-            let c = &s.cands[i];
+            let c = &s.list.cands[i];
             let r = c.res();
             layers.push(LayerRow {
                 name: node.name.clone(),
@@ -133,12 +133,12 @@ impl Estimate {
                 params: op.params(node),
                 pe: c.fold.pe,
                 simd: c.fold.simd,
-                mult: if s.has_mult {
+                mult: if s.list.has_mult {
                     c.fold.mult.name().into()
                 } else {
                     "-".into()
                 },
-                mem: if s.has_weights {
+                mem: if s.list.has_weights {
                     c.fold.mem.name().into()
                 } else {
                     "-".into()

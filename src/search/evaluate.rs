@@ -175,13 +175,18 @@ pub fn hardware(graph: &Graph, board: &Board, d: &Design) -> Hardware {
         .iter()
         .zip(&d.selection)
         .map(|(s, &i)| {
-            let f = s.cands[i].fold;
+            let f = s.list.cands[i].fold;
             FoldRow {
                 layer: graph.g[s.node].name.clone(),
                 pe: f.pe,
                 simd: f.simd,
-                mult: if s.has_mult { f.mult.name() } else { "-" }.to_string(),
-                mem: if s.has_weights { f.mem.name() } else { "-" }.to_string(),
+                mult: if s.list.has_mult { f.mult.name() } else { "-" }.to_string(),
+                mem: if s.list.has_weights {
+                    f.mem.name()
+                } else {
+                    "-"
+                }
+                .to_string(),
             }
         })
         .collect();

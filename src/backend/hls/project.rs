@@ -339,7 +339,7 @@ pub fn files(
                 let Some(&si) = by_layer.get(&n) else {
                     continue;
                 };
-                let cand = &design.spaces[si].cands[design.selection[si]];
+                let cand = &design.spaces[si].list.cands[design.selection[si]];
                 let stage = op.op().hls(node, &cand.fold, params.get(&node.name));
                 let arrays: Vec<ArrayView> = stage.arrays.iter().map(view).collect();
                 let in_width = (cand.in_par * node.inputs[0].ty.bits) as u64;

@@ -181,7 +181,7 @@ pub fn netlist(
                 let Some(&si) = by_layer.get(&n) else {
                     continue;
                 };
-                let cand = &design.spaces[si].cands[design.selection[si]];
+                let cand = &design.spaces[si].list.cands[design.selection[si]];
                 let ctx = crate::ops::RtlCtx {
                     name: &node.name,
                     inputs: &ins,
