@@ -2,7 +2,9 @@
 //! under the PYNQ-Z2 budget, estimate figures, MACs proxy) on ResNet-8-sized candidates from
 //! models/spaces/cifar_resnet.yaml, on one thread and in parallel with rayon, plus where the
 //! time of one evaluation goes. Run with `cargo bench --bench search` (BENCH_CANDIDATES sets
-//! how many distinct candidates, default 600; BENCH_THREADS the parallel threads, default 2).
+//! how many distinct candidates, default 600; BENCH_THREADS the parallel threads, default 2;
+//! BENCH_REPEAT the timed passes per rate, default 5). The process uses mimalloc, as the
+//! `half-gen` binary does.
 
 use half_gen::fold::{self, Options};
 use half_gen::search::evaluate::{Settings, hardware_side};
@@ -39,7 +41,7 @@ fn candidates(space: &Space, n: usize) -> Vec<Vec<usize>> {
 }
 
 fn evaluate(space: &Space, settings: &Settings, a: &[usize]) -> u64 {
-    let cand = space.materialise(a);
+    let cand = space.materialise_lean(a);
     let (rec, _) = hardware_side(space, &cand, a, settings);
     // MACs proxy: the accuracy is the MAC count.
     rec.macs.unwrap_or(0) + rec.hw.map_or(0, |h| h.cycles_per_frame)
@@ -67,33 +69,51 @@ fn main() {
         space.size_text()
     );
 
-    let settings = fresh();
-    let t = Instant::now();
-    let one: u64 = list.iter().map(|a| evaluate(&space, &settings, a)).sum();
-    let s1 = t.elapsed().as_secs_f64();
-    println!(
-        "1 thread:   {:>8.0} evaluations/s ({:.3} ms each)",
-        n as f64 / s1,
-        s1 * 1e3 / n as f64
-    );
+    // Each rate is the median of BENCH_REPEAT timed passes (default 5), every pass with a
+    // fresh cache; the spread (slowest and fastest pass) is printed beside it.
+    let repeat = env("BENCH_REPEAT", 5).max(1);
+    let timed = |run: &dyn Fn() -> u64| -> (u64, Vec<f64>) {
+        let mut secs = Vec::new();
+        let mut sum = 0;
+        for _ in 0..repeat {
+            let t = Instant::now();
+            sum = run();
+            secs.push(t.elapsed().as_secs_f64());
+        }
+        secs.sort_by(f64::total_cmp);
+        (sum, secs)
+    };
+    let rate = |secs: &[f64]| {
+        format!(
+            "{:>6.0} evaluations/s median of {repeat} passes (slowest {:.0}, fastest {:.0})",
+            n as f64 / secs[secs.len() / 2],
+            n as f64 / secs[secs.len() - 1],
+            n as f64 / secs[0]
+        )
+    };
+    let (one, s1) = timed(&|| {
+        let settings = fresh();
+        list.iter().map(|a| evaluate(&space, &settings, a)).sum()
+    });
+    println!("1 thread:  {}", rate(&s1));
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .expect("thread pool");
-    let settings = fresh();
-    let t = Instant::now();
-    let par: u64 = pool.install(|| {
-        list.par_iter()
-            .map(|a| evaluate(&space, &settings, a))
-            .sum()
+    let (par, sp) = timed(&|| {
+        let settings = fresh();
+        pool.install(|| {
+            list.par_iter()
+                .map(|a| evaluate(&space, &settings, a))
+                .sum()
+        })
     });
-    let sp = t.elapsed().as_secs_f64();
     assert_eq!(one, par, "parallel evaluation gives the same results");
     println!(
-        "{threads} threads:  {:>8.0} evaluations/s ({:.2}x)",
-        n as f64 / sp,
-        s1 / sp
+        "{threads} threads: {} ({:.2}x)",
+        rate(&sp),
+        s1[s1.len() / 2] / sp[sp.len() / 2]
     );
 
     // Where one evaluation's time goes (one thread, a fresh cache).
@@ -101,7 +121,7 @@ fn main() {
     let (mut tm, mut tp, mut ti, mut tf, mut ts) = (0.0, 0.0, 0.0, 0.0, 0.0);
     for a in &list {
         let t = Instant::now();
-        let cand = space.materialise(a);
+        let cand = space.materialise_lean(a);
         tm += t.elapsed().as_secs_f64();
         let t = Instant::now();
         let Some(Ok(m)) = cand
@@ -138,3 +158,6 @@ fn main() {
         ms(tf)
     );
 }
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

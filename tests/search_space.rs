@@ -231,8 +231,8 @@ fn mutated_spaces_never_panic() {
 
 #[test]
 fn json_tree_and_text_give_the_same_evaluation() {
-    // The search reads candidates from their JSON tree; a candidate without one is read from
-    // its text. Both must give the same record, valid or not, on every example space (kws:
+    // The search reads lean candidates from their JSON tree; a candidate without one is read
+    // from its text. Both must give the same record, valid or not, on every example space (kws:
     // all 648 architectures; cifar_resnet: 300 seeded random ones) and on an invalid one.
     use half_gen::search::evaluate::{Settings, hardware_side};
     use half_gen::search::nsga2::{Rng, random_arch};
@@ -246,7 +246,15 @@ fn json_tree_and_text_give_the_same_evaluation() {
     let same = |s: &Space, arch: &[usize]| {
         let c = s.materialise(arch);
         assert!(c.tree.is_some(), "{}", c.text);
-        let (fast, _) = hardware_side(s, &c, arch, &settings);
+        // The search's lean candidate: the same text, hash and tree, no origins (a message
+        // works them out again).
+        let lean = s.materialise_lean(arch);
+        assert_eq!(
+            (&lean.text, &lean.hash, &lean.tree),
+            (&c.text, &c.hash, &c.tree)
+        );
+        assert!(lean.origins.is_empty());
+        let (fast, _) = hardware_side(s, &lean, arch, &settings);
         // A valid candidate really took the tree.
         let read = model::from_json(c.tree.as_ref().unwrap(), &s.file, &s.name, &s.dir)
             .and_then(|m| ir::build(&m));

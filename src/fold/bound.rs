@@ -88,6 +88,10 @@ pub fn lower_bound(graph: &Graph, spaces: &[LayerSpace], board: &Board, budget: 
     }
     for _ in 0..100 {
         let mid = 0.5 * (lo + hi);
+        // Adjacent floating-point numbers: further halving changes nothing.
+        if mid == lo || mid == hi {
+            break;
+        }
         if fits(mid) { hi = mid } else { lo = mid }
     }
     // Cycles are whole: the bound is the smallest integer at or above the exact threshold

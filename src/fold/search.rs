@@ -9,7 +9,7 @@
 //! (price, T) pairs: more budget is never slower, by construction.
 
 use super::pipeline::{Pipeline, evaluate, evaluate_lean};
-use super::space::{Candidate, LayerSpace};
+use super::space::LayerSpace;
 use crate::cost::Resources;
 use crate::ir::Graph;
 use petgraph::visit::NodeIndexable;
@@ -39,23 +39,26 @@ pub fn price_family(has_uram: bool) -> Vec<[f64; 5]> {
     out
 }
 
-fn price(p: &[f64; 5], r: &Resources) -> f64 {
-    r.as_array().iter().zip(p).map(|(x, w)| *x as f64 * w).sum()
-}
-
 /// The candidates (fastest first) that become the cheapest under price `p` as `T` grows:
-/// (cycles, index) steps. [`super::space::build`] keeps one per price of the family.
-pub fn staircase(cands: &[Candidate], p: &[f64; 5]) -> Vec<(u64, usize)> {
+/// (cycles, index) steps. [`super::space::build`] keeps one per price of the family. Only
+/// the price frontier can step down (an earlier candidate using no more of anything costs no
+/// more), so only its members are priced.
+pub fn staircase(
+    cycles: &[u64],
+    res: &[[f64; 5]],
+    frontier: &[usize],
+    p: &[f64; 5],
+) -> Vec<(u64, usize)> {
     let mut steps: Vec<(u64, usize)> = Vec::new();
     let mut best = f64::INFINITY;
-    for (i, c) in cands.iter().enumerate() {
-        let cost = price(p, &c.res());
+    for &i in frontier {
+        let cost: f64 = res[i].iter().zip(p).map(|(x, w)| x * w).sum();
         if cost < best {
             best = cost;
-            if steps.last().is_some_and(|l| l.0 == c.cycles()) {
+            if steps.last().is_some_and(|l| l.0 == cycles[i]) {
                 steps.pop();
             }
-            steps.push((c.cycles(), i));
+            steps.push((cycles[i], i));
         }
     }
     steps

@@ -84,12 +84,14 @@ impl Listing {
             })
             .collect();
         prune(&mut cands);
-        let stairs = price_family(board.uram > 0)
-            .iter()
-            .map(|p| staircase(&cands, p))
-            .collect();
+        let cycles: Vec<u64> = cands.iter().map(|c| c.cycles()).collect();
         let res: Vec<Resources> = cands.iter().map(|c| c.res()).collect();
         let res_f64: Vec<[f64; 5]> = res.iter().map(|r| r.as_array().map(|x| x as f64)).collect();
+        let frontier = price_frontier(&res_f64);
+        let stairs = price_family(board.uram > 0)
+            .iter()
+            .map(|p| staircase(&cycles, &res_f64, &frontier, p))
+            .collect();
         let least = res
             .iter()
             .scan([u64::MAX; 5], |m, r| {
@@ -100,8 +102,8 @@ impl Listing {
             })
             .collect();
         Listing {
-            cycles: cands.iter().map(|c| c.cycles()).collect(),
-            frontier: price_frontier(&res_f64),
+            cycles,
+            frontier,
             cands,
             res,
             res_f64,

@@ -37,7 +37,10 @@ pub struct Origin {
 pub struct Candidate {
     /// Model-format YAML (first line `name: <space name>`).
     pub text: String,
-    /// Per line of `text` (index = line - 1), its origin in the space.
+    /// The choice vector it was made from.
+    pub arch: Vec<usize>,
+    /// Per line of `text` (index = line - 1), its origin in the space (empty when made by
+    /// [`Space::materialise_lean`]).
     pub origins: Vec<Origin>,
     /// The architecture hash: FNV-1a 64 of `text`, 16 hex digits.
     pub hash: String,
@@ -65,9 +68,16 @@ impl Candidate {
     }
 
     fn map_diag(&self, space: &Space, d: Diagnostic, space_names: bool) -> Diagnostic {
+        let traced;
+        let origins = if self.origins.is_empty() {
+            traced = space.materialise(&self.arch);
+            &traced.origins
+        } else {
+            &self.origins
+        };
         let o = (d.loc.line as usize)
             .checked_sub(1)
-            .and_then(|i| self.origins.get(i));
+            .and_then(|i| origins.get(i));
         let Some(o) = o else {
             return Diagnostic::new(&space.file, Loc::default(), d.layer.as_deref(), d.message);
         };
@@ -87,6 +97,8 @@ impl Candidate {
 
 struct Writer {
     text: String,
+    /// Keep every line's origin (for messages) or not (the search's hot path).
+    trace: bool,
     origins: Vec<Origin>,
     /// The model's top-level keys and its layers as JSON; None once a value had no JSON
     /// form or a key repeated.
@@ -130,24 +142,36 @@ impl Writer {
     }
 }
 
+/// `n` spaces.
+fn indent(n: usize) -> std::borrow::Cow<'static, str> {
+    const SPACES: &str = "                                ";
+    match SPACES.get(..n) {
+        Some(s) => s.into(),
+        None => " ".repeat(n).into(),
+    }
+}
+
 impl Writer {
-    fn line(&mut self, prefix: &str, key: &str, value: &str, mut origin: Origin) {
+    /// Writes `prefix key: value`; its origin is worked out only when tracing.
+    fn line(&mut self, prefix: &str, key: &str, value: &str, origin: impl FnOnce() -> Origin) {
         self.text.push_str(prefix);
         self.text.push_str(key);
         self.text.push(':');
-        origin.value_col = (prefix.len() + key.len() + 2) as u64;
         if !value.is_empty() {
             self.text.push(' ');
             self.text.push_str(value);
         }
         self.text.push('\n');
-        self.origins.push(origin);
+        if self.trace {
+            let mut o = origin();
+            o.value_col = (prefix.len() + key.len() + 2) as u64;
+            self.origins.push(o);
+        }
     }
 
     /// `key: value`, a nested mapping written block style one key per line.
-    fn entry(&mut self, indent: usize, key: &Key, n: &Node, layer: Option<&str>, chosen: bool) {
-        let prefix = " ".repeat(indent);
-        let origin = Origin {
+    fn entry(&mut self, depth: usize, key: &Key, n: &Node, layer: Option<&str>, chosen: bool) {
+        let origin = || Origin {
             layer: layer.map(str::to_string),
             key: key.loc,
             value: n.loc,
@@ -156,33 +180,41 @@ impl Writer {
         };
         match &n.value {
             Value::Map(m) if !m.is_empty() => {
-                self.line(&prefix, &yaml::string(&key.name), "", origin);
+                self.line(&indent(depth), &yaml::string(&key.name), "", origin);
                 for (k, v) in m {
-                    self.entry(indent + 2, k, v, layer, chosen);
+                    self.entry(depth + 2, k, v, layer, chosen);
                 }
             }
-            v => self.line(&prefix, &yaml::string(&key.name), &yaml::flow(v), origin),
+            v => self.line(
+                &indent(depth),
+                &yaml::string(&key.name),
+                &yaml::flow(v),
+                origin,
+            ),
         }
     }
 
     /// Same for a value that may hold choices: lines from a choice point at the option.
-    fn entry_t(&mut self, indent: usize, key: &Key, t: &Tmpl, arch: &[usize], layer: Option<&str>) {
+    fn entry_t(&mut self, depth: usize, key: &Key, t: &Tmpl, arch: &[usize], layer: Option<&str>) {
         match t {
-            Tmpl::Fixed(n) => self.entry(indent, key, n, layer, false),
+            Tmpl::Fixed(n) => self.entry(depth, key, n, layer, false),
+            Tmpl::Choice { .. } if let Some(n) = t.pick(arch) => {
+                self.entry(depth, key, n, layer, true)
+            }
             Tmpl::Map(loc, m) => {
-                let origin = Origin {
+                let origin = || Origin {
                     layer: layer.map(str::to_string),
                     key: key.loc,
                     value: *loc,
                     value_col: 0,
                     chosen: false,
                 };
-                self.line(&" ".repeat(indent), &yaml::string(&key.name), "", origin);
+                self.line(&indent(depth), &yaml::string(&key.name), "", origin);
                 for (k, v) in m {
-                    self.entry_t(indent + 2, k, v, arch, layer);
+                    self.entry_t(depth + 2, k, v, arch, layer);
                 }
             }
-            _ => self.entry(indent, key, &t.resolve(arch), layer, true),
+            _ => self.entry(depth, key, &t.resolve(arch), layer, true),
         }
     }
 }
@@ -214,28 +246,42 @@ struct Copy<'a> {
 }
 
 impl Space {
-    /// The model text of choice vector `arch` (missing entries take option 0).
+    /// The model text of choice vector `arch` (missing entries take option 0), with every
+    /// line's origin in the space.
     pub fn materialise(&self, arch: &[usize]) -> Candidate {
+        self.write(arch, true)
+    }
+
+    /// [`Space::materialise`] without the origins, for the search's hot path: the same text,
+    /// hash and tree; [`Candidate::map_error`] works the origins out again when it needs them.
+    pub fn materialise_lean(&self, arch: &[usize]) -> Candidate {
+        self.write(arch, false)
+    }
+
+    fn write(&self, arch: &[usize], trace: bool) -> Candidate {
         let mut w = Writer {
-            text: String::new(),
+            text: String::with_capacity(2048),
+            trace,
             origins: Vec::new(),
             tree: Some(Default::default()),
         };
-        let none = Origin::default();
-        w.line("", "name", &self.name, none.clone());
+        let none = Origin::default;
+        w.line("", "name", &self.name, none);
         w.put_top("name", Some(self.name.clone().into()));
         let input_key = Key {
             name: "input".into(),
-            loc: self.input.resolve(arch).loc,
+            loc: self.input.loc(arch),
         };
         w.entry_t(0, &input_key, &self.input, arch, None);
         w.put_top("input", self.input.json(arch));
         if let Some(s) = &self.seed {
-            w.line("", "seed", &yaml::flow(&s.value), none.clone());
+            w.line("", "seed", &yaml::flow(&s.value), none);
             w.put_top("seed", yaml::json(&s.value));
         }
         let output_line = w.origins.len();
-        w.line("", "output", "", none.clone());
+        let output_at = w.text.len();
+        w.line("", "output", "", none);
+        let output_end = w.text.len();
         w.line("", "layers", "", none);
         let mut walk = Walk {
             alias: HashMap::new(),
@@ -279,22 +325,21 @@ impl Space {
         };
         let out_loc = self.output.as_ref().map_or(Loc::default(), |o| o.1);
         // Rewrite the `output:` line now that the output is known.
-        let head: Vec<&str> = w.text.split_inclusive('\n').collect();
         let mut text = String::with_capacity(w.text.len() + out.len() + 1);
-        for (i, l) in head.iter().enumerate() {
-            if i == output_line {
-                text.push_str(&format!("output: {out}\n"));
-            } else {
-                text.push_str(l);
-            }
+        text.push_str(&w.text[..output_at]);
+        text.push_str("output: ");
+        text.push_str(&out);
+        text.push('\n');
+        text.push_str(&w.text[output_end..]);
+        if let Some(o) = w.origins.get_mut(output_line) {
+            *o = Origin {
+                layer: None,
+                key: out_loc,
+                value: out_loc,
+                value_col: 9,
+                chosen: false,
+            };
         }
-        w.origins[output_line] = Origin {
-            layer: None,
-            key: out_loc,
-            value: out_loc,
-            value_col: 9,
-            chosen: false,
-        };
         let hash = format!("{:016x}", crate::weights::generate::fnv1a64(&text));
         w.put_top("output", Some(out.into()));
         let tree = w.tree.take().map(|(mut top, layers)| {
@@ -303,6 +348,7 @@ impl Space {
         });
         Candidate {
             text,
+            arch: arch.to_vec(),
             origins: w.origins,
             hash,
             tree,
@@ -344,7 +390,7 @@ impl Space {
             value_col: 0,
             chosen: false,
         };
-        w.line("  - ", "name", &name, origin(l.loc, l.loc));
+        w.line("  - ", "name", &name, || origin(l.loc, l.loc));
         w.start_layer();
         w.put_layer("name", Some(name.clone().into()));
         let implicit = walk.last.clone().unwrap_or_else(|| "input".into());
@@ -356,11 +402,11 @@ impl Space {
                     let v = sources.join(", ");
                     (v.clone(), v.into())
                 };
-                w.line("    ", "from", &v, origin(f.key, f.loc));
+                w.line("    ", "from", &v, || origin(f.key, f.loc));
                 w.put_layer("from", Some(j));
             }
             None if sources[0] != implicit => {
-                w.line("    ", "from", &sources[0], origin(l.loc, l.loc));
+                w.line("    ", "from", &sources[0], || origin(l.loc, l.loc));
                 w.put_layer("from", Some(sources[0].clone().into()));
             }
             None => {}

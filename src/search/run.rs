@@ -232,7 +232,7 @@ impl Search<'_> {
 
     /// Adds `arch` to `batch` when it is an architecture this run has not visited.
     fn offer(&self, batch: &mut Vec<Job>, arch: Vec<usize>) -> bool {
-        let cand = self.space.materialise(&arch);
+        let cand = self.space.materialise_lean(&arch);
         if self.seen.contains(&cand.hash) || batch.iter().any(|j| j.cand.hash == cand.hash) {
             return false;
         }

@@ -85,6 +85,30 @@ impl Tmpl {
 }
 
 impl Tmpl {
+    /// The node under `arch` when it is a single written node: a fixed value or a choice's
+    /// option (a mapping or list with choices inside is built by [`Tmpl::resolve`]).
+    pub(crate) fn pick(&self, arch: &[usize]) -> Option<&Node> {
+        match self {
+            Tmpl::Choice { var, options } => options.get(
+                arch.get(*var)
+                    .copied()
+                    .unwrap_or(0)
+                    .min(options.len().saturating_sub(1)),
+            ),
+            Tmpl::Fixed(n) => Some(n),
+            Tmpl::Map(..) | Tmpl::Seq(..) => None,
+        }
+    }
+
+    /// Where the value under `arch` is written.
+    pub(crate) fn loc(&self, arch: &[usize]) -> Loc {
+        match (self, self.pick(arch)) {
+            (_, Some(n)) => n.loc,
+            (Tmpl::Map(loc, _) | Tmpl::Seq(loc, _), None) => *loc,
+            _ => Loc::default(),
+        }
+    }
+
     /// [`Tmpl::resolve`] as JSON ([`super::yaml::json`]), without copying the nodes.
     pub(crate) fn json(&self, arch: &[usize]) -> Option<serde_json::Value> {
         match self {

@@ -181,15 +181,17 @@ const RESERVED: [&str; 11] = [
 
 /// A string as a YAML scalar: plain when it is a simple word, else double-quoted (a JSON
 /// string is a valid YAML double-quoted scalar).
-pub fn string(s: &str) -> String {
+pub fn string(s: &str) -> std::borrow::Cow<'_, str> {
     let mut chars = s.chars();
     let plain = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        && !RESERVED.contains(&s.to_ascii_lowercase().as_str());
+        && !RESERVED.iter().any(|r| r.eq_ignore_ascii_case(s));
     if plain {
-        s.to_string()
+        s.into()
     } else {
-        serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
+        serde_json::to_string(s)
+            .unwrap_or_else(|_| format!("{s:?}"))
+            .into()
     }
 }
 
@@ -202,7 +204,7 @@ pub fn flow(v: &Value) -> String {
         Value::Float(f) if f.is_nan() => ".nan".into(),
         Value::Float(f) if f.is_infinite() => if *f > 0.0 { ".inf" } else { "-.inf" }.into(),
         Value::Float(f) => format!("{f:?}"),
-        Value::Str(s) => string(s),
+        Value::Str(s) => string(s).into_owned(),
         Value::Seq(s) => format!(
             "[{}]",
             s.iter()
