@@ -54,15 +54,15 @@ pub fn fit_at(f: &Folding, budget: &Resources, t: u64) -> Option<Selection> {
             .iter()
             .zip(&pickable)
             .map(|(s, idx)| {
+                // The frontier's resources are stored in frontier order, contiguous.
                 let mut pick = (f64::INFINITY, 0);
-                for &i in idx.iter() {
-                    let x = &s.list.res_f64[i];
+                for (pos, x) in s.list.frontier_res[..idx.len()].iter().enumerate() {
                     let price = x[0] * w[0] + x[1] * w[1] + x[2] * w[2] + x[3] * w[3] + x[4] * w[4];
                     if price < pick.0 {
-                        pick = (price, i);
+                        pick = (price, pos);
                     }
                 }
-                pick.1
+                idx[pick.1]
             })
             .collect();
         let (res, cycles) = f.figures(&sel);
@@ -105,15 +105,17 @@ fn repair(
         let viol = violation(&tot, &b, &inv_b);
         // Added share counts only the resources still within budget.
         let within: [f64; 5] = std::array::from_fn(|k| if tot[k] <= b[k] { inv_b[k] } else { 0.0 });
+        let over: Vec<usize> = (0..5).filter(|&k| tot[k] > b[k]).collect();
         let mut best: Option<(f64, usize, usize)> = None;
         for (li, (s, idx)) in spaces.iter().zip(pickable).enumerate() {
             let cur = s.list.res_f64[sel[li]];
             let rest: [f64; 5] = std::array::from_fn(|k| tot[k] - cur[k]);
-            for &j in idx.iter() {
-                if j == sel[li] {
+            for (&j, new) in idx.iter().zip(&s.list.frontier_res) {
+                // A swap that lowers no over-budget resource cannot lower the violation
+                // (every term is monotone): its gain is at most 0.
+                if j == sel[li] || !over.iter().any(|&k| new[k] < cur[k]) {
                     continue;
                 }
-                let new = &s.list.res_f64[j];
                 let next: [f64; 5] = std::array::from_fn(|k| rest[k] + new[k]);
                 let gain = viol - violation(&next, &b, &inv_b);
                 if gain <= 1e-12 {

@@ -55,6 +55,9 @@ pub struct Listing {
     /// Indices (ascending) of the candidates no earlier candidate matches or beats in every
     /// resource: the only ones the fitting heuristic can pick ([`price_frontier`]).
     pub frontier: Vec<usize>,
+    /// The frontier's resources as floating point, in frontier order (contiguous for the
+    /// fitting heuristic's scans).
+    pub frontier_res: Vec<[f64; 5]>,
     /// Per candidate index `i`, the least of each resource over candidates `0..=i` (the
     /// least any candidate at least as fast as candidate `i` can use).
     pub least: Vec<[u64; 5]>,
@@ -103,6 +106,7 @@ impl Listing {
             .collect();
         Listing {
             cycles,
+            frontier_res: frontier.iter().map(|&i| res_f64[i]).collect(),
             frontier,
             cands,
             res,
