@@ -66,7 +66,7 @@ pub fn staircase(
 
 /// Every layer's staircase under the family's `k`-th price vector.
 fn staircases(spaces: &[LayerSpace], k: usize) -> Vec<&[(u64, usize)]> {
-    spaces.iter().map(|s| s.list.stairs[k].as_slice()).collect()
+    spaces.iter().map(|s| s.list.stairs.get(k)).collect()
 }
 
 /// Price vectors the spaces carry staircases for.
@@ -159,7 +159,11 @@ pub fn budget_share(r: &Resources, budget: &Resources) -> f64 {
 fn select_at(stairs: &[&[(u64, usize)]], t: u64) -> Option<Selection> {
     stairs
         .iter()
-        .map(|s| s.iter().take_while(|(c, _)| *c <= t).last().map(|x| x.1))
+        .map(|s| {
+            // Steps are sorted by cycles: the last within `t`.
+            let n = s.partition_point(|(c, _)| *c <= t);
+            n.checked_sub(1).map(|i| s[i].1)
+        })
         .collect()
 }
 

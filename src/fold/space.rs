@@ -51,7 +51,7 @@ pub struct Listing {
     pub res_f64: Vec<[f64; 5]>,
     /// Per price vector of [`super::search::price_family`], the candidates that are the
     /// cheapest as the cycle target grows ([`super::search::staircase`]).
-    pub stairs: Vec<Vec<(u64, usize)>>,
+    pub stairs: Staircases,
     /// Indices (ascending) of the candidates no earlier candidate matches or beats in every
     /// resource: the only ones the fitting heuristic can pick ([`price_frontier`]).
     pub frontier: Vec<usize>,
@@ -91,10 +91,10 @@ impl Listing {
         let res: Vec<Resources> = cands.iter().map(|c| c.res()).collect();
         let res_f64: Vec<[f64; 5]> = res.iter().map(|r| r.as_array().map(|x| x as f64)).collect();
         let frontier = price_frontier(&res_f64);
-        let stairs = price_family(board.uram > 0)
-            .iter()
-            .map(|p| staircase(&cycles, &res_f64, &frontier, p))
-            .collect();
+        let mut stairs = Staircases::default();
+        for p in price_family(board.uram > 0) {
+            stairs.push(staircase(&cycles, &res_f64, &frontier, &p));
+        }
         let least = res
             .iter()
             .scan([u64::MAX; 5], |m, r| {
@@ -121,6 +121,43 @@ impl Listing {
     /// How many candidates meet `t` cycles per frame (they are a prefix of the list).
     pub fn within(&self, t: u64) -> usize {
         self.cycles.partition_point(|&c| c <= t)
+    }
+}
+
+/// One staircase per price vector, stored back to back (the search reads all of them for
+/// every graph; one block keeps them close in memory).
+#[derive(Debug, Default)]
+pub struct Staircases {
+    steps: Vec<(u64, usize)>,
+    /// Where each staircase starts in `steps` (and, last, the end).
+    starts: Vec<usize>,
+}
+
+impl Staircases {
+    fn push(&mut self, steps: Vec<(u64, usize)>) {
+        if self.starts.is_empty() {
+            self.starts.push(0);
+        }
+        self.steps.extend(steps);
+        self.starts.push(self.steps.len());
+    }
+
+    /// How many staircases (price vectors).
+    pub fn len(&self) -> usize {
+        self.starts.len().saturating_sub(1)
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The staircase of the `k`-th price vector: (cycles, candidate index) steps.
+    pub fn get(&self, k: usize) -> &[(u64, usize)] {
+        match (self.starts.get(k), self.starts.get(k + 1)) {
+            (Some(&a), Some(&b)) => &self.steps[a..b],
+            _ => &[],
+        }
     }
 }
 
