@@ -34,7 +34,7 @@ use super::svg;
 use crate::error::{Error, Result};
 use crate::fsutil;
 use rayon::prelude::*;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
@@ -114,6 +114,10 @@ struct Search<'a> {
     /// This run's records (cached or fresh), in visiting order.
     visited: Vec<Record>,
     seen: HashSet<String>,
+    /// The architecture hash of every choice vector offered so far: the evolution proposes
+    /// the same vectors again and again once much of a space is visited, and a known
+    /// vector needs no materialising to be turned away.
+    hashes: Mutex<HashMap<Vec<usize>, String>>,
     fresh: usize,
     progress: Progress,
     pool: rayon::ThreadPool,
@@ -195,7 +199,7 @@ impl Search<'_> {
         for (r, secs) in &fresh {
             st.insert(r.clone(), history(run, generation, r, *secs));
         }
-        st.save()?;
+        st.save_if_due()?;
         drop(st);
         self.fresh += fresh.len();
         let mut fresh = fresh.into_iter().map(|x| x.0);
@@ -232,8 +236,15 @@ impl Search<'_> {
 
     /// Adds `arch` to `batch` when it is an architecture this run has not visited.
     fn offer(&self, batch: &mut Vec<Job>, arch: Vec<usize>) -> bool {
+        let taken = |h: &str| self.seen.contains(h) || batch.iter().any(|j| j.cand.hash == h);
+        let mut hashes = self.hashes.lock().unwrap_or_else(|e| e.into_inner());
+        if hashes.get(&arch).is_some_and(|h| taken(h)) {
+            return false;
+        }
         let cand = self.space.materialise_lean(&arch);
-        if self.seen.contains(&cand.hash) || batch.iter().any(|j| j.cand.hash == cand.hash) {
+        hashes.insert(arch.clone(), cand.hash.clone());
+        drop(hashes);
+        if taken(&cand.hash) {
             return false;
         }
         batch.push(Job { arch, cand });
@@ -312,6 +323,7 @@ pub fn search(space: &Space, settings: &Settings, opts: &SearchOptions) -> Resul
         data,
         visited: Vec::new(),
         seen: HashSet::new(),
+        hashes: Mutex::default(),
         fresh: 0,
         progress: Progress::new(opts.progress, len as u64),
         pool,
@@ -388,6 +400,7 @@ pub fn search(space: &Space, settings: &Settings, opts: &SearchOptions) -> Resul
     }
     s.progress.finish();
     let store = s.store.into_inner().unwrap_or_else(|e| e.into_inner());
+    store.save()?;
     let pareto = write_outputs(space, settings, opts, &store)?;
     let seconds = t0.elapsed().as_secs_f64();
     Ok(Summary {

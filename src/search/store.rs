@@ -1,8 +1,11 @@
 //! The search directory: `search.json` (what the results depend on), `results.jsonl` (one
 //! record per evaluated architecture: the cache that makes `--resume` never evaluate an
 //! architecture twice) and `history.jsonl` (every evaluation in order). Both logs are
-//! rewritten atomically after every batch, so an interrupted search loses at most the batch
-//! in flight (with an evaluator, at most the evaluations in flight: it saves after each one).
+//! rewritten atomically after a batch once [`SAVE_EVERY`] has passed since the last save, and
+//! at the end, so an interrupted search loses at most that long of proxy evaluations plus the
+//! batch in flight (with an evaluator, at most the evaluations in flight: it saves after each
+//! one). Rewriting after every batch would cost time quadratic in the evaluations: thousands
+//! of proxy evaluations a second fill the logs fast.
 
 use super::evaluate::{Record, Status};
 use crate::board::Board;
@@ -60,7 +63,12 @@ pub struct Store {
     pub history: Vec<HistoryLine>,
     /// This invocation's run number.
     pub run: u32,
+    /// When the logs were last written.
+    saved: std::time::Instant,
 }
+
+/// The longest a search with a proxy goes between two saves of its logs.
+pub const SAVE_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
 fn usage(m: String) -> Error {
     Error::Usage(m)
@@ -136,6 +144,7 @@ impl Store {
             index: HashMap::new(),
             history: Vec::new(),
             run: 1,
+            saved: std::time::Instant::now(),
         };
         let ours = dir.join(fsutil::MARKER).is_file();
         if dir.exists() && (!dir.is_dir() || (!ours && !force)) {
@@ -197,6 +206,16 @@ impl Store {
         self.index.insert(r.hash.clone(), self.records.len());
         self.records.push(r);
         self.history.push(h);
+    }
+
+    /// [`Store::save`] when [`SAVE_EVERY`] has passed since the last save.
+    pub fn save_if_due(&mut self) -> Result<()> {
+        if self.saved.elapsed() < SAVE_EVERY {
+            return Ok(());
+        }
+        self.save()?;
+        self.saved = std::time::Instant::now();
+        Ok(())
     }
 
     /// Rewrites results.jsonl and history.jsonl atomically.
