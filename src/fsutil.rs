@@ -1,4 +1,4 @@
-//! Atomic file and directory output.
+//! Reading input files, and atomic file and directory output.
 
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
@@ -8,6 +8,33 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
         path: path.to_path_buf(),
         source,
     }
+}
+
+/// An input file read for parsing: its text, its name as the user gave it (for messages),
+/// its stem (the default model or space name) and its directory (for relative paths).
+pub struct Source {
+    /// The file's text.
+    pub text: String,
+    /// The path as given.
+    pub file: String,
+    /// The file name without its extension (`default_stem` when it has none).
+    pub stem: String,
+    /// The directory it is in.
+    pub dir: PathBuf,
+}
+
+/// Reads `path` into a [`Source`].
+pub fn read_source(path: &Path, default_stem: &str) -> Result<Source> {
+    let text = std::fs::read_to_string(path).map_err(io(path))?;
+    Ok(Source {
+        text,
+        file: path.display().to_string(),
+        stem: path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| default_stem.into()),
+        dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
+    })
 }
 
 /// A sibling path of `path` for temporary output: `.<name>.tmp-<pid>`.

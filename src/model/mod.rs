@@ -91,16 +91,8 @@ impl Model {
 
 /// Reads and validates a model file.
 pub fn load(path: &Path) -> Result<Model> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
-        path: path.to_path_buf(),
-        source: e,
-    })?;
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "model".into());
-    let dir = path.parent().unwrap_or(Path::new("."));
-    parse(&text, &path.display().to_string(), &stem, dir)
+    let src = crate::fsutil::read_source(path, "model")?;
+    parse(&src.text, &src.file, &src.stem, &src.dir)
 }
 
 fn is_identifier(s: &str) -> bool {

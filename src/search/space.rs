@@ -224,16 +224,8 @@ impl Space {
 
 /// Reads and checks a search-space file.
 pub fn load(path: &Path) -> Result<Space> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
-        path: path.to_path_buf(),
-        source: e,
-    })?;
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "space".into());
-    let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
-    parse(&text, &path.display().to_string(), &stem, &dir)
+    let src = crate::fsutil::read_source(path, "space")?;
+    parse(&src.text, &src.file, &src.stem, &src.dir)
 }
 
 /// Parses space text; `file` names it in messages, `stem` is the default name.
