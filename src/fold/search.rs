@@ -186,7 +186,7 @@ pub fn fastest(f: &Folding, budget: &Resources) -> Option<(u64, Selection)> {
         };
         let mut at: Vec<usize> = stairs
             .iter()
-            .map(|s| s.partition_point(|x| x.0 <= floor) - 1)
+            .map(|s| s.partition_point(|x| x.0 <= floor).saturating_sub(1))
             .collect();
         let mut layer_res = spaces
             .iter()
