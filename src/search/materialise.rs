@@ -95,6 +95,15 @@ impl Candidate {
     }
 }
 
+/// `n` spaces.
+fn indent(n: usize) -> std::borrow::Cow<'static, str> {
+    const SPACES: &str = "                                ";
+    match SPACES.get(..n) {
+        Some(s) => s.into(),
+        None => " ".repeat(n).into(),
+    }
+}
+
 struct Writer {
     text: String,
     /// Keep every line's origin (for messages) or not (the search's hot path).
@@ -140,18 +149,7 @@ impl Writer {
             layers.push(serde_json::Value::Object(serde_json::Map::new()));
         }
     }
-}
 
-/// `n` spaces.
-fn indent(n: usize) -> std::borrow::Cow<'static, str> {
-    const SPACES: &str = "                                ";
-    match SPACES.get(..n) {
-        Some(s) => s.into(),
-        None => " ".repeat(n).into(),
-    }
-}
-
-impl Writer {
     /// Writes `prefix key: value`; its origin is worked out only when tracing.
     fn line(&mut self, prefix: &str, key: &str, value: &str, origin: impl FnOnce() -> Origin) {
         self.text.push_str(prefix);
