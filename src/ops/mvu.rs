@@ -345,6 +345,14 @@ mod tests {
         bits: 1,
         signed: false,
     };
+    const I8: ElemType = ElemType {
+        bits: 8,
+        signed: true,
+    };
+    const U8: ElemType = ElemType {
+        bits: 8,
+        signed: false,
+    };
     const HW: HwCtx = HwCtx {
         dsp: DspKind::Dsp48e1,
     };
@@ -387,21 +395,13 @@ mod tests {
 
     #[test]
     fn datapath_styles() {
-        let i8t = ElemType {
-            bits: 8,
-            signed: true,
-        };
-        let u8t = ElemType {
-            bits: 8,
-            signed: false,
-        };
-        let l = datapath(2, 4, i8t, u8t, 24, MultStyle::Lut, DspKind::Dsp48e1);
+        let l = datapath(2, 4, I8, U8, 24, MultStyle::Lut, DspKind::Dsp48e1);
         // per lane: 4 products of 8 x 9 bits (128 LUTs each), a 3-adder tree of
         // (17 + 2)-bit operands, the 24-bit accumulator.
         let tree = (1.14f64 * (3.0 * 19.0)).round() as u64 * 2;
         assert_eq!(l.lut, 2 * (4 * 128 + 24) + tree);
         assert_eq!(l.dsp, 0);
-        let d = datapath(2, 4, i8t, u8t, 24, MultStyle::Dsp, DspKind::Dsp48e1);
+        let d = datapath(2, 4, I8, U8, 24, MultStyle::Dsp, DspKind::Dsp48e1);
         assert_eq!(d.dsp, 8);
         assert!(d.lut < l.lut);
         // bipolar x bipolar never uses DSPs: XNOR + popcount.
@@ -420,21 +420,13 @@ mod tests {
 
     #[test]
     fn ultrascale_datapath() {
-        let i8t = ElemType {
-            bits: 8,
-            signed: true,
-        };
-        let u8t = ElemType {
-            bits: 8,
-            signed: false,
-        };
         let e2 = DspKind::Dsp48e2;
         // DSP products, SIMD 16: 16 x 15 adders of 21 bits at 1.2 + 3 x 0.8 LUTs per bit.
-        let d = datapath(16, 16, i8t, u8t, 25, MultStyle::Dsp, e2);
+        let d = datapath(16, 16, I8, U8, 25, MultStyle::Dsp, e2);
         assert_eq!(d.lut, (3.6f64 * 5040.0).round() as u64 + 100);
         // Fabric products never cost less than the lower bound's `product_luts`.
-        let l = datapath(2, 64, i8t, u8t, 23, MultStyle::Lut, e2);
-        assert!(l.lut as f64 >= 128.0 * product_luts(i8t, u8t));
+        let l = datapath(2, 64, I8, U8, 23, MultStyle::Lut, e2);
+        assert!(l.lut as f64 >= 128.0 * product_luts(I8, U8));
         assert_eq!(bias_rom(1, 400, e2), 0);
         assert_eq!(bias_rom(1, 400, DspKind::Dsp48e1), 400);
     }

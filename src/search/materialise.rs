@@ -120,9 +120,9 @@ struct Writer {
 impl Writer {
     /// Sets a top-level key of the JSON tree.
     fn put_top(&mut self, key: &str, value: Option<serde_json::Value>) {
-        let ok = match (&mut self.tree, value) {
-            (Some((top, _)), Some(v)) => top.insert(key.into(), v).is_none(),
-            _ => false,
+        let ok = match &mut self.tree {
+            Some((top, _)) => yaml::put_new(top, key, value),
+            None => false,
         };
         if !ok {
             self.tree = None;
@@ -131,12 +131,12 @@ impl Writer {
 
     /// Sets a key of the JSON tree's last layer (after [`Writer::start_layer`]).
     fn put_layer(&mut self, key: &str, value: Option<serde_json::Value>) {
-        let ok = match (&mut self.tree, value) {
-            (Some((_, layers)), Some(v)) => match layers.last_mut() {
-                Some(serde_json::Value::Object(l)) => l.insert(key.into(), v).is_none(),
+        let ok = match &mut self.tree {
+            Some((_, layers)) => match layers.last_mut() {
+                Some(serde_json::Value::Object(l)) => yaml::put_new(l, key, value),
                 _ => false,
             },
-            _ => false,
+            None => false,
         };
         if !ok {
             self.tree = None;

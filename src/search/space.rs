@@ -62,10 +62,11 @@ impl Tmpl {
     /// The concrete value under `arch`.
     pub(crate) fn resolve(&self, arch: &[usize]) -> Node {
         match self {
-            Tmpl::Fixed(n) => n.clone(),
-            Tmpl::Choice { var, options } => {
-                options[arch.get(*var).copied().unwrap_or(0).min(options.len() - 1)].clone()
-            }
+            Tmpl::Fixed(_) | Tmpl::Choice { .. } => self.pick(arch).cloned().unwrap_or(Node {
+                value: Value::Null,
+                loc: Loc::default(),
+                defined: Loc::default(),
+            }),
             Tmpl::Map(loc, m) => Node {
                 value: Value::Map(
                     m.iter()
@@ -82,13 +83,13 @@ impl Tmpl {
             },
         }
     }
-}
 
-impl Tmpl {
     /// The node under `arch` when it is a single written node: a fixed value or a choice's
     /// option (a mapping or list with choices inside is built by [`Tmpl::resolve`]).
     pub(crate) fn pick(&self, arch: &[usize]) -> Option<&Node> {
         match self {
+            // Option 0 when `arch` is short, the last when out of range (the parser
+            // rejects a choice without options).
             Tmpl::Choice { var, options } => options.get(
                 arch.get(*var)
                     .copied()
@@ -112,15 +113,11 @@ impl Tmpl {
     /// [`Tmpl::resolve`] as JSON ([`super::yaml::json`]), without copying the nodes.
     pub(crate) fn json(&self, arch: &[usize]) -> Option<serde_json::Value> {
         match self {
-            Tmpl::Fixed(n) => super::yaml::json(&n.value),
-            Tmpl::Choice { var, options } => {
-                let i = arch.get(*var).copied().unwrap_or(0).min(options.len() - 1);
-                super::yaml::json(&options[i].value)
-            }
+            Tmpl::Fixed(_) | Tmpl::Choice { .. } => super::yaml::json(&self.pick(arch)?.value),
             Tmpl::Map(_, m) => {
                 let mut out = serde_json::Map::new();
                 for (k, t) in m {
-                    if out.insert(k.name.clone(), t.json(arch)?).is_some() {
+                    if !super::yaml::put_new(&mut out, &k.name, t.json(arch)) {
                         return None;
                     }
                 }

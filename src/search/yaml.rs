@@ -241,13 +241,29 @@ pub fn json(v: &Value) -> Option<serde_json::Value> {
         Value::Map(m) => {
             let mut out = serde_json::Map::new();
             for (k, n) in m {
-                if out.insert(k.name.clone(), json(&n.value)?).is_some() {
+                if !put_new(&mut out, &k.name, json(&n.value)) {
                     return None;
                 }
             }
             J::Object(out)
         }
     })
+}
+
+/// Adds `key: value` to a JSON object being built. False when `value` has no JSON form
+/// (None) or `key` is already there: the object then does not stand for the YAML mapping.
+pub fn put_new(
+    obj: &mut serde_json::Map<String, serde_json::Value>,
+    key: &str,
+    value: Option<serde_json::Value>,
+) -> bool {
+    match value {
+        Some(v) if !obj.contains_key(key) => {
+            obj.insert(key.to_string(), v);
+            true
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]
