@@ -93,16 +93,21 @@ pub enum Error {
         /// What happened, with the tool's own output where it helps.
         message: String,
     },
+    /// A signal stopped the command after it saved what it could (exit code 130).
+    #[error("interrupted: {0}")]
+    Interrupted(String),
     /// Even the cheapest folding exceeds the budget (exit code 1).
     #[error("the design does not fit even fully folded:\n{}", .0.lines.join("\n"))]
     NoFit(NoFit),
 }
 
 impl Error {
-    /// The process exit code this error maps to: 1 for "does not fit", 2 for bad input.
+    /// The process exit code this error maps to: 1 for "does not fit", 130 after an
+    /// interruption, 2 for bad input.
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::NoFit(_) => 1,
+            Error::Interrupted(_) => i32::from(crate::interrupt::EXIT_CODE),
             _ => 2,
         }
     }

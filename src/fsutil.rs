@@ -37,6 +37,13 @@ pub fn read_source(path: &Path, default_stem: &str) -> Result<Source> {
     })
 }
 
+/// `path` made absolute against the current directory (no symlinks resolved), for commands
+/// that run tools in a subdirectory of what the user named: a relative path given on the
+/// command line means the caller's directory, never the tool's.
+pub fn absolute(path: &Path) -> Result<PathBuf> {
+    std::path::absolute(path).map_err(io(path))
+}
+
 /// A sibling path of `path` for temporary output: `.<name>.tmp-<pid>`.
 pub fn temp_sibling(path: &Path) -> PathBuf {
     let name = path

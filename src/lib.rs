@@ -7,10 +7,12 @@
 pub mod backend;
 pub mod board;
 pub mod build;
+pub mod child;
 pub mod cost;
 pub mod error;
 pub mod fold;
 pub mod fsutil;
+pub mod interrupt;
 pub mod ir;
 pub mod model;
 pub mod ops;

@@ -424,6 +424,11 @@ fn parse_fifo_depth(s: &str) -> std::result::Result<(String, u64), String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(e) = half_gen::interrupt::install() {
+        eprintln!(
+            "warning: cannot watch for Ctrl-C ({e}); an interrupted run may leave files behind"
+        );
+    }
     match run(cli).context("half-gen") {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

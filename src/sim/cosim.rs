@@ -51,6 +51,7 @@ fn field(line: &str, key: &str) -> Option<f64> {
 
 /// Runs the co-simulation of the build in `dir`.
 pub fn cosim(dir: &Path, frames: Option<usize>, stall: f64) -> Result<CosimReport> {
+    let dir = &crate::fsutil::absolute(dir)?;
     let rtl = dir.join("rtl");
     if !rtl.join("tb").join("tb.cpp").is_file() {
         return Err(Error::Usage(format!(

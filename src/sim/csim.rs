@@ -45,16 +45,17 @@ pub struct CsimReport {
 }
 
 /// Where `ap_int.h` comes from: `$XILINX_HLS/include`, else `$HALF_AP_INCLUDE`, else the
-/// project's host shim.
+/// project's host shim; absolute, since g++ runs inside the project directory.
 pub fn ap_include(hls: &Path) -> PathBuf {
     let set = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
-    if let Some(x) = set("XILINX_HLS") {
-        return PathBuf::from(x).join("include");
-    }
-    if let Some(x) = set("HALF_AP_INCLUDE") {
-        return PathBuf::from(x);
-    }
-    hls.join("include").join("host")
+    let dir = if let Some(x) = set("XILINX_HLS") {
+        PathBuf::from(x).join("include")
+    } else if let Some(x) = set("HALF_AP_INCLUDE") {
+        PathBuf::from(x)
+    } else {
+        hls.join("include").join("host")
+    };
+    std::path::absolute(&dir).unwrap_or(dir)
 }
 
 fn field(line: &str, key: &str) -> Option<i64> {
@@ -64,7 +65,7 @@ fn field(line: &str, key: &str) -> Option<i64> {
 
 /// Compiles and runs the C simulation of the build in `dir` (`frames`: at most this many).
 pub fn csim(dir: &Path, frames: Option<usize>) -> Result<CsimReport> {
-    let hls = hls_dir(dir)?;
+    let hls = hls_dir(&crate::fsutil::absolute(dir)?)?;
     let top = std::fs::read_dir(hls.join("src"))
         .map_err(|e| Error::Io {
             path: hls.join("src"),

@@ -320,6 +320,7 @@ fn family(est: &Value) -> &'static str {
 /// Synthesises every stage of the build in `dir` (scripts, logs and statistics go to
 /// `dir/synth/`) and compares them with `dir/report/estimate.json`.
 pub fn synth(dir: &Path, opts: SynthOptions) -> Result<SynthReport> {
+    let dir = &crate::fsutil::absolute(dir)?;
     let rtl = dir.join("rtl");
     let stages_path = rtl.join("stages.json");
     let text = std::fs::read_to_string(&stages_path).map_err(|_| {
