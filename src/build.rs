@@ -147,18 +147,15 @@ fn override_fifos(
     depths: &[(String, u64)],
 ) -> Result<()> {
     for (edge, depth) in depths {
-        let found = graph.g.edge_indices().find(|&e| {
-            graph
-                .g
-                .edge_endpoints(e)
-                .is_some_and(|(s, t)| format!("{}->{}", graph.g[s].name, graph.g[t].name) == *edge)
-        });
+        let found = graph
+            .g
+            .edge_indices()
+            .find(|&e| graph.edge_label(e) == *edge);
         let Some(e) = found else {
             let all: Vec<String> = graph
                 .g
                 .edge_indices()
-                .filter_map(|e| graph.g.edge_endpoints(e))
-                .map(|(s, t)| format!("{}->{}", graph.g[s].name, graph.g[t].name))
+                .map(|e| graph.edge_label(e))
                 .collect();
             return Err(Error::Usage(format!(
                 "--fifo-depth: no edge `{edge}`; the edges are {}",

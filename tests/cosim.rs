@@ -229,3 +229,19 @@ fn extreme_requant_shifts_agree() {
     )
     .unwrap();
 }
+
+#[test]
+fn a_layer_reading_one_tensor_on_both_ports_agrees() {
+    // Two edges between one fork and one consumer: distinct FIFO instances (Verilator once
+    // failed on a duplicate instance name), bit-exact and on the model's cycles.
+    let dir = temp("self_add");
+    let extra = ["--frames", "4", "--board", "zybo-z7-10"];
+    check(
+        Path::new("tests/data/self_add.yaml"),
+        &dir,
+        "self_add",
+        &extra,
+        true,
+    )
+    .unwrap();
+}

@@ -171,3 +171,17 @@ fn extreme_requant_shifts_are_bit_exact() {
     )
     .unwrap();
 }
+
+#[test]
+fn a_layer_reading_one_tensor_on_both_ports_is_bit_exact() {
+    // `from: [x, x]` puts two edges between one fork and one consumer: their streams must get
+    // distinct names (g++ once failed on a redeclared stream).
+    let dir = temp("self_add");
+    build_and_csim(
+        Path::new("tests/data/self_add.yaml"),
+        &dir.join("s"),
+        4,
+        &[None],
+    )
+    .unwrap();
+}

@@ -100,7 +100,6 @@ pub fn evaluate_lean(graph: &Graph, choice: &[Option<&Candidate>]) -> Pipeline {
 /// [`evaluate`], naming glue items and the bottleneck only when `named`.
 fn evaluate_with(graph: &Graph, choice: &[Option<&Candidate>], named: bool) -> Pipeline {
     let g = &graph.g;
-    let link = |a: NodeIndex, b: NodeIndex| format!("{}->{}", g[a].name, g[b].name);
     let bound = g.node_bound();
     let mut times: Vec<Option<NodeTime>> = vec![None; bound];
     let mut sink = GlueSink {
@@ -173,7 +172,7 @@ fn evaluate_with(graph: &Graph, choice: &[Option<&Candidate>], named: bool) -> P
                         let res = glue::dwc(p as u32, q as u32, tensor.ty.bits).unwrap_or_default();
                         sink.add(
                             "dwc",
-                            || link(e.source(), n),
+                            || graph.edge_label(e.id()),
                             (te / p).max(te / q),
                             0,
                             p.max(q) * tensor.ty.bits as u64,
@@ -245,7 +244,7 @@ fn evaluate_with(graph: &Graph, choice: &[Option<&Candidate>], named: bool) -> P
         }
         sink.add(
             "fifo",
-            || link(s, t),
+            || graph.edge_label(e),
             0,
             depth,
             width,

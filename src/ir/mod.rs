@@ -10,8 +10,8 @@ use crate::model::{Activation, ElemType, Model, Requant};
 use crate::ops::requant::{RequantShape, signed_bits};
 use crate::ops::{LayerOp, Tensor};
 use petgraph::Direction;
-use petgraph::stable_graph::{NodeIndex, StableDiGraph};
-use petgraph::visit::EdgeRef;
+use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
+use petgraph::visit::{EdgeIndexable, EdgeRef};
 
 /// What a node is.
 #[derive(Debug, Clone, PartialEq)]
@@ -162,6 +162,57 @@ impl Graph {
             .collect();
         c.sort();
         c
+    }
+
+    /// Edges from `a` into `b` (more than one when a layer reads one tensor on two ports).
+    fn parallel_edges(&self, a: NodeIndex, b: NodeIndex) -> usize {
+        self.g.edges_connecting(a, b).count()
+    }
+
+    /// The edge's name in reports and options: `producer->consumer`, with `[port]` appended
+    /// when the producer feeds several ports of the consumer.
+    pub fn edge_label(&self, e: EdgeIndex) -> String {
+        let Some((a, b)) = self.g.edge_endpoints(e) else {
+            return String::new();
+        };
+        let base = format!("{}->{}", self.g[a].name, self.g[b].name);
+        if self.parallel_edges(a, b) > 1 {
+            format!("{base}[{}]", self.g[e].port)
+        } else {
+            base
+        }
+    }
+
+    /// Identifiers for every edge (by edge index) for generated code: `producer__consumer`,
+    /// `_<port>` appended where the producer feeds several ports of the consumer, and the
+    /// edge index appended to any that would still clash (layer names may contain `__`).
+    pub fn edge_idents(&self) -> Vec<String> {
+        let mut out = vec![String::new(); self.g.edge_bound()];
+        let mut count: std::collections::BTreeMap<String, usize> = Default::default();
+        for e in self.g.edge_indices() {
+            let Some((a, b)) = self.g.edge_endpoints(e) else {
+                continue;
+            };
+            let mut id = format!("{}__{}", self.g[a].name, self.g[b].name);
+            if self.parallel_edges(a, b) > 1 {
+                id = format!("{id}_{}", self.g[e].port);
+            }
+            *count.entry(id.clone()).or_default() += 1;
+            out[e.index()] = id;
+        }
+        for e in self.g.edge_indices() {
+            let id = &mut out[e.index()];
+            if count.get(id.as_str()).is_some_and(|&c| c > 1) {
+                *id = format!("{id}_e{}", e.index());
+            }
+        }
+        let live: Vec<&String> = self.g.edge_indices().map(|e| &out[e.index()]).collect();
+        let distinct: std::collections::BTreeSet<&&String> = live.iter().collect();
+        if distinct.len() < live.len() {
+            // Names built to clash even so: fall back to the edge indices alone.
+            return (0..out.len()).map(|i| format!("edge{i}")).collect();
+        }
+        out
     }
 
     /// The node of layer `name`.

@@ -119,20 +119,24 @@ pub fn simulate(graph: &Graph, design: &Design, sim_cycles: &mut u64) -> Result<
 fn update_costs(graph: &Graph, design: &mut Design) {
     let old = design.pipeline.glue_res;
     let mut bits = 0;
+    let fifo_items: std::collections::HashMap<String, usize> = design
+        .pipeline
+        .glue
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| item.kind == "fifo")
+        .map(|(i, item)| (item.name.clone(), i))
+        .collect();
     for e in graph.g.edge_indices() {
-        let (Some((s, t)), Some(plan)) =
-            (graph.g.edge_endpoints(e), design.pipeline.edges[e.index()])
-        else {
+        let Some(plan) = design.pipeline.edges[e.index()] else {
             continue;
         };
         let width = plan.dst_par as u64 * graph.g[e].tensor.ty.bits as u64;
         bits += plan.depth * width;
-        let name = format!("{}->{}", graph.g[s].name, graph.g[t].name);
-        for item in design.pipeline.glue.iter_mut() {
-            if item.kind == "fifo" && item.name == name {
-                item.depth = plan.depth;
-                item.res = glue::fifo(plan.depth, width);
-            }
+        if let Some(&i) = fifo_items.get(&graph.edge_label(e)) {
+            let item = &mut design.pipeline.glue[i];
+            item.depth = plan.depth;
+            item.res = glue::fifo(plan.depth, width);
         }
     }
     design.pipeline.fifo_bits = bits;

@@ -185,10 +185,10 @@ fn view(a: &HlsArray) -> ArrayView<'_> {
     }
 }
 
-/// The stream names of edge `e`: producer side and (when a converter sits between) consumer side.
-fn edge_names(graph: &Graph, e: EdgeIndex) -> (String, String) {
-    let (s, t) = graph.g.edge_endpoints(e).unwrap_or_default();
-    let base = format!("s_{}__{}", graph.g[s].name, graph.g[t].name);
+/// The stream names of edge `e` (`idents` from [`Graph::edge_idents`]): producer side and
+/// (when a converter sits between) consumer side.
+fn edge_names(idents: &[String], e: EdgeIndex) -> (String, String) {
+    let base = format!("s_{}", idents[e.index()]);
     (base.clone(), format!("{base}_c"))
 }
 
@@ -201,6 +201,7 @@ pub fn files(
 ) -> (Vec<(String, String)>, Io) {
     let name = graph.name.as_str();
     let g = &graph.g;
+    let idents = graph.edge_idents();
     let mut out: Vec<(String, String)> = Vec::new();
     let mut streams: Vec<StreamDecl> = Vec::new();
     let mut calls: Vec<String> = Vec::new();
@@ -219,8 +220,8 @@ pub fn files(
         let tensor = g[e].tensor;
         let p = plan(e);
         let bits = tensor.ty.bits as u64;
-        let (a, b) = edge_names(graph, e);
-        let label = a.trim_start_matches("s_").replace("__", "->");
+        let (a, b) = edge_names(&idents, e);
+        let label = graph.edge_label(e);
         if p.src_par == p.dst_par {
             streams.push(StreamDecl {
                 name: a,
@@ -255,7 +256,7 @@ pub fn files(
     }
     let consumer_side = |e: EdgeIndex| {
         let p = plan(e);
-        let (a, b) = edge_names(graph, e);
+        let (a, b) = edge_names(&idents, e);
         if p.src_par == p.dst_par { a } else { b }
     };
     let outgoing = |n: NodeIndex| -> Vec<EdgeIndex> {
@@ -308,7 +309,7 @@ pub fn files(
         } else {
             outgoing(n)
                 .into_iter()
-                .map(|e| edge_names(graph, e).0)
+                .map(|e| edge_names(&idents, e).0)
                 .collect()
         };
         let ins: Vec<String> = incoming(n).into_iter().map(consumer_side).collect();

@@ -65,10 +65,8 @@ pub fn netlist(
         .enumerate()
         .map(|(i, s)| (s.node, i))
         .collect();
-    let edge_name = |e: EdgeIndex| {
-        let (s, t) = g.edge_endpoints(e).unwrap_or_default();
-        format!("e_{}__{}", g[s].name, g[t].name)
-    };
+    let idents = graph.edge_idents();
+    let edge_name = |e: EdgeIndex| format!("e_{}", idents[e.index()]);
     let incoming = |n: NodeIndex| -> Vec<EdgeIndex> {
         let mut v: Vec<(usize, EdgeIndex)> = g
             .edges_directed(n, Direction::Incoming)
@@ -237,17 +235,15 @@ pub fn emit(
         "stages.json".into(),
         serde_json::to_string_pretty(&net).unwrap_or_default() + "\n",
     ));
+    let idents = graph.edge_idents();
+    let labels: std::collections::BTreeMap<String, String> = g
+        .edge_indices()
+        .map(|e| (format!("e_{}_c", idents[e.index()]), graph.edge_label(e)))
+        .collect();
     let names: Vec<String> = net
         .monitors
         .iter()
-        .map(|m| {
-            format!(
-                "\"{}\"",
-                m.trim_start_matches("e_")
-                    .trim_end_matches("_c")
-                    .replace("__", "->")
-            )
-        })
+        .map(|m| format!("\"{}\"", labels.get(m).map_or(m.as_str(), String::as_str)))
         .collect();
     let tb = TbTpl {
         name,
