@@ -74,7 +74,7 @@ pub fn build(
     fifo_depths: &[(String, u64)],
 ) -> Result<Built> {
     let board = board::lookup(board_name)?;
-    let loaded = crate::load(model_path)?;
+    let loaded = crate::load_for(model_path, &board, opts)?;
     let graph = &loaded.graph;
     if RESERVED.contains(&graph.name.as_str()) || graph.name.starts_with("layer_") {
         return Err(Error::Usage(format!(

@@ -14,6 +14,7 @@ pub mod fold;
 pub mod fsutil;
 pub mod interrupt;
 pub mod ir;
+pub mod limits;
 pub mod model;
 pub mod ops;
 pub mod reference;
@@ -51,13 +52,40 @@ pub struct Loaded {
     pub params: weights::Params,
 }
 
+/// Loads a model and builds its graph, without parameters (enough for
+/// [`fold::check_fit`]).
+pub fn parse(model_path: &Path) -> Result<(model::Model, ir::Graph)> {
+    let model = model::load(model_path)?;
+    let graph = ir::build(&model)?;
+    Ok((model, graph))
+}
+
+/// Loads or generates the parameters of a parsed model and calibrates its derived
+/// requantisers (which changes `graph`).
+pub fn parameters(model: &model::Model, graph: &mut ir::Graph) -> Result<weights::Params> {
+    let mut params = weights::load(model, graph)?;
+    let generated = model.weights.is_none();
+    reference::calibrate::calibrate(graph, &mut params, model.seed, generated)?;
+    Ok(params)
+}
+
 /// Loads a model, builds its graph and loads or generates its parameters.
 pub fn load(model_path: &Path) -> Result<Loaded> {
-    let model = model::load(model_path)?;
-    let mut graph = ir::build(&model)?;
-    let mut params = weights::load(&model, &mut graph)?;
-    let generated = model.weights.is_none();
-    reference::calibrate::calibrate(&mut graph, &mut params, model.seed, generated)?;
+    let (model, mut graph) = parse(model_path)?;
+    let params = parameters(&model, &mut graph)?;
+    Ok(Loaded {
+        model,
+        graph,
+        params,
+    })
+}
+
+/// Loads a model for folding on `board`: a design that cannot fit is turned away
+/// ([`fold::check_fit`]) before its parameters are loaded and calibrated.
+pub fn load_for(model_path: &Path, board: &board::Board, opts: &fold::Options) -> Result<Loaded> {
+    let (model, mut graph) = parse(model_path)?;
+    fold::check_fit(&graph, board, opts)?;
+    let params = parameters(&model, &mut graph)?;
     Ok(Loaded {
         model,
         graph,
@@ -82,7 +110,7 @@ pub fn schedule(
 /// Loads, builds, folds and reports a model for a board.
 pub fn estimate(model_path: &Path, board: &str, opts: &fold::Options) -> Result<Estimated> {
     let board = board::lookup(board)?;
-    let Loaded { model, graph, .. } = load(model_path)?;
+    let Loaded { model, graph, .. } = load_for(model_path, &board, opts)?;
     let mut design = fold::optimize(&graph, &board, opts)?;
     let schedule = schedule(&graph, &mut design)?;
     let estimate = report::Estimate::new(&graph, &board, &design, schedule);

@@ -291,12 +291,15 @@ fn dense_rejects_window_keys() {
 }
 
 #[test]
-fn dense_input_too_large() {
-    // 65536 * 65536 = 4294967296 input features, above the 2^31 - 1 limit.
+fn input_too_large() {
+    // 65536 * 65536 = 4294967296 input elements, above the limit of 2^24 per tensor.
     let layers = ["  - name: fc", "    op: dense", "    units: 10"];
     let yaml = model_with("[65536, 65536, 1]", &layers);
-    let msg = ["dense input is too large", "4294967296"];
-    check(&yaml, (5, 5), Some("fc"), &msg);
+    let msg = [
+        "the input's element count is 4,294,967,296",
+        "limit of 16,777,216",
+    ];
+    check(&yaml, (2, 10), None, &msg);
 }
 
 #[test]
@@ -414,12 +417,13 @@ fn assert_no_fit(r: &Run) {
 
 #[test]
 fn no_fit_reports_needs_per_resource() {
-    // Eight 4096x4096 dense layers: the fully folded control logic alone exceeds the LUTs.
+    // Eight 1024x1024 dense layers (8 M weights): no mix of block RAM and LUT memory holds
+    // them on zybo-z7-10.
     let layers: Vec<String> = (1..=8)
-        .map(|i| format!("  - {{name: d{i}, op: dense, units: 4096, output: {{bits: 8}}}}"))
+        .map(|i| format!("  - {{name: d{i}, op: dense, units: 1024, output: {{bits: 8}}}}"))
         .collect();
     let refs: Vec<&str> = layers.iter().map(String::as_str).collect();
-    let r = run(&model_with("[4096]", &refs), &["--board", "zybo-z7-10"]);
+    let r = run(&model_with("[1024]", &refs), &["--board", "zybo-z7-10"]);
     assert_no_fit(&r);
     assert!(r.stderr.contains("lut: needs at least"), "{}", r.stderr);
 }

@@ -101,3 +101,35 @@ fn small_random_models_fold_on_every_board() {
         }
     }
 }
+
+#[test]
+fn the_early_fit_check_never_turns_away_what_folds() {
+    // check_fit runs before weights and calibration (a lower bound on the uncalibrated
+    // graph): whatever the calibrated graph folds under, it must let through. Tight caps make
+    // part of the models fail both ways, so the test also sees it turn designs away.
+    let board = board::lookup("zybo-z7-10").unwrap();
+    let (mut turned_away, mut folded) = (0, 0);
+    for seed in 0..300u64 {
+        let text = common::random_model(seed);
+        let cap = [0.002, 0.01, 0.05, 0.3][(seed % 4) as usize];
+        let opts = Options {
+            caps: Caps([cap; 5]),
+            ..Default::default()
+        };
+        let m = model::parse(&text, "rand.yaml", "rand", Path::new(".")).unwrap();
+        let mut g = ir::build(&m).unwrap();
+        let early = fold::check_fit(&g, &board, &opts);
+        half_gen::parameters(&m, &mut g).unwrap();
+        let design = fold::optimize(&g, &board, &opts);
+        assert!(
+            early.is_ok() || design.is_err(),
+            "seed {seed}, cap {cap}: turned away a design that folds\n{text}"
+        );
+        turned_away += usize::from(early.is_err());
+        folded += usize::from(design.is_ok());
+    }
+    assert!(
+        turned_away > 20 && folded > 50,
+        "{turned_away} turned away, {folded} folded"
+    );
+}

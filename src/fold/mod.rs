@@ -122,6 +122,105 @@ impl Design {
     }
 }
 
+/// Turns away, in milliseconds, a graph that no folding can fit: before its weights are
+/// generated or read and its requantisers calibrated, which for a large network takes far
+/// longer than the fit. The test is a lower bound (weak duality of the multiple-choice
+/// knapsack): for every set S of resources with a budget, a selection that fits uses at most
+/// |S| budgets' worth of them together, so if the sum over layers of each layer's cheapest
+/// `sum over S of res / budget` exceeds |S|, nothing fits. It runs on
+/// [`Graph::with_unit_requant`] and leaves the glue out, so it never turns away a design
+/// [`optimize`] would fit.
+pub fn check_fit(graph: &Graph, board: &Board, opts: &Options) -> Result<()> {
+    let relaxed = graph
+        .with_unit_requant()
+        .map_err(|m| Error::Usage(format!("folding: {m}")))?;
+    let spaces = space::build_cached(&relaxed, board, &opts.pins, None)?;
+    let budget = opts.caps.budget(&board.resources()).as_array();
+    // Candidates that use a resource without budget can never be chosen.
+    let usable: Vec<Vec<[u64; 5]>> = spaces
+        .iter()
+        .map(|s| {
+            s.list
+                .cands
+                .iter()
+                .map(|c| c.res().as_array())
+                .filter(|r| r.iter().zip(&budget).all(|(x, b)| *b > 0 || *x == 0))
+                .collect()
+        })
+        .collect();
+    let least: Vec<u64> = (0..5)
+        .map(|k| {
+            usable
+                .iter()
+                .filter_map(|u| u.iter().map(|r| r[k]).min())
+                .sum()
+        })
+        .collect();
+    let mut over: Vec<u32> = Vec::new();
+    let mut together = Vec::new();
+    let with_budget: Vec<usize> = (0..5).filter(|&k| budget[k] > 0).collect();
+    // Smallest sets first; a set holding one already found over says nothing new.
+    let mut masks: Vec<u32> = (1u32..(1 << with_budget.len())).collect();
+    masks.sort_by_key(|m| (m.count_ones(), *m));
+    for mask in masks {
+        if over.iter().any(|o| mask & o == *o) {
+            continue;
+        }
+        let set: Vec<usize> = (0..with_budget.len())
+            .filter(|i| mask & (1 << i) != 0)
+            .map(|i| with_budget[i])
+            .collect();
+        let share = |r: &[u64; 5]| {
+            set.iter()
+                .map(|&k| r[k] as f64 / budget[k] as f64)
+                .sum::<f64>()
+        };
+        let need: f64 = usable
+            .iter()
+            .map(|u| u.iter().map(share).fold(f64::INFINITY, f64::min))
+            .filter(|x| x.is_finite())
+            .sum();
+        if need > set.len() as f64 * (1.0 + 1e-9) {
+            over.push(mask);
+            if set.len() > 1 {
+                let names: Vec<&str> = set.iter().map(|&k| RESOURCE_NAMES[k]).collect();
+                together.push(format!(
+                    "  {}: together the layers need at least {:.0} % of these budgets (each layer at its cheapest mix of them)  <- over",
+                    names.join(" + "),
+                    need / set.len() as f64 * 100.0
+                ));
+            }
+        }
+    }
+    let stuck = spaces.iter().zip(&usable).find(|(_, u)| u.is_empty());
+    if over.is_empty() && stuck.is_none() {
+        return Ok(());
+    }
+    let mut lines: Vec<String> = RESOURCE_NAMES
+        .iter()
+        .enumerate()
+        .map(|(k, n)| {
+            let mark = if least[k] > budget[k] {
+                "  <- over"
+            } else {
+                ""
+            };
+            format!(
+                "  {n:>6}: needs at least {} (the layers alone); budget {}{mark}",
+                least[k], budget[k]
+            )
+        })
+        .collect();
+    lines.extend(together);
+    if let Some((s, _)) = stuck {
+        lines.push(format!(
+            "  layer `{}` has no folding within the resources the board offers",
+            graph.g[s.node].name
+        ));
+    }
+    Err(Error::NoFit(NoFit { lines }))
+}
+
 /// Folds `graph` for `board` under `opts`.
 pub fn optimize(graph: &Graph, board: &Board, opts: &Options) -> Result<Design> {
     optimize_cached(graph, board, opts, None)

@@ -215,6 +215,25 @@ impl Graph {
         out
     }
 
+    /// A copy whose derived requantisers are the cheapest ones (scale 1, shift 0; both of an
+    /// add's scales 1): calibration and a weights file change only derived requantisers, so
+    /// no layer of this copy costs more than in the graph that will be folded.
+    pub fn with_unit_requant(&self) -> std::result::Result<Graph, String> {
+        let mut out = self.clone();
+        for n in self.layers() {
+            let node = &mut out.g[n];
+            if !node.requant_derived {
+                continue;
+            }
+            if let Some(r) = &mut node.requant {
+                r.scale = vec![1; r.scale.len().min(2)];
+                r.shift = vec![0];
+            }
+            node.refresh_acc()?;
+        }
+        Ok(out)
+    }
+
     /// The node of layer `name`.
     pub fn find(&self, name: &str) -> Option<NodeIndex> {
         self.g.node_indices().find(|&n| self.g[n].name == name)

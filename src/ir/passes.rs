@@ -33,6 +33,10 @@ pub(super) fn build(model: &Model) -> Result<Graph> {
     let mut stream_of: Vec<Option<NodeIndex>> = vec![None; model.layers.len()];
     let input_stream = add_fork_if_shared(&mut g, input, consumers.input);
     let mut output = input;
+    let mut totals = Totals {
+        activations: model.input_shape.elems(),
+        ..Totals::default()
+    };
     for (i, layer) in model.layers.iter().enumerate() {
         if !live[i] {
             continue;
@@ -47,6 +51,7 @@ pub(super) fn build(model: &Model) -> Result<Graph> {
             .collect();
         let inputs: Vec<Tensor> = srcs.iter().map(|&s| g[s].out).collect();
         let node = infer_layer(model, i, inputs)?;
+        totals.add(model, i, &node)?;
         let n = g.add_node(node);
         for (port, &s) in srcs.iter().enumerate() {
             let tensor = g[s].out;
@@ -63,6 +68,51 @@ pub(super) fn build(model: &Model) -> Result<Graph> {
         output,
         name: model.name.clone(),
     })
+}
+
+/// Running sums of the model-wide limits (crate::limits), checked layer by layer so the
+/// message names the layer that crosses one.
+#[derive(Default)]
+struct Totals {
+    activations: u64,
+    params: u64,
+    macs: u64,
+}
+
+impl Totals {
+    fn add(&mut self, model: &Model, i: usize, node: &Node) -> Result<()> {
+        use crate::limits::{MAX_ACTIVATION_ELEMS, MAX_MACS, MAX_PARAMS, MAX_TENSOR_ELEMS};
+        let layer = &model.layers[i];
+        let err = |key: &str, what: &str, v: u64, limit: u64| {
+            model.error_at(
+                i,
+                layer.loc_of(key),
+                crate::limits::exceeded(what, v, limit),
+            )
+        };
+        let elems = node.out.shape.elems();
+        if elems > MAX_TENSOR_ELEMS {
+            let what = format!("the output {}'s element count", node.out.shape);
+            return Err(err("", &what, elems, MAX_TENSOR_ELEMS));
+        }
+        let op = layer.op.op();
+        self.activations = self.activations.saturating_add(elems);
+        self.params = self.params.saturating_add(op.params(node));
+        self.macs = self.macs.saturating_add(op.macs(node));
+        if self.activations > MAX_ACTIVATION_ELEMS {
+            let what = "the element count of all tensors up to this layer";
+            return Err(err("", what, self.activations, MAX_ACTIVATION_ELEMS));
+        }
+        if self.params > MAX_PARAMS {
+            let what = "the parameter count of the layers up to this one";
+            return Err(err("", what, self.params, MAX_PARAMS));
+        }
+        if self.macs > MAX_MACS {
+            let what = "the multiply-accumulates per frame of the layers up to this one";
+            return Err(err("", what, self.macs, MAX_MACS));
+        }
+        Ok(())
+    }
 }
 
 /// Layers the output depends on; the rest are dropped (the model warns about them).

@@ -117,16 +117,29 @@ impl<'a> LayerFields<'a> {
         self.raw.bias.as_ref().is_none_or(|b| b.value)
     }
 
+    /// A window entry: positive and at most [`crate::limits::MAX_WINDOW`].
+    fn window_entry(&self, key: &str, v: i64, loc: Loc) -> Result<u32> {
+        let x = self.positive(key, v, loc)?;
+        let max = crate::limits::MAX_WINDOW;
+        if x > max {
+            return Err(self.error_at(
+                loc,
+                crate::limits::exceeded(&format!("`{key}`"), x as u64, max as u64),
+            ));
+        }
+        Ok(x)
+    }
+
     fn pair(&self, key: &str, v: &Spanned<IntOrList>) -> Result<[u32; 2]> {
         let loc = loc_of(v);
         match &v.value {
             IntOrList::One(x) => {
-                let x = self.positive(key, *x, loc)?;
+                let x = self.window_entry(key, *x, loc)?;
                 Ok([x, x])
             }
             IntOrList::Many(list) if list.len() == 2 => Ok([
-                self.positive(key, list[0], loc)?,
-                self.positive(key, list[1], loc)?,
+                self.window_entry(key, list[0], loc)?,
+                self.window_entry(key, list[1], loc)?,
             ]),
             IntOrList::Many(list) => Err(self.error_at(
                 loc,

@@ -158,6 +158,17 @@ fn validate(raw: &RawModel, file: &str, stem: &str, dir: &Path) -> Result<Model>
             "the layer list is empty".into(),
         ));
     }
+    if raw_layers.len() > crate::limits::MAX_LAYERS {
+        return Err(diag(
+            loc(&raw.layers),
+            None,
+            crate::limits::exceeded(
+                "the number of layers",
+                raw_layers.len() as u64,
+                crate::limits::MAX_LAYERS as u64,
+            ),
+        ));
+    }
     let mut index: BTreeMap<String, usize> = BTreeMap::new();
     let mut layers = Vec::with_capacity(raw_layers.len());
     for (i, sl) in raw_layers.iter().enumerate() {
@@ -211,6 +222,17 @@ fn input_block(raw: &RawModel, file: &str) -> Result<(Shape, ElemType)> {
                 format!("input shape entries must be in 1..=1048576, got {d}"),
             ));
         }
+    }
+    let elems = dims.iter().fold(1u64, |a, &d| a.saturating_mul(d as u64));
+    if elems > crate::limits::MAX_TENSOR_ELEMS {
+        return Err(err(
+            loc(&inp.shape),
+            crate::limits::exceeded(
+                "the input's element count",
+                elems,
+                crate::limits::MAX_TENSOR_ELEMS,
+            ),
+        ));
     }
     let shape = match dims.as_slice() {
         [n] => Shape::vector(*n as u32),
