@@ -93,17 +93,53 @@ pub fn load_for(model_path: &Path, board: &board::Board, opts: &fold::Options) -
     })
 }
 
-/// Sizes the FIFOs of `design` and schedules it cycle by cycle (`sim::fifo`); None when the
-/// Verilog backend lacks a layer kind (the analytical latency and FIFO depths then stand).
-pub fn schedule(
-    graph: &ir::Graph,
-    design: &mut fold::Design,
-) -> Result<Option<sim::fifo::Schedule>> {
-    if backend::rtl::netlist(graph, design, None).is_err() {
-        return Ok(None);
+/// The cycle-level schedule of a folded design, or why there is none.
+pub enum Scheduled {
+    /// The FIFOs were sized and the design scheduled (`sim::fifo`).
+    Done(sim::fifo::Schedule),
+    /// Not scheduled: the analytical latency and FIFO depths stand, for this reason.
+    Skipped(String),
+}
+
+impl Scheduled {
+    /// The schedule, when there is one.
+    pub fn schedule(self) -> Option<sim::fifo::Schedule> {
+        match self {
+            Scheduled::Done(s) => Some(s),
+            Scheduled::Skipped(_) => None,
+        }
+    }
+}
+
+/// Sizes the FIFOs of `design` and schedules it cycle by cycle (`sim::fifo`), unless the
+/// Verilog backend lacks a layer kind or the simulation would take longer than
+/// [`limits::MAX_SCHEDULE_WORK`] allows.
+pub fn schedule(graph: &ir::Graph, design: &mut fold::Design) -> Result<Scheduled> {
+    let net = match backend::rtl::netlist(graph, design, None) {
+        Ok((net, _)) => net,
+        Err(kind) => {
+            return Ok(Scheduled::Skipped(format!(
+                "the Verilog backend does not cover `{kind}` layers"
+            )));
+        }
+    };
+    // The sizing simulates about eight frames plus the pipeline's fill, every instance every
+    // cycle (docs/schedule.md).
+    let p = &design.pipeline;
+    let cycles = p
+        .cycles
+        .saturating_mul(8)
+        .saturating_add(p.latency.saturating_mul(2));
+    let work = cycles.saturating_mul(net.instances.len() as u64);
+    if work > limits::MAX_SCHEDULE_WORK {
+        return Ok(Scheduled::Skipped(format!(
+            "the cycle-level schedule would simulate about {} instance-cycles, above the limit of {} (docs/model-format.md, \"Limits\"); FIFO depths and latency are the analytical ones",
+            limits::group(work),
+            limits::group(limits::MAX_SCHEDULE_WORK)
+        )));
     }
     sim::fifo::size(graph, design)
-        .map(Some)
+        .map(Scheduled::Done)
         .map_err(|m| Error::Usage(format!("FIFO sizing: {m}")))
 }
 
@@ -112,8 +148,8 @@ pub fn estimate(model_path: &Path, board: &str, opts: &fold::Options) -> Result<
     let board = board::lookup(board)?;
     let Loaded { model, graph, .. } = load_for(model_path, &board, opts)?;
     let mut design = fold::optimize(&graph, &board, opts)?;
-    let schedule = schedule(&graph, &mut design)?;
-    let estimate = report::Estimate::new(&graph, &board, &design, schedule);
+    let scheduled = schedule(&graph, &mut design)?;
+    let estimate = report::Estimate::new(&graph, &board, &design, scheduled);
     Ok(Estimated {
         model,
         graph,

@@ -134,7 +134,12 @@ pub fn check_fit(graph: &Graph, board: &Board, opts: &Options) -> Result<()> {
     let relaxed = graph
         .with_unit_requant()
         .map_err(|m| Error::Usage(format!("folding: {m}")))?;
-    let spaces = space::build_cached(&relaxed, board, &opts.pins, None)?;
+    let spaces = space::build_cached(
+        &relaxed,
+        board,
+        &opts.pins,
+        Some(&space::SpaceCache::default()),
+    )?;
     let budget = opts.caps.budget(&board.resources()).as_array();
     // Candidates that use a resource without budget can never be chosen.
     let usable: Vec<Vec<[u64; 5]>> = spaces
@@ -223,7 +228,8 @@ pub fn check_fit(graph: &Graph, board: &Board, opts: &Options) -> Result<()> {
 
 /// Folds `graph` for `board` under `opts`.
 pub fn optimize(graph: &Graph, board: &Board, opts: &Options) -> Result<Design> {
-    optimize_cached(graph, board, opts, None)
+    // Layers of one configuration (a deep network repeats its blocks) share their list.
+    optimize_cached(graph, board, opts, Some(&space::SpaceCache::default()))
 }
 
 /// [`optimize`] with layer candidate lists shared through `cache` (see

@@ -101,6 +101,9 @@ pub struct Estimate {
     /// The cycle-level schedule of the RTL pipeline that sized the FIFOs and gives the latency
     /// (None when a layer kind has no RTL stage: the latency is then the analytical one).
     pub schedule: Option<crate::sim::fifo::Schedule>,
+    /// Why there is no schedule, when there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schedule_skipped: Option<String>,
 }
 
 fn round(v: f64, digits: i32) -> f64 {
@@ -110,12 +113,11 @@ fn round(v: f64, digits: i32) -> f64 {
 
 impl Estimate {
     /// Assembles the report of a folded design.
-    pub fn new(
-        graph: &Graph,
-        board: &Board,
-        d: &Design,
-        schedule: Option<crate::sim::fifo::Schedule>,
-    ) -> Estimate {
+    pub fn new(graph: &Graph, board: &Board, d: &Design, scheduled: crate::Scheduled) -> Estimate {
+        let (schedule, schedule_skipped) = match scheduled {
+            crate::Scheduled::Done(s) => (Some(s), None),
+            crate::Scheduled::Skipped(why) => (None, Some(why)),
+        };
         let mut layers = Vec::new();
         for (s, &i) in d.spaces.iter().zip(&d.selection) {
             let node = &graph.g[s.node];
@@ -177,6 +179,7 @@ impl Estimate {
             fifo_bits: p.fifo_bits,
             target_met: d.target_met,
             schedule,
+            schedule_skipped,
         }
     }
 

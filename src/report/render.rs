@@ -92,7 +92,10 @@ pub fn table(e: &Estimate) -> String {
                 s.cycles_per_frame,
                 s.sim_cycles
             ),
-            None => String::new(),
+            None => e
+                .schedule_skipped
+                .as_ref()
+                .map_or(String::new(), |why| format!(" (not scheduled: {why})")),
         },
         if e.target_met {
             ""
