@@ -5,6 +5,7 @@
 //! over probes so that an option that can never give a valid model is reported up front.
 //! The format is specified in docs/search-space.md.
 
+use super::limits::{MAX_OPTIONS, MAX_VARIABLES};
 use super::yaml::{self, Key, Node, Value};
 use crate::error::{Diagnostic, Error, Loc, Result};
 use std::collections::{BTreeSet, HashMap};
@@ -253,6 +254,18 @@ impl Builder<'_> {
         Error::Input(Diagnostic::new(self.file, loc, self.layer.as_deref(), msg))
     }
 
+    /// Adds a decision variable, within [`MAX_VARIABLES`].
+    fn push_var(&mut self, v: Variable) -> Result<()> {
+        if self.vars.len() >= MAX_VARIABLES {
+            return Err(self.err(
+                v.loc,
+                format!("a space has at most {MAX_VARIABLES} decision variables; `{}` would be one more", v.name),
+            ));
+        }
+        self.vars.push(v);
+        Ok(())
+    }
+
     fn tmpl(&mut self, n: &Node, path: &str) -> Result<Tmpl> {
         match &n.value {
             Value::Map(m) if m.iter().any(|(k, _)| k.name == "choice") => {
@@ -278,6 +291,15 @@ impl Builder<'_> {
                         format!("`{path}`: `choice` needs at least one option"),
                     ));
                 }
+                if list.len() > MAX_OPTIONS {
+                    return Err(self.err(
+                        opts.loc,
+                        format!(
+                            "`{path}`: a choice has at most {MAX_OPTIONS} options, got {}",
+                            list.len()
+                        ),
+                    ));
+                }
                 let def = (n.defined.line, n.defined.col);
                 if let Some(&var) = self.anchored.get(&def) {
                     return Ok(Tmpl::Choice {
@@ -297,12 +319,12 @@ impl Builder<'_> {
                         );
                     }
                 }
-                self.vars.push(Variable {
+                self.push_var(Variable {
                     name: path.to_string(),
                     kind: VarKind::Choice,
                     options: list.iter().map(|o| yaml::flow(&o.value)).collect(),
                     loc: n.loc,
-                });
+                })?;
                 self.anchored.insert(def, self.vars.len() - 1);
                 Ok(Tmpl::Choice {
                     var: self.vars.len() - 1,
@@ -375,12 +397,12 @@ impl Builder<'_> {
                 "name" => {}
                 "optional" => match &self.fixed(v, "optional")?.value {
                     Value::Bool(true) => {
-                        self.vars.push(Variable {
+                        self.push_var(Variable {
                             name: format!("{name}.optional"),
                             kind: VarKind::Optional,
                             options: vec!["keep".into(), "skip".into()],
                             loc: v.loc,
-                        });
+                        })?;
                         l.optional = Some(self.vars.len() - 1);
                     }
                     Value::Bool(false) => {}

@@ -49,6 +49,9 @@ pub struct HistoryLine {
     pub status: Status,
     /// Wall time of the evaluation, seconds.
     pub seconds: f64,
+    /// Why the candidate failed or is infeasible (absent when it is feasible).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// The directory's state.
