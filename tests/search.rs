@@ -341,12 +341,18 @@ fn bad_options_are_usage_errors() {
         ),
         (vec!["--objectives", "fps,fps"], "listed twice"),
         (vec!["--proxy", "magic"], "unknown proxy `magic`"),
-        (vec!["--population", "1"], "--population must be in 2..=10000, got 1"),
+        (
+            vec!["--population", "1"],
+            "--population must be in 2..=10000, got 1",
+        ),
         (
             vec!["--population", "1000000000000"],
             "--population must be in 2..=10000, got 1000000000000",
         ),
-        (vec!["--jobs", "100000"], "--jobs must be in 1..=1024, got 100000"),
+        (
+            vec!["--jobs", "100000"],
+            "--jobs must be in 1..=1024, got 100000",
+        ),
         (
             vec!["--evaluator", "x {model} {out}", "--timeout", "1e300"],
             "--timeout is too large: 1e300 s",

@@ -181,6 +181,13 @@ mod tests {
     }
 
     #[test]
+    fn status_names_are_their_json_names() {
+        for s in ORDER.iter().chain([&Status::Ok]) {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.name());
+        }
+    }
+
+    #[test]
     fn long_reasons_are_cut_in_the_middle() {
         let long = format!("start {} end", "x".repeat(1000));
         let l = one_line(&long);

@@ -446,3 +446,34 @@ pub fn csv(lut: &Lut) -> Result<String> {
         .map_err(|e| Error::Usage(format!("writing CSV: {e}")))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_beyond_the_limits_are_refused() {
+        let text = "name: t\ninput: {shape: [8, 8, 3], bits: 8}\nlayers:\n  - {name: c0, op: conv, channels: {choice: [4, 8, 16]}, kernel: 3, padding: same, weight_bits: 4, activation: relu, output: {bits: 4}}\n  - {name: fc, op: dense, units: 4, weight_bits: 8, output: {bits: 16, signed: true}}\n";
+        let space = crate::search::parse(text, "t.yaml", "t", std::path::Path::new(".")).unwrap();
+        let board = crate::board::lookup("pynq-z2").unwrap();
+        let build = |limits| build_within(&space, &board, 100, 1, limits);
+        let full = build((100, 100_000)).unwrap();
+        let n = full.configs.len();
+        let rows: usize = full.configs.iter().map(|c| c.folds.len()).sum();
+        assert_eq!(n, 6, "three convs and three dense layers");
+        assert_eq!(build((n, rows)).unwrap(), full);
+        let e = build((n - 1, rows)).unwrap_err().to_string();
+        assert!(
+            e.contains("more than 5 layer configurations (the limit"),
+            "{e}"
+        );
+        let e = build((n, rows - 1)).unwrap_err().to_string();
+        assert!(
+            e.contains(&format!(
+                "would hold {rows} (configuration, fold) rows, more than the limit of {}",
+                rows - 1
+            )),
+            "{e}"
+        );
+    }
+}
