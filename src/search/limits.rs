@@ -22,3 +22,23 @@ pub const MAX_CONFIGS: usize = 100_000;
 
 /// Most (configuration, fold) rows in a lookup table.
 pub const MAX_ROWS: usize = 1_000_000;
+
+/// Checks that the choice at `path` has at most [`MAX_OPTIONS`] options.
+pub fn options(n: usize, path: &str) -> Result<(), String> {
+    if n > MAX_OPTIONS {
+        return Err(format!(
+            "`{path}`: a choice has at most {MAX_OPTIONS} options, got {n}"
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that `n` decision variables, the last named `name`, are at most [`MAX_VARIABLES`].
+pub fn variables(n: usize, name: &str) -> Result<(), String> {
+    if n > MAX_VARIABLES {
+        return Err(format!(
+            "a space has at most {MAX_VARIABLES} decision variables; `{name}` would be one more"
+        ));
+    }
+    Ok(())
+}

@@ -5,7 +5,7 @@
 //! over probes so that an option that can never give a valid model is reported up front.
 //! The format is specified in docs/search-space.md.
 
-use super::limits::{MAX_OPTIONS, MAX_VARIABLES};
+use super::limits;
 use super::yaml::{self, Key, Node, Value};
 use crate::error::{Diagnostic, Error, Loc, Result};
 use std::collections::{BTreeSet, HashMap};
@@ -254,14 +254,9 @@ impl Builder<'_> {
         Error::Input(Diagnostic::new(self.file, loc, self.layer.as_deref(), msg))
     }
 
-    /// Adds a decision variable, within [`MAX_VARIABLES`].
+    /// Adds a decision variable, within [`limits::MAX_VARIABLES`].
     fn push_var(&mut self, v: Variable) -> Result<()> {
-        if self.vars.len() >= MAX_VARIABLES {
-            return Err(self.err(
-                v.loc,
-                format!("a space has at most {MAX_VARIABLES} decision variables; `{}` would be one more", v.name),
-            ));
-        }
+        limits::variables(self.vars.len() + 1, &v.name).map_err(|m| self.err(v.loc, m))?;
         self.vars.push(v);
         Ok(())
     }
@@ -291,15 +286,7 @@ impl Builder<'_> {
                         format!("`{path}`: `choice` needs at least one option"),
                     ));
                 }
-                if list.len() > MAX_OPTIONS {
-                    return Err(self.err(
-                        opts.loc,
-                        format!(
-                            "`{path}`: a choice has at most {MAX_OPTIONS} options, got {}",
-                            list.len()
-                        ),
-                    ));
-                }
+                limits::options(list.len(), path).map_err(|m| self.err(opts.loc, m))?;
                 let def = (n.defined.line, n.defined.col);
                 if let Some(&var) = self.anchored.get(&def) {
                     return Ok(Tmpl::Choice {
