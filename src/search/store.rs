@@ -10,7 +10,7 @@
 use super::evaluate::{Record, Status};
 use crate::board::Board;
 use crate::error::{Error, Result};
-use crate::fsutil;
+use crate::{fsutil, interrupt};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -223,7 +223,21 @@ impl Store {
 
     /// Rewrites results.jsonl and history.jsonl atomically.
     pub fn save(&self) -> Result<()> {
-        fsutil::write_atomic(&self.dir.join("results.jsonl"), &jsonl(&self.records)?)?;
-        fsutil::write_atomic(&self.dir.join("history.jsonl"), &jsonl(&self.history)?)
+        save_file(&self.dir.join("results.jsonl"), &jsonl(&self.records)?)?;
+        save_file(&self.dir.join("history.jsonl"), &jsonl(&self.history)?)
     }
+}
+
+/// Writes `bytes` to `path` atomically through a temporary sibling registered for
+/// interruption and written under [`interrupt::hold`]: a second Ctrl-C during a save waits for
+/// the rename, so it never leaves a temporary file behind.
+fn save_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = interrupt::TempPath::new(fsutil::temp_sibling(path));
+    let io = |p: &Path| {
+        let p = p.to_path_buf();
+        move |source| Error::Io { path: p, source }
+    };
+    let _hold = interrupt::hold();
+    std::fs::write(tmp.path(), bytes).map_err(io(tmp.path()))?;
+    std::fs::rename(tmp.path(), path).map_err(io(path))
 }
