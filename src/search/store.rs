@@ -1,11 +1,12 @@
 //! The search directory: `search.json` (what the results depend on), `results.jsonl` (one
 //! record per evaluated architecture: the cache that makes `--resume` never evaluate an
 //! architecture twice) and `history.jsonl` (every evaluation in order). Both logs are
-//! rewritten atomically after a batch once [`SAVE_EVERY`] has passed since the last save, and
-//! at the end, so an interrupted search loses at most that long of proxy evaluations plus the
-//! batch in flight (with an evaluator, at most the evaluations in flight: it saves after each
-//! one). Rewriting after every batch would cost time quadratic in the evaluations: thousands
-//! of proxy evaluations a second fill the logs fast.
+//! rewritten atomically after a batch once [`SAVE_EVERY`] has passed since the last save, at
+//! the end, and when Ctrl-C stops the search (everything that finished is saved). A search
+//! killed outright (SIGKILL, a second Ctrl-C) loses at most that long of proxy evaluations
+//! plus the batch in flight (with an evaluator, at most the evaluations in flight: it saves
+//! after each one). Rewriting after every batch would cost time quadratic in the evaluations:
+//! thousands of proxy evaluations a second fill the logs fast.
 
 use super::evaluate::{Record, Status};
 use crate::board::Board;
