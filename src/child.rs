@@ -2,19 +2,27 @@
 //! tracked (half-gen is their subreaper, so an orphan comes back to it), and the whole tree is
 //! killed when the child ends, times out, or half-gen is interrupted. Output is read with a
 //! size cap: only the last bytes are kept, however much a child prints.
+//!
+//! Process ids are reused by the system, so every tracked process is remembered with its start
+//! time and signalled only while the same process holds the id; the child itself is not reaped
+//! until its tree has been killed (its id, which is also its process group's, stays reserved).
+//! Once half-gen is interrupted, no new child starts.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::os::unix::process::CommandExt;
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Mutex, MutexGuard, mpsc};
 use std::time::{Duration, Instant};
+
+/// Tracked processes: pid -> start time (clock ticks after boot, `/proc/<pid>/stat` field 22).
+type Known = BTreeMap<i32, u64>;
 
 /// The live child trees: each root's pid (it leads its own process group) and every
 /// descendant seen so far, by registration.
 struct Trees {
     next: u64,
-    live: BTreeMap<u64, (i32, BTreeSet<i32>)>,
+    live: BTreeMap<u64, (i32, Known)>,
 }
 
 static TREES: Mutex<Trees> = Mutex::new(Trees {
@@ -37,45 +45,69 @@ pub fn kill_registered() {
 struct Registered(u64);
 
 impl Registered {
-    /// Spawns `cmd` and registers it under one lock, so [`orphans`] never mistakes a child
-    /// being spawned for a leftover.
-    fn spawn(cmd: &mut Command) -> std::io::Result<(std::process::Child, Registered)> {
+    /// Spawns `cmd` and registers it under one lock, so [`Registered::members`] never mistakes a child
+    /// being spawned for a leftover, and an interruption either sees the child or comes
+    /// first, in which case nothing is spawned (an error of kind `Interrupted`).
+    fn spawn(cmd: &mut Command) -> std::io::Result<(Child, Registered)> {
         let mut t = trees();
+        if crate::interrupt::interrupted() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::Interrupted,
+                "half-gen was interrupted",
+            ));
+        }
         let child = cmd.spawn()?;
         t.next += 1;
         let id = t.next;
-        t.live.insert(id, (child.id() as i32, BTreeSet::new()));
+        t.live.insert(id, (child.id() as i32, Known::new()));
         Ok((child, Registered(id)))
     }
 
     /// Records the tree's current descendants.
     fn sample(&self, root: i32) {
-        let d = descendants(root);
+        let now = procs();
+        let d = descendants_in(&now, root);
         if let Some((_, known)) = trees().live.get_mut(&self.0) {
-            known.extend(d);
+            known.extend(d.into_iter().filter_map(|p| Some((p, now.get(&p)?.start))));
         }
     }
 
-    /// Every process of the tree seen so far or alive now, and this process's children that
-    /// no other live tree accounts for: orphans whose parent exited, come back to half-gen
-    /// as their subreaper.
-    fn members(&self, root: i32) -> BTreeSet<i32> {
+    /// Every process of the tree seen so far and still alive, those alive now, and this
+    /// process's children that no other live tree accounts for and that started after the
+    /// root: orphans whose parent exited, come back to half-gen as their subreaper.
+    fn members(&self, root: i32) -> Known {
         let t = trees();
         let me = std::process::id() as i32;
-        let parents = parents();
-        let mut out = t.live.get(&self.0).map(|x| x.1.clone()).unwrap_or_default();
-        out.extend(descendants_in(&parents, root));
+        let now = procs();
+        let alive = |p: &i32, start: &u64| now.get(p).is_some_and(|x| x.start == *start);
+        let mut out: Known = t
+            .live
+            .get(&self.0)
+            .map(|x| {
+                x.1.iter()
+                    .filter(|(p, s)| alive(p, s))
+                    .map(|(&p, &s)| (p, s))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let born = now.get(&root).map_or(0, |x| x.start);
+        out.extend(
+            descendants_in(&now, root)
+                .into_iter()
+                .filter_map(|p| Some((p, now.get(&p)?.start))),
+        );
         let others: BTreeSet<i32> = t
             .live
             .iter()
             .filter(|(id, _)| **id != self.0)
-            .flat_map(|(_, (r, k))| std::iter::once(*r).chain(k.iter().copied()))
+            .flat_map(|(_, (r, k))| std::iter::once(*r).chain(k.keys().copied()))
             .collect();
         out.extend(
-            parents
-                .iter()
-                .filter(|&(&pid, &ppid)| ppid == me && pid != root && !others.contains(&pid))
-                .map(|(&pid, _)| pid),
+            now.iter()
+                .filter(|&(&pid, x)| {
+                    x.ppid == me && pid != root && x.start >= born && !others.contains(&pid)
+                })
+                .map(|(&pid, x)| (pid, x.start)),
         );
         out
     }
@@ -102,8 +134,18 @@ pub fn become_subreaper() {
     }
 }
 
-/// Every process's parent, from `/proc/<pid>/stat` (empty where there is no `/proc`).
-fn parents() -> BTreeMap<i32, i32> {
+/// A live process as `/proc` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Proc {
+    /// The parent's pid.
+    ppid: i32,
+    /// Start time, clock ticks after boot: with the pid, it names one process.
+    start: u64,
+}
+
+/// Every process's parent and start time, from `/proc/<pid>/stat` (empty where there is no
+/// `/proc`).
+fn procs() -> BTreeMap<i32, Proc> {
     let mut out = BTreeMap::new();
     let Ok(dir) = std::fs::read_dir("/proc") else {
         return out;
@@ -115,14 +157,20 @@ fn parents() -> BTreeMap<i32, i32> {
         let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
             continue;
         };
-        // `pid (comm) state ppid ...`: comm may hold spaces and parentheses, so read after
-        // the last `)`.
-        let ppid = stat
+        // `pid (comm) state ppid ... starttime ...`: comm may hold spaces and parentheses,
+        // so read after the last `)`, where state is field 0, ppid 1 and starttime 19.
+        let fields: Vec<&str> = stat
             .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-            .and_then(|p| p.parse::<i32>().ok());
-        if let Some(ppid) = ppid {
-            out.insert(pid, ppid);
+            .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+        let num = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok());
+        if let (Some(ppid), Some(start)) = (num(1), num(19)) {
+            out.insert(
+                pid,
+                Proc {
+                    ppid: ppid as i32,
+                    start,
+                },
+            );
         }
     }
     out
@@ -130,15 +178,15 @@ fn parents() -> BTreeMap<i32, i32> {
 
 /// The descendants of `root` now alive (not `root` itself).
 pub fn descendants(root: i32) -> BTreeSet<i32> {
-    descendants_in(&parents(), root)
+    descendants_in(&procs(), root)
 }
 
-fn descendants_in(parents: &BTreeMap<i32, i32>, root: i32) -> BTreeSet<i32> {
+fn descendants_in(procs: &BTreeMap<i32, Proc>, root: i32) -> BTreeSet<i32> {
     let mut out = BTreeSet::new();
     let mut frontier = vec![root];
     while let Some(p) = frontier.pop() {
-        for (&pid, &ppid) in parents {
-            if ppid == p && out.insert(pid) {
+        for (&pid, x) in procs {
+            if x.ppid == p && out.insert(pid) {
                 frontier.push(pid);
             }
         }
@@ -155,46 +203,88 @@ fn signal(pid: i32, sig: i32) {
     }
 }
 
-/// Kills `root`'s process group, its live descendants and `known` (descendants seen before,
-/// which may have left the group with `setsid`): every member is stopped first so none can
-/// fork away while the tree is gathered, then killed.
-pub fn kill_tree(root: i32, known: &BTreeSet<i32>) {
-    let mut all: BTreeSet<i32> = known.clone();
-    all.insert(root);
+/// Kills `root`'s process group, its live descendants and those of `known` (descendants seen
+/// before, which may have left the group with `setsid`) still holding the same start time:
+/// every member is stopped first so none can fork away while the tree is gathered, then
+/// killed. `root` must not have been reaped yet (its pid names its group).
+fn kill_tree(root: i32, known: &Known) {
+    let now = procs();
+    let mut all: Known = known
+        .iter()
+        .filter(|(p, s)| now.get(p).is_some_and(|x| x.start == **s))
+        .map(|(&p, &s)| (p, s))
+        .collect();
+    if let Some(x) = now.get(&root) {
+        all.insert(root, x.start);
+    }
     for _ in 0..8 {
         signal(-root, libc::SIGSTOP);
-        let mut grew = false;
-        for p in all.clone() {
-            for d in descendants(p) {
-                grew |= all.insert(d);
-            }
-        }
-        for &p in &all {
+        for &p in all.keys() {
             signal(p, libc::SIGSTOP);
+        }
+        let now = procs();
+        let mut grew = false;
+        for p in all.keys().copied().collect::<Vec<_>>() {
+            for d in descendants_in(&now, p) {
+                if let Some(x) = now.get(&d) {
+                    grew |= all.insert(d, x.start).is_none();
+                }
+            }
         }
         if !grew {
             break;
         }
     }
     signal(-root, libc::SIGKILL);
-    for &p in &all {
+    for &p in all.keys() {
         signal(p, libc::SIGKILL);
     }
 }
 
-/// Reaps the orphans in `pids` that are this process's children (killed leftovers), so no
+/// Reaps the processes in `pids` that are this process's children (killed leftovers), so no
 /// zombie stays behind. Never waits for anything else.
-fn reap(pids: &BTreeSet<i32>) {
+fn reap(pids: &Known) {
     let me = std::process::id() as i32;
-    let parents = parents();
-    for &p in pids {
-        if parents.get(&p) == Some(&me) {
+    let now = procs();
+    for (p, start) in pids {
+        if now
+            .get(p)
+            .is_some_and(|x| x.ppid == me && x.start == *start)
+        {
             let mut status = 0;
             // SAFETY: waitpid on a pid that is our child writes only to `status`.
             unsafe {
-                libc::waitpid(p, &mut status, 0);
+                libc::waitpid(*p, &mut status, 0);
             }
         }
+    }
+}
+
+/// Whether `child` has exited, without reaping it (on Linux), so its pid and process group
+/// id stay reserved until [`run`] has killed what it left behind.
+fn has_exited(child: &mut Child) -> std::io::Result<bool> {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: siginfo_t is plain data; all zeroes is a valid value.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: waitid writes only to `info`; WNOWAIT leaves the child waitable.
+        let r = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                child.id() as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+            )
+        };
+        if r != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: after a successful waitid the pid field is set (0 when nothing exited).
+        Ok(unsafe { info.si_pid() } != 0)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        child.try_wait().map(|s| s.is_some())
     }
 }
 
@@ -246,7 +336,8 @@ pub struct Finished {
 
 /// Runs `cmd` in its own process group with standard input closed and both outputs captured
 /// (capped), until it exits or `timeout` passes. Whatever it leaves running when it ends is
-/// killed; on a timeout, the whole tree is. Registered for interruption while it runs.
+/// killed; on a timeout, the whole tree is. Registered for interruption while it runs; after
+/// an interruption nothing is started (an error of kind `Interrupted`).
 pub fn run(cmd: &mut Command, timeout: Option<Duration>) -> std::io::Result<Finished> {
     let start = Instant::now();
     let (mut child, reg) = Registered::spawn(
@@ -257,22 +348,11 @@ pub fn run(cmd: &mut Command, timeout: Option<Duration>) -> std::io::Result<Fini
     )?;
     let root = child.id() as i32;
     let (tx, rx) = mpsc::channel();
-    for (k, pipe) in [
-        (
-            0,
-            child
-                .stdout
-                .take()
-                .map(|p| Box::new(p) as Box<dyn Read + Send>),
-        ),
-        (
-            1,
-            child
-                .stderr
-                .take()
-                .map(|p| Box::new(p) as Box<dyn Read + Send>),
-        ),
-    ] {
+    let pipes: [Option<Box<dyn Read + Send>>; 2] = [
+        child.stdout.take().map(|p| Box::new(p) as _),
+        child.stderr.take().map(|p| Box::new(p) as _),
+    ];
+    for (k, pipe) in pipes.into_iter().enumerate() {
         let tx = tx.clone();
         if let Some(p) = pipe {
             std::thread::spawn(move || {
@@ -282,29 +362,27 @@ pub fn run(cmd: &mut Command, timeout: Option<Duration>) -> std::io::Result<Fini
     }
     drop(tx);
     let mut pause = Duration::from_millis(1);
-    let status = loop {
-        if let Some(s) = child.try_wait()? {
-            break Some(s);
+    let ended = loop {
+        match has_exited(&mut child) {
+            Ok(true) => break Ok(true),
+            Ok(false) => {}
+            Err(e) => break Err(e),
         }
         reg.sample(root);
         if timeout.is_some_and(|t| start.elapsed() >= t) {
-            break None;
+            break Ok(false);
         }
         std::thread::sleep(pause);
         pause = (pause * 2).min(Duration::from_millis(50));
     };
+    // The child is not reaped yet: its pid, and its group's, still name it.
     let known = reg.members(root);
     let leftovers = known.len();
     kill_tree(root, &known);
-    let status = match status {
-        Some(s) => Some(s),
-        None => {
-            child.wait()?;
-            None
-        }
-    };
-    reap(&known);
     drop(reg);
+    let status = child.wait()?;
+    reap(&known);
+    let status = if ended? { Some(status) } else { None };
     let (mut stdout, mut stderr) = (Tail::default(), Tail::default());
     let deadline = Instant::now() + PIPE_GRACE;
     while let Ok((k, t)) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {

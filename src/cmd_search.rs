@@ -110,20 +110,30 @@ pub fn search(a: SearchArgs) -> Result<u8, Error> {
     {
         return Err(Error::Usage(format!("--min-fps must be positive, got {f}")));
     }
-    if let Some(t) = a.timeout
-        && !(t.is_finite() && t > 0.0)
-    {
-        return Err(Error::Usage(format!("--timeout must be positive, got {t}")));
+    let timeout = match a.timeout {
+        Some(t) if t > 0.0 => Some(
+            std::time::Duration::try_from_secs_f64(t)
+                .map_err(|_| Error::Usage(format!("--timeout is too large: {t:e} s")))?,
+        ),
+        Some(t) => return Err(Error::Usage(format!("--timeout must be positive, got {t}"))),
+        None => None,
+    };
+    if timeout.is_some() && a.evaluator.is_none() {
+        return Err(Error::Usage("--timeout is for --evaluator".into()));
     }
+    if a.data.is_some() && (a.proxy != "naswot" || a.evaluator.is_some()) {
+        return Err(Error::Usage("--data is for --proxy naswot".into()));
+    }
+    let evaluator = match a.evaluator {
+        Some(command) => Some(Evaluator::new(command, timeout)?),
+        None => None,
+    };
     if a.jobs == Some(0) || a.evaluations == Some(0) {
         return Err(Error::Usage(
             "--jobs and --evaluations must be at least 1".into(),
         ));
     }
     let objectives = Objective::parse_list(&a.objectives)?;
-    if a.data.is_some() && (a.proxy != "naswot" || a.evaluator.is_some()) {
-        return Err(Error::Usage("--data is for --proxy naswot".into()));
-    }
     let settings = Settings {
         board: board::lookup(&a.board)?,
         fold,
@@ -147,10 +157,7 @@ pub fn search(a: SearchArgs) -> Result<u8, Error> {
             .unwrap_or_else(|| PathBuf::from("search").join(&space.name)),
         resume: a.resume,
         force: a.force,
-        evaluator: a.evaluator.map(|command| Evaluator {
-            command,
-            timeout: a.timeout.map(std::time::Duration::from_secs_f64),
-        }),
+        evaluator,
         data: a.data,
         progress: !a.json,
     };
@@ -159,6 +166,17 @@ pub fn search(a: SearchArgs) -> Result<u8, Error> {
         outln!("{}", to_json(&s)?);
     } else {
         out!("{}", render::summary(&s));
+    }
+    let f = &s.failures;
+    if f.evaluator_always_failed() {
+        let why = f.reasons.first().map_or(String::new(), |r| {
+            format!("; most frequent reason: {}", r.reason)
+        });
+        eprintln!(
+            "error: the evaluator failed for all {} candidates it ran on{why}",
+            f.evaluator_runs
+        );
+        return Ok(1);
     }
     Ok(0)
 }

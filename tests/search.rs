@@ -341,7 +341,23 @@ fn bad_options_are_usage_errors() {
         ),
         (vec!["--objectives", "fps,fps"], "listed twice"),
         (vec!["--proxy", "magic"], "unknown proxy `magic`"),
-        (vec!["--population", "1"], "--population must be at least 2"),
+        (
+            vec!["--population", "1"],
+            "--population must be in 2..=10000, got 1",
+        ),
+        (
+            vec!["--population", "1000000000000"],
+            "--population must be in 2..=10000, got 1000000000000",
+        ),
+        (
+            vec!["--jobs", "100000"],
+            "--jobs must be in 1..=1024, got 100000",
+        ),
+        (
+            vec!["--evaluator", "x {model} {out}", "--timeout", "1e300"],
+            "--timeout is too large: 1e300 s",
+        ),
+        (vec!["--timeout", "5"], "--timeout is for --evaluator"),
         (vec!["--min-fps=-3"], "--min-fps must be positive"),
         (vec!["--board", "nope"], "unknown board `nope`"),
     ] {
@@ -351,6 +367,23 @@ fn bad_options_are_usage_errors() {
         assert_eq!(r.code, Some(2), "{a:?}");
         assert!(r.stderr.contains(phrase), "{phrase} in {}", r.stderr);
     }
+    // The largest generation count neither overflows nor runs forever: the search stops when
+    // the space has nothing new.
+    let r = half_gen(
+        &[
+            "search",
+            p.to_str().unwrap(),
+            "--generations",
+            "18446744073709551615",
+            "--population",
+            "4",
+            "-o",
+            "all",
+        ],
+        &d,
+    );
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(records(&d.join("all")).len(), 36, "the whole space");
 }
 
 #[test]

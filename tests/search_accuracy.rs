@@ -104,7 +104,7 @@ fn failing_and_timing_out_evaluators_are_recorded() {
             "search",
             p.to_str().unwrap(),
             "--evaluator",
-            "echo boom >&2; exit 3",
+            "echo boom >&2; exit 3; : {model} {out}",
             "--evaluations",
             "4",
             "--population",
@@ -114,7 +114,21 @@ fn failing_and_timing_out_evaluators_are_recorded() {
         ],
         &d,
     );
-    assert_eq!(r.code, Some(0), "the search goes on: {}", r.stderr);
+    // Every candidate was evaluated (the search goes on), and a search whose evaluator never
+    // succeeded exits 1 with the reason.
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("the evaluator failed for all 4 candidates it ran on; most frequent reason: the evaluator exited with code 3; output: boom"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stdout
+            .contains("not feasible: 4 evaluator-failed (1 distinct reason); most frequent:\n  4 x evaluator-failed: the evaluator exited with code 3; output: boom\n"),
+        "{}",
+        r.stdout
+    );
     let recs = records(&d.join("fail"));
     assert_eq!(recs.len(), 4);
     for rec in &recs {
@@ -135,7 +149,7 @@ fn failing_and_timing_out_evaluators_are_recorded() {
             "search",
             p.to_str().unwrap(),
             "--evaluator",
-            "sleep 30",
+            "sleep 30; : {model} {out}",
             "--timeout",
             "0.5",
             "--evaluations",
@@ -149,7 +163,7 @@ fn failing_and_timing_out_evaluators_are_recorded() {
         ],
         &d,
     );
-    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
     assert!(t.elapsed().as_secs() < 20, "the evaluators were killed");
     for rec in records(&d.join("slow")) {
         assert_eq!(rec["status"], "evaluator-timeout");
@@ -167,7 +181,7 @@ fn failing_and_timing_out_evaluators_are_recorded() {
             "search",
             p.to_str().unwrap(),
             "--evaluator",
-            "echo '{}' > {out}",
+            "echo '{}' > {out}; : {model}",
             "--evaluations",
             "2",
             "--population",
@@ -177,7 +191,7 @@ fn failing_and_timing_out_evaluators_are_recorded() {
         ],
         &d,
     );
-    assert_eq!(r.code, Some(0));
+    assert_eq!(r.code, Some(1));
     assert!(
         records(&d.join("noacc"))[0]["reason"]
             .as_str()

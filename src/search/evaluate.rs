@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 pub const VIOLATION_INVALID: f64 = 1e6;
 
 /// Why a candidate is (in)feasible.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     /// Feasible.
@@ -103,6 +103,20 @@ pub struct Record {
     pub hw: Option<Hardware>,
     /// Accuracy (the proxy's score, or the evaluator's figure).
     pub accuracy: Option<f64>,
+}
+
+impl Status {
+    /// The name results.jsonl and the summaries use (`evaluator-failed`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Invalid => "invalid",
+            Status::NoFit => "no-fit",
+            Status::MinFps => "min-fps",
+            Status::EvaluatorFailed => "evaluator-failed",
+            Status::EvaluatorTimeout => "evaluator-timeout",
+        }
+    }
 }
 
 impl Record {

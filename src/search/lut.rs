@@ -8,6 +8,7 @@
 //! frame), not by the sum of per-layer latencies; docs/search-space.md shows how to query the
 //! table from Python with that rule.
 
+use super::limits::{MAX_ARCHS, MAX_CONFIGS, MAX_JOBS, MAX_ROWS};
 use super::space::Space;
 use crate::board::Board;
 use crate::error::{Error, Result};
@@ -97,46 +98,89 @@ pub struct Lut {
     pub configs: Vec<LutConfig>,
 }
 
-/// Choice vectors to collect layers from: all of them when there are at most `max`, else the
-/// all-first-options vector, one per other option, and seeded random ones up to `max`.
-fn archs(space: &Space, max: usize) -> (Vec<Vec<usize>>, bool) {
-    let sizes: Vec<usize> = space.vars.iter().map(|v| v.options.len()).collect();
-    if space.size() <= max as u128 {
-        let mut out = Vec::new();
-        let mut a = vec![0usize; sizes.len()];
-        loop {
-            out.push(a.clone());
-            let mut k = 0;
-            while k < a.len() {
-                a[k] += 1;
-                if a[k] < sizes[k] {
+/// Choice vectors collected in one parallel pass (bounds the vectors and layers held).
+const CHUNK: usize = 4096;
+
+/// The choice vectors to collect layers from, made one at a time: all of them when there are
+/// at most `max`, else the all-first-options vector, one per other option, and seeded random
+/// ones up to `max`.
+struct Archs {
+    sizes: Vec<usize>,
+    sampled: bool,
+    /// Vectors in all.
+    total: usize,
+    done: usize,
+    /// The next vector when enumerating.
+    cur: Vec<usize>,
+    /// The variable and option of the last one-other-option vector when sampling.
+    var: usize,
+    opt: usize,
+    rng: super::nsga2::Rng,
+}
+
+impl Archs {
+    fn new(space: &Space, max: usize) -> Archs {
+        let sizes: Vec<usize> = space.vars.iter().map(|v| v.options.len()).collect();
+        let size = space.size();
+        let sampled = size > max as u128;
+        let singles: usize = sizes.iter().map(|n| n.saturating_sub(1)).sum();
+        Archs {
+            total: if sampled {
+                singles.saturating_add(1).max(max)
+            } else {
+                size as usize
+            },
+            cur: vec![0; sizes.len()],
+            sizes,
+            sampled,
+            done: 0,
+            var: 0,
+            opt: 0,
+            rng: super::nsga2::Rng::new(0x4C55_5400),
+        }
+    }
+}
+
+impl Iterator for Archs {
+    type Item = Vec<usize>;
+
+    fn next(&mut self) -> Option<Vec<usize>> {
+        if self.done >= self.total {
+            return None;
+        }
+        self.done += 1;
+        if !self.sampled {
+            let out = self.cur.clone();
+            for (a, &n) in self.cur.iter_mut().zip(&self.sizes) {
+                *a += 1;
+                if *a < n {
                     break;
                 }
-                a[k] = 0;
-                k += 1;
+                *a = 0;
             }
-            if k == a.len() {
-                return (out, false);
+            return Some(out);
+        }
+        if self.done == 1 {
+            return Some(vec![0; self.sizes.len()]);
+        }
+        while self.var < self.sizes.len() {
+            self.opt += 1;
+            if self.opt < self.sizes[self.var] {
+                let mut a = vec![0; self.sizes.len()];
+                a[self.var] = self.opt;
+                return Some(a);
             }
+            self.var += 1;
+            self.opt = 0;
         }
+        Some(super::nsga2::random_arch(&mut self.rng, &self.sizes))
     }
-    let base = vec![0usize; sizes.len()];
-    let mut out = vec![base.clone()];
-    for (v, &n) in sizes.iter().enumerate() {
-        for o in 1..n {
-            let mut a = base.clone();
-            a[v] = o;
-            out.push(a);
-        }
-    }
-    let mut rng = super::nsga2::Rng::new(0x4C55_5400);
-    while out.len() < max {
-        out.push(super::nsga2::random_arch(&mut rng, &sizes));
-    }
-    (out, true)
 }
 
 type Found = Vec<(String, ir::Node, String)>;
+
+/// Distinct layer configurations, each with the space layers that make it.
+type Configs = Vec<(ir::Node, Vec<String>)>;
 
 /// The layer nodes of one architecture: (configuration key, node, space layer name).
 fn layers_of(space: &Space, arch: &[usize]) -> Option<(String, Found)> {
@@ -224,35 +268,97 @@ fn config(id: usize, node: &ir::Node, layers: Vec<String>, board: &Board) -> Opt
 }
 
 /// Builds the table of `space` for `board`, enumerating at most `max_archs` choice vectors
-/// (a seeded sample covering every option beyond that) on `jobs` threads.
+/// (a seeded sample covering every option beyond that) on `jobs` threads. A table beyond
+/// [`MAX_CONFIGS`] configurations or [`MAX_ROWS`] rows is a usage error, found before the
+/// rows are made.
 pub fn build(space: &Space, board: &Board, max_archs: usize, jobs: usize) -> Result<Lut> {
-    let (list, sampled) = archs(space, max_archs.max(1));
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs.max(1))
-        .build()
-        .map_err(|e| Error::Usage(format!("--jobs: {e}")))?;
-    let found: Vec<Option<(String, Found)>> =
-        pool.install(|| list.par_iter().map(|a| layers_of(space, a)).collect());
+    build_within(space, board, max_archs, jobs, (MAX_CONFIGS, MAX_ROWS))
+}
+
+/// The distinct layer configurations of the choice vectors, with the space layers making
+/// each, in the order first met; at most `max_configs`.
+fn collect(
+    space: &Space,
+    archs: &mut Archs,
+    pool: &rayon::ThreadPool,
+    max_configs: usize,
+) -> Result<(Configs, usize)> {
     let mut seen_arch = HashSet::new();
     let mut index: HashMap<String, usize> = HashMap::new();
-    let mut nodes: Vec<(ir::Node, Vec<String>)> = Vec::new();
-    for (hash, layers) in found.into_iter().flatten() {
-        if !seen_arch.insert(hash) {
-            continue;
+    let mut nodes: Configs = Vec::new();
+    loop {
+        let chunk: Vec<Vec<usize>> = archs.by_ref().take(CHUNK).collect();
+        if chunk.is_empty() {
+            return Ok((nodes, seen_arch.len()));
         }
-        for (key, node, layer) in layers {
-            match index.get(&key) {
-                Some(&i) => {
-                    if !nodes[i].1.contains(&layer) {
-                        nodes[i].1.push(layer);
+        let found: Vec<Option<(String, Found)>> =
+            pool.install(|| chunk.par_iter().map(|a| layers_of(space, a)).collect());
+        for (hash, layers) in found.into_iter().flatten() {
+            if !seen_arch.insert(hash) {
+                continue;
+            }
+            for (key, node, layer) in layers {
+                match index.get(&key) {
+                    Some(&i) => {
+                        if !nodes[i].1.contains(&layer) {
+                            nodes[i].1.push(layer);
+                        }
                     }
-                }
-                None => {
-                    index.insert(key, nodes.len());
-                    nodes.push((node, vec![layer]));
+                    None if nodes.len() >= max_configs => {
+                        return Err(Error::Usage(format!(
+                            "{}: the lookup table would hold more than {max_configs} layer configurations (the limit; {} choice vectors read so far); lower --max-archs or narrow the choices",
+                            space.file, archs.done
+                        )));
+                    }
+                    None => {
+                        index.insert(key, nodes.len());
+                        nodes.push((node, vec![layer]));
+                    }
                 }
             }
         }
+    }
+}
+
+fn build_within(
+    space: &Space,
+    board: &Board,
+    max_archs: usize,
+    jobs: usize,
+    (max_configs, max_rows): (usize, usize),
+) -> Result<Lut> {
+    if !(1..=MAX_ARCHS).contains(&max_archs) {
+        return Err(Error::Usage(format!(
+            "--max-archs must be in 1..={MAX_ARCHS}, got {max_archs}"
+        )));
+    }
+    if !(1..=MAX_JOBS).contains(&jobs) {
+        return Err(Error::Usage(format!(
+            "--jobs must be in 1..={MAX_JOBS}, got {jobs}"
+        )));
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| Error::Usage(format!("--jobs: {e}")))?;
+    let mut archs = Archs::new(space, max_archs);
+    let sampled = archs.sampled;
+    let (nodes, architectures) = collect(space, &mut archs, &pool, max_configs)?;
+    let dsp = board.dsp > 0;
+    let rows: usize = pool.install(|| {
+        nodes
+            .par_iter()
+            .map(|(n, _)| {
+                n.op()
+                    .map_or(0, |op| mac_folds(&op.op().fold_space(n), dsp).len())
+            })
+            .sum()
+    });
+    if rows > max_rows {
+        return Err(Error::Usage(format!(
+            "{}: the lookup table would hold {rows} (configuration, fold) rows, more than the limit of {max_rows}; lower --max-archs or narrow the choices",
+            space.file
+        )));
     }
     let configs: Vec<LutConfig> = pool.install(|| {
         nodes
@@ -266,7 +372,7 @@ pub fn build(space: &Space, board: &Board, max_archs: usize, jobs: usize) -> Res
         board: board.name.clone(),
         clock_mhz: board.clock_mhz,
         size: space.size_text(),
-        architectures: seen_arch.len(),
+        architectures,
         sampled,
         configs,
     })
@@ -339,4 +445,35 @@ pub fn csv(lut: &Lut) -> Result<String> {
         .into_inner()
         .map_err(|e| Error::Usage(format!("writing CSV: {e}")))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_beyond_the_limits_are_refused() {
+        let text = "name: t\ninput: {shape: [8, 8, 3], bits: 8}\nlayers:\n  - {name: c0, op: conv, channels: {choice: [4, 8, 16]}, kernel: 3, padding: same, weight_bits: 4, activation: relu, output: {bits: 4}}\n  - {name: fc, op: dense, units: 4, weight_bits: 8, output: {bits: 16, signed: true}}\n";
+        let space = crate::search::parse(text, "t.yaml", "t", std::path::Path::new(".")).unwrap();
+        let board = crate::board::lookup("pynq-z2").unwrap();
+        let build = |limits| build_within(&space, &board, 100, 1, limits);
+        let full = build((100, 100_000)).unwrap();
+        let n = full.configs.len();
+        let rows: usize = full.configs.iter().map(|c| c.folds.len()).sum();
+        assert_eq!(n, 6, "three convs and three dense layers");
+        assert_eq!(build((n, rows)).unwrap(), full);
+        let e = build((n - 1, rows)).unwrap_err().to_string();
+        assert!(
+            e.contains("more than 5 layer configurations (the limit"),
+            "{e}"
+        );
+        let e = build((n, rows - 1)).unwrap_err().to_string();
+        assert!(
+            e.contains(&format!(
+                "would hold {rows} (configuration, fold) rows, more than the limit of {}",
+                rows - 1
+            )),
+            "{e}"
+        );
+    }
 }

@@ -7,10 +7,13 @@
 mod check;
 pub mod evaluate;
 pub mod evaluator;
+pub mod failures;
+pub mod limits;
 pub mod lut;
 pub mod materialise;
 pub mod nsga2;
 pub mod objective;
+pub mod outputs;
 pub mod pareto;
 pub mod progress;
 pub mod proxy;

@@ -5,6 +5,44 @@ use super::run::Summary;
 use super::space::Space;
 use std::fmt::Write;
 
+/// The failed and infeasible candidates: counts per status, the most frequent reasons, and a
+/// plain statement when nothing was feasible. Empty when every candidate was feasible.
+pub fn failures(s: &Summary) -> String {
+    let f = &s.failures;
+    let mut out = String::new();
+    if f.statuses.is_empty() {
+        return out;
+    }
+    let counts: Vec<String> = f
+        .statuses
+        .iter()
+        .map(|c| format!("{} {}", c.count, c.status.name()))
+        .collect();
+    let _ = writeln!(
+        out,
+        "not feasible: {} ({} distinct reason{}); most frequent:",
+        counts.join(", "),
+        f.distinct_reasons,
+        if f.distinct_reasons == 1 { "" } else { "s" }
+    );
+    for r in &f.reasons {
+        let _ = writeln!(out, "  {} x {}: {}", r.count, r.status.name(), r.reason);
+    }
+    if f.evaluator_always_failed() {
+        let _ = writeln!(
+            out,
+            "the evaluator failed for every candidate it ran on ({} of {}): no accuracy was measured",
+            f.evaluator_failures, f.evaluator_runs
+        );
+    } else if s.feasible == 0 {
+        let _ = writeln!(
+            out,
+            "no feasible architecture: every candidate of this run is infeasible or failed"
+        );
+    }
+    out
+}
+
 /// One line: the space, its decision variables and its size.
 pub fn space_line(space: &Space) -> String {
     format!(
@@ -53,6 +91,7 @@ pub fn summary(s: &Summary) -> String {
         rate(s.evaluations_per_s),
         s.feasible
     );
+    out.push_str(&failures(s));
     let _ = writeln!(
         out,
         "front ({}; accuracy = {}): {} of {} architectures in {}",

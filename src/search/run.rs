@@ -22,20 +22,22 @@
 
 use super::evaluate::{Record, Settings, Status, VIOLATION_INVALID, hardware_side};
 use super::evaluator::{Evaluator, Outcome};
+use super::failures::{self, Failures};
+use super::limits::{MAX_JOBS, MAX_POPULATION};
 use super::materialise::Candidate;
 use super::nsga2::{self, Fitness, Rng};
 use super::objective::{Objective, minimised};
-use super::pareto::{self, ParetoFile, Point};
+use super::outputs::write_outputs;
+use super::pareto::ParetoFile;
 use super::progress::Progress;
 use super::proxy::{self, Proxy};
 use super::space::Space;
 use super::store::{HistoryLine, Setup, Store};
-use super::svg;
 use crate::error::{Error, Result};
-use crate::fsutil;
+use crate::{fsutil, interrupt};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -94,6 +96,8 @@ pub struct Summary {
     pub seconds: f64,
     /// Fresh evaluations per second.
     pub evaluations_per_s: f64,
+    /// Why the candidates of this run that are not feasible failed.
+    pub failures: Failures,
     /// pareto.json's content.
     pub pareto: ParetoFile,
 }
@@ -119,6 +123,10 @@ struct Search<'a> {
     /// vector needs no materialising to be turned away.
     hashes: Mutex<HashMap<Vec<usize>, String>>,
     fresh: usize,
+    /// Set when an interruption stopped the search.
+    stopped: bool,
+    /// `evals/` of the results directory, absolute (the evaluator may change directory).
+    evals: PathBuf,
     progress: Progress,
     pool: rayon::ThreadPool,
 }
@@ -128,11 +136,15 @@ fn lock(m: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
 }
 
 impl Search<'_> {
-    /// Evaluates one new architecture (hardware, then accuracy).
-    fn evaluate(&self, job: &Job) -> Record {
+    /// Evaluates one new architecture (hardware, then accuracy); None when an interruption
+    /// came first or killed its evaluator (it has no verdict and is not recorded).
+    fn evaluate(&self, job: &Job) -> Option<Record> {
+        if interrupt::interrupted() {
+            return None;
+        }
         let (mut rec, parsed) = hardware_side(self.space, &job.cand, &job.arch, self.settings);
         if rec.status != Status::Ok {
-            return rec;
+            return Some(rec);
         }
         let fail = |rec: &mut Record, status: Status, why: String| {
             rec.status = status;
@@ -140,19 +152,20 @@ impl Search<'_> {
             rec.reason = Some(why);
         };
         if let Some(ev) = &self.opts.evaluator {
-            let dir = self.opts.out.join("evals").join(&rec.hash);
+            let dir = self.evals.join(&rec.hash);
             let model = dir.join("model.yaml");
             let name = format!("{}_{}", self.space.name, &rec.hash[..8]);
             if let Err(e) = fsutil::write_atomic(&model, job.cand.named(&name).as_bytes()) {
                 fail(&mut rec, Status::EvaluatorFailed, e.to_string());
-                return rec;
+                return Some(rec);
             }
             match ev.run(&model, &dir.join("result.json")) {
                 Outcome::Accuracy(a) => rec.accuracy = Some(a),
                 Outcome::Failed(m) => fail(&mut rec, Status::EvaluatorFailed, m),
                 Outcome::TimedOut(m) => fail(&mut rec, Status::EvaluatorTimeout, m),
+                Outcome::Interrupted => return None,
             }
-            return rec;
+            return Some(rec);
         }
         match self.settings.proxy {
             Proxy::Params => rec.accuracy = rec.params.map(|p| p as f64),
@@ -164,11 +177,12 @@ impl Search<'_> {
                 None => fail(&mut rec, Status::Invalid, "NASWOT: no model".into()),
             },
         }
-        rec
+        Some(rec)
     }
 
     /// Visits a batch: cached records are reused, the others evaluated in parallel; the
-    /// records come back in batch order.
+    /// records come back in batch order. After an interruption, the evaluations that finished
+    /// are recorded, [`Search::stopped`] is set and nothing comes back.
     fn visit(&mut self, jobs: Vec<Job>, generation: usize) -> Result<Vec<usize>> {
         let cached: Vec<Option<Record>> = {
             let st = lock(&self.store);
@@ -178,11 +192,11 @@ impl Search<'_> {
         let run = lock(&self.store).run;
         let per_eval_save = self.opts.evaluator.is_some();
         let this = &*self;
-        let fresh: Vec<(Record, f64)> = self.pool.install(|| {
+        let fresh: Vec<Option<(Record, f64)>> = self.pool.install(|| {
             todo.par_iter()
                 .map(|&i| {
                     let t = Instant::now();
-                    let r = this.evaluate(&jobs[i]);
+                    let r = this.evaluate(&jobs[i])?;
                     let secs = t.elapsed().as_secs_f64();
                     this.progress.inc();
                     if per_eval_save {
@@ -191,17 +205,22 @@ impl Search<'_> {
                         // A failed save is reported by the batch's final save.
                         let _ = st.save();
                     }
-                    (r, secs)
+                    Some((r, secs))
                 })
                 .collect()
         });
         let mut st = lock(&self.store);
-        for (r, secs) in &fresh {
+        for (r, secs) in fresh.iter().flatten() {
             st.insert(r.clone(), history(run, generation, r, *secs));
         }
         st.save_if_due()?;
         drop(st);
-        self.fresh += fresh.len();
+        self.fresh += fresh.iter().flatten().count();
+        if fresh.iter().any(Option::is_none) || interrupt::interrupted() {
+            self.stopped = true;
+            return Ok(Vec::new());
+        }
+        let fresh: Vec<(Record, f64)> = fresh.into_iter().flatten().collect();
         let mut fresh = fresh.into_iter().map(|x| x.0);
         let mut out = Vec::with_capacity(jobs.len());
         for (j, c) in jobs.iter().zip(cached) {
@@ -267,6 +286,7 @@ fn history(run: u32, generation: usize, r: &Record, seconds: f64) -> HistoryLine
         hash: r.hash.clone(),
         status: r.status,
         seconds: (seconds * 1e6).round() / 1e6,
+        reason: r.reason.clone(),
     }
 }
 
@@ -287,15 +307,147 @@ pub fn setup(space: &Space, settings: &Settings, opts: &SearchOptions) -> Setup 
     }
 }
 
-/// Runs a search of `space` and writes its results into `opts.out`.
-pub fn search(space: &Space, settings: &Settings, opts: &SearchOptions) -> Result<Summary> {
-    let t0 = Instant::now();
-    if opts.population < 2 {
-        return Err(Error::Usage("--population must be at least 2".into()));
+/// The evolution's state between generations.
+struct Evolution {
+    rng: Rng,
+    sizes: Vec<usize>,
+    p_mut: f64,
+    /// This run's population (indices into `visited`).
+    pop: Vec<usize>,
+    /// The feasible non-dominated members of the last population.
+    archive: Vec<usize>,
+}
+
+impl Search<'_> {
+    /// The next generation's new architectures (at most `want`).
+    fn breed(&self, ev: &mut Evolution, want: usize) -> Vec<Job> {
+        let fits: Vec<Fitness> = ev.pop.iter().map(|&i| self.fitness(i)).collect();
+        self.progress.front(
+            nsga2::fronts(&fits)
+                .first()
+                .map_or(0, |f| f.iter().filter(|&&i| fits[i].feasible).count()),
+        );
+        let (rank, crowd) = nsga2::rank_and_crowding(&fits);
+        let rng = &mut ev.rng;
+        let mut batch = Vec::new();
+        let mut tries = 0;
+        while batch.len() < want && tries < want.saturating_mul(ATTEMPTS) {
+            tries += 1;
+            if !ev.archive.is_empty() && rng.unit() < P_LOCAL {
+                // Pareto local search: an unvisited neighbour of a front member, if any.
+                let a = &self.visited[ev.archive[rng.below(ev.archive.len())]].arch;
+                for n in nsga2::neighbours(rng, a, &ev.sizes) {
+                    if self.offer(&mut batch, n) {
+                        break;
+                    }
+                }
+                continue;
+            }
+            let child = {
+                let a = &self.visited[ev.pop[nsga2::tournament(rng, &rank, &crowd)]].arch;
+                let b = &self.visited[ev.pop[nsga2::tournament(rng, &rank, &crowd)]].arch;
+                nsga2::offspring(rng, a, b, &ev.sizes, P_CROSS, ev.p_mut)
+            };
+            self.offer(&mut batch, child);
+        }
+        self.top_up(rng, &mut batch, want, &ev.sizes);
+        batch
+    }
+
+    /// Merges a generation's new members into the population and the archive.
+    fn select(&self, ev: &mut Evolution, new: Vec<usize>) {
+        // The population holds the whole archive (it is at least as large as the first front).
+        let mut union: Vec<usize> = ev.pop.iter().copied().chain(new).collect();
+        union.sort_unstable();
+        union.dedup();
+        let fits: Vec<Fitness> = union.iter().map(|&i| self.fitness(i)).collect();
+        ev.archive = nsga2::fronts(&fits)
+            .first()
+            .map(|f| {
+                f.iter()
+                    .filter(|&&k| fits[k].feasible)
+                    .map(|&k| union[k])
+                    .collect()
+            })
+            .unwrap_or_default();
+        ev.pop = nsga2::select(&fits, self.opts.population.max(ev.archive.len()))
+            .into_iter()
+            .map(|k| union[k])
+            .collect();
+    }
+
+    /// Runs the generations until the budget, the generation count, the space or an
+    /// interruption ends them; returns the generations run after the initial population.
+    fn evolve(&mut self, budget: usize) -> Result<usize> {
+        let pop_n = self.opts.population;
+        let sizes: Vec<usize> = self.space.vars.iter().map(|v| v.options.len()).collect();
+        let p_mut = 1.0 / sizes.iter().filter(|&&n| n > 1).count().max(1) as f64;
+        let mut rng = Rng::new(self.opts.seed);
+        let mut batch = Vec::new();
+        for a in nsga2::stratified(&mut rng, &sizes, pop_n.min(budget)) {
+            self.offer(&mut batch, a);
+        }
+        self.top_up(&mut rng, &mut batch, pop_n.min(budget), &sizes);
+        let pop = self.visit(batch, 0)?;
+        let mut ev = Evolution {
+            rng,
+            sizes,
+            p_mut,
+            pop,
+            archive: Vec::new(),
+        };
+        let mut generation = 0;
+        while !self.stopped {
+            if self.opts.generations.is_some_and(|g| generation >= g)
+                || self.visited.len() >= budget
+            {
+                break;
+            }
+            if interrupt::interrupted() {
+                self.stopped = true;
+                break;
+            }
+            let batch = self.breed(&mut ev, pop_n.min(budget - self.visited.len()));
+            if batch.is_empty() {
+                break;
+            }
+            generation += 1;
+            let new = self.visit(batch, generation)?;
+            if !self.stopped {
+                self.select(&mut ev, new);
+            }
+        }
+        Ok(generation)
+    }
+}
+
+/// Checks the options a search cannot run with.
+fn check_options(opts: &SearchOptions) -> Result<()> {
+    if !(2..=MAX_POPULATION).contains(&opts.population) {
+        return Err(Error::Usage(format!(
+            "--population must be in 2..={MAX_POPULATION}, got {}",
+            opts.population
+        )));
+    }
+    if !(1..=MAX_JOBS).contains(&opts.jobs) {
+        return Err(Error::Usage(format!(
+            "--jobs must be in 1..={MAX_JOBS}, got {}",
+            opts.jobs
+        )));
     }
     if opts.generations.is_none() && opts.evaluations.is_none() {
         return Err(Error::Usage("give --generations or --evaluations".into()));
     }
+    Ok(())
+}
+
+/// Runs a search of `space` and writes its results into `opts.out`. The first interruption
+/// (Ctrl-C) stops it: the evaluations that finished are saved with the front's files, and
+/// the result is [`Error::Interrupted`] saying how to continue.
+pub fn search(space: &Space, settings: &Settings, opts: &SearchOptions) -> Result<Summary> {
+    let _cooperating = interrupt::cooperate();
+    let t0 = Instant::now();
+    check_options(opts)?;
     let store = Store::open(
         &opts.out,
         &setup(space, settings, opts),
@@ -307,14 +459,14 @@ pub fn search(space: &Space, settings: &Settings, opts: &SearchOptions) -> Resul
         None => None,
     };
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs.max(1))
+        .num_threads(opts.jobs)
         .build()
         .map_err(|e| Error::Usage(format!("--jobs: {e}")))?;
-    let pop_n = opts.population;
     let budget = opts.evaluations.unwrap_or(usize::MAX);
-    let len = opts
-        .evaluations
-        .unwrap_or_else(|| pop_n * (opts.generations.unwrap_or(0) + 1));
+    let len = opts.evaluations.unwrap_or_else(|| {
+        opts.population
+            .saturating_mul(opts.generations.unwrap_or(0).saturating_add(1))
+    });
     let mut s = Search {
         space,
         settings,
@@ -325,167 +477,36 @@ pub fn search(space: &Space, settings: &Settings, opts: &SearchOptions) -> Resul
         seen: HashSet::new(),
         hashes: Mutex::default(),
         fresh: 0,
+        stopped: false,
+        evals: fsutil::absolute(&opts.out)?.join("evals"),
         progress: Progress::new(opts.progress, len as u64),
         pool,
     };
-    let sizes: Vec<usize> = space.vars.iter().map(|v| v.options.len()).collect();
-    let p_mut = 1.0 / sizes.iter().filter(|&&n| n > 1).count().max(1) as f64;
-    let mut rng = Rng::new(opts.seed);
-    let mut batch = Vec::new();
-    for a in nsga2::stratified(&mut rng, &sizes, pop_n.min(budget)) {
-        s.offer(&mut batch, a);
-    }
-    s.top_up(&mut rng, &mut batch, pop_n.min(budget), &sizes);
-    let mut pop = s.visit(batch, 0)?;
-    let mut archive: Vec<usize> = Vec::new();
-    let mut generation = 0;
-    loop {
-        if opts.generations.is_some_and(|g| generation >= g) || s.visited.len() >= budget {
-            break;
-        }
-        let fits: Vec<Fitness> = pop.iter().map(|&i| s.fitness(i)).collect();
-        s.progress.front(
-            nsga2::fronts(&fits)
-                .first()
-                .map_or(0, |f| f.iter().filter(|&&i| fits[i].feasible).count()),
-        );
-        let (rank, crowd) = nsga2::rank_and_crowding(&fits);
-        let want = pop_n.min(budget - s.visited.len());
-        let mut batch = Vec::new();
-        let mut tries = 0;
-        while batch.len() < want && tries < want * ATTEMPTS {
-            tries += 1;
-            if !archive.is_empty() && rng.unit() < P_LOCAL {
-                // Pareto local search: an unvisited neighbour of a front member, if any.
-                let a = &s.visited[archive[rng.below(archive.len())]].arch;
-                for n in nsga2::neighbours(&mut rng, a, &sizes) {
-                    if s.offer(&mut batch, n) {
-                        break;
-                    }
-                }
-                continue;
-            }
-            let child = {
-                let a = &s.visited[pop[nsga2::tournament(&mut rng, &rank, &crowd)]].arch;
-                let b = &s.visited[pop[nsga2::tournament(&mut rng, &rank, &crowd)]].arch;
-                nsga2::offspring(&mut rng, a, b, &sizes, P_CROSS, p_mut)
-            };
-            s.offer(&mut batch, child);
-        }
-        s.top_up(&mut rng, &mut batch, want, &sizes);
-        if batch.is_empty() {
-            break;
-        }
-        generation += 1;
-        let new = s.visit(batch, generation)?;
-        // The population holds the whole archive (it is at least as large as the first front).
-        let mut union: Vec<usize> = pop.iter().copied().chain(new).collect();
-        union.sort_unstable();
-        union.dedup();
-        let fits: Vec<Fitness> = union.iter().map(|&i| s.fitness(i)).collect();
-        let first: Vec<usize> = nsga2::fronts(&fits)
-            .first()
-            .map(|f| {
-                f.iter()
-                    .filter(|&&k| fits[k].feasible)
-                    .map(|&k| union[k])
-                    .collect()
-            })
-            .unwrap_or_default();
-        archive = first;
-        pop = nsga2::select(&fits, pop_n.max(archive.len()))
-            .into_iter()
-            .map(|k| union[k])
-            .collect();
-    }
+    let evolved = s.evolve(budget);
     s.progress.finish();
+    let generations = evolved?;
     let store = s.store.into_inner().unwrap_or_else(|e| e.into_inner());
     store.save()?;
     let pareto = write_outputs(space, settings, opts, &store)?;
+    if s.stopped {
+        return Err(Error::Interrupted(format!(
+            "stopped after {} evaluations this run; saved {} evaluated architectures, history.jsonl and the front of what was evaluated in {}; run the same command with --resume to continue (nothing evaluated is evaluated again)",
+            s.fresh,
+            store.records.len(),
+            opts.out.display()
+        )));
+    }
     let seconds = t0.elapsed().as_secs_f64();
     Ok(Summary {
         dir: opts.out.display().to_string(),
         evaluations: s.visited.len(),
         fresh: s.fresh,
         feasible: s.visited.iter().filter(|r| r.feasible()).count(),
-        generations: generation,
+        generations,
         records: store.records.len(),
         seconds,
         evaluations_per_s: s.fresh as f64 / seconds.max(1e-9),
+        failures: failures::tally(&s.visited, opts.evaluator.is_some()),
         pareto,
     })
-}
-
-/// How accuracy is measured, for the outputs.
-fn accuracy_source(settings: &Settings, opts: &SearchOptions) -> String {
-    match &opts.evaluator {
-        Some(e) => format!("evaluator: {}", e.command),
-        None => format!("proxy: {}", settings.proxy.name()),
-    }
-}
-
-/// pareto.json, pareto.csv, pareto.svg and pareto/<hash>.yaml.
-fn write_outputs(
-    space: &Space,
-    settings: &Settings,
-    opts: &SearchOptions,
-    store: &Store,
-) -> Result<ParetoFile> {
-    let objs = &opts.objectives;
-    let idx = pareto::front(&store.records, objs);
-    let pts: Vec<Point> = pareto::points(space, &store.records, &idx, objs);
-    let file = ParetoFile {
-        space: space.name.clone(),
-        board: settings.board.name.clone(),
-        objectives: objs.iter().map(|o| o.name()).collect(),
-        accuracy: accuracy_source(settings, opts),
-        size: space.size_text(),
-        variables: space.vars.iter().map(|v| v.name.clone()).collect(),
-        evaluated: store.records.len(),
-        feasible: store.records.iter().filter(|r| r.feasible()).count(),
-        front: pts.clone(),
-    };
-    let dir: &Path = &opts.out;
-    let json = serde_json::to_string_pretty(&file).map_err(|e| Error::Usage(e.to_string()))?;
-    fsutil::write_atomic(&dir.join("pareto.json"), (json + "\n").as_bytes())?;
-    fsutil::write_atomic(
-        &dir.join("pareto.csv"),
-        pareto::csv(space, objs, &pts)?.as_bytes(),
-    )?;
-    let dots: Vec<svg::Dot> = store
-        .records
-        .iter()
-        .filter(|r| r.feasible())
-        .filter_map(|r| {
-            Some(svg::Dot {
-                fps: r.hw.as_ref()?.fps,
-                accuracy: r.accuracy?,
-                lut_share: r.hw.as_ref()?.lut_share,
-            })
-        })
-        .collect();
-    let title = format!(
-        "{} on {}: {} feasible architectures",
-        space.name,
-        settings.board.name,
-        dots.len()
-    );
-    let y_label = match &opts.evaluator {
-        Some(_) => "accuracy (evaluator)".to_string(),
-        None => format!("accuracy proxy: {}", settings.proxy.name()),
-    };
-    fsutil::write_atomic(
-        &dir.join("pareto.svg"),
-        svg::plot(&dots, &title, &y_label).as_bytes(),
-    )?;
-    let models: Vec<(String, Vec<u8>)> = idx
-        .iter()
-        .zip(&pts)
-        .map(|(&i, p)| {
-            let text = pareto::model_text(space, &settings.board.name, p, &store.records[i].arch);
-            (format!("{}.yaml", p.hash), text.into_bytes())
-        })
-        .collect();
-    fsutil::write_tree(&dir.join("pareto"), &models, true)?;
-    Ok(file)
 }

@@ -5,6 +5,7 @@
 //! over probes so that an option that can never give a valid model is reported up front.
 //! The format is specified in docs/search-space.md.
 
+use super::limits;
 use super::yaml::{self, Key, Node, Value};
 use crate::error::{Diagnostic, Error, Loc, Result};
 use std::collections::{BTreeSet, HashMap};
@@ -253,6 +254,13 @@ impl Builder<'_> {
         Error::Input(Diagnostic::new(self.file, loc, self.layer.as_deref(), msg))
     }
 
+    /// Adds a decision variable, within [`limits::MAX_VARIABLES`].
+    fn push_var(&mut self, v: Variable) -> Result<()> {
+        limits::variables(self.vars.len() + 1, &v.name).map_err(|m| self.err(v.loc, m))?;
+        self.vars.push(v);
+        Ok(())
+    }
+
     fn tmpl(&mut self, n: &Node, path: &str) -> Result<Tmpl> {
         match &n.value {
             Value::Map(m) if m.iter().any(|(k, _)| k.name == "choice") => {
@@ -278,6 +286,7 @@ impl Builder<'_> {
                         format!("`{path}`: `choice` needs at least one option"),
                     ));
                 }
+                limits::options(list.len(), path).map_err(|m| self.err(opts.loc, m))?;
                 let def = (n.defined.line, n.defined.col);
                 if let Some(&var) = self.anchored.get(&def) {
                     return Ok(Tmpl::Choice {
@@ -297,12 +306,12 @@ impl Builder<'_> {
                         );
                     }
                 }
-                self.vars.push(Variable {
+                self.push_var(Variable {
                     name: path.to_string(),
                     kind: VarKind::Choice,
                     options: list.iter().map(|o| yaml::flow(&o.value)).collect(),
                     loc: n.loc,
-                });
+                })?;
                 self.anchored.insert(def, self.vars.len() - 1);
                 Ok(Tmpl::Choice {
                     var: self.vars.len() - 1,
@@ -375,12 +384,12 @@ impl Builder<'_> {
                 "name" => {}
                 "optional" => match &self.fixed(v, "optional")?.value {
                     Value::Bool(true) => {
-                        self.vars.push(Variable {
+                        self.push_var(Variable {
                             name: format!("{name}.optional"),
                             kind: VarKind::Optional,
                             options: vec!["keep".into(), "skip".into()],
                             loc: v.loc,
-                        });
+                        })?;
                         l.optional = Some(self.vars.len() - 1);
                     }
                     Value::Bool(false) => {}

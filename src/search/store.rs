@@ -1,16 +1,17 @@
 //! The search directory: `search.json` (what the results depend on), `results.jsonl` (one
 //! record per evaluated architecture: the cache that makes `--resume` never evaluate an
 //! architecture twice) and `history.jsonl` (every evaluation in order). Both logs are
-//! rewritten atomically after a batch once [`SAVE_EVERY`] has passed since the last save, and
-//! at the end, so an interrupted search loses at most that long of proxy evaluations plus the
-//! batch in flight (with an evaluator, at most the evaluations in flight: it saves after each
-//! one). Rewriting after every batch would cost time quadratic in the evaluations: thousands
-//! of proxy evaluations a second fill the logs fast.
+//! rewritten atomically after a batch once [`SAVE_EVERY`] has passed since the last save, at
+//! the end, and when Ctrl-C stops the search (everything that finished is saved). A search
+//! killed outright (SIGKILL, a second Ctrl-C) loses at most that long of proxy evaluations
+//! plus the batch in flight (with an evaluator, at most the evaluations in flight: it saves
+//! after each one). Rewriting after every batch would cost time quadratic in the evaluations:
+//! thousands of proxy evaluations a second fill the logs fast.
 
 use super::evaluate::{Record, Status};
 use crate::board::Board;
 use crate::error::{Error, Result};
-use crate::fsutil;
+use crate::{fsutil, interrupt};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -49,6 +50,9 @@ pub struct HistoryLine {
     pub status: Status,
     /// Wall time of the evaluation, seconds.
     pub seconds: f64,
+    /// Why the candidate failed or is infeasible (absent when it is feasible).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// The directory's state.
@@ -220,7 +224,21 @@ impl Store {
 
     /// Rewrites results.jsonl and history.jsonl atomically.
     pub fn save(&self) -> Result<()> {
-        fsutil::write_atomic(&self.dir.join("results.jsonl"), &jsonl(&self.records)?)?;
-        fsutil::write_atomic(&self.dir.join("history.jsonl"), &jsonl(&self.history)?)
+        save_file(&self.dir.join("results.jsonl"), &jsonl(&self.records)?)?;
+        save_file(&self.dir.join("history.jsonl"), &jsonl(&self.history)?)
     }
+}
+
+/// Writes `bytes` to `path` atomically through a temporary sibling registered for
+/// interruption and written under [`interrupt::hold`]: a second Ctrl-C during a save waits for
+/// the rename, so it never leaves a temporary file behind.
+fn save_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = interrupt::TempPath::new(fsutil::temp_sibling(path));
+    let io = |p: &Path| {
+        let p = p.to_path_buf();
+        move |source| Error::Io { path: p, source }
+    };
+    let _hold = interrupt::hold();
+    std::fs::write(tmp.path(), bytes).map_err(io(tmp.path()))?;
+    std::fs::rename(tmp.path(), path).map_err(io(path))
 }
