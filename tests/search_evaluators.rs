@@ -15,33 +15,45 @@ use std::time::{Duration, Instant};
 /// Generous bound for runs that must not hang (debug builds on a loaded 2-core machine).
 const HANG: Duration = Duration::from_secs(120);
 
-fn spawn(args: &[&str], cwd: &Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_half-gen"))
+/// A running half-gen whose output goes to files (a pipe nobody reads while the test polls
+/// would fill and block it).
+struct Spawned {
+    child: Child,
+    out: std::path::PathBuf,
+    err: std::path::PathBuf,
+}
+
+fn spawn(args: &[&str], cwd: &Path) -> Spawned {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let (out, err) = (cwd.join(format!(".out-{n}")), cwd.join(format!(".err-{n}")));
+    let child = Command::new(env!("CARGO_BIN_EXE_half-gen"))
         .args(args)
         .current_dir(cwd)
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stdout(fs::File::create(&out).unwrap())
+        .stderr(fs::File::create(&err).unwrap())
         .spawn()
-        .unwrap()
+        .unwrap();
+    Spawned { child, out, err }
 }
 
-/// Waits for `child` at most [`HANG`] (killing it and failing past that).
-fn finish(mut child: Child) -> Run {
+/// Waits for `s` at most [`HANG`] (killing it and failing past that).
+fn finish(mut s: Spawned) -> Run {
     let t = Instant::now();
-    while child.try_wait().unwrap().is_none() {
+    while s.child.try_wait().unwrap().is_none() {
         if t.elapsed() > HANG {
-            let _ = child.kill();
-            let _ = child.wait();
+            let _ = s.child.kill();
+            let _ = s.child.wait();
             panic!("half-gen still running after {HANG:?}");
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    let out = child.wait_with_output().unwrap();
+    let status = s.child.wait().unwrap();
     let r = Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: status.code(),
+        stdout: fs::read_to_string(&s.out).unwrap_or_default(),
+        stderr: fs::read_to_string(&s.err).unwrap_or_default(),
     };
     assert!(!r.stderr.contains("panicked"), "panic:\n{}", r.stderr);
     r
@@ -80,10 +92,10 @@ fn wait_for(what: &str, cond: impl Fn() -> bool) {
     }
 }
 
-fn sigint(child: &Child) {
+fn sigint(s: &Spawned) {
     // SAFETY: kill has no memory-safety preconditions; the pid is our live child.
     unsafe {
-        libc::kill(child.id() as i32, libc::SIGINT);
+        libc::kill(s.child.id() as i32, libc::SIGINT);
     }
 }
 
@@ -217,8 +229,8 @@ fn evaluator_output_is_read_with_a_cap() {
         &search_args(sp, ev, &["--evaluations", "1", "-o", "loud"]),
         &d,
     );
-    let (pid, t, mut peak) = (child.id(), Instant::now(), 0);
-    while child.try_wait().unwrap().is_none() && t.elapsed() < HANG {
+    let (pid, t, mut peak) = (child.child.id(), Instant::now(), 0);
+    while child.child.try_wait().unwrap().is_none() && t.elapsed() < HANG {
         peak = peak.max(peak_kb(pid));
         std::thread::sleep(Duration::from_millis(10));
     }
