@@ -2,8 +2,9 @@
 
 use crate::error::{Error, Result};
 use crate::fold::{self, Options, config};
+use crate::limits::{MAX_BUILD_FRAMES, MAX_BUILD_VECTOR_VALUES};
 use crate::reference::{random_inputs, run};
-use crate::{backend, board, fsutil, report};
+use crate::{backend, board, report};
 use std::path::{Path, PathBuf};
 
 /// C++ keywords and names a top function may not take.
@@ -74,8 +75,7 @@ pub fn build(
     fifo_depths: &[(String, u64)],
 ) -> Result<Built> {
     let board = board::lookup(board_name)?;
-    let loaded = crate::load_for(model_path, &board, opts)?;
-    let graph = &loaded.graph;
+    let (model, mut graph) = crate::parse(model_path)?;
     if RESERVED.contains(&graph.name.as_str()) || graph.name.starts_with("layer_") {
         return Err(Error::Usage(format!(
             "model name `{}` cannot name the HLS top function; set `name:` in {}",
@@ -83,6 +83,15 @@ pub fn build(
             model_path.display()
         )));
     }
+    check_frames(&graph, frames)?;
+    fold::check_fit(&graph, &board, opts)?;
+    let params = crate::parameters(&model, &mut graph)?;
+    let loaded = crate::Loaded {
+        model,
+        graph,
+        params,
+    };
+    let graph = &loaded.graph;
     let mut design = fold::optimize(graph, &board, opts)?;
     let schedule = crate::schedule(graph, &mut design)?;
     override_fifos(graph, &mut design, fifo_depths)?;
@@ -129,7 +138,7 @@ pub fn build(
     let dir = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("build").join(&graph.name));
-    fsutil::write_tree(&dir, &files, force)?;
+    crate::outdir::write_tree(&dir, &files, force)?;
     Ok(Built {
         dir,
         files: files.len(),
@@ -137,6 +146,30 @@ pub fn build(
         frames,
         rtl_skipped,
     })
+}
+
+/// `--frames`: at least one, at most [`MAX_BUILD_FRAMES`], and the test vectors (input and
+/// output values of every frame) within [`MAX_BUILD_VECTOR_VALUES`].
+fn check_frames(graph: &crate::ir::Graph, frames: usize) -> Result<()> {
+    if frames == 0 || frames > MAX_BUILD_FRAMES {
+        return Err(Error::Usage(format!(
+            "--frames must be in 1..={MAX_BUILD_FRAMES}, got {frames}"
+        )));
+    }
+    let per_frame =
+        graph.g[graph.input].out.shape.elems() + graph.g[graph.output].out.shape.elems();
+    let values = per_frame.saturating_mul(frames as u64);
+    if values > MAX_BUILD_VECTOR_VALUES {
+        return Err(Error::Usage(format!(
+            "--frames {frames}: {}",
+            crate::limits::exceeded(
+                "the number of test-vector values",
+                values,
+                MAX_BUILD_VECTOR_VALUES
+            )
+        )));
+    }
+    Ok(())
 }
 
 /// Sets the depth of the FIFO on edge `producer->consumer` (an experiment: the schedule, and so

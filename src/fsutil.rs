@@ -1,4 +1,5 @@
-//! Reading input files, and atomic file and directory output.
+//! Reading input files (with a size cap) and atomic file output; directories of output are
+//! in [`crate::outdir`].
 
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
@@ -23,9 +24,43 @@ pub struct Source {
     pub dir: PathBuf,
 }
 
+/// The largest input file half-gen reads (models, spaces, boards, foldings): far above any
+/// real one, and checked while reading, so `/dev/zero` is refused too.
+pub const MAX_INPUT_BYTES: u64 = 16 << 20;
+
+/// Reads a text input file of at most [`MAX_INPUT_BYTES`].
+pub fn read_text(path: &Path) -> Result<String> {
+    use std::io::Read;
+    let f = std::fs::File::open(path).map_err(io(path))?;
+    if f.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(Error::Usage(format!(
+            "{} is a directory, not a file",
+            path.display()
+        )));
+    }
+    let mut bytes = Vec::new();
+    f.take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io(path))?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(Error::Usage(format!(
+            "{}: the file is larger than half-gen's limit of {} bytes for an input file",
+            path.display(),
+            crate::limits::group(MAX_INPUT_BYTES)
+        )));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        Error::Usage(format!(
+            "{}: not UTF-8 text (invalid byte at offset {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
 /// Reads `path` into a [`Source`].
 pub fn read_source(path: &Path, default_stem: &str) -> Result<Source> {
-    let text = std::fs::read_to_string(path).map_err(io(path))?;
+    let text = read_text(path)?;
     Ok(Source {
         text,
         file: path.display().to_string(),
@@ -44,74 +79,28 @@ pub fn absolute(path: &Path) -> Result<PathBuf> {
     std::path::absolute(path).map_err(io(path))
 }
 
-/// A sibling path of `path` for temporary output: `.<name>.tmp-<pid>`.
+/// A sibling path of `path` for temporary output: `.half-gen-tmp-<pid>-<n>` (short, so any
+/// name that fits the directory fits).
 pub fn temp_sibling(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    path.with_file_name(format!(".half-gen-tmp-{}-{n}", std::process::id()))
 }
 
-/// Writes `bytes` to `path` atomically: a temporary sibling, then a rename.
+/// Writes `bytes` to `path` atomically: a temporary sibling (registered for interruption and
+/// written under [`crate::interrupt::hold`], so Ctrl-C never leaves it behind), then a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(io(parent))?;
     }
-    let tmp = temp_sibling(path);
-    std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
-    std::fs::rename(&tmp, path).map_err(io(path))
-}
-
-/// The file that marks a directory as written by half-gen.
-pub const MARKER: &str = ".half-gen";
-
-/// Writes a whole directory tree atomically: the files go into a temporary sibling, which then
-/// replaces `dir`. An existing `dir` is replaced only when half-gen wrote it (it holds
-/// [`MARKER`]) or `force` is set; otherwise this is a usage error and nothing is touched.
-pub fn write_tree(dir: &Path, files: &[(String, Vec<u8>)], force: bool) -> Result<()> {
-    if dir.exists() {
-        let ours = dir.join(MARKER).is_file();
-        if !dir.is_dir() || (!ours && !force) {
-            return Err(Error::Usage(format!(
-                "{} exists and was not written by half-gen; choose another -o or pass --force",
-                dir.display()
-            )));
-        }
+    if path.is_dir() {
+        return Err(Error::Usage(format!(
+            "{} is a directory; give a file name",
+            path.display()
+        )));
     }
-    let tmp = temp_sibling(dir);
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
-    }
-    std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
-    let mut all: Vec<(&str, &[u8])> = files
-        .iter()
-        .map(|(p, b)| (p.as_str(), b.as_slice()))
-        .collect();
-    all.push((MARKER, b"written by half-gen; safe to delete\n"));
-    for (rel, bytes) in all {
-        let p = tmp.join(rel);
-        if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).map_err(io(parent))?;
-        }
-        std::fs::write(&p, bytes).map_err(io(&p))?;
-    }
-    if dir.exists() {
-        let old = dir.with_file_name(format!(
-            ".{}.old-{}",
-            dir.file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            std::process::id()
-        ));
-        std::fs::rename(dir, &old).map_err(io(dir))?;
-        std::fs::rename(&tmp, dir).map_err(io(dir))?;
-        std::fs::remove_dir_all(&old).map_err(io(&old))?;
-    } else {
-        if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(io(parent))?;
-        }
-        std::fs::rename(&tmp, dir).map_err(io(dir))?;
-    }
-    Ok(())
+    let tmp = crate::interrupt::TempPath::new(temp_sibling(path));
+    let _hold = crate::interrupt::hold();
+    std::fs::write(tmp.path(), bytes).map_err(io(tmp.path()))?;
+    std::fs::rename(tmp.path(), path).map_err(io(path))
 }

@@ -1,5 +1,6 @@
 //! `half-gen build`: the Vitis Tcl script (run by tclsh with stub commands), determinism,
-//! no-clobber, and weights-file errors.
+//! output rules (only its own files replaced, the Vitis project and the user's files kept, one
+//! writer at a time, no temporary files left), and weights-file errors.
 
 mod common;
 
@@ -175,23 +176,182 @@ fn never_clobbers_a_foreign_directory() {
         .status
         .success()
     );
-    // --force replaces the foreign one.
+    // --force adds half-gen's files to the foreign one and keeps the user's.
     assert!(
         build(Path::new("models/tfc_w1a1.yaml"), &out, &["--force"])
             .status
             .success()
     );
-    assert!(!out.join("precious.txt").exists());
+    assert_eq!(
+        std::fs::read_to_string(out.join("precious.txt")).unwrap(),
+        "user data"
+    );
     assert!(out.join("hls/run_hls.tcl").is_file());
-    // A plain file in the way is refused too.
+    // A plain file in the way is refused too, with or without --force, and never deleted.
     let f = dir.join("file");
     std::fs::write(&f, "x").unwrap();
+    for extra in [&[][..], &["--force"][..]] {
+        let o = build(Path::new("models/tfc_w1a1.yaml"), &f, extra);
+        assert_eq!(o.status.code(), Some(2));
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            e.contains("is a file, not a directory") && !e.contains("--force"),
+            "{e}"
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), "x");
+}
+
+/// Names of the entries of `dir` that look like half-gen's temporary files.
+fn leftovers(dir: &Path) -> Vec<String> {
+    tree(dir)
+        .into_iter()
+        .map(|(p, _)| p)
+        .filter(|p| p.contains(".half-gen-") || p.contains(".tmp-") || p.contains(".old-"))
+        .collect()
+}
+
+#[test]
+fn a_rebuild_keeps_the_vitis_project_and_the_users_files() {
+    let dir = temp("keep");
+    let out = dir.join("b1");
+    let m = Path::new("models/tfc_w1a1.yaml");
+    assert!(build(m, &out, &[]).status.success());
+    // What run_hls.tcl creates (open_project -reset tfc_w1a1_prj), and a note of the user's.
+    let prj = out.join("hls/tfc_w1a1_prj/solution1");
+    std::fs::create_dir_all(&prj).unwrap();
+    std::fs::write(prj.join("csynth.rpt"), "report").unwrap();
+    std::fs::write(out.join("hls/notes.md"), "mine").unwrap();
+    let o = build(m, &out, &["--board", "zcu104"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(
-        build(Path::new("models/tfc_w1a1.yaml"), &f, &[])
-            .status
-            .code(),
-        Some(2)
+        std::fs::read_to_string(prj.join("csynth.rpt")).unwrap(),
+        "report"
     );
+    assert_eq!(
+        std::fs::read_to_string(out.join("hls/notes.md")).unwrap(),
+        "mine"
+    );
+    assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));
+    // A file of half-gen's that the user changed stops the build (nothing changes); --force
+    // replaces it.
+    std::fs::write(out.join("hls/run_hls.tcl"), "my own script").unwrap();
+    let before = tree(&out);
+    let o = build(m, &out, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("was changed since half-gen wrote it"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(tree(&out), before);
+    assert!(build(m, &out, &["--force"]).status.success());
+    assert_ne!(
+        std::fs::read_to_string(out.join("hls/run_hls.tcl")).unwrap(),
+        "my own script"
+    );
+    assert_eq!(
+        std::fs::read_to_string(prj.join("csynth.rpt")).unwrap(),
+        "report"
+    );
+}
+
+#[test]
+fn building_into_the_models_own_directory_keeps_the_model() {
+    let dir = temp("proj");
+    let proj = dir.join("proj");
+    std::fs::create_dir_all(&proj).unwrap();
+    let model = proj.join("m.yaml");
+    std::fs::copy("models/tfc_w1a1.yaml", &model).unwrap();
+    for _ in 0..2 {
+        let o = build(&model, &proj, &["--force"]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(
+            std::fs::read(&model).unwrap(),
+            std::fs::read("models/tfc_w1a1.yaml").unwrap()
+        );
+    }
+    // `-o .` from inside the project, as a user types it.
+    let o = bin()
+        .current_dir(&proj)
+        .args(["build", "m.yaml", "-o", ".", "--force"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(model.is_file() && proj.join("hls/run_hls.tcl").is_file());
+    assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));
+}
+
+#[test]
+fn a_second_writer_fails_instead_of_overwriting() {
+    // While one half-gen holds the output directory, another build into it fails (exit 2)
+    // and leaves it as it was; once the first is done, the build goes through.
+    let dir = temp("lock");
+    let out = dir.join("b");
+    std::fs::create_dir_all(&out).unwrap();
+    let f = std::fs::File::open(&out).unwrap();
+    // SAFETY: flock on a descriptor we own; it touches no memory.
+    assert_eq!(
+        unsafe {
+            libc::flock(
+                std::os::fd::AsRawFd::as_raw_fd(&f),
+                libc::LOCK_EX | libc::LOCK_NB,
+            )
+        },
+        0
+    );
+    let o = build(Path::new("models/tfc_w1a1.yaml"), &out, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("being written by another half-gen"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(tree(&out).is_empty());
+    drop(f);
+    assert!(
+        build(Path::new("models/tfc_w1a1.yaml"), &out, &[])
+            .status
+            .success()
+    );
+    // Two builds started at once into one new directory: each either wrote it whole or
+    // failed with that message; never two exits 0 with one result lost.
+    for round in 0..3 {
+        let out = dir.join(format!("race{round}"));
+        let kids: Vec<_> = ["pynq-z2", "zcu104"]
+            .iter()
+            .map(|b| {
+                bin()
+                    .args(["build", "models/resnet8.yaml", "--board", b, "-o"])
+                    .arg(&out)
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let outs: Vec<_> = kids
+            .into_iter()
+            .map(|k| k.wait_with_output().unwrap())
+            .collect();
+        for o in &outs {
+            let e = String::from_utf8_lossy(&o.stderr);
+            assert!(o.status.success() || e.contains("another half-gen"), "{e}");
+        }
+        let est = std::fs::read_to_string(out.join("report/estimate.json")).unwrap();
+        let done: Vec<&str> = outs
+            .iter()
+            .zip(["pynq-z2", "zcu104"])
+            .filter(|(o, _)| o.status.success())
+            .map(|(_, b)| b)
+            .collect();
+        assert!(
+            done.iter()
+                .any(|b| est.contains(&format!("\"board\": \"{b}\""))),
+            "the directory holds the result of a build that succeeded: {done:?}"
+        );
+        assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));
+    }
 }
 
 #[test]

@@ -327,7 +327,10 @@ fn output_directories_are_not_clobbered() {
         &d,
     );
     assert_eq!(r.code, Some(0), "{}", r.stderr);
-    assert!(!d.join("mine/notes.txt").exists());
+    assert!(
+        d.join("mine/notes.txt").is_file(),
+        "--force never deletes a user's file"
+    );
 }
 
 #[test]

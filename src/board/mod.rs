@@ -96,10 +96,7 @@ fn parse(text: &str, file: &str) -> Result<Board> {
             file,
             loc,
             None,
-            format!(
-                "invalid board file: {}",
-                e.without_snippet().to_string().lines().next().unwrap_or("")
-            ),
+            format!("invalid board file: {}", crate::hint::yaml_message(&e)),
         ))
     })?;
     if !(b.clock_mhz.is_finite() && b.clock_mhz > 0.0 && b.clock_mhz <= 1000.0) {
@@ -118,7 +115,48 @@ fn parse(text: &str, file: &str) -> Result<Board> {
             "a board needs LUTs and flip-flops",
         )));
     }
+    // The name and part reach generated Tcl, C++ comments and Makefiles: plain words only.
+    for (key, v) in [("name", &b.name), ("part", &b.part)] {
+        if !is_plain_word(v) {
+            return Err(Error::Input(Diagnostic::new(
+                file,
+                Loc::default(),
+                None,
+                format!(
+                    "board `{key}` must be 1 to 64 letters, digits, `.`, `_` or `-` (starting with a letter or digit), got `{}`",
+                    v.escape_debug()
+                ),
+            )));
+        }
+    }
+    if let Some((k, v)) = b
+        .resources()
+        .as_array()
+        .iter()
+        .zip(crate::cost::RESOURCE_NAMES)
+        .map(|(v, k)| (k, *v))
+        .find(|(_, v)| *v > MAX_RESOURCE)
+    {
+        return Err(Error::Input(Diagnostic::new(
+            file,
+            Loc::default(),
+            None,
+            crate::limits::exceeded(&format!("the board's `{k}`"), v, MAX_RESOURCE),
+        )));
+    }
     Ok(b)
+}
+
+/// The most of any one resource a board file may declare (a thousand times the largest FPGA).
+pub const MAX_RESOURCE: u64 = 1 << 32;
+
+/// A name safe in Tcl, C++ comments, Makefiles and file names: `[A-Za-z0-9][A-Za-z0-9._-]*`,
+/// at most 64 characters.
+pub fn is_plain_word(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
 /// Every shipped board, in name order.
@@ -140,15 +178,13 @@ pub fn lookup(name_or_path: &str) -> Result<Board> {
         || name_or_path.contains('/');
     if is_path {
         let p = Path::new(name_or_path);
-        let text = std::fs::read_to_string(p).map_err(|e| Error::Io {
-            path: p.to_path_buf(),
-            source: e,
-        })?;
+        let text = crate::fsutil::read_text(p)?;
         return parse(&text, name_or_path);
     }
     let names: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
     Err(Error::Usage(format!(
-        "unknown board `{name_or_path}`; known boards: {} (or a path to a board .yaml)",
+        "unknown board `{name_or_path}`{}; known boards: {} (or a path to a board .yaml)",
+        crate::hint::hint(name_or_path, names.iter().copied()),
         names.join(", ")
     )))
 }

@@ -58,10 +58,7 @@ impl Pins {
 
 /// Reads a folding file.
 pub fn load(path: &Path) -> Result<Pins> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
-        path: path.to_path_buf(),
-        source: e,
-    })?;
+    let text = crate::fsutil::read_text(path)?;
     parse(&text, &path.display().to_string())
 }
 
@@ -69,8 +66,7 @@ pub fn load(path: &Path) -> Result<Pins> {
 pub fn parse(text: &str, file: &str) -> Result<Pins> {
     let raw: BTreeMap<String, Spanned<Pin>> = serde_saphyr::from_str(text).map_err(|e| {
         let loc = e.location().map(Loc::from_saphyr).unwrap_or_default();
-        let msg = e.without_snippet().to_string();
-        let first = msg.lines().next().unwrap_or("").to_string();
+        let first = crate::hint::yaml_message(&e);
         Error::Input(Diagnostic::new(
             file,
             loc,

@@ -1,10 +1,10 @@
 //! Candidate folds per layer: every legal fold, restricted by pins, costed, with dominated
 //! candidates removed.
 
-use super::config::Pins;
+use super::config::{Pin, Pins};
 use super::search::{price_family, staircase};
 use crate::board::Board;
-use crate::cost::{DspKind, Resources};
+use crate::cost::{DspKind, MemStyle, MultStyle, Resources};
 use crate::error::Result;
 use crate::ir::{Graph, Node};
 use crate::model::{Activation, ElemType, Requant};
@@ -273,19 +273,10 @@ pub fn build_cached(
                 .filter(|f| pin.is_none_or(|p| p.admits(f)))
                 .collect();
             if folds.is_empty() {
-                let msg = format!(
-                    "no legal fold matches the pin: PE must divide {} (one of {:?}), SIMD one of {:?}{}{}",
-                    op.out_channels(node),
-                    space.pe,
-                    space.simd,
-                    if space.has_mult && board.dsp > 0 {
-                        ""
-                    } else {
-                        ", mult must be lut"
-                    },
-                    ", mem must be bram or lutram (UltraRAM cannot hold initialised weights)",
-                );
-                return Err(pins.error(&node.name, msg));
+                let why = pin.map_or_else(String::new, |p| {
+                    pin_conflict(p, &space, op.out_channels(node), board.dsp > 0)
+                });
+                return Err(pins.error(&node.name, format!("no legal fold matches the pin: {why}")));
             }
             Ok(Listing::new(node, op, &folds, &space, board))
         };
@@ -296,6 +287,45 @@ pub fn build_cached(
         out.push(LayerSpace { node: n, list });
     }
     Ok(out)
+}
+
+/// What in `pin` no legal fold of `space` allows: only the fields at fault, each with the
+/// values it may take.
+fn pin_conflict(pin: &Pin, space: &FoldSpace, channels: u32, dsp_ok: bool) -> String {
+    let mut why = Vec::new();
+    if let Some(pe) = pin.pe
+        && !space.pe.contains(&pe)
+    {
+        why.push(format!(
+            "pe {pe} does not divide the {channels} output channels (one of {:?})",
+            space.pe
+        ));
+    }
+    if let Some(simd) = pin.simd
+        && !space.simd.contains(&simd)
+    {
+        why.push(format!("simd {simd} is not one of {:?}", space.simd));
+    }
+    if pin.mult == Some(MultStyle::Dsp) && !(space.has_mult && dsp_ok) {
+        why.push(if space.has_mult {
+            "mult dsp: the board has no DSP slices; use lut".to_string()
+        } else {
+            "mult dsp: the layer has no multipliers; leave `mult` out or use lut".to_string()
+        });
+    }
+    match pin.mem {
+        Some(MemStyle::Uram) => why.push(
+            "mem uram: UltraRAM cannot hold initialised weights; use bram or lutram".to_string(),
+        ),
+        Some(MemStyle::Bram) if !space.has_weights => why.push(
+            "mem bram: the layer has no weight memory; leave `mem` out or use lutram".to_string(),
+        ),
+        _ => {}
+    }
+    if why.is_empty() {
+        why.push("the pinned fields exclude each other".to_string());
+    }
+    why.join("; ")
 }
 
 /// The candidates that no earlier one (faster or as fast: the list is sorted by cycles)

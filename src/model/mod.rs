@@ -67,6 +67,8 @@ pub struct Model {
     pub input_type: ElemType,
     /// Weights file, resolved against the model's directory.
     pub weights: Option<PathBuf>,
+    /// Where `weights:` is written (for messages about the weights file).
+    pub weights_loc: Loc,
     /// Seed for generated weights and vectors.
     pub seed: u64,
     /// Index of the output layer.
@@ -95,10 +97,34 @@ pub fn load(path: &Path) -> Result<Model> {
     parse(&src.text, &src.file, &src.stem, &src.dir)
 }
 
-fn is_identifier(s: &str) -> bool {
+/// Longest model or layer name: names become C++ and Verilog identifiers and file names
+/// (`layers/<name>.h`), which stay well within every file system's 255 bytes.
+pub const MAX_NAME: usize = 64;
+
+/// `[A-Za-z_][A-Za-z0-9_]*`, at most [`MAX_NAME`] characters.
+pub fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+    s.len() <= MAX_NAME
+        && matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The default name of a model (or space) file without `name:`: its stem with every other
+/// character than a letter or digit replaced by `_`, `m_` in front when it does not start with
+/// a letter or `_`, cut to [`MAX_NAME`] characters.
+pub fn name_from_stem(stem: &str) -> String {
+    let cleaned: String = stem
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let mut name = if matches!(cleaned.chars().next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+    {
+        cleaned
+    } else {
+        format!("m_{cleaned}")
+    };
+    name.truncate(MAX_NAME);
+    name
 }
 
 fn loc<T>(s: &Spanned<T>) -> Loc {
@@ -131,23 +157,13 @@ fn validate(raw: &RawModel, file: &str, stem: &str, dir: &Path) -> Result<Model>
                 loc(n),
                 None,
                 format!(
-                    "model name `{}` is not an identifier [A-Za-z_][A-Za-z0-9_]*",
+                    "model name `{}` is not an identifier [A-Za-z_][A-Za-z0-9_]* of at most {MAX_NAME} characters",
                     n.value
                 ),
             ));
         }
         Some(n) => n.value.clone(),
-        None => {
-            let cleaned: String = stem
-                .chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-                .collect();
-            if is_identifier(&cleaned) {
-                cleaned
-            } else {
-                format!("m_{cleaned}")
-            }
-        }
+        None => name_from_stem(stem),
     };
     let (input_shape, input_type) = input_block(raw, file)?;
     let raw_layers: &[Spanned<raw::RawLayer>] = &raw.layers.value.0;
@@ -190,18 +206,29 @@ fn validate(raw: &RawModel, file: &str, stem: &str, dir: &Path) -> Result<Model>
                 format!(
                     "output names unknown layer `{}`{}",
                     o.value,
-                    suggest::hint(&o.value, index.keys().map(String::as_str))
+                    crate::hint::hint(&o.value, index.keys().map(String::as_str))
                 ),
             )
         })?,
     };
+    if let Some(w) = &raw.weights
+        && w.value.trim().is_empty()
+    {
+        return Err(diag(
+            loc(w),
+            None,
+            "`weights` is empty; give the path of a .npz file (relative to the model file) or leave the key out to generate weights from `seed`".into(),
+        ));
+    }
     let weights = raw.weights.as_ref().map(|w| dir.join(&w.value));
+    let weights_loc = raw.weights.as_ref().map(loc).unwrap_or_default();
     let mut model = Model {
         name,
         file: file.to_string(),
         input_shape,
         input_type,
         weights,
+        weights_loc,
         seed: raw.seed.as_ref().map_or(0, |s| s.value),
         output,
         layers,
@@ -269,7 +296,7 @@ fn layer_entry(f: &LayerFields, i: usize, index: &BTreeMap<String, usize>) -> Re
     if !is_identifier(name) || name == "input" {
         return Err(f.error_at(
             loc(&f.raw.name),
-            format!("layer name `{name}` must be an identifier [A-Za-z_][A-Za-z0-9_]* other than `input`"),
+            format!("layer name `{name}` must be an identifier [A-Za-z_][A-Za-z0-9_]* of at most {MAX_NAME} characters, other than `input`"),
         ));
     }
     if index.contains_key(name) {
@@ -402,7 +429,7 @@ fn sources(f: &LayerFields, i: usize, index: &BTreeMap<String, usize>) -> Result
             } else {
                 format!(
                     "`from` names `{n}`, which is not an earlier layer (only earlier layers or `input` may be referenced){}",
-                    suggest::hint(n, index.keys().map(String::as_str))
+                    crate::hint::hint(n, index.keys().map(String::as_str))
                 )
             };
             return Err(f.error_at(loc(from), msg));
@@ -439,7 +466,7 @@ fn unused_layers(m: &Model) -> Vec<Diagnostic> {
 /// Turns a serde-saphyr error into one located message naming the layer it falls in.
 fn syntax_error(text: &str, file: &str, e: &serde_saphyr::Error) -> Error {
     let mut l = e.location().map(Loc::from_saphyr).unwrap_or_default();
-    let raw_msg = suggest::plain_message(e);
+    let raw_msg = crate::hint::yaml_message(e);
     let line_text = text
         .lines()
         .nth(l.line.saturating_sub(1) as usize)
@@ -456,6 +483,18 @@ fn syntax_error(text: &str, file: &str, e: &serde_saphyr::Error) -> Error {
 /// The name of the layer whose entry contains `line`: from the parsed outline when the file
 /// parses that far, else from the text (the last `name:` between `layers:` and `line`).
 fn layer_at(text: &str, line: u64) -> Option<String> {
+    // The top-level key whose block holds `line`: the nearest line at or above it that starts
+    // at column 1 (not a list item or a comment). Only `layers:` holds layers.
+    let section = text
+        .lines()
+        .take(line as usize)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .find(|t| !t.is_empty() && !t.starts_with([' ', '\t', '-', '#']));
+    if !section.is_some_and(|t| t.starts_with("layers:")) {
+        return None;
+    }
     if let Ok(outline) = serde_saphyr::from_str::<LayerOutline>(text) {
         let mut found = None;
         for l in &outline.layers {

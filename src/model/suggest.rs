@@ -1,42 +1,7 @@
-//! "Did you mean" hints and clean messages from serde-saphyr errors.
+//! Clearer messages for serde-saphyr's errors on model files (the shared hints and YAML
+//! messages are in `crate::hint`).
 
-/// Levenshtein edit distance between two short strings.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
-/// `" (did you mean `x`?)"` for the closest candidate within a third of the word, else "".
-pub fn hint<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> String {
-    let best = candidates
-        .map(|c| (edit_distance(word, c), c))
-        .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)));
-    match best {
-        Some((d, c)) if d > 0 && d <= (word.len().max(3)) / 3 + 1 => {
-            format!(" (did you mean `{c}`?)")
-        }
-        _ => String::new(),
-    }
-}
-
-/// The error's message without the source snippet or trailing position.
-pub fn plain_message(e: &serde_saphyr::Error) -> String {
-    let full = e.without_snippet().to_string();
-    let first = full.lines().next().unwrap_or("").trim().to_string();
-    match first.rfind(" at line ") {
-        Some(i) => first[..i].to_string(),
-        None => first,
-    }
-}
+use crate::hint::hint;
 
 /// A clearer message (and column) for serde-saphyr's terse type errors, given the text of the
 /// error's line and its 1-based column: `invalid i64` becomes "expected an integer, got `abc`",
@@ -112,14 +77,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn distance_and_hint() {
-        assert_eq!(edit_distance("chanels", "channels"), 1);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(
-            hint("chanels", ["units", "channels"].into_iter()),
-            " (did you mean `channels`?)"
-        );
-        assert_eq!(hint("zzzzzz", ["units", "channels"].into_iter()), "");
+    fn unknown_field_hints() {
         let m = "unknown field `kernal`, expected one of `name`, `op`, `kernel`";
         assert_eq!(unknown_field_hint(m).unwrap(), " (did you mean `kernel`?)");
         let m = "unknown field `chanels`, expected one of name, op, channels";

@@ -1,9 +1,10 @@
 //! `half-gen eval`: runs the reference on a data set (or seeded random frames), reports top-1
 //! accuracy when labels are given and the interpreter's speed.
 
-use super::{check_input, random_inputs, run};
+use super::{check_input, random_input, run};
 use crate::error::{Error, Result};
 use crate::ir::Graph;
+use crate::limits::{self, MAX_ARRAY_VALUES, MAX_EVAL_FRAMES};
 use crate::weights::{Params, npz, write_npy_i64};
 use serde::Serialize;
 use std::path::Path;
@@ -46,7 +47,7 @@ pub fn load_data(graph: &Graph, path: &Path) -> Result<DataSet> {
     let file = path.display().to_string();
     let mut ar = npz::open(path)?;
     let bad = |m: String| Error::Usage(format!("{file}: {m}"));
-    let (shape, x) = npz::read_array(&mut ar, &file, "x")?
+    let (shape, x) = npz::read_array(&mut ar, &file, "x", crate::limits::MAX_ARRAY_VALUES)?
         .ok_or_else(|| bad("no array `x` (the input frames)".into()))?;
     let t = graph.g[graph.input].out;
     let want: Vec<u64> = t.shape.dims().iter().map(|&d| d as u64).collect();
@@ -59,12 +60,15 @@ pub fn load_data(graph: &Graph, path: &Path) -> Result<DataSet> {
                 .join(", ")
         )));
     }
+    if shape[0] == 0 {
+        return Err(bad("array `x` holds no frames".into()));
+    }
     let per = t.shape.elems() as usize;
     let frames: Vec<Vec<i64>> = x.chunks_exact(per.max(1)).map(<[i64]>::to_vec).collect();
     for (i, f) in frames.iter().enumerate() {
         check_input(graph, f).map_err(|e| bad(format!("frame {i}: {e}")))?;
     }
-    let y = match npz::read_array(&mut ar, &file, "y")? {
+    let y = match npz::read_array(&mut ar, &file, "y", crate::limits::MAX_ARRAY_VALUES)? {
         None => None,
         Some((ys, yv)) if ys.len() == 1 && ys[0] == shape[0] => Some(yv),
         Some((ys, yv)) if ys.len() == 2 && ys[0] == shape[0] && ys[1] > 0 => Some(
@@ -79,10 +83,23 @@ pub fn load_data(graph: &Graph, path: &Path) -> Result<DataSet> {
             )));
         }
     };
+    let classes = graph.g[graph.output].out.shape.elems() as i64;
+    if let Some((i, l)) = y
+        .iter()
+        .flatten()
+        .enumerate()
+        .find(|(_, l)| !(0..classes).contains(*l))
+    {
+        return Err(bad(format!(
+            "label {i} is {l}, but the model has {classes} outputs (labels are 0..={})",
+            classes - 1
+        )));
+    }
     Ok((frames, y))
 }
 
 /// Runs the evaluation; writes the outputs to `out` (`[N, ...output shape]` int64 `.npy`).
+/// Random frames (no `data`) are generated one at a time, so only `--out` holds all outputs.
 pub fn evaluate(
     graph: &Graph,
     params: &Params,
@@ -92,36 +109,52 @@ pub fn evaluate(
     out: Option<&Path>,
 ) -> Result<EvalReport> {
     let (inputs, labels) = match data {
-        Some(p) => load_data(graph, p)?,
-        None => (random_inputs(graph, seed, frames), None),
+        Some(p) => {
+            let (x, y) = load_data(graph, p)?;
+            (Some(x), y)
+        }
+        None => {
+            if frames == 0 || frames > MAX_EVAL_FRAMES {
+                return Err(Error::Usage(format!(
+                    "--frames must be in 1..={MAX_EVAL_FRAMES}, got {frames}"
+                )));
+            }
+            (None, None)
+        }
     };
-    let t0 = Instant::now();
-    let outputs: Vec<Vec<i64>> = inputs
-        .iter()
-        .map(|x| run(graph, params, x))
-        .collect::<Result<_>>()?;
-    let run_s = t0.elapsed().as_secs_f64();
-    let correct = labels.as_ref().map(|y| {
-        outputs
-            .iter()
-            .zip(y)
-            .filter(|(o, l)| argmax(o) as i64 == **l)
-            .count()
-    });
-    if let Some(path) = out {
-        let mut shape = vec![outputs.len() as u64];
-        shape.extend(
-            graph.g[graph.output]
-                .out
-                .shape
-                .dims()
-                .iter()
-                .map(|&d| d as u64),
-        );
-        let flat: Vec<i64> = outputs.concat();
-        write_npy_i64(path, &shape, &flat)?;
+    let n = inputs.as_ref().map_or(frames, Vec::len);
+    let out_shape = graph.g[graph.output].out.shape;
+    if out.is_some() {
+        let values = (n as u64).saturating_mul(out_shape.elems());
+        if values > MAX_ARRAY_VALUES {
+            return Err(Error::Usage(format!(
+                "--out: {}",
+                limits::exceeded("the number of output values", values, MAX_ARRAY_VALUES)
+            )));
+        }
     }
-    let n = inputs.len();
+    let t0 = Instant::now();
+    let mut kept: Vec<i64> = Vec::new();
+    let mut correct = 0usize;
+    for i in 0..n {
+        let o = match &inputs {
+            Some(x) => run(graph, params, &x[i])?,
+            None => run(graph, params, &random_input(graph, seed, i))?,
+        };
+        if labels.as_ref().is_some_and(|y| argmax(&o) as i64 == y[i]) {
+            correct += 1;
+        }
+        if out.is_some() {
+            kept.extend_from_slice(&o);
+        }
+    }
+    let run_s = t0.elapsed().as_secs_f64();
+    if let Some(path) = out {
+        let mut shape = vec![n as u64];
+        shape.extend(out_shape.dims().iter().map(|&d| d as u64));
+        write_npy_i64(path, &shape, &kept)?;
+    }
+    let correct = labels.as_ref().map(|_| correct);
     Ok(EvalReport {
         model: graph.name.clone(),
         frames: n,

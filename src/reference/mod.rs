@@ -75,12 +75,13 @@ pub fn run(graph: &Graph, params: &Params, input: &[i64]) -> Result<Vec<i64>> {
 /// `frames` seeded random input frames, uniform over the input type (the test vectors of
 /// every simulation): frame `i` comes from SplitMix64 seeded with `seed ^ fnv1a64("input") + i`.
 pub fn random_inputs(graph: &Graph, seed: u64, frames: usize) -> Vec<Vec<i64>> {
+    (0..frames).map(|i| random_input(graph, seed, i)).collect()
+}
+
+/// Frame `i` of [`random_inputs`].
+pub fn random_input(graph: &Graph, seed: u64, i: usize) -> Vec<i64> {
     use crate::weights::generate::{SplitMix64, fnv1a64};
     let t = graph.g[graph.input].out;
-    (0..frames)
-        .map(|i| {
-            let mut r = SplitMix64::new((seed ^ fnv1a64("input")).wrapping_add(i as u64));
-            (0..t.shape.elems()).map(|_| r.value(t.ty)).collect()
-        })
-        .collect()
+    let mut r = SplitMix64::new((seed ^ fnv1a64("input")).wrapping_add(i as u64));
+    (0..t.shape.elems()).map(|_| r.value(t.ty)).collect()
 }

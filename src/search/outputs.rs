@@ -81,6 +81,6 @@ pub fn write_outputs(
             (format!("{}.yaml", p.hash), text.into_bytes())
         })
         .collect();
-    fsutil::write_tree(&dir.join("pareto"), &models, true)?;
+    crate::outdir::write_tree(&dir.join("pareto"), &models, true)?;
     Ok(file)
 }

@@ -237,7 +237,7 @@ pub fn csv(space: &Space, objs: &[Objective], pts: &[Point]) -> Result<String> {
 /// saying where it comes from.
 pub fn model_text(space: &Space, board: &str, p: &Point, arch: &[usize]) -> String {
     let cand = space.materialise(arch);
-    let name = format!("{}_{}", space.name, &p.hash[..8.min(p.hash.len())]);
+    let name = space.candidate_name(&p.hash);
     let objs: Vec<String> = p
         .objectives
         .iter()

@@ -74,8 +74,9 @@ fn frames(graph: &Graph, seed: u64, data: Option<&[Vec<i64>]>) -> Result<Vec<Vec
 pub fn load_frames(path: &Path) -> Result<Vec<Vec<i64>>> {
     let file = path.display().to_string();
     let mut ar = weights::npz::open(path)?;
-    let (shape, x) = weights::npz::read_array(&mut ar, &file, "x")?
-        .ok_or_else(|| Error::Usage(format!("{file}: no array `x` (the input frames)")))?;
+    let (shape, x) =
+        weights::npz::read_array(&mut ar, &file, "x", crate::limits::MAX_ARRAY_VALUES)?
+            .ok_or_else(|| Error::Usage(format!("{file}: no array `x` (the input frames)")))?;
     let per = shape.iter().skip(1).product::<u64>().max(1) as usize;
     Ok(x.chunks_exact(per).map(<[i64]>::to_vec).collect())
 }

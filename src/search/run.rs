@@ -154,7 +154,7 @@ impl Search<'_> {
         if let Some(ev) = &self.opts.evaluator {
             let dir = self.evals.join(&rec.hash);
             let model = dir.join("model.yaml");
-            let name = format!("{}_{}", self.space.name, &rec.hash[..8]);
+            let name = self.space.candidate_name(&rec.hash);
             if let Err(e) = fsutil::write_atomic(&model, job.cand.named(&name).as_bytes()) {
                 fail(&mut rec, Status::EvaluatorFailed, e.to_string());
                 return Some(rec);

@@ -197,6 +197,16 @@ pub struct Space {
 }
 
 impl Space {
+    /// The model name of the candidate with architecture hash `hash`:
+    /// `<space name>_<first 8 hex digits>`, the space name cut so the whole stays a model
+    /// name ([`crate::model::MAX_NAME`]).
+    pub fn candidate_name(&self, hash: &str) -> String {
+        let tail = &hash[..8.min(hash.len())];
+        let keep = crate::model::MAX_NAME - 1 - tail.len();
+        let head = &self.name[..keep.min(self.name.len())];
+        format!("{head}_{tail}")
+    }
+
     /// The number of choice vectors (the product of the option counts), saturating.
     pub fn size(&self) -> u128 {
         self.vars
@@ -233,11 +243,7 @@ pub fn parse(text: &str, file: &str, stem: &str, dir: &Path) -> Result<Space> {
     Ok(space)
 }
 
-fn is_identifier(s: &str) -> bool {
-    let mut chars = s.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
+use crate::model::is_identifier;
 
 /// Builds the space's structure and variables (no model-parser checks).
 struct Builder<'a> {
@@ -365,7 +371,7 @@ impl Builder<'_> {
         if !is_identifier(&name) || name == "input" {
             return Err(self.err(
                 name_node.loc,
-                format!("layer name `{name}` must be an identifier [A-Za-z_][A-Za-z0-9_]* other than `input`"),
+                format!("layer name `{name}` must be an identifier [A-Za-z_][A-Za-z0-9_]* of at most {} characters, other than `input`", crate::model::MAX_NAME),
             ));
         }
         self.layer = Some(name.clone());
@@ -538,22 +544,13 @@ pub(crate) fn structure(text: &str, file: &str, stem: &str, dir: &Path) -> Resul
             return Err(b.err(
                 loc,
                 format!(
-                    "space name `{}` is not an identifier [A-Za-z_][A-Za-z0-9_]*",
-                    yaml::flow(v)
+                    "space name `{}` is not an identifier [A-Za-z_][A-Za-z0-9_]* of at most {} characters",
+                    yaml::flow(v),
+                    crate::model::MAX_NAME
                 ),
             ));
         }
-        None => {
-            let c: String = stem
-                .chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-                .collect();
-            if is_identifier(&c) {
-                c
-            } else {
-                format!("m_{c}")
-            }
-        }
+        None => crate::model::name_from_stem(stem),
     };
     let input_node = top
         .get("input")

@@ -11,7 +11,7 @@
 use super::evaluate::{Record, Status};
 use crate::board::Board;
 use crate::error::{Error, Result};
-use crate::{fsutil, interrupt};
+use crate::fsutil;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -150,10 +150,10 @@ impl Store {
             run: 1,
             saved: std::time::Instant::now(),
         };
-        let ours = dir.join(fsutil::MARKER).is_file();
-        if dir.exists() && (!dir.is_dir() || (!ours && !force)) {
+        let ours = crate::outdir::is_ours(dir);
+        if dir.exists() && !dir.is_dir() {
             return Err(usage(format!(
-                "{} exists and was not written by half-gen; choose another -o or pass --force",
+                "{} is a file, not a directory; choose another -o",
                 dir.display()
             )));
         }
@@ -191,9 +191,15 @@ impl Store {
                 dir.display()
             )));
         }
-        fsutil::write_tree(dir, &[], force)?;
+        // Starting (over): the setup, and empty logs, so a search interrupted before its
+        // first save never resumes another setup's records.
         let json = serde_json::to_string_pretty(setup).map_err(|e| usage(e.to_string()))?;
-        fsutil::write_atomic(&settings, (json + "\n").as_bytes())?;
+        let files = [
+            ("search.json".to_string(), (json + "\n").into_bytes()),
+            ("results.jsonl".to_string(), Vec::new()),
+            ("history.jsonl".to_string(), Vec::new()),
+        ];
+        crate::outdir::write_tree(dir, &files, force)?;
         Ok(store)
     }
 
@@ -224,21 +230,7 @@ impl Store {
 
     /// Rewrites results.jsonl and history.jsonl atomically.
     pub fn save(&self) -> Result<()> {
-        save_file(&self.dir.join("results.jsonl"), &jsonl(&self.records)?)?;
-        save_file(&self.dir.join("history.jsonl"), &jsonl(&self.history)?)
+        fsutil::write_atomic(&self.dir.join("results.jsonl"), &jsonl(&self.records)?)?;
+        fsutil::write_atomic(&self.dir.join("history.jsonl"), &jsonl(&self.history)?)
     }
-}
-
-/// Writes `bytes` to `path` atomically through a temporary sibling registered for
-/// interruption and written under [`interrupt::hold`]: a second Ctrl-C during a save waits for
-/// the rename, so it never leaves a temporary file behind.
-fn save_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = interrupt::TempPath::new(fsutil::temp_sibling(path));
-    let io = |p: &Path| {
-        let p = p.to_path_buf();
-        move |source| Error::Io { path: p, source }
-    };
-    let _hold = interrupt::hold();
-    std::fs::write(tmp.path(), bytes).map_err(io(tmp.path()))?;
-    std::fs::rename(tmp.path(), path).map_err(io(path))
 }

@@ -154,22 +154,7 @@ pub fn parse(text: &str) -> Result<Node, (String, Loc)> {
         Ok(v) => Ok(node(v)),
         Err(e) => {
             let loc = e.location().map(Loc::from_saphyr).unwrap_or_default();
-            let full = e.without_snippet().to_string();
-            let first = full.lines().next().unwrap_or("").trim().to_string();
-            let msg = match first.rfind(" at line ") {
-                Some(i) => first[..i].to_string(),
-                None => first,
-            };
-            let msg = msg
-                .strip_prefix("error: ")
-                .map(str::to_string)
-                .unwrap_or(msg);
-            // serde-saphyr prefixes `line L column C: `; the position is reported separately.
-            let msg = match msg.split_once(": ") {
-                Some((head, rest)) if head.starts_with("line ") => rest.to_string(),
-                _ => msg,
-            };
-            Err((msg, loc))
+            Err((crate::hint::yaml_message(&e), loc))
         }
     }
 }

@@ -51,6 +51,7 @@ fn field(line: &str, key: &str) -> Option<f64> {
 
 /// Runs the co-simulation of the build in `dir`.
 pub fn cosim(dir: &Path, frames: Option<usize>, stall: f64) -> Result<CosimReport> {
+    super::check_frames(frames)?;
     let dir = &crate::fsutil::absolute(dir)?;
     let rtl = dir.join("rtl");
     if !rtl.join("tb").join("tb.cpp").is_file() {
@@ -148,6 +149,12 @@ pub fn cosim(dir: &Path, frames: Option<usize>, stall: f64) -> Result<CosimRepor
             ),
         });
     };
+    if let Some(msg) = line.split("error=").nth(1) {
+        return Err(Error::Tool {
+            tool: "cosim".into(),
+            message: msg.to_string(),
+        });
+    }
     let deadlock = line.contains("deadlock=1");
     let last_stage = deadlock.then(|| {
         line.split("last_stream=")

@@ -65,6 +65,7 @@ fn field(line: &str, key: &str) -> Option<i64> {
 
 /// Compiles and runs the C simulation of the build in `dir` (`frames`: at most this many).
 pub fn csim(dir: &Path, frames: Option<usize>) -> Result<CsimReport> {
+    super::check_frames(frames)?;
     let hls = hls_dir(&crate::fsutil::absolute(dir)?)?;
     let top = std::fs::read_dir(hls.join("src"))
         .map_err(|e| Error::Io {

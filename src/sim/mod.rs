@@ -39,6 +39,18 @@ pub fn hls_dir(dir: &Path) -> Result<PathBuf> {
     )))
 }
 
+/// `--frames` of a simulation: at least 1 when given, and within what a testbench's `int`
+/// counts.
+pub fn check_frames(frames: Option<usize>) -> Result<()> {
+    match frames {
+        Some(n) if n == 0 || n > i32::MAX as usize => Err(Error::Usage(format!(
+            "--frames must be in 1..={}, got {n}",
+            i32::MAX
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// The last `n` lines of a tool's output.
 pub fn tail(bytes: &[u8], n: usize) -> String {
     let text = String::from_utf8_lossy(bytes);

@@ -56,11 +56,9 @@ impl SplitMix64 {
     }
 }
 
-/// FNV-1a, 64 bit, of `s`.
+/// FNV-1a, 64 bit, of `s` ([`crate::hash::fnv1a64`]).
 pub fn fnv1a64(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
-    })
+    crate::hash::fnv1a64(s.as_bytes())
 }
 
 /// Makes every output channel (the last, fastest axis of `w`, `cols` wide) non-negative in

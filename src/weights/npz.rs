@@ -20,12 +20,21 @@ fn io_err(path: &Path, e: std::io::Error) -> Error {
     }
 }
 
-/// Reads any NumPy integer or bool array as i64 values.
-fn read_ints<R: Read>(npy: NpyFile<R>) -> std::result::Result<IntArray, String> {
+/// Reads any NumPy integer or bool array as i64 values, refusing (from its header, before
+/// reading any value) one of more than `max` elements.
+fn read_ints<R: Read>(npy: NpyFile<R>, max: u64) -> std::result::Result<IntArray, String> {
     if npy.order() == Order::Fortran {
         return Err("Fortran-ordered arrays are not supported; save with C order".into());
     }
     let shape = npy.shape().to_vec();
+    let count = shape.iter().fold(1u64, |a, &d| a.saturating_mul(d));
+    if count > max {
+        return Err(format!(
+            "its header declares shape {shape:?}, {} elements, more than the {} expected",
+            crate::limits::group(count),
+            crate::limits::group(max)
+        ));
+    }
     let DType::Plain(ts) = npy.dtype() else {
         return Err("structured dtype; expected an integer array".into());
     };
@@ -89,33 +98,51 @@ fn read_ints<R: Read>(npy: NpyFile<R>) -> std::result::Result<IntArray, String> 
     Ok((shape, values))
 }
 
-/// Reads array `name` of an open archive, if present.
+/// Reads array `name` of an open archive, if present; at most `max` elements (checked from
+/// the array's header before its values are read).
 pub fn read_array(
     archive: &mut NpzArchive<BufReader<std::fs::File>>,
     file: &str,
     name: &str,
+    max: u64,
 ) -> Result<Option<IntArray>> {
     let npy = archive
         .by_name(name)
         .map_err(|e| array_error(file, name, e.to_string()))?;
     match npy {
         None => Ok(None),
-        Some(npy) => read_ints(npy)
+        Some(npy) => read_ints(npy, max)
             .map(Some)
             .map_err(|m| array_error(file, name, m)),
     }
 }
 
-/// Opens an `.npz` archive.
+/// Opens an `.npz` archive; one that holds an array twice is refused (which copy counts would
+/// depend on the reader).
 pub fn open(path: &Path) -> Result<NpzArchive<BufReader<std::fs::File>>> {
-    NpzArchive::open(path).map_err(|e| io_err(path, e))
+    let mut ar = NpzArchive::open(path).map_err(|e| io_err(path, e))?;
+    let zip = ar.zip_archive();
+    let distinct: BTreeSet<&str> = zip.file_names().collect();
+    if distinct.len() != zip.len() {
+        let mut seen = BTreeSet::new();
+        let twice = (0..zip.len())
+            .filter_map(|i| zip.by_index_raw(i).ok().map(|f| f.name().to_string()))
+            .find(|n| !seen.insert(n.clone()))
+            .unwrap_or_default();
+        return Err(Error::Usage(format!(
+            "{}: the archive holds `{twice}` more than once",
+            path.display()
+        )));
+    }
+    Ok(ar)
 }
 
 /// Reads a single `.npy` array of integers.
 pub fn read_npy_i64(path: &Path) -> Result<IntArray> {
     let f = std::fs::File::open(path).map_err(|e| io_err(path, e))?;
     let npy = NpyFile::new(BufReader::new(f)).map_err(|e| io_err(path, e))?;
-    read_ints(npy).map_err(|m| Error::Usage(format!("{}: {m}", path.display())))
+    read_ints(npy, crate::limits::MAX_ARRAY_VALUES)
+        .map_err(|m| Error::Usage(format!("{}: {m}", path.display())))
 }
 
 /// Writes an `.npy` array of i64 values (C order), atomically.
@@ -138,7 +165,21 @@ pub fn write_npy_i64(path: &Path, shape: &[u64], values: &[i64]) -> Result<()> {
 /// Loads a model's weights file (see the parent module for the layout).
 pub fn load(path: &Path, model: &Model, graph: &mut Graph) -> Result<Params> {
     let file = path.display().to_string();
-    let mut ar = open(path)?;
+    let mut ar = open(path).map_err(|e| {
+        let why = match e {
+            Error::Io { source, .. } if path.is_dir() => {
+                format!("`{file}` is a directory, not a .npz file ({source})")
+            }
+            Error::Io { source, .. } => format!("cannot read the weights file `{file}`: {source}"),
+            other => other.to_string(),
+        };
+        Error::Input(crate::error::Diagnostic::new(
+            &model.file,
+            model.weights_loc,
+            None,
+            why,
+        ))
+    })?;
     let names: BTreeSet<String> = ar.array_names().map(str::to_string).collect();
     let mut used = BTreeSet::new();
     let mut out = Params::default();
@@ -150,7 +191,8 @@ pub fn load(path: &Path, model: &Model, graph: &mut Graph) -> Result<Params> {
         let mut p = LayerParams::default();
         if let Some(wt) = s.weight_type {
             let name = format!("{}.weight", node.name);
-            let (shape, values) = read_array(&mut ar, &file, &name)?
+            let want: u64 = s.weight_shape.iter().product();
+            let (shape, values) = read_array(&mut ar, &file, &name, want)?
                 .ok_or_else(|| array_error(&file, &name, "missing from the weights file"))?;
             if shape != s.weight_shape {
                 return Err(array_error(
@@ -164,13 +206,14 @@ pub fn load(path: &Path, model: &Model, graph: &mut Graph) -> Result<Params> {
             used.insert(name);
             let bname = format!("{}.bias", node.name);
             if s.bias_len > 0 {
-                let (shape, values) = read_array(&mut ar, &file, &bname)?.ok_or_else(|| {
-                    array_error(
-                        &file,
-                        &bname,
-                        "missing from the weights file (the layer has `bias: true`)",
-                    )
-                })?;
+                let (shape, values) =
+                    read_array(&mut ar, &file, &bname, s.bias_len)?.ok_or_else(|| {
+                        array_error(
+                            &file,
+                            &bname,
+                            "missing from the weights file (the layer has `bias: true`)",
+                        )
+                    })?;
                 if shape != [s.bias_len] {
                     return Err(array_error(
                         &file,
@@ -197,8 +240,20 @@ pub fn load(path: &Path, model: &Model, graph: &mut Graph) -> Result<Params> {
             format!("{}.scale", node.name),
             format!("{}.shift", node.name),
         );
-        let scale = read_array(&mut ar, &file, &sn)?;
-        let shift = read_array(&mut ar, &file, &hn)?;
+        let per_channel = node.out.shape.c.max(2) as u64;
+        let scale = read_array(&mut ar, &file, &sn, per_channel)?;
+        let shift = read_array(&mut ar, &file, &hn, per_channel)?;
+        for (name, a) in [(&sn, &scale), (&hn, &shift)] {
+            if let Some((shape, _)) = a
+                && shape.len() > 1
+            {
+                return Err(array_error(
+                    &file,
+                    name,
+                    format!("shape {shape:?}; expected a scalar or a list (one per channel)"),
+                ));
+            }
+        }
         match (scale, shift) {
             (None, None) => {}
             (Some((_, scale)), Some((_, shift))) => {

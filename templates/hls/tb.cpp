@@ -11,6 +11,9 @@
 
 #include "{{ name }}.h"
 
+// Frames half-gen wrote to input.txt and expected.txt: fewer is an error, never a pass.
+#define HG_TB_FRAMES {{ frames }}
+
 static bool read_frame(std::ifstream& f, std::vector<long long>& v) {
   std::string line;
   if (!std::getline(f, line)) return false;
@@ -97,6 +100,12 @@ int main(int argc, char** argv) {
       protocol++;
     }
     frames++;
+  }
+  const long long wanted = max_frames < 0 || max_frames > HG_TB_FRAMES ? HG_TB_FRAMES : max_frames;
+  if (frames < wanted) {
+    std::printf("HALF_CSIM error=input.txt and expected.txt hold %lld complete frames; %lld expected\n",
+                frames, wanted);
+    return 2;
   }
   std::printf(
       "HALF_CSIM frames=%lld mismatches=%lld protocol_errors=%lld first_frame=%lld "

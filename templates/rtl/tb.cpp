@@ -65,6 +65,19 @@ int main(int argc, char** argv) {
     ys.push_back(v);
   }
   const int frames = (int)ys.size();
+  // Frames half-gen wrote: fewer complete ones is an error, never a pass.
+  const int written = {{ frames }};
+  const int wanted = want < 0 || want > written ? written : want;
+  if (frames < wanted) {
+    std::printf("HALF_COSIM error=tb/input.txt and tb/expected.txt hold %d complete frames; %d expected\n", frames, wanted);
+    return 2;
+  }
+  for (int f = 0; f < frames; f++) {
+    if (xs[f].size() != (size_t)IN_WORDS * IN_PAR || ys[f].size() != (size_t)OUT_WORDS * OUT_PAR) {
+      std::printf("HALF_COSIM error=frame %d has %zu inputs and %zu expected outputs\n", f, xs[f].size(), ys[f].size());
+      return 2;
+    }
+  }
   if (frames == 0) { std::printf("HALF_COSIM error=no test frames\n"); return 2; }
   auto rnd = [&]() { rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17; return (rng % 1000000) / 1e6; };
   VerilatedContext ctx;

@@ -24,6 +24,8 @@ use askama::Template;
 #[template(path = "hls/tb.cpp", escape = "none")]
 struct TbTpl<'a> {
     name: &'a str,
+    /// Frames in the vector files.
+    frames: usize,
 }
 
 #[derive(Template)]
@@ -79,7 +81,13 @@ pub fn emit(
     let name = graph.name.as_str();
     let (mut files, _io) = project::files(graph, design, params, board);
     let clock = design.clock_mhz;
-    files.push(("tb/tb.cpp".into(), render(&TbTpl { name })));
+    files.push((
+        "tb/tb.cpp".into(),
+        render(&TbTpl {
+            name,
+            frames: inputs.len(),
+        }),
+    ));
     files.push(("tb/input.txt".into(), vectors_text(inputs)));
     files.push(("tb/expected.txt".into(), vectors_text(expected)));
     files.push((

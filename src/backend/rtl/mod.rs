@@ -255,6 +255,7 @@ pub fn emit(
         out_signed: out_t.ty.signed && out_t.ty.bits > 1,
         out_words: net.out_words,
         streams: names,
+        frames: inputs.lines().count(),
     };
     files.push(("tb/tb.cpp".into(), crate::backend::hls::render(&tb)));
     files.push(("tb/input.txt".into(), inputs.to_string()));
@@ -278,6 +279,8 @@ struct TbTpl<'a> {
     out_signed: bool,
     out_words: u64,
     streams: Vec<String>,
+    /// Frames in the vector files.
+    frames: usize,
 }
 
 /// The hand-written stages, embedded so every build is self-contained.
