@@ -244,4 +244,23 @@ fn a_layer_reading_one_tensor_on_both_ports_agrees() {
         true,
     )
     .unwrap();
+    // A truncated vector file is an error (exit 2), never a pass on fewer frames.
+    let p = dir.join("rtl/tb/expected.txt");
+    let all = std::fs::read_to_string(&p).unwrap();
+    std::fs::write(
+        &p,
+        all.lines().take(2).collect::<Vec<_>>().join("\n") + "\n",
+    )
+    .unwrap();
+    let o = bin().arg("cosim").arg(&dir).output().unwrap();
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(e.contains("hold 2 complete frames; 4 expected"), "{e}");
+    let o = bin()
+        .arg("cosim")
+        .arg(&dir)
+        .args(["--frames", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
 }

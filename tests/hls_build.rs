@@ -388,6 +388,36 @@ fn csim_reports_a_mismatch_and_exits_1() {
         was + 1
     );
     assert!(stdout.contains(&first), "{stdout}");
+    // Relative to the caller's directory, as the README types it.
+    let o = bin()
+        .current_dir(&dir)
+        .args(["csim", "b", "--frames", "1"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Fewer frames than the build wrote is an error, never a pass on fewer frames.
+    for (file, keep) in [("input.txt", 2), ("expected.txt", 1)] {
+        let p = out.join("hls/tb").join(file);
+        let all = std::fs::read_to_string(&p).unwrap();
+        let cut: Vec<&str> = all.lines().take(keep).collect();
+        std::fs::write(&p, cut.join("\n") + "\n").unwrap();
+        let o = bin().arg("csim").arg(&out).output().unwrap();
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{file}: {e}");
+        assert!(
+            e.contains(&format!("hold {keep} complete frames; 3 expected")),
+            "{e}"
+        );
+        std::fs::write(&p, all).unwrap();
+    }
+    let o = bin()
+        .arg("csim")
+        .arg(&out)
+        .args(["--frames", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--frames must be in 1.."));
 }
 
 #[test]

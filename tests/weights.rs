@@ -221,3 +221,104 @@ fn bad_weight_arrays_are_named() {
     let bip = MODEL.replace("weight_bits: 2", "weight_bits: 1");
     expect_error("bipolar", g(), &bip, &["`fc.weight`", "outside {-1, +1}"]);
 }
+
+#[test]
+fn malformed_archives_and_arrays_are_refused() {
+    let d = dir("archive");
+    let g = || good(&d);
+    // A per-channel requantisation given as a matrix.
+    expect_error(
+        "scale2d",
+        replace(g(), "c0.scale", Some(Arr::I(&[2, 1], vec![1, 1]))),
+        MODEL,
+        &["`c0.scale`", "shape [2, 1]; expected a scalar or a list"],
+    );
+    expect_error(
+        "scale4",
+        replace(g(), "c0.scale", Some(Arr::I(&[2, 2], vec![1, 1, 1, 1]))),
+        MODEL,
+        &[
+            "`c0.scale`",
+            "shape [2, 2], 4 elements, more than the 2 expected",
+        ],
+    );
+    // A member written twice: which copy counts would depend on the reader.
+    let mut twice = g();
+    twice.push(("c0.bias", Arr::I(&[2], vec![5, 5])));
+    expect_error(
+        "dup",
+        twice,
+        MODEL,
+        &["w.npz", "holds `c0.bias.npy` more than once"],
+    );
+    // A weight array whose header declares far more elements than the layer has.
+    expect_error(
+        "huge",
+        replace(g(), "c0.weight", Some(Arr::I(&[2, 2, 1, 20], vec![0; 80]))),
+        MODEL,
+        &[
+            "`c0.weight`",
+            "declares shape [2, 2, 1, 20], 80 elements, more than the 8",
+        ],
+    );
+}
+
+/// An .npz whose `x.npy` header declares `shape` int8 elements but holds only `bytes` of data.
+fn lying_npz(path: &Path, shape: &str, bytes: usize) {
+    use std::io::Write;
+    let mut header = format!("{{'descr': '|i1', 'fortran_order': False, 'shape': {shape}, }}");
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut npy = b"\x93NUMPY\x01\x00".to_vec();
+    npy.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    npy.extend_from_slice(header.as_bytes());
+    npy.extend(std::iter::repeat_n(1u8, bytes));
+    let mut npz = npyz::npz::NpzWriter::create(path).unwrap();
+    let zip = npz.zip_writer();
+    zip.start_file("x.npy", Default::default()).unwrap();
+    zip.write_all(&npy).unwrap();
+}
+
+#[test]
+fn data_sets_are_checked_before_they_are_read() {
+    let d = dir("data");
+    std::fs::write(d.join("m.yaml"), MODEL).unwrap();
+    write_npz(&d.join("w.npz"), &good(&d));
+    let eval = |data: &str| {
+        Command::new(env!("CARGO_BIN_EXE_half-gen"))
+            .args(["eval", "m.yaml", "--data", data])
+            .current_dir(&d)
+            .output()
+            .unwrap()
+    };
+    // 2,000,000,000 frames declared, 1.9 MB present: refused from the header.
+    lying_npz(&d.join("lie.npz"), "(2000000000, 3, 3, 1)", 1_900_000);
+    let o = eval("lie.npz");
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(
+        e.contains("18,000,000,000 elements, more than the 67,108,864"),
+        "{e}"
+    );
+    // Labels outside the model's outputs (2 here) are an error, not a wrong accuracy.
+    for (labels, bad) in [(vec![99], "label 0 is 99"), (vec![1, -1], "label 1 is -1")] {
+        let n = labels.len() as u64;
+        let (xs, ys) = ([n, 3, 3, 1], [n]);
+        write_npz(
+            &d.join("labels.npz"),
+            &[
+                ("x", Arr::U8(&xs, vec![1; 9 * n as usize])),
+                ("y", Arr::I(&ys, labels)),
+            ],
+        );
+        let o = eval("labels.npz");
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{e}");
+        assert!(
+            e.contains(bad) && e.contains("the model has 2 outputs"),
+            "{e}"
+        );
+    }
+}
