@@ -69,31 +69,24 @@ pub fn model(data: &[u8]) -> Outcome {
     Ok(())
 }
 
-/// A search-space file: parse and check it (which runs the model parser over probes), then
-/// materialise the candidates of the first and of the last option of every variable and read
-/// each as a model (text and JSON tree) and build its graph.
+/// A search-space file: parse and check it (which materialises and parses a probe candidate
+/// per option), then read the first-option candidate as the search does (its JSON tree through
+/// `model::from_json`, else its text) and build its graph.
 pub fn space(data: &[u8]) -> Outcome {
     let text = utf8(data)?;
     let s = search::parse(text, "fuzz.yaml", "fuzz", Path::new(".")).map_err(msg)?;
     let _ = s.size_text();
-    let first = vec![0; s.vars.len()];
-    let last: Vec<usize> = s
-        .vars
-        .iter()
-        .map(|v| v.options.len().saturating_sub(1))
-        .collect();
-    for arch in [first, last] {
-        let c = s.materialise(&arch);
-        if let Some(tree) = &c.tree {
-            let _ = model::from_json(tree, "cand.yaml", "cand", Path::new("."));
+    let c = s.materialise_lean(&vec![0; s.vars.len()]);
+    let m = match &c.tree {
+        Some(tree) => model::from_json(tree, "cand.yaml", "cand", Path::new(".")),
+        None => model::parse(&c.text, "cand.yaml", "cand", Path::new(".")),
+    };
+    match m {
+        Ok(m) => {
+            let _ = ir::build(&m);
         }
-        match model::parse(&c.text, "cand.yaml", "cand", Path::new(".")) {
-            Ok(m) => {
-                let _ = ir::build(&m);
-            }
-            Err(e) => {
-                let _ = c.map_error(&s, e, true).to_string();
-            }
+        Err(e) => {
+            let _ = c.map_error(&s, e, true).to_string();
         }
     }
     Ok(())
