@@ -69,16 +69,20 @@ for t in $TARGETS; do
 done
 wait
 
-# Replays one saved input under the same memory limit and names what happened.
+# Replays one saved input under the same memory limit and names what happened: a crash as
+# panic, oom (failed allocation), stack (overflow) or abort (another signal); a hang as timeout
+# when the replay also outlasts three times the limit. An input that replays cleanly is flaky
+# (a hang then is most likely a load spike on the machine, and is not counted as a finding).
 classify() {
     local t=$1 f=$2 log
     log=$( (ulimit -v $((MEM_MB * 1024)); HALF_GEN_FUZZ_SCRATCH="$SCRATCH/replay" \
-        timeout 60 "$BIN/fuzz-replay" "$t" "$f") 2>&1 || true)
+        timeout "$((TIMEOUT_MS * 3))e-3" "$BIN/fuzz-replay" "$t" "$f") 2>&1 || echo "exit $?")
     case "$log" in
     *"memory allocation of"*) echo oom ;;
     *"panicked at"*) echo panic ;;
     *"overflowed its stack"*) echo stack ;;
-    *": ok"* | *": error:"*) echo flaky ;;
+    *"exit 124"*) echo timeout ;;
+    *": ok" | *": error:"*) echo flaky ;;
     *) echo abort ;;
     esac
 }
@@ -111,19 +115,21 @@ for t in $TARGETS; do
     wall=$(stat run_time "$s")
     rss_kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$OUT/$t/time.txt")
     replay_kb=$(replay_rss "$t" "$d")
-    declare -A n=([panic]=0 [oom]=0 [stack]=0 [abort]=0 [flaky]=0)
-    for f in "$d"/crashes/id:*; do
+    declare -A n=([panic]=0 [oom]=0 [stack]=0 [abort]=0 [timeout]=0 [flaky]=0)
+    for f in "$d"/crashes/id:* "$d"/hangs/id:*; do
         [ -e "$f" ] || continue
         k=$(classify "$t" "$f")
         n[$k]=$((n[$k] + 1))
+        [ "$k" = flaky ] && [[ "$f" == */hangs/* ]] && hang_flaky=$((${hang_flaky:-0} + 1))
     done
-    hangs=$(find "$d/hangs" -name 'id:*' 2>/dev/null | wc -l)
-    total=$((n[panic] + n[oom] + n[stack] + n[abort] + n[flaky] + hangs))
+    # A hang that replays cleanly is not a finding; a crash that does is (it may need state).
+    total=$((n[panic] + n[oom] + n[stack] + n[abort] + n[timeout] + n[flaky] - ${hang_flaky:-0}))
+    unset hang_flaky
     [ "$total" -gt 0 ] && found=1
     printf '%-8s %10s %8s %8s %7sMB %8sMB %s\n' "$t" "$execs" "$wall" \
         "$(awk -v e="$execs" -v w="$wall" 'BEGIN { printf "%.0f", (w > 0 ? e / w : 0) }')" \
         "$((${rss_kb:-0} / 1024))" "$((${replay_kb:-0} / 1024))" \
-        "panic=${n[panic]} oom=${n[oom]} stack=${n[stack]} abort=${n[abort]} flaky=${n[flaky]} timeout=$hangs ($d/crashes, $d/hangs)"
+        "panic=${n[panic]} oom=${n[oom]} stack=${n[stack]} abort=${n[abort]} timeout=${n[timeout]} flaky=${n[flaky]} ($d/crashes, $d/hangs)"
     unset n
 done
 exit "$found"
