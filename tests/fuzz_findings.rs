@@ -18,6 +18,7 @@ const LIMIT: Duration = Duration::from_secs(10);
 const FINDINGS: &[(&str, &str)] = &[
     ("model", "dwconv_kernel_area_overflow.yaml"),
     ("weights", "npy_header_nested_braces.npz"),
+    ("weights", "npy_shape_product_overflow.npz"),
 ];
 
 fn findings_dir() -> PathBuf {
@@ -88,4 +89,9 @@ fn model_dwconv_kernel_area_overflow() {
 #[test]
 fn weights_npy_header_nested_braces() {
     check("weights", "npy_header_nested_braces.npz");
+}
+
+#[test]
+fn weights_npy_shape_product_overflow() {
+    check("weights", "npy_shape_product_overflow.npz");
 }
