@@ -10,8 +10,9 @@
 # also fold what they loaded; slower), REPORT_ONLY (set: no build and no fuzzing, only the table
 # of the runs already in FUZZ_OUT). Prints one line per target: executions, wall time,
 # executions/s, peak RSS, findings, where they were saved. Exits 1 when any target has a finding.
-# Peak RSS: `afl_rss` is the largest resident set of afl-fuzz and every process it started
-# (GNU time; afl-fuzz's own maps included); `replay_rss` is the peak of the processes replaying
+# Peak RSS: `target_rss` is the largest resident set of the target's processes, sampled every
+# second during the run; `afl_rss` that of afl-fuzz and every process it started (GNU time;
+# afl-fuzz's own 300-odd MB included); `replay_rss` is the peak of the processes replaying
 # the whole final corpus through the target. During the run, the target's
 # address space is capped at MEM_MB (afl-fuzz -m): going over aborts it, which is a finding.
 set -euo pipefail
@@ -46,10 +47,23 @@ SCRATCH=$(mktemp -d /dev/shm/half-gen-fuzz.XXXXXX 2>/dev/null || mktemp -d)
 trap 'rm -rf "$SCRATCH"' EXIT
 mkdir -p "$OUT"
 
-# Fuzzes one target into $OUT/<target>/ (AFL++'s output in default/, the run's log and the
-# resource usage of afl-fuzz and all its children in time.txt).
+# Largest RSS (KiB) of the processes named fuzz-$1 (the forkserver and the persistent-mode
+# children), sampled every second into $2 while process $3 (afl-fuzz's parent) lives.
+sample_rss() {
+    local max=0 r
+    while kill -0 "$3" 2>/dev/null; do
+        r=$( (ps -o rss= -C "fuzz-$1" || true) | sort -n | tail -n 1 | tr -d ' ')
+        if [ -n "$r" ] && [ "$r" -gt "$max" ]; then max=$r; fi
+        echo "$max" >"$2"
+        sleep 1
+    done
+}
+
+# Fuzzes one target into $OUT/<target>/ (AFL++'s output in default/, the run's log, the
+# resource usage of afl-fuzz and all its children in time.txt, the sampled RSS of the target's
+# processes in target_rss.txt).
 run_one() {
-    local t=$1 dict=yaml
+    local t=$1 dict=yaml pid
     [ "$t" = weights ] && dict=npz
     rm -rf "${OUT:?}/$t"
     mkdir -p "$OUT/$t"
@@ -57,8 +71,10 @@ run_one() {
         AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 HALF_GEN_FUZZ_SCRATCH="$SCRATCH/$t" \
         /usr/bin/time -v -o "$OUT/$t/time.txt" \
         cargo afl fuzz -i "$ROOT/fuzz/seeds/$t" -o "$OUT/$t" -x "$ROOT/fuzz/dict/$dict.dict" \
-        -m "$MEM_MB" -t "$TIMEOUT_MS" -E "$EXECS" -- "$BIN/fuzz-$t" >"$OUT/$t/afl.log" 2>&1 ||
-        echo "afl-fuzz exited with $? on $t (see $OUT/$t/afl.log)" >&2
+        -m "$MEM_MB" -t "$TIMEOUT_MS" -E "$EXECS" -- "$BIN/fuzz-$t" >"$OUT/$t/afl.log" 2>&1 &
+    pid=$!
+    sample_rss "$t" "$OUT/$t/target_rss.txt" "$pid"
+    wait "$pid" || echo "afl-fuzz exited with $? on $t (see $OUT/$t/afl.log)" >&2
 }
 
 for t in $TARGETS; do
@@ -102,7 +118,8 @@ replay_rss() {
 stat() { sed -n "s/^$1 *: *//p" "$2" | head -n 1; }
 
 found=0
-printf '%-8s %10s %8s %8s %9s %10s %s\n' target execs wall_s exec/s afl_rss replay_rss findings
+printf '%-8s %10s %8s %8s %10s %9s %10s %s\n' target execs wall_s exec/s target_rss afl_rss \
+    replay_rss findings
 for t in $TARGETS; do
     d=$OUT/$t/default
     s=$d/fuzzer_stats
@@ -115,6 +132,7 @@ for t in $TARGETS; do
     wall=$(stat run_time "$s")
     rss_kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$OUT/$t/time.txt")
     replay_kb=$(replay_rss "$t" "$d")
+    target_kb=$(cat "$OUT/$t/target_rss.txt" 2>/dev/null || echo 0)
     declare -A n=([panic]=0 [oom]=0 [stack]=0 [abort]=0 [timeout]=0 [flaky]=0)
     for f in "$d"/crashes/id:* "$d"/hangs/id:*; do
         [ -e "$f" ] || continue
@@ -126,9 +144,9 @@ for t in $TARGETS; do
     total=$((n[panic] + n[oom] + n[stack] + n[abort] + n[timeout] + n[flaky] - ${hang_flaky:-0}))
     unset hang_flaky
     [ "$total" -gt 0 ] && found=1
-    printf '%-8s %10s %8s %8s %7sMB %8sMB %s\n' "$t" "$execs" "$wall" \
+    printf '%-8s %10s %8s %8s %8sMB %7sMB %8sMB %s\n' "$t" "$execs" "$wall" \
         "$(awk -v e="$execs" -v w="$wall" 'BEGIN { printf "%.0f", (w > 0 ? e / w : 0) }')" \
-        "$((${rss_kb:-0} / 1024))" "$((${replay_kb:-0} / 1024))" \
+        "$((${target_kb:-0} / 1024))" "$((${rss_kb:-0} / 1024))" "$((${replay_kb:-0} / 1024))" \
         "panic=${n[panic]} oom=${n[oom]} stack=${n[stack]} abort=${n[abort]} timeout=${n[timeout]} flaky=${n[flaky]} ($d/crashes, $d/hangs)"
     unset n
 done
