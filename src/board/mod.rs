@@ -89,7 +89,8 @@ const BUILTIN: [(&str, &str); 10] = [
     ("zybo-z7-10", include_str!("../../boards/zybo-z7-10.yaml")),
 ];
 
-fn parse(text: &str, file: &str) -> Result<Board> {
+/// Parses and checks board-file text; `file` names it in messages.
+pub fn parse(text: &str, file: &str) -> Result<Board> {
     let b: Board = serde_saphyr::from_str(text).map_err(|e| {
         let loc = e.location().map(Loc::from_saphyr).unwrap_or_default();
         Error::Input(Diagnostic::new(
