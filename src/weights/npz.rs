@@ -20,21 +20,12 @@ fn io_err(path: &Path, e: std::io::Error) -> Error {
     }
 }
 
-/// Reads any NumPy integer or bool array as i64 values, refusing (from its header, before
-/// reading any value) one of more than `max` elements.
-fn read_ints<R: Read>(npy: NpyFile<R>, max: u64) -> std::result::Result<IntArray, String> {
+/// Reads any NumPy integer or bool array as i64 values (its header passed [`check_header`]).
+fn read_ints<R: Read>(npy: NpyFile<R>) -> std::result::Result<IntArray, String> {
     if npy.order() == Order::Fortran {
         return Err("Fortran-ordered arrays are not supported; save with C order".into());
     }
     let shape = npy.shape().to_vec();
-    let count = shape.iter().fold(1u64, |a, &d| a.saturating_mul(d));
-    if count > max {
-        return Err(format!(
-            "its header declares shape {shape:?}, {} elements, more than the {} expected",
-            crate::limits::group(count),
-            crate::limits::group(max)
-        ));
-    }
     let DType::Plain(ts) = npy.dtype() else {
         return Err("structured dtype; expected an integer array".into());
     };
@@ -98,6 +89,71 @@ fn read_ints<R: Read>(npy: NpyFile<R>, max: u64) -> std::result::Result<IntArray
     Ok((shape, values))
 }
 
+/// Longest `.npy` header half-gen reads (NumPy writes well under 200 bytes for any integer
+/// array; NumPy itself refuses more than 10,000).
+const MAX_HEADER: usize = 4096;
+
+/// Checks a `.npy` prefix and header before npyz parses it: the magic, a header of at most
+/// [`MAX_HEADER`] bytes of the plain form NumPy writes for a simple array (one `{...}` dict, at
+/// most one `(...)` shape, no nesting: the parser npyz uses backtracks exponentially on nested
+/// brackets), and a shape of at most `max` elements (npyz's own product can overflow).
+fn check_header(r: &mut impl Read, max: u64) -> std::result::Result<(), String> {
+    let mut pre = [0u8; 8];
+    r.read_exact(&mut pre)
+        .map_err(|_| "not a NumPy array (too short)".to_string())?;
+    if &pre[..6] != b"\x93NUMPY" {
+        return Err("not a NumPy .npy array (no magic string)".into());
+    }
+    let len = match pre[6] {
+        1 => {
+            let mut b = [0u8; 2];
+            r.read_exact(&mut b).map_err(|e| e.to_string())?;
+            u16::from_le_bytes(b) as usize
+        }
+        2 | 3 => {
+            let mut b = [0u8; 4];
+            r.read_exact(&mut b).map_err(|e| e.to_string())?;
+            u32::from_le_bytes(b) as usize
+        }
+        v => return Err(format!("unknown .npy format version {v}")),
+    };
+    if len > MAX_HEADER {
+        return Err(format!(
+            "its header is {len} bytes, more than the {MAX_HEADER} half-gen reads"
+        ));
+    }
+    let mut header = vec![0u8; len];
+    r.read_exact(&mut header)
+        .map_err(|_| "its header is cut short".to_string())?;
+    let text = String::from_utf8(header).map_err(|_| "its header is not text".to_string())?;
+    let count = |c: char| text.matches(c).count();
+    if count('{') != 1 || count('}') != 1 || count('(') > 1 || count(')') > 1 || count('[') > 0 {
+        return Err("its header is not the plain dict NumPy writes for a simple array".into());
+    }
+    let shape = text
+        .split_once("'shape':")
+        .and_then(|(_, rest)| rest.split_once('('))
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map(|(dims, _)| dims)
+        .ok_or_else(|| "its header has no shape".to_string())?;
+    let dims: Vec<u64> = shape
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|d| d.parse())
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|_| format!("its header's shape `({shape})` is not a list of sizes"))?;
+    let elems = dims.iter().fold(1u64, |a, &d| a.saturating_mul(d));
+    if elems > max {
+        return Err(format!(
+            "its header declares shape {dims:?}, {} elements, more than the {} expected",
+            crate::limits::group(elems),
+            crate::limits::group(max)
+        ));
+    }
+    Ok(())
+}
+
 /// Reads array `name` of an open archive, if present; at most `max` elements (checked from
 /// the array's header before its values are read).
 pub fn read_array(
@@ -106,12 +162,18 @@ pub fn read_array(
     name: &str,
     max: u64,
 ) -> Result<Option<IntArray>> {
+    let member = npyz::npz::file_name_from_array_name(name);
+    match archive.zip_archive().by_name(&member) {
+        Ok(mut raw) => check_header(&mut raw, max).map_err(|m| array_error(file, name, m))?,
+        Err(npyz::zip::result::ZipError::FileNotFound) => return Ok(None),
+        Err(e) => return Err(array_error(file, name, e.to_string())),
+    }
     let npy = archive
         .by_name(name)
         .map_err(|e| array_error(file, name, e.to_string()))?;
     match npy {
         None => Ok(None),
-        Some(npy) => read_ints(npy, max)
+        Some(npy) => read_ints(npy)
             .map(Some)
             .map_err(|m| array_error(file, name, m)),
     }
@@ -139,10 +201,12 @@ pub fn open(path: &Path) -> Result<NpzArchive<BufReader<std::fs::File>>> {
 
 /// Reads a single `.npy` array of integers.
 pub fn read_npy_i64(path: &Path) -> Result<IntArray> {
+    let mut f = std::fs::File::open(path).map_err(|e| io_err(path, e))?;
+    check_header(&mut f, crate::limits::MAX_ARRAY_VALUES)
+        .map_err(|m| Error::Usage(format!("{}: {m}", path.display())))?;
     let f = std::fs::File::open(path).map_err(|e| io_err(path, e))?;
     let npy = NpyFile::new(BufReader::new(f)).map_err(|e| io_err(path, e))?;
-    read_ints(npy, crate::limits::MAX_ARRAY_VALUES)
-        .map_err(|m| Error::Usage(format!("{}: {m}", path.display())))
+    read_ints(npy).map_err(|m| Error::Usage(format!("{}: {m}", path.display())))
 }
 
 /// Writes an `.npy` array of i64 values (C order), atomically.
