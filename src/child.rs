@@ -41,6 +41,17 @@ pub fn kill_registered() {
     }
 }
 
+/// Once, before the first child starts: half-gen becomes the subreaper of its descendants (so
+/// an orphaned grandchild comes back to it and can be killed) and the interruption handler
+/// learns to kill the registered trees.
+fn prepare() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        become_subreaper();
+        crate::interrupt::at_signal(kill_registered);
+    });
+}
+
 /// A registered tree; deregistered when dropped.
 struct Registered(u64);
 
@@ -49,6 +60,7 @@ impl Registered {
     /// being spawned for a leftover, and an interruption either sees the child or comes
     /// first, in which case nothing is spawned (an error of kind `Interrupted`).
     fn spawn(cmd: &mut Command) -> std::io::Result<(Child, Registered)> {
+        prepare();
         let mut t = trees();
         if crate::interrupt::interrupted() {
             return Err(std::io::Error::new(

@@ -3,7 +3,8 @@
 //! search) may instead stop cleanly and save its work.
 //!
 //! [`install`] starts one thread that waits for the signals. On the first one it records it
-//! ([`interrupted`]) and kills every registered child tree ([`crate::child`]). Unless a
+//! ([`interrupted`]) and runs the hooks registered with [`at_signal`] (`crate::child` kills
+//! every child process tree there). Unless a
 //! [`Cooperative`] guard is alive, it then removes every registered temporary path and exits
 //! with 130 (128 + SIGINT, the shell's convention). A second signal always exits that way.
 //!
@@ -46,11 +47,18 @@ pub fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)
 }
 
-/// Starts the signal thread and makes half-gen the subreaper of its descendants (so an
-/// orphaned grandchild comes back to it and can be killed). Call once, from `main`.
+/// What runs first when a signal arrives (registered by the modules that start processes).
+static HOOKS: Mutex<Vec<fn()>> = Mutex::new(Vec::new());
+
+/// Runs `hook` first when a signal arrives, before the temporary paths go: `crate::child`
+/// registers the killing of its process trees. Register each hook once.
+pub fn at_signal(hook: fn()) {
+    HOOKS.lock().unwrap_or_else(|e| e.into_inner()).push(hook);
+}
+
+/// Starts the signal thread. Call once, from `main`.
 pub fn install() -> std::io::Result<()> {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    crate::child::become_subreaper();
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
     std::thread::Builder::new()
         .name("half-gen-signals".into())
@@ -66,7 +74,9 @@ pub fn install() -> std::io::Result<()> {
 fn on_signal() {
     let again = INTERRUPTED.swap(true, Ordering::SeqCst);
     let st = state();
-    crate::child::kill_registered();
+    for hook in HOOKS.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+        hook();
+    }
     if st.cooperative > 0 && !again {
         eprintln!("half-gen: interrupted; stopping (press Ctrl-C again to stop at once)");
         return;

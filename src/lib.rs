@@ -11,6 +11,7 @@ pub mod child;
 pub mod cost;
 pub mod error;
 pub mod fold;
+pub mod format;
 pub mod fsutil;
 pub mod hash;
 pub mod hint;

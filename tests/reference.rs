@@ -80,7 +80,7 @@ fn every_random_model_layer_varies() {
 fn hand_computed_conv_and_requant() {
     // 1 channel 3x3 input, 2x2 kernel, stride 1, valid; weights and bias given by file-free
     // generation are not used: the requant arithmetic is checked on fixed values instead.
-    use half_gen::model::ElemType;
+    use half_gen::format::ElemType;
     use half_gen::ops::requant::apply;
     let u4 = ElemType {
         bits: 4,

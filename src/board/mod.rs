@@ -1,19 +1,9 @@
 //! The board database: boards/*.yaml embedded in the binary, or a custom board file.
 
-use crate::cost::{DspKind, Resources};
+use crate::cost::{DspKind, Family, Resources};
 use crate::error::{Diagnostic, Error, Loc, Result};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
-
-/// FPGA family, as Yosys `synth_xilinx -family` names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Family {
-    /// 7-series.
-    Xc7,
-    /// UltraScale+.
-    Xcup,
-}
 
 /// DSP primitive names as written in board files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,7 +11,7 @@
 //! Yosys' `lutrams_xc5v.txt` / `lutrams_xcu.txt` and `brams_xc4v.txt`. Checked cost for cost
 //! against `memory_libmap`'s debug output on 300 memory shapes (same table).
 
-use crate::board::Family;
+use super::Family;
 
 /// A memory's style attribute (`ram_style` / `rom_style`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

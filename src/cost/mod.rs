@@ -3,8 +3,18 @@
 
 pub mod memory;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::ops::{Add, AddAssign};
+
+/// FPGA family, as Yosys `synth_xilinx -family` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    /// 7-series.
+    Xc7,
+    /// UltraScale+.
+    Xcup,
+}
 
 /// A resource vector.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

@@ -6,9 +6,10 @@ use super::search::{price_family, staircase};
 use crate::board::Board;
 use crate::cost::{DspKind, MemStyle, MultStyle, Resources};
 use crate::error::Result;
+use crate::format::Tensor;
+use crate::format::{Activation, ElemType, Requant};
 use crate::ir::{Graph, Node};
-use crate::model::{Activation, ElemType, Requant};
-use crate::ops::{Fold, FoldSpace, HwCtx, LayerOp, Operator, StageCost, Tensor, mac_folds};
+use crate::ops::{Fold, FoldSpace, HwCtx, LayerOp, Operator, StageCost, mac_folds};
 use petgraph::stable_graph::NodeIndex;
 use std::sync::{Arc, Mutex};
 

@@ -6,9 +6,11 @@ mod passes;
 pub mod requant;
 
 use crate::error::Result;
-use crate::model::{Activation, ElemType, Model, Requant};
+use crate::format::Tensor;
+use crate::format::{Activation, ElemType, Requant};
+use crate::model::Model;
+use crate::ops::LayerOp;
 use crate::ops::requant::{RequantShape, signed_bits};
-use crate::ops::{LayerOp, Tensor};
 use petgraph::Direction;
 use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
 use petgraph::visit::{EdgeIndexable, EdgeRef};

@@ -4,8 +4,10 @@
 
 use super::{Edge, Graph, Node, NodeKind};
 use crate::error::Result;
-use crate::model::{Activation, ElemType, Model, Src};
-use crate::ops::{LayerOp, Tensor};
+use crate::format::Tensor;
+use crate::format::{Activation, ElemType};
+use crate::model::{Model, Src};
+use crate::ops::LayerOp;
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 
 /// Widest accumulator half-gen builds (keeps `acc * scale` inside 64-bit arithmetic).

@@ -9,7 +9,7 @@
 //! (`scale 1, shift 0`). `f` is then written as `scale / 2^shift` with an 8-bit scale in
 //! `[128, 256)` (or `shift 0` and `scale = round(f)` when `f >= 128`).
 
-use crate::model::{ElemType, Requant};
+use crate::format::{ElemType, Requant};
 
 /// Sum of `x^2` for the integers `0..=n` (`n(n+1)(2n+1)/6`).
 fn sum_squares(n: i128) -> i128 {

@@ -2,20 +2,17 @@
 //! Checks that need shapes (kernel vs input size, add shapes, ...) are the op modules' shape
 //! rules, run by `ir::build`.
 
-pub mod fields;
-pub mod raw;
 mod suggest;
-pub mod types;
 
 use crate::error::{Diagnostic, Error, Loc, Result};
+use crate::format::fields::LayerFields;
+use crate::format::raw::{self, LayerOutline, OneOrMany, RawActivation, RawModel};
+use crate::format::{Activation, ElemType, Requant, Shape};
 use crate::ops::LayerOp;
-use fields::LayerFields;
-use raw::{LayerOutline, OneOrMany, RawActivation, RawModel};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-pub use types::{Activation, ElemType, Padding, Requant, Shape, Window};
 
 /// Where a layer's input comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

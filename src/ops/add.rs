@@ -12,10 +12,10 @@ use crate::backend::hls::{arrays, render};
 use crate::backend::rtl::stages;
 use crate::cost::{Resources, const_mult_bits, mult_dsps};
 use crate::error::Result;
+use crate::format::fields::LayerFields;
+use crate::format::{ElemType, Requant};
 use crate::ir::Node;
 use crate::ir::requant as derive;
-use crate::model::fields::LayerFields;
-use crate::model::{ElemType, Requant};
 use crate::weights::LayerParams;
 
 /// Add parameters (none beyond the common keys).
@@ -186,7 +186,7 @@ impl Operator for Add {
     }
 
     fn reference(&self, node: &Node, inputs: &[&[i64]], _p: &LayerParams) -> Vec<i64> {
-        let relu = node.activation == crate::model::Activation::Relu;
+        let relu = node.activation == crate::format::Activation::Relu;
         inputs[0]
             .iter()
             .zip(inputs[1])

@@ -18,10 +18,10 @@ use crate::backend::rtl::stages;
 use crate::cost::memory::Memory;
 use crate::cost::{Resources, clog2};
 use crate::error::Result;
+use crate::format::fields::LayerFields;
+use crate::format::{ElemType, Requant, Shape, Window};
 use crate::ir::Node;
 use crate::ir::requant as derive;
-use crate::model::fields::LayerFields;
-use crate::model::{ElemType, Requant, Shape, Window};
 use crate::weights::LayerParams;
 
 /// Average-pool parameters.
@@ -198,7 +198,7 @@ impl Operator for AvgPool {
         let window = self.window.unwrap_or(Window {
             kernel: [inp.h, inp.w],
             stride: [1, 1],
-            padding: crate::model::Padding::Valid,
+            padding: crate::format::Padding::Valid,
         });
         swg::each_window(inputs[0], inp, node.out.shape, &window, 0, |win, out| {
             let mut sum = vec![0i64; c];

@@ -13,10 +13,10 @@ use crate::backend::hls::calls::{self, MvuCall, SwgCall};
 use crate::backend::hls::{arrays, render};
 use crate::backend::rtl::stages;
 use crate::error::Result;
+use crate::format::fields::LayerFields;
+use crate::format::{ElemType, Requant, Window};
 use crate::ir::Node;
 use crate::ir::requant as derive;
-use crate::model::fields::LayerFields;
-use crate::model::{ElemType, Requant, Window};
 use crate::weights::LayerParams;
 
 /// Convolution parameters.
@@ -109,7 +109,7 @@ impl Operator for Conv {
         let (acc_min, acc_max) =
             mac_range(self.weight, inp.ty, self.fan_in(inp.shape.c), self.bias);
         Ok(Inferred {
-            shape: crate::model::Shape::map(oh, ow, self.channels),
+            shape: crate::format::Shape::map(oh, ow, self.channels),
             acc_min,
             acc_max,
         })

@@ -12,10 +12,10 @@ use crate::backend::hls::calls::{self, MvuCall};
 use crate::backend::hls::{arrays, render};
 use crate::backend::rtl::stages;
 use crate::error::Result;
+use crate::format::fields::LayerFields;
+use crate::format::{ElemType, Requant, Shape};
 use crate::ir::Node;
 use crate::ir::requant as derive;
-use crate::model::fields::LayerFields;
-use crate::model::{ElemType, Requant, Shape};
 use crate::weights::LayerParams;
 
 /// Dense parameters.

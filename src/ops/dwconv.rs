@@ -19,10 +19,10 @@ use crate::backend::hls::{arrays, render};
 use crate::backend::rtl::stages;
 use crate::cost::{Resources, clog2};
 use crate::error::Result;
+use crate::format::fields::LayerFields;
+use crate::format::{ElemType, Requant, Shape, Window};
 use crate::ir::Node;
 use crate::ir::requant as derive;
-use crate::model::fields::LayerFields;
-use crate::model::{ElemType, Requant, Shape, Window};
 use crate::weights::LayerParams;
 
 /// Depthwise convolution parameters.

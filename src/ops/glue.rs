@@ -3,7 +3,7 @@
 //! `half_fifo`, `half_axis_in`, `half_axis_out`; docs/cost-model.md, "Calibration against
 //! Yosys", table C1).
 
-use crate::board::Family;
+use crate::cost::Family;
 use crate::cost::memory::{self, Mapping, Memory, Style};
 use crate::cost::{Resources, clog2, counter_bits};
 

@@ -16,21 +16,12 @@ pub mod swg;
 
 use crate::cost::{DspKind, MemStyle, MultStyle, Resources};
 use crate::error::Result;
+use crate::format::fields::LayerFields;
+use crate::format::raw::RawOp;
+use crate::format::{ElemType, Requant, Shape, Tensor};
 use crate::ir::Node;
-use crate::model::fields::LayerFields;
-use crate::model::raw::RawOp;
-use crate::model::{ElemType, Requant, Shape};
 use crate::weights::LayerParams;
 use serde::Serialize;
-
-/// A tensor type: shape and element type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-pub struct Tensor {
-    /// Shape.
-    pub shape: Shape,
-    /// Element type.
-    pub ty: ElemType,
-}
 
 /// A shape-rule failure, blamed on one key of the layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,10 +90,10 @@ pub struct HwCtx {
 impl HwCtx {
     /// The FPGA family, which decides how synthesis maps memories: DSP48E1 parts are
     /// 7-series, DSP48E2 parts UltraScale+ (true of every supported board).
-    pub fn family(&self) -> crate::board::Family {
+    pub fn family(&self) -> crate::cost::Family {
         match self.dsp {
-            DspKind::Dsp48e1 => crate::board::Family::Xc7,
-            DspKind::Dsp48e2 => crate::board::Family::Xcup,
+            DspKind::Dsp48e1 => crate::cost::Family::Xc7,
+            DspKind::Dsp48e2 => crate::cost::Family::Xcup,
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::cost::{
     DspKind, MemStyle, MultStyle, Resources, clog2, counter_bits, lut_rom, mult_dsps, mult_luts,
     uram,
 };
-use crate::model::ElemType;
+use crate::format::ElemType;
 
 /// Geometry of one matrix-vector unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

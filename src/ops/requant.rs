@@ -2,7 +2,7 @@
 //! one per PE at the end of every compute unit.
 
 use crate::cost::{DspKind, Resources, const_mult_bits, lut_rom, mult_dsps};
-use crate::model::ElemType;
+use crate::format::ElemType;
 
 /// What a requantiser needs to know.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,7 +120,7 @@ pub fn apply(acc: i128, shift: i64, relu: bool, out: ElemType) -> i64 {
 /// (scale and shift per channel or shared) or, without one, the accumulator itself (relu
 /// applied when asked).
 pub fn finish(node: &crate::ir::Node, ch: usize, acc: i64) -> i64 {
-    let relu = node.activation == crate::model::Activation::Relu;
+    let relu = node.activation == crate::format::Activation::Relu;
     match &node.requant {
         None => {
             if relu {

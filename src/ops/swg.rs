@@ -10,7 +10,7 @@
 use super::{HwCtx, Unit};
 use crate::cost::memory::Memory;
 use crate::cost::{Resources, clog2};
-use crate::model::{Shape, Window};
+use crate::format::{Shape, Window};
 
 /// The generator's stream facts and cost.
 #[derive(Debug, Clone, PartialEq)]
@@ -120,9 +120,9 @@ pub fn model(
 /// The element type a generator emits: the input type, except that a bipolar input with
 /// padding widens to 2-bit signed, since zero padding contributes 0, which {-1, +1} cannot
 /// code (the generator maps raw 1 to +1, raw 0 to -1 and padding to 0).
-pub fn window_type(inp: &crate::ops::Tensor, w: &Window) -> crate::model::ElemType {
+pub fn window_type(inp: &crate::format::Tensor, w: &Window) -> crate::format::ElemType {
     if inp.ty.is_bipolar() && w.pads(inp.shape.h, inp.shape.w) != [0; 4] {
-        crate::model::ElemType {
+        crate::format::ElemType {
             bits: 2,
             signed: true,
         }
@@ -175,7 +175,7 @@ pub fn each_window(
 mod tests {
     use super::*;
     use crate::cost::DspKind;
-    use crate::model::Padding;
+    use crate::format::Padding;
 
     const HW: HwCtx = HwCtx {
         dsp: DspKind::Dsp48e1,

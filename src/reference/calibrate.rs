@@ -11,9 +11,9 @@
 
 use super::random_inputs;
 use crate::error::{Error, Result};
+use crate::format::{Activation, Requant};
 use crate::ir::requant::{add_scales, quantize_factor};
 use crate::ir::{Graph, Node, NodeKind};
-use crate::model::{Activation, Requant};
 use crate::ops::LayerOp;
 use crate::weights::{LayerParams, Params};
 use petgraph::stable_graph::NodeIndex;

@@ -208,7 +208,7 @@ fn layers_of(space: &Space, arch: &[usize]) -> Option<(String, Found)> {
     Some((cand.hash, out))
 }
 
-fn tensor(t: &crate::ops::Tensor) -> String {
+fn tensor(t: &crate::format::Tensor) -> String {
     format!("{} {}", t.shape, t.ty)
 }
 

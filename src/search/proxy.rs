@@ -4,8 +4,9 @@
 //! interpreter on the candidate's seeded weights.
 
 use crate::error::{Error, Result};
+use crate::format::Activation;
 use crate::ir::{Graph, NodeKind};
-use crate::model::{Activation, Model};
+use crate::model::Model;
 use crate::reference::{self, calibrate::calibrate, random_inputs};
 use crate::weights;
 use std::path::Path;

@@ -306,8 +306,8 @@ fn family(est: &Value) -> &'static str {
     let board = est["board"].as_str().unwrap_or("");
     if let Ok(b) = crate::board::lookup(board) {
         return match b.family {
-            crate::board::Family::Xc7 => "xc7",
-            crate::board::Family::Xcup => "xcup",
+            crate::cost::Family::Xc7 => "xc7",
+            crate::cost::Family::Xcup => "xcup",
         };
     }
     if est["part"].as_str().unwrap_or("").starts_with("xc7") {

@@ -8,9 +8,9 @@
 //! from), clipped to the bias range of the IR.
 
 use super::{LayerParams, Params, spec};
+use crate::format::ElemType;
 use crate::ir::Graph;
 use crate::ir::requant::{mean_square, weight_mean_square};
-use crate::model::ElemType;
 
 /// SplitMix64 (Steele, Lea, Flood: "Fast splittable pseudorandom number generators", 2014).
 #[derive(Debug, Clone)]

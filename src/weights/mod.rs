@@ -13,8 +13,9 @@ pub use generate::generate;
 pub use npz::{read_npy_i64, write_npy_i64};
 
 use crate::error::{Error, Result};
+use crate::format::{ElemType, Requant};
 use crate::ir::Graph;
-use crate::model::{ElemType, Model, Requant};
+use crate::model::Model;
 use crate::ops::{LayerOp, mac_range};
 use std::collections::BTreeMap;
 

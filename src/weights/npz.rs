@@ -2,8 +2,9 @@
 
 use super::{LayerParams, Params, array_error, check_range, set_requant, spec};
 use crate::error::{Error, Result};
+use crate::format::Requant;
 use crate::ir::Graph;
-use crate::model::{Model, Requant};
+use crate::model::Model;
 use npyz::npz::NpzArchive;
 use npyz::{DType, NpyFile, Order, TypeChar, WriterBuilder};
 use std::collections::BTreeSet;

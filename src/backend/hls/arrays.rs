@@ -3,8 +3,8 @@
 
 use super::calls::{Rq, rom_impl};
 use crate::cost::MemStyle;
+use crate::format::ElemType;
 use crate::ir::Node;
-use crate::model::ElemType;
 use crate::ops::requant::signed_bits;
 use crate::ops::{HlsArray, LayerOp};
 

@@ -2,8 +2,8 @@
 //! arrays (weights, biases, requantisation) the calls read.
 
 use crate::cost::{MemStyle, MultStyle};
+use crate::format::{Activation, ElemType, Window};
 use crate::ir::Node;
-use crate::model::{Activation, ElemType, Window};
 use askama::Template;
 
 /// An element type as the library's template parameters see it (`B`, `S`).

@@ -204,3 +204,12 @@ pub enum Activation {
     #[default]
     None,
 }
+
+/// A tensor type: shape and element type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct Tensor {
+    /// Shape.
+    pub shape: Shape,
+    /// Element type.
+    pub ty: ElemType,
+}
