@@ -3,7 +3,7 @@
 
 mod common;
 
-use half_gen::ir::NodeKind;
+use half_gen::ops::NodeKind;
 use half_gen::reference::{random_inputs, trace};
 use std::path::Path;
 

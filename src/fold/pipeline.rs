@@ -11,7 +11,8 @@
 
 use super::space::Candidate;
 use crate::cost::Resources;
-use crate::ir::{Graph, NodeKind};
+use crate::ir::Graph;
+use crate::ops::NodeKind;
 use crate::ops::glue;
 use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;

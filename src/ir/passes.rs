@@ -2,16 +2,14 @@
 //! requantisation, and fork insertion. Stream widths depend on the folding and are computed
 //! by `fold` (`stream_bits`).
 
-use super::{Edge, Graph, Node, NodeKind};
+use super::{Edge, Graph};
 use crate::error::Result;
 use crate::format::Tensor;
 use crate::format::{Activation, ElemType};
 use crate::model::{Model, Src};
 use crate::ops::LayerOp;
+use crate::ops::{MAX_ACC_BITS, Node, NodeKind};
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
-
-/// Widest accumulator half-gen builds (keeps `acc * scale` inside 64-bit arithmetic).
-pub const MAX_ACC_BITS: u32 = 40;
 
 pub(super) fn build(model: &Model) -> Result<Graph> {
     let live = live_layers(model);

@@ -14,8 +14,8 @@ use crate::cost::{Resources, const_mult_bits, mult_dsps};
 use crate::error::Result;
 use crate::format::fields::LayerFields;
 use crate::format::{ElemType, Requant};
-use crate::ir::Node;
-use crate::ir::requant as derive;
+use crate::ops::Node;
+use crate::ops::requant::derive;
 use crate::weights::LayerParams;
 
 /// Add parameters (none beyond the common keys).

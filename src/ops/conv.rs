@@ -15,8 +15,8 @@ use crate::backend::rtl::stages;
 use crate::error::Result;
 use crate::format::fields::LayerFields;
 use crate::format::{ElemType, Requant, Window};
-use crate::ir::Node;
-use crate::ir::requant as derive;
+use crate::ops::Node;
+use crate::ops::requant::derive;
 use crate::weights::LayerParams;
 
 /// Convolution parameters.

@@ -14,8 +14,8 @@ use crate::backend::rtl::stages;
 use crate::error::Result;
 use crate::format::fields::LayerFields;
 use crate::format::{ElemType, Requant, Shape};
-use crate::ir::Node;
-use crate::ir::requant as derive;
+use crate::ops::Node;
+use crate::ops::requant::derive;
 use crate::weights::LayerParams;
 
 /// Dense parameters.

@@ -21,8 +21,8 @@ use crate::cost::{Resources, clog2};
 use crate::error::Result;
 use crate::format::fields::LayerFields;
 use crate::format::{ElemType, Requant, Shape, Window};
-use crate::ir::Node;
-use crate::ir::requant as derive;
+use crate::ops::Node;
+use crate::ops::requant::derive;
 use crate::weights::LayerParams;
 
 /// Depthwise convolution parameters.

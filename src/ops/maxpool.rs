@@ -16,7 +16,7 @@ use crate::cost::{Resources, clog2};
 use crate::error::Result;
 use crate::format::fields::LayerFields;
 use crate::format::{ElemType, Requant, Shape, Window};
-use crate::ir::Node;
+use crate::ops::Node;
 use crate::weights::LayerParams;
 
 /// Max-pool parameters.

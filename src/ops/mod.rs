@@ -11,6 +11,7 @@ pub mod dwconv;
 pub mod glue;
 pub mod maxpool;
 pub mod mvu;
+mod node;
 pub mod requant;
 pub mod swg;
 
@@ -19,8 +20,8 @@ use crate::error::Result;
 use crate::format::fields::LayerFields;
 use crate::format::raw::RawOp;
 use crate::format::{ElemType, Requant, Shape, Tensor};
-use crate::ir::Node;
 use crate::weights::LayerParams;
+pub use node::{MAX_ACC_BITS, Node, NodeKind};
 use serde::Serialize;
 
 /// A shape-rule failure, blamed on one key of the layer.

@@ -12,9 +12,10 @@
 use super::random_inputs;
 use crate::error::{Error, Result};
 use crate::format::{Activation, Requant};
-use crate::ir::requant::{add_scales, quantize_factor};
-use crate::ir::{Graph, Node, NodeKind};
+use crate::ir::Graph;
 use crate::ops::LayerOp;
+use crate::ops::requant::derive::{add_scales, quantize_factor};
+use crate::ops::{Node, NodeKind};
 use crate::weights::{LayerParams, Params};
 use petgraph::stable_graph::NodeIndex;
 use petgraph::visit::NodeIndexable;

@@ -5,7 +5,8 @@ pub mod calibrate;
 pub mod eval;
 
 use crate::error::{Error, Result};
-use crate::ir::{Graph, NodeKind};
+use crate::ir::Graph;
+use crate::ops::NodeKind;
 use crate::weights::{Params, check_range};
 use petgraph::visit::NodeIndexable;
 

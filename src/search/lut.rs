@@ -12,8 +12,9 @@ use super::limits::{MAX_ARCHS, MAX_CONFIGS, MAX_JOBS, MAX_ROWS};
 use super::space::Space;
 use crate::board::Board;
 use crate::error::{Error, Result};
-use crate::ir::{self, NodeKind};
+use crate::ir;
 use crate::model;
+use crate::ops::NodeKind;
 use crate::ops::{HwCtx, LayerOp, mac_folds};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -177,10 +178,10 @@ impl Iterator for Archs {
     }
 }
 
-type Found = Vec<(String, ir::Node, String)>;
+type Found = Vec<(String, crate::ops::Node, String)>;
 
 /// Distinct layer configurations, each with the space layers that make it.
-type Configs = Vec<(ir::Node, Vec<String>)>;
+type Configs = Vec<(crate::ops::Node, Vec<String>)>;
 
 /// The layer nodes of one architecture: (configuration key, node, space layer name).
 fn layers_of(space: &Space, arch: &[usize]) -> Option<(String, Found)> {
@@ -212,7 +213,12 @@ fn tensor(t: &crate::format::Tensor) -> String {
     format!("{} {}", t.shape, t.ty)
 }
 
-fn config(id: usize, node: &ir::Node, layers: Vec<String>, board: &Board) -> Option<LutConfig> {
+fn config(
+    id: usize,
+    node: &crate::ops::Node,
+    layers: Vec<String>,
+    board: &Board,
+) -> Option<LutConfig> {
     let op = node.op()?;
     let (window, weight) = match op {
         LayerOp::Conv(c) => (Some(c.window), Some(c.weight)),

@@ -5,8 +5,9 @@
 
 use crate::error::{Error, Result};
 use crate::format::Activation;
-use crate::ir::{Graph, NodeKind};
+use crate::ir::Graph;
 use crate::model::Model;
+use crate::ops::NodeKind;
 use crate::reference::{self, calibrate::calibrate, random_inputs};
 use crate::weights;
 use std::path::Path;

@@ -10,7 +10,7 @@
 use super::{LayerParams, Params, spec};
 use crate::format::ElemType;
 use crate::ir::Graph;
-use crate::ir::requant::{mean_square, weight_mean_square};
+use crate::ops::requant::derive::{mean_square, weight_mean_square};
 
 /// SplitMix64 (Steele, Lea, Flood: "Fast splittable pseudorandom number generators", 2014).
 #[derive(Debug, Clone)]

@@ -64,7 +64,7 @@ pub struct ParamSpec {
 }
 
 /// The parameter spec of a layer op with input type `xt` and input shape `(h, w, c)` or `n`.
-pub fn spec(op: &LayerOp, node: &crate::ir::Node) -> ParamSpec {
+pub fn spec(op: &LayerOp, node: &crate::ops::Node) -> ParamSpec {
     let inp = node.inputs[0];
     let cin = inp.shape.c as u64;
     let (weight_shape, wt, bias, cout, fan_in) = match op {

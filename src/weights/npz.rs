@@ -323,7 +323,7 @@ pub fn load(path: &Path, model: &Model, graph: &mut Graph) -> Result<Params> {
             (None, None) => {}
             (Some((_, scale)), Some((_, shift))) => {
                 let explicit = match node.kind {
-                    crate::ir::NodeKind::Layer { index, .. } => {
+                    crate::ops::NodeKind::Layer { index, .. } => {
                         model.layers.get(index).is_some_and(|l| l.requant.is_some())
                     }
                     _ => false,

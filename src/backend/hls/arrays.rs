@@ -4,7 +4,7 @@
 use super::calls::{Rq, rom_impl};
 use crate::cost::MemStyle;
 use crate::format::ElemType;
-use crate::ir::Node;
+use crate::ops::Node;
 use crate::ops::requant::signed_bits;
 use crate::ops::{HlsArray, LayerOp};
 

@@ -3,7 +3,7 @@
 
 use crate::cost::{MemStyle, MultStyle};
 use crate::format::{Activation, ElemType, Window};
-use crate::ir::Node;
+use crate::ops::Node;
 use askama::Template;
 
 /// An element type as the library's template parameters see it (`B`, `S`).

@@ -14,7 +14,8 @@ pub mod stages;
 
 use crate::fold::Design;
 use crate::fold::pipeline::EdgeStream;
-use crate::ir::{Graph, NodeKind};
+use crate::ir::Graph;
+use crate::ops::NodeKind;
 use crate::weights::Params;
 use netlist::{Channel, Instance, Netlist, TOP_IN, TOP_OUT};
 use petgraph::Direction;

@@ -6,7 +6,7 @@ use crate::backend::hls::arrays::raw;
 use crate::backend::hls::calls::SwgCall;
 use crate::cost::{MemStyle, MultStyle};
 use crate::format::{Activation, ElemType};
-use crate::ir::Node;
+use crate::ops::Node;
 use crate::ops::requant::signed_bits;
 use crate::ops::{RtlCtx, RtlStage};
 use std::fmt::Write;

@@ -1,6 +1,8 @@
 //! Requantiser: `v = (acc*scale + round) >> shift`, relu, saturation (model format v1),
 //! one per PE at the end of every compute unit.
 
+pub mod derive;
+
 use crate::cost::{DspKind, Resources, const_mult_bits, lut_rom, mult_dsps};
 use crate::format::ElemType;
 
@@ -119,7 +121,7 @@ pub fn apply(acc: i128, shift: i64, relu: bool, out: ElemType) -> i64 {
 /// Finishes a node's output value on channel `ch` from its accumulator: its requantiser
 /// (scale and shift per channel or shared) or, without one, the accumulator itself (relu
 /// applied when asked).
-pub fn finish(node: &crate::ir::Node, ch: usize, acc: i64) -> i64 {
+pub fn finish(node: &crate::ops::Node, ch: usize, acc: i64) -> i64 {
     let relu = node.activation == crate::format::Activation::Relu;
     match &node.requant {
         None => {
