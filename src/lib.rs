@@ -25,6 +25,7 @@ pub mod reference;
 pub mod report;
 pub mod search;
 pub mod sim;
+pub mod stage;
 pub mod synth;
 pub mod weights;
 

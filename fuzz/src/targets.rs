@@ -98,7 +98,7 @@ pub fn folding(data: &[u8]) -> Outcome {
     static GRAPH: OnceLock<ir::Graph> = OnceLock::new();
     let text = utf8(data)?;
     let pins = fold::config::parse(text, "fuzz-folding.yaml").map_err(msg)?;
-    let probe = half_gen::ops::Fold {
+    let probe = half_gen::stage::Fold {
         pe: 1,
         simd: 1,
         mult: half_gen::cost::MultStyle::Lut,

@@ -3,7 +3,7 @@
 
 use crate::cost::{MemStyle, MultStyle};
 use crate::error::{Diagnostic, Error, Loc, Result};
-use crate::ops::Fold;
+use crate::stage::Fold;
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 use std::collections::BTreeMap;

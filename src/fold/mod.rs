@@ -12,7 +12,7 @@ use crate::board::Board;
 use crate::cost::{RESOURCE_NAMES, Resources};
 use crate::error::{Error, NoFit, Result};
 use crate::ir::Graph;
-use crate::ops::Fold;
+use crate::stage::Fold;
 use config::Pins;
 use pipeline::Pipeline;
 use space::LayerSpace;

@@ -10,7 +10,8 @@ use crate::format::Tensor;
 use crate::format::{Activation, ElemType, Requant};
 use crate::ir::Graph;
 use crate::ops::Node;
-use crate::ops::{Fold, FoldSpace, HwCtx, LayerOp, Operator, StageCost, mac_folds};
+use crate::ops::{FoldSpace, LayerOp, Operator, mac_folds};
+use crate::stage::{Fold, HwCtx, StageCost};
 use petgraph::stable_graph::NodeIndex;
 use std::sync::{Arc, Mutex};
 

@@ -15,14 +15,14 @@ mod node;
 pub mod requant;
 pub mod swg;
 
-use crate::cost::{DspKind, MemStyle, MultStyle, Resources};
+use crate::cost::{MemStyle, MultStyle};
 use crate::error::Result;
 use crate::format::fields::LayerFields;
 use crate::format::raw::RawOp;
 use crate::format::{ElemType, Requant, Shape, Tensor};
+use crate::stage::{Fold, HlsStage, HwCtx, RtlStage, StageCost, Unit};
 use crate::weights::LayerParams;
 pub use node::{MAX_ACC_BITS, Node, NodeKind};
-use serde::Serialize;
 
 /// A shape-rule failure, blamed on one key of the layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,19 +55,6 @@ pub struct Inferred {
     pub acc_max: i64,
 }
 
-/// One stage's folding choice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct Fold {
-    /// Output channels (or channels) in parallel.
-    pub pe: u32,
-    /// Input elements (or kernel positions) in parallel.
-    pub simd: u32,
-    /// Multiplier style.
-    pub mult: MultStyle,
-    /// Weight memory style.
-    pub mem: MemStyle,
-}
-
 /// The legal folds of a stage.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FoldSpace {
@@ -81,127 +68,6 @@ pub struct FoldSpace {
     pub has_weights: bool,
 }
 
-/// Board facts a cost model needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HwCtx {
-    /// The board's DSP primitive.
-    pub dsp: DspKind,
-}
-
-impl HwCtx {
-    /// The FPGA family, which decides how synthesis maps memories: DSP48E1 parts are
-    /// 7-series, DSP48E2 parts UltraScale+ (true of every supported board).
-    pub fn family(&self) -> crate::cost::Family {
-        match self.dsp {
-            DspKind::Dsp48e1 => crate::cost::Family::Xc7,
-            DspKind::Dsp48e2 => crate::cost::Family::Xcup,
-        }
-    }
-}
-
-/// One hardware unit of a stage with its cost.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Unit {
-    /// Unit kind: swg, mvu, vvu, pool, add, ...
-    pub kind: &'static str,
-    /// Cycles per frame in steady state.
-    pub cycles: u64,
-    /// Resources.
-    pub res: Resources,
-}
-
-/// The stream-level timing of a stage, used for the pipeline latency and FIFO sizing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Timing {
-    /// Input words per frame (per input port).
-    pub in_words: u64,
-    /// Output words per frame.
-    pub out_words: u64,
-    /// Input words the stage must have read before its first output word.
-    pub first_need: u64,
-    /// Cycles per frame in steady state (the max over its units).
-    pub cycles: u64,
-    /// Pipeline depth: cycles from the deciding input word to the output word.
-    pub depth: u64,
-    /// Cycles from the frame's last input word to its last output word.
-    pub tail: u64,
-    /// The output words leave back to back, one per cycle, instead of spread over the frame
-    /// (a global pool's sums, after the frame's last pixel).
-    pub burst: bool,
-}
-
-/// A stage's full cost for one fold.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct StageCost {
-    /// Units of the stage.
-    pub units: Vec<Unit>,
-    /// Sum of the units' resources.
-    pub res: Resources,
-    /// Timing.
-    pub timing: Timing,
-}
-
-impl StageCost {
-    /// Builds a stage cost from its units and stream facts.
-    pub fn new(
-        units: Vec<Unit>,
-        in_words: u64,
-        out_words: u64,
-        first_need: u64,
-        depth: u64,
-        tail: u64,
-    ) -> Self {
-        let res = units.iter().fold(Resources::default(), |a, u| a + u.res);
-        let cycles = units
-            .iter()
-            .map(|u| u.cycles)
-            .max()
-            .unwrap_or(0)
-            .max(in_words)
-            .max(out_words);
-        StageCost {
-            units,
-            res,
-            timing: Timing {
-                in_words,
-                out_words,
-                first_need,
-                cycles,
-                depth,
-                tail,
-                burst: false,
-            },
-        }
-    }
-}
-
-/// A constant array of an HLS stage.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HlsArray {
-    /// C++ element type.
-    pub ty: String,
-    /// Variable name.
-    pub name: &'static str,
-    /// Dimensions.
-    pub dims: Vec<u64>,
-    /// Element initialisers, row-major.
-    pub values: Vec<String>,
-    /// `#pragma HLS` lines (without the prefix).
-    pub pragmas: Vec<String>,
-}
-
-/// A layer's HLS stage: constant arrays, internal streams and library calls that read the
-/// stream `in` (and `in_b` for a second input) and write `out`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct HlsStage {
-    /// Constant arrays.
-    pub arrays: Vec<HlsArray>,
-    /// Internal streams: name and width in bits.
-    pub streams: Vec<(String, u64)>,
-    /// Library calls, in dataflow order.
-    pub calls: Vec<String>,
-}
-
 /// Where a layer's RTL stage connects: stream name prefixes (`<p>_tdata`, `<p>_tvalid`,
 /// `<p>_tready`) of its inputs and output, and its name for instances and memory files.
 #[derive(Debug, Clone, Copy)]
@@ -212,18 +78,6 @@ pub struct RtlCtx<'a> {
     pub inputs: &'a [String],
     /// Output stream.
     pub output: &'a str,
-}
-
-/// A layer's RTL stage: module instances, the channels between them, and the memory files
-/// they read.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct RtlStage {
-    /// Channels internal to the stage (e.g. window generator to matrix unit).
-    pub channels: Vec<crate::backend::rtl::netlist::Channel>,
-    /// Module instances, producers first.
-    pub instances: Vec<crate::backend::rtl::netlist::Instance>,
-    /// Memory files: name (under `rtl/mem/`) and `$readmemh` contents.
-    pub mems: Vec<(String, String)>,
 }
 
 /// What every layer kind provides.

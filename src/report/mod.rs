@@ -8,7 +8,7 @@ use crate::cost::Resources;
 use crate::fold::Design;
 use crate::fold::pipeline::Glue;
 use crate::ir::Graph;
-use crate::ops::Unit;
+use crate::stage::Unit;
 pub use render::{boards_table, csv, summary_md, table};
 use serde::Serialize;
 

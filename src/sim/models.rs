@@ -5,7 +5,7 @@
 //! takes the clock edge given which handshakes fired. Verilator co-simulation of the generated
 //! top checks these models against the RTL (tests/cosim.rs).
 
-use crate::backend::rtl::netlist::Instance;
+use crate::stage::netlist::Instance;
 
 /// One module's cycle behaviour.
 pub trait CycleModel {

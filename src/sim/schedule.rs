@@ -5,7 +5,7 @@
 //! a vendor simulator; Verilator co-simulation checks it (tests/cosim.rs).
 
 use super::models::{CycleModel, Model, model};
-use crate::backend::rtl::netlist::{Netlist, TOP_IN, TOP_OUT};
+use crate::stage::netlist::{Netlist, TOP_IN, TOP_OUT};
 use std::collections::HashMap;
 
 /// What one simulation observed.

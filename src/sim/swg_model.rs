@@ -2,7 +2,7 @@
 //! the emit and accept rules of the module header, in the same integer arithmetic.
 
 use super::models::CycleModel;
-use crate::backend::rtl::netlist::Instance;
+use crate::stage::netlist::Instance;
 
 /// The window generator's control state.
 #[derive(Debug, Clone)]

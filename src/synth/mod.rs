@@ -148,8 +148,9 @@ pub fn parse_netlist(dir: &Path, text: &str) -> Result<Vec<Inst>> {
                 .into_iter()
                 .flatten()
                 .map(|c| match c.as_str() {
-                    Some(crate::backend::rtl::netlist::TOP_IN)
-                    | Some(crate::backend::rtl::netlist::TOP_OUT) => Ok(own),
+                    Some(crate::stage::netlist::TOP_IN) | Some(crate::stage::netlist::TOP_OUT) => {
+                        Ok(own)
+                    }
                     Some(c) => widths.get(c).copied().filter(|w| *w > 0).ok_or_else(|| {
                         bad(
                             dir,

@@ -58,7 +58,7 @@ pub fn wrapper(
         let plist = ports
             .get(&inst.module)
             .ok_or_else(|| format!("module `{}` is not in the library", inst.module))?;
-        let (ins, outs) = crate::backend::rtl::netlist::port_names(&inst.module);
+        let (ins, outs) = crate::stage::netlist::port_names(&inst.module);
         let mut conns = Vec::new();
         for (is_in, p) in plist {
             if p == "ap_clk" || p == "ap_rst_n" {

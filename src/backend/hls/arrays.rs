@@ -4,9 +4,10 @@
 use super::calls::{Rq, rom_impl};
 use crate::cost::MemStyle;
 use crate::format::ElemType;
+use crate::ops::LayerOp;
 use crate::ops::Node;
 use crate::ops::requant::signed_bits;
-use crate::ops::{HlsArray, LayerOp};
+use crate::stage::HlsArray;
 
 /// Raw `bits`-bit coding of `v` (two's complement; bipolar: +1 -> 1, -1 -> 0).
 pub fn raw(v: i64, t: ElemType) -> u64 {

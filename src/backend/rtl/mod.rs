@@ -2,7 +2,7 @@
 //! chain per layer, FIFOs with the depths half-gen sized, forks, width converters, AXI-Stream
 //! ports), the constant memories as `$readmemh` files, and a Verilator testbench.
 
-pub mod netlist;
+pub mod top;
 
 /// A library file: its name and its text, embedded from hls/rtl/.
 macro_rules! lib {
@@ -16,8 +16,8 @@ use crate::fold::Design;
 use crate::fold::pipeline::EdgeStream;
 use crate::ir::Graph;
 use crate::ops::NodeKind;
+use crate::stage::netlist::{Channel, Instance, Netlist, TOP_IN, TOP_OUT};
 use crate::weights::Params;
-use netlist::{Channel, Instance, Netlist, TOP_IN, TOP_OUT};
 use petgraph::Direction;
 use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
@@ -230,7 +230,7 @@ pub fn emit(
     );
     files.push((
         format!("{name}_top.v"),
-        netlist::render(&net, name, in_w, out_w),
+        top::render(&net, name, in_w, out_w),
     ));
     files.push((
         "stages.json".into(),

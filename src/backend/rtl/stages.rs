@@ -1,14 +1,15 @@
 //! Instances of the hand-written RTL stages, shared by the layer kinds that use them.
 
 use super::hex_word;
-use super::netlist::{Channel, Instance};
 use crate::backend::hls::arrays::raw;
 use crate::backend::hls::calls::SwgCall;
 use crate::cost::{MemStyle, MultStyle};
 use crate::format::{Activation, ElemType};
 use crate::ops::Node;
+use crate::ops::RtlCtx;
 use crate::ops::requant::signed_bits;
-use crate::ops::{RtlCtx, RtlStage};
+use crate::stage::RtlStage;
+use crate::stage::netlist::{Channel, Instance};
 use std::fmt::Write;
 
 /// What a matrix-vector (or, with `depthwise`, vector-vector) unit instance needs beyond the
@@ -67,7 +68,7 @@ pub fn mvu(node: &Node, m: &MvuSpec, weights: Option<&[i64]>) -> RtlStage {
     let (has_rq, sb, scale, shift, perch) = requant_params(node);
     let mut mems = Vec::new();
     if let Some(weights) = weights {
-        let fold = crate::ops::Fold {
+        let fold = crate::stage::Fold {
             pe: m.pe,
             simd: m.simd,
             mult: m.mult,
