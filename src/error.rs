@@ -107,11 +107,14 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::NoFit(_) => 1,
-            Error::Interrupted(_) => i32::from(crate::interrupt::EXIT_CODE),
+            Error::Interrupted(_) => i32::from(EXIT_INTERRUPTED),
             _ => 2,
         }
     }
 }
+
+/// The exit code after an interruption: 128 + SIGINT, the shell's convention.
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// The library's result type.
 pub type Result<T> = std::result::Result<T, Error>;

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 /// The exit code after an interruption.
-pub const EXIT_CODE: u8 = 130;
+pub const EXIT_CODE: u8 = crate::error::EXIT_INTERRUPTED;
 
 /// What the handler cleans up.
 #[derive(Default)]

@@ -13,7 +13,7 @@ use super::space::Candidate;
 use crate::cost::Resources;
 use crate::ir::Graph;
 use crate::ops::NodeKind;
-use crate::ops::glue;
+use crate::stage::glue;
 use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 use petgraph::visit::{EdgeIndexable, NodeIndexable};

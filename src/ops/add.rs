@@ -2,21 +2,22 @@
 //! Hardware: PE lanes reading one word from each input per cycle: cycles = `H*W*C/PE`.
 
 use super::HlsStage;
+use super::LayerParams;
+use super::requant;
 use super::{
     Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, Unit, divisors,
 };
-use super::{RtlCtx, RtlStage};
-use super::{glue, requant};
-use crate::backend::hls::calls::{self, AddCall};
-use crate::backend::hls::{arrays, render};
-use crate::backend::rtl::stages;
 use crate::cost::{Resources, const_mult_bits, mult_dsps};
 use crate::error::Result;
 use crate::format::fields::LayerFields;
 use crate::format::{ElemType, Requant};
 use crate::ops::Node;
 use crate::ops::requant::derive;
-use crate::weights::LayerParams;
+use crate::stage::calls::AddCall;
+use crate::stage::glue;
+use crate::stage::rtl as stages;
+use crate::stage::{RtlCtx, RtlStage};
+use crate::stage::{arrays, render};
 
 /// Add parameters (none beyond the common keys).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
@@ -82,6 +83,10 @@ impl Operator for Add {
             acc_min: amin + bmin,
             acc_max: amax + bmax,
         })
+    }
+
+    fn scales_per_input(&self) -> bool {
+        true
     }
 
     fn check_requant(&self, r: &Requant, _channels: u32) -> std::result::Result<(), ShapeError> {
@@ -205,16 +210,16 @@ impl Operator for Add {
     }
 
     fn hls(&self, node: &Node, fold: &Fold, _p: &LayerParams) -> HlsStage {
-        let (rq, arrays) = arrays::requant(node, fold.pe);
+        let (rq, arrays) = arrays::requant(&node.epilogue(), fold.pe);
         let call = AddCall {
             words: node.out.shape.elems() / fold.pe as u64,
             pe: fold.pe,
             a: node.inputs[0].ty.into(),
             b: node.inputs[1].ty.into(),
-            acc: calls::acc_bits(node),
+            acc: node.epilogue().acc_bits(),
             rq,
             o: node.out.ty.into(),
-            relu: calls::relu(node),
+            relu: node.epilogue().relu,
             input: "in".into(),
             input_b: "in_b".into(),
             output: "out".into(),
@@ -235,8 +240,11 @@ impl Operator for Add {
     ) -> Option<RtlStage> {
         Some(RtlStage {
             instances: vec![stages::add(
-                node,
+                &node.name,
+                &node.epilogue(),
+                node.out.shape.elems() / fold.pe as u64,
                 fold.pe,
+                (node.inputs[0].ty, node.inputs[1].ty),
                 &ctx.inputs[0],
                 &ctx.inputs[1],
                 ctx.output,

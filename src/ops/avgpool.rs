@@ -4,17 +4,13 @@
 //! per-channel accumulator memory, emitting C/PE words after the last pixel.
 
 use super::HlsStage;
+use super::LayerParams;
 use super::conv::window_out;
 use super::maxpool::POOL_DEPTH;
 use super::requant;
 use super::{
     Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, Unit, divisors,
 };
-use super::{RtlCtx, RtlStage};
-use super::{glue, swg};
-use crate::backend::hls::calls::{self, PoolCall, SwgCall};
-use crate::backend::hls::{arrays, render};
-use crate::backend::rtl::stages;
 use crate::cost::memory::Memory;
 use crate::cost::{Resources, clog2};
 use crate::error::Result;
@@ -22,7 +18,11 @@ use crate::format::fields::LayerFields;
 use crate::format::{ElemType, Requant, Shape, Window};
 use crate::ops::Node;
 use crate::ops::requant::derive;
-use crate::weights::LayerParams;
+use crate::stage::calls::{PoolCall, SwgCall};
+use crate::stage::rtl as stages;
+use crate::stage::{RtlCtx, RtlStage};
+use crate::stage::{arrays, render};
+use crate::stage::{glue, swg};
 
 /// Average-pool parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -121,9 +121,9 @@ impl Operator for AvgPool {
         let inp = node.inputs[0];
         let pe = fold.pe as u64;
         let cf = inp.shape.c as u64 / pe;
-        let shape = node.requant_shape(fold.pe);
+        let shape = node.epilogue().shape(fold.pe);
         let acc = shape.acc_bits() as u64;
-        let rq = requant::cost(fold.pe, &shape, hw.dsp);
+        let rq = crate::stage::requant::cost(fold.pe, &shape, hw.dsp);
         let ob = node.out.ty.bits as u64;
         let out_words = node.out.shape.pixels() * cf;
         match &self.window {
@@ -139,7 +139,7 @@ impl Operator for AvgPool {
                     rom: false,
                     shared: false,
                 };
-                let accs = super::mvu::ram(&sums, hw);
+                let accs = crate::stage::mvu::ram(&sums, hw);
                 let read_reg = if accs.bram18 > 0 { 0 } else { pe * acc };
                 let res = accs
                     + rq
@@ -200,7 +200,7 @@ impl Operator for AvgPool {
             stride: [1, 1],
             padding: crate::format::Padding::Valid,
         });
-        swg::each_window(inputs[0], inp, node.out.shape, &window, 0, |win, out| {
+        super::window::each_window(inputs[0], inp, node.out.shape, &window, 0, |win, out| {
             let mut sum = vec![0i64; c];
             for xs in win.chunks_exact(c) {
                 for (a, x) in sum.iter_mut().zip(xs) {
@@ -217,7 +217,7 @@ impl Operator for AvgPool {
 
     fn hls(&self, node: &Node, fold: &Fold, _p: &LayerParams) -> HlsStage {
         let inp = node.inputs[0];
-        let (rq, rq_arrays) = arrays::requant(node, fold.pe);
+        let (rq, rq_arrays) = arrays::requant(&node.epilogue(), fold.pe);
         let mut st = HlsStage {
             arrays: rq_arrays,
             ..Default::default()
@@ -230,7 +230,7 @@ impl Operator for AvgPool {
             pe: fold.pe,
             pixels: inp.shape.pixels(),
             x: inp.ty.into(),
-            acc: calls::acc_bits(node),
+            acc: node.epilogue().acc_bits(),
             rq,
             o: node.out.ty.into(),
             input: "in".into(),
@@ -240,8 +240,13 @@ impl Operator for AvgPool {
             let wt = swg::window_type(&inp, w);
             st.streams.push(("win".into(), (fold.pe * wt.bits) as u64));
             pool.x = wt.into();
-            st.calls
-                .push(render(&SwgCall::zero_padded(node, w, fold.pe, 1, true)));
+            st.calls.push(render(&SwgCall::zero_padded(
+                &node.inputs[0],
+                w,
+                fold.pe,
+                1,
+                true,
+            )));
             pool.kk = w.area();
             pool.pixels = node.out.shape.pixels();
             pool.input = "win".into();
@@ -266,14 +271,14 @@ impl Operator for AvgPool {
             pe: fold.pe,
             pixels: inp.shape.pixels(),
             x: inp.ty,
-            acc: calls::acc_bits(node),
+            acc: node.epilogue().acc_bits(),
             input: &ctx.inputs[0],
             output: ctx.output,
         };
         let (mut st, win);
         if let Some(w) = &self.window {
             spec.x = swg::window_type(&inp, w);
-            let call = SwgCall::zero_padded(node, w, fold.pe, 1, true);
+            let call = SwgCall::zero_padded(&node.inputs[0], w, fold.pe, 1, true);
             (st, win) = stages::window_stage(
                 &call,
                 ctx.name,
@@ -286,7 +291,8 @@ impl Operator for AvgPool {
         } else {
             st = RtlStage::default();
         }
-        st.instances.push(stages::pool(node, &spec)?);
+        st.instances
+            .push(stages::pool(&node.name, &node.epilogue(), &spec)?);
         Some(st)
     }
 }

@@ -2,22 +2,22 @@
 //! a matrix-vector unit with `MW = kh*kw*cin`, `MH = cout`.
 
 use super::HlsStage;
-use super::mvu::{self, MvuShape};
+use super::LayerParams;
 use super::requant;
-use super::swg;
 use super::{
     Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, divisors, mac_range,
 };
-use super::{RtlCtx, RtlStage};
-use crate::backend::hls::calls::{self, MvuCall, SwgCall};
-use crate::backend::hls::{arrays, render};
-use crate::backend::rtl::stages;
 use crate::error::Result;
 use crate::format::fields::LayerFields;
 use crate::format::{ElemType, Requant, Window};
 use crate::ops::Node;
 use crate::ops::requant::derive;
-use crate::weights::LayerParams;
+use crate::stage::calls::{self, MvuCall, SwgCall};
+use crate::stage::mvu::{self, MvuShape};
+use crate::stage::rtl as stages;
+use crate::stage::swg;
+use crate::stage::{RtlCtx, RtlStage};
+use crate::stage::{arrays, render};
 
 /// Convolution parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -165,7 +165,7 @@ impl Operator for Conv {
         let m = mvu::model(
             &self.mvu_shape(node),
             fold,
-            &node.requant_shape(fold.pe),
+            &node.epilogue().shape(fold.pe),
             hw,
         );
         let out_words = node.out.shape.pixels() * (self.channels / fold.pe) as u64;
@@ -184,7 +184,7 @@ impl Operator for Conv {
     fn reference(&self, node: &Node, inputs: &[&[i64]], p: &LayerParams) -> Vec<i64> {
         let inp = node.inputs[0].shape;
         let cout = self.channels as usize;
-        swg::each_window(
+        super::window::each_window(
             inputs[0],
             inp,
             node.out.shape,
@@ -217,11 +217,11 @@ impl Operator for Conv {
         let rows = (mw / simd as u64) * (mh / pe as u64);
         let at = mvu::weight_at(&p.weight, mw, mh, fold);
         let weights = arrays::weights(pe, rows, simd, self.weight, fold.mem, at);
-        let (rq, rq_arrays) = arrays::requant(node, pe);
+        let (rq, rq_arrays) = arrays::requant(&node.epilogue(), pe);
         let mut st = HlsStage {
             arrays: vec![
                 weights,
-                arrays::bias(pe, self.channels, calls::acc_bits(node), &p.bias),
+                arrays::bias(pe, self.channels, node.epilogue().acc_bits(), &p.bias),
             ],
             ..Default::default()
         };
@@ -233,7 +233,7 @@ impl Operator for Conv {
             let wt = swg::window_type(&inp, &self.window);
             st.streams.push(("win".into(), (simd * wt.bits) as u64));
             st.calls.push(render(&SwgCall::zero_padded(
-                node,
+                &node.inputs[0],
                 &self.window,
                 simd,
                 1,
@@ -249,11 +249,11 @@ impl Operator for Conv {
             pixels: node.out.shape.pixels(),
             x: swg::window_type(&inp, &self.window).into(),
             w: self.weight.into(),
-            acc: calls::acc_bits(node),
+            acc: node.epilogue().acc_bits(),
             has_bias: self.bias,
             rq,
             o: node.out.ty.into(),
-            relu: calls::relu(node),
+            relu: node.epilogue().relu,
             style: calls::style(fold.mult),
             input: input.into(),
             output: "out".into(),
@@ -272,7 +272,7 @@ impl Operator for Conv {
         let (mw, mh) = (self.fan_in(inp.shape.c), self.channels as u64);
         let wt = swg::window_type(&inp, &self.window);
         let window = (!swg::passes_through(inp.shape, &self.window)).then(|| {
-            let call = SwgCall::zero_padded(node, &self.window, fold.simd, 1, false);
+            let call = SwgCall::zero_padded(&node.inputs[0], &self.window, fold.simd, 1, false);
             (call, (fold.simd * wt.bits) as u64)
         });
         Some(stages::windowed(window, ctx, |input| {
@@ -292,7 +292,7 @@ impl Operator for Conv {
                 output: ctx.output,
                 depthwise: false,
             };
-            stages::mvu(node, &spec, p.map(|p| p.weight.as_slice()))
+            stages::mvu(&node.epilogue(), &spec, p.map(|p| p.weight.as_slice()))
         }))
     }
 }

@@ -2,21 +2,21 @@
 //! Hardware: one matrix-vector unit with `MW` = input features, `MH` = units.
 
 use super::HlsStage;
-use super::mvu::{self, MvuShape};
+use super::LayerParams;
 use super::requant;
 use super::{
     Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, divisors, mac_range,
 };
-use super::{RtlCtx, RtlStage};
-use crate::backend::hls::calls::{self, MvuCall};
-use crate::backend::hls::{arrays, render};
-use crate::backend::rtl::stages;
 use crate::error::Result;
 use crate::format::fields::LayerFields;
 use crate::format::{ElemType, Requant, Shape};
 use crate::ops::Node;
 use crate::ops::requant::derive;
-use crate::weights::LayerParams;
+use crate::stage::calls::{self, MvuCall};
+use crate::stage::mvu::{self, MvuShape};
+use crate::stage::rtl as stages;
+use crate::stage::{RtlCtx, RtlStage};
+use crate::stage::{arrays, render};
 
 /// Dense parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -116,7 +116,7 @@ impl Operator for Dense {
 
     fn cost(&self, node: &Node, fold: &Fold, hw: &HwCtx) -> StageCost {
         let s = self.mvu_shape(node);
-        let m = mvu::model(&s, fold, &node.requant_shape(fold.pe), hw);
+        let m = mvu::model(&s, fold, &node.epilogue().shape(fold.pe), hw);
         let in_words = s.mw / fold.simd as u64;
         let out_words = s.mh / fold.pe as u64;
         // The last input word arrives in the first neuron fold; the other folds follow it.
@@ -156,10 +156,10 @@ impl Operator for Dense {
         let rows = (mw / simd as u64) * (mh / pe as u64);
         let at = mvu::weight_at(&p.weight, mw, mh, fold);
         let weights = arrays::weights(pe, rows, simd, self.weight, fold.mem, at);
-        let (rq, rq_arrays) = arrays::requant(node, pe);
+        let (rq, rq_arrays) = arrays::requant(&node.epilogue(), pe);
         let mut arrays = vec![
             weights,
-            arrays::bias(pe, self.units, calls::acc_bits(node), &p.bias),
+            arrays::bias(pe, self.units, node.epilogue().acc_bits(), &p.bias),
         ];
         arrays.extend(rq_arrays);
         let call = render(&MvuCall {
@@ -170,11 +170,11 @@ impl Operator for Dense {
             pixels: 1,
             x: inp.ty.into(),
             w: self.weight.into(),
-            acc: calls::acc_bits(node),
+            acc: node.epilogue().acc_bits(),
             has_bias: self.bias,
             rq,
             o: node.out.ty.into(),
-            relu: calls::relu(node),
+            relu: node.epilogue().relu,
             style: calls::style(fold.mult),
             input: "in".into(),
             output: "out".into(),
@@ -211,6 +211,10 @@ impl Operator for Dense {
             output: ctx.output,
             depthwise: false,
         };
-        Some(stages::mvu(node, &spec, p.map(|p| p.weight.as_slice())))
+        Some(stages::mvu(
+            &node.epilogue(),
+            &spec,
+            p.map(|p| p.weight.as_slice()),
+        ))
     }
 }

@@ -5,25 +5,25 @@
 //! so cycles = `pixels * C/PE * kh*kw/SIMD` (FINN `VectorVectorActivation`).
 
 use super::HlsStage;
+use super::LayerParams;
 use super::conv::window_out;
-use super::mvu::{self, datapath, weight_memory};
 use super::requant;
-use super::swg;
 use super::{
     Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, Unit, divisors,
     mac_range,
 };
-use super::{RtlCtx, RtlStage};
-use crate::backend::hls::calls::{self, SwgCall, VvuCall};
-use crate::backend::hls::{arrays, render};
-use crate::backend::rtl::stages;
 use crate::cost::{Resources, clog2};
 use crate::error::Result;
 use crate::format::fields::LayerFields;
 use crate::format::{ElemType, Requant, Shape, Window};
 use crate::ops::Node;
 use crate::ops::requant::derive;
-use crate::weights::LayerParams;
+use crate::stage::calls::{self, SwgCall, VvuCall};
+use crate::stage::mvu::{self, datapath, weight_memory};
+use crate::stage::rtl as stages;
+use crate::stage::swg;
+use crate::stage::{RtlCtx, RtlStage};
+use crate::stage::{arrays, render};
 
 /// Depthwise convolution parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -119,7 +119,7 @@ impl Operator for DwConv {
         );
         let cycles = node.out.shape.pixels() * (c / pe) * (kk / simd);
         let rows = (c / pe) * (kk / simd);
-        let rq = node.requant_shape(fold.pe);
+        let rq = node.epilogue().shape(fold.pe);
         let acc_bits = rq.acc_bits() as u64;
         let wmem = weight_memory(rows, pe * simd * self.weight.bits as u64, fold.mem, hw);
         let bias = Resources {
@@ -147,7 +147,7 @@ impl Operator for DwConv {
             + ctrl
             + mvu::queue(pe, out_bits, hw)
             + datapath(pe, simd, self.weight, wt, acc_bits, fold.mult, hw.dsp)
-            + requant::cost(fold.pe, &rq, hw.dsp);
+            + crate::stage::requant::cost(fold.pe, &rq, hw.dsp);
         let vvu = Unit {
             kind: "vvu",
             cycles,
@@ -163,7 +163,7 @@ impl Operator for DwConv {
     fn reference(&self, node: &Node, inputs: &[&[i64]], p: &LayerParams) -> Vec<i64> {
         let inp = node.inputs[0].shape;
         let c = inp.c as usize;
-        swg::each_window(
+        super::window::each_window(
             inputs[0],
             inp,
             node.out.shape,
@@ -197,9 +197,12 @@ impl Operator for DwConv {
         let rows = (c / pe) as u64 * (kk / simd) as u64;
         let at = mvu::weight_at(&p.weight, kk as u64, c as u64, fold);
         let weights = arrays::weights(pe, rows, simd, self.weight, fold.mem, at);
-        let (rq, rq_arrays) = arrays::requant(node, pe);
+        let (rq, rq_arrays) = arrays::requant(&node.epilogue(), pe);
         let mut st = HlsStage {
-            arrays: vec![weights, arrays::bias(pe, c, calls::acc_bits(node), &p.bias)],
+            arrays: vec![
+                weights,
+                arrays::bias(pe, c, node.epilogue().acc_bits(), &p.bias),
+            ],
             ..Default::default()
         };
         st.arrays.extend(rq_arrays);
@@ -212,7 +215,7 @@ impl Operator for DwConv {
                 (simd * pe * swg::window_type(&inp, &self.window).bits) as u64,
             ));
             st.calls.push(render(&SwgCall::zero_padded(
-                node,
+                &node.inputs[0],
                 &self.window,
                 pe,
                 simd,
@@ -228,11 +231,11 @@ impl Operator for DwConv {
             pixels: node.out.shape.pixels(),
             x: swg::window_type(&inp, &self.window).into(),
             w: self.weight.into(),
-            acc: calls::acc_bits(node),
+            acc: node.epilogue().acc_bits(),
             has_bias: self.bias,
             rq,
             o: node.out.ty.into(),
-            relu: calls::relu(node),
+            relu: node.epilogue().relu,
             style: calls::style(fold.mult),
             input: input.into(),
             output: "out".into(),
@@ -253,7 +256,7 @@ impl Operator for DwConv {
         let kk = self.window.area();
         let wt = swg::window_type(&inp, &self.window);
         let window = (!swg::passes_through(inp.shape, &self.window)).then(|| {
-            let call = SwgCall::zero_padded(node, &self.window, pe, simd, true);
+            let call = SwgCall::zero_padded(&node.inputs[0], &self.window, pe, simd, true);
             (call, (simd * pe * wt.bits) as u64)
         });
         Some(stages::windowed(window, ctx, |input| {
@@ -273,7 +276,7 @@ impl Operator for DwConv {
                 output: ctx.output,
                 depthwise: true,
             };
-            stages::mvu(node, &spec, p.map(|p| p.weight.as_slice()))
+            stages::mvu(&node.epilogue(), &spec, p.map(|p| p.weight.as_slice()))
         }))
     }
 }

@@ -3,21 +3,21 @@
 //! one window word per cycle: cycles = `max(in_words, out_pixels * kh*kw * C/PE)`.
 
 use super::HlsStage;
+use super::LayerParams;
 use super::conv::window_out;
 use super::{
     Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, Unit, divisors,
 };
-use super::{RtlCtx, RtlStage};
-use super::{glue, swg};
-use crate::backend::hls::calls::{PoolCall, SwgCall};
-use crate::backend::hls::{arrays, render};
-use crate::backend::rtl::stages;
 use crate::cost::{Resources, clog2};
 use crate::error::Result;
 use crate::format::fields::LayerFields;
 use crate::format::{ElemType, Requant, Shape, Window};
 use crate::ops::Node;
-use crate::weights::LayerParams;
+use crate::stage::calls::{PoolCall, SwgCall};
+use crate::stage::rtl as stages;
+use crate::stage::{RtlCtx, RtlStage};
+use crate::stage::{arrays, render};
+use crate::stage::{glue, swg};
 
 /// Max-pool parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -133,7 +133,7 @@ impl Operator for MaxPool {
         let inp = node.inputs[0];
         let c = inp.shape.c as usize;
         let pad = inp.ty.min();
-        swg::each_window(
+        super::window::each_window(
             inputs[0],
             inp.shape,
             node.out.shape,
@@ -154,8 +154,16 @@ impl Operator for MaxPool {
     fn hls(&self, node: &Node, fold: &Fold, _p: &LayerParams) -> HlsStage {
         let inp = node.inputs[0];
         let pad = arrays::raw(inp.ty.min(), inp.ty);
-        let swg = SwgCall::new(node, &self.window, fold.pe, 1, true, pad, inp.ty.bits);
-        let (rq, rq_arrays) = arrays::requant(node, fold.pe);
+        let swg = SwgCall::new(
+            &node.inputs[0],
+            &self.window,
+            fold.pe,
+            1,
+            true,
+            pad,
+            inp.ty.bits,
+        );
+        let (rq, rq_arrays) = arrays::requant(&node.epilogue(), fold.pe);
         let pool = PoolCall {
             global: false,
             max: true,
@@ -186,11 +194,20 @@ impl Operator for MaxPool {
     ) -> Option<RtlStage> {
         let inp = node.inputs[0];
         let pad = arrays::raw(inp.ty.min(), inp.ty);
-        let call = SwgCall::new(node, &self.window, fold.pe, 1, true, pad, inp.ty.bits);
+        let call = SwgCall::new(
+            &node.inputs[0],
+            &self.window,
+            fold.pe,
+            1,
+            true,
+            pad,
+            inp.ty.bits,
+        );
         let width = (fold.pe * inp.ty.bits) as u64;
         let (mut st, win) = stages::window_stage(&call, ctx.name, &ctx.inputs[0], width);
         st.instances.push(stages::pool(
-            node,
+            &node.name,
+            &node.epilogue(),
             &stages::PoolSpec {
                 global: false,
                 max: true,

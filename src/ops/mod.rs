@@ -8,20 +8,17 @@ pub mod avgpool;
 pub mod conv;
 pub mod dense;
 pub mod dwconv;
-pub mod glue;
 pub mod maxpool;
-pub mod mvu;
 mod node;
 pub mod requant;
-pub mod swg;
+pub mod window;
 
 use crate::cost::{MemStyle, MultStyle};
 use crate::error::Result;
 use crate::format::fields::LayerFields;
 use crate::format::raw::RawOp;
 use crate::format::{ElemType, Requant, Shape, Tensor};
-use crate::stage::{Fold, HlsStage, HwCtx, RtlStage, StageCost, Unit};
-use crate::weights::LayerParams;
+use crate::stage::{Fold, HlsStage, HwCtx, RtlCtx, RtlStage, StageCost, Unit};
 pub use node::{MAX_ACC_BITS, Node, NodeKind};
 
 /// A shape-rule failure, blamed on one key of the layer.
@@ -68,16 +65,13 @@ pub struct FoldSpace {
     pub has_weights: bool,
 }
 
-/// Where a layer's RTL stage connects: stream name prefixes (`<p>_tdata`, `<p>_tvalid`,
-/// `<p>_tready`) of its inputs and output, and its name for instances and memory files.
-#[derive(Debug, Clone, Copy)]
-pub struct RtlCtx<'a> {
-    /// Layer name.
-    pub name: &'a str,
-    /// Input streams, by port.
-    pub inputs: &'a [String],
-    /// Output stream.
-    pub output: &'a str,
+/// One layer's parameters.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LayerParams {
+    /// Weights in the layout of the weights file (docs/model-format.md, section 13) (empty for layers without weights).
+    pub weight: Vec<i64>,
+    /// One bias per output channel (empty without bias).
+    pub bias: Vec<i64>,
 }
 
 /// What every layer kind provides.
@@ -105,7 +99,11 @@ pub trait Operator {
     }
     /// Checks the lengths of an explicit requant's lists: one entry, or one per channel.
     fn check_requant(&self, r: &Requant, channels: u32) -> std::result::Result<(), ShapeError> {
-        per_channel_lengths(r, channels)
+        requant::per_channel_lengths(r, channels)
+    }
+    /// True when the requantisation's scales are one per input (an add), not per channel.
+    fn scales_per_input(&self) -> bool {
+        false
     }
     /// The requant a layer with an explicit `requant` uses (as written).
     fn expand_requant(&self, r: &Requant, _out: ElemType) -> Requant {
@@ -192,22 +190,6 @@ impl LayerOp {
     pub fn arity(&self) -> usize {
         self.op().arity()
     }
-}
-
-/// The usual requant list rule: scale and shift each have one entry or one per channel.
-pub fn per_channel_lengths(r: &Requant, channels: u32) -> std::result::Result<(), ShapeError> {
-    for (key, list) in [("requant.scale", &r.scale), ("requant.shift", &r.shift)] {
-        if list.len() != 1 && list.len() != channels as usize {
-            return Err(ShapeError::new(
-                key,
-                format!(
-                    "`{key}` has {} entries; expected 1 or one per output channel ({channels})",
-                    list.len()
-                ),
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// Folds of a compute stage: every PE x SIMD pair, with LUT or DSP multipliers (DSP only when

@@ -1,9 +1,9 @@
 //! A node of the dataflow graph: the model input, a layer (its op and resolved types), or a
 //! stream fork.
 
-use super::requant::{RequantShape, signed_bits};
 use super::{LayerOp, Operator};
 use crate::format::{Activation, ElemType, Requant, Tensor};
+use crate::stage::requant::Epilogue;
 
 /// Widest accumulator half-gen builds (keeps `acc * scale` inside 64-bit arithmetic).
 pub const MAX_ACC_BITS: u32 = 40;
@@ -75,27 +75,16 @@ impl Node {
         }
     }
 
-    /// What the requantisers of this node look like with `pe` lanes.
-    pub fn requant_shape(&self, pe: u32) -> RequantShape {
-        let channels = self.out.shape.c as u64;
-        match &self.requant {
-            None => RequantShape {
-                acc: self.acc,
-                scale_bits: 2,
-                scale: 1,
-                out: None,
-                entries_per_pe: 1,
-                per_channel: false,
-            },
-            Some(r) => RequantShape {
-                acc: self.acc,
-                scale_bits: signed_bits(&r.scale),
-                scale: r.scale.first().copied().unwrap_or(1),
-                out: Some(self.out.ty),
-                entries_per_pe: channels.div_ceil(pe.max(1) as u64),
-                per_channel: r.scale.len() > 1 && !matches!(self.op(), Some(LayerOp::Add(_)))
-                    || r.shift.len() > 1,
-            },
+    /// The node's epilogue: what its unit does after accumulating (requantise, relu,
+    /// saturate), as the stage units take it.
+    pub fn epilogue(&self) -> Epilogue<'_> {
+        Epilogue {
+            acc: self.acc,
+            requant: self.requant.as_ref(),
+            relu: self.activation == Activation::Relu,
+            out: self.out.ty,
+            channels: self.out.shape.c,
+            scales_per_input: self.op().is_some_and(|op| op.op().scales_per_input()),
         }
     }
 }

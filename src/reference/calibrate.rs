@@ -14,9 +14,10 @@ use crate::error::{Error, Result};
 use crate::format::{Activation, Requant};
 use crate::ir::Graph;
 use crate::ops::LayerOp;
+use crate::ops::LayerParams;
 use crate::ops::requant::derive::{add_scales, quantize_factor};
 use crate::ops::{Node, NodeKind};
-use crate::weights::{LayerParams, Params};
+use crate::weights::Params;
 use petgraph::stable_graph::NodeIndex;
 use petgraph::visit::NodeIndexable;
 

@@ -19,7 +19,7 @@ use crate::backend::rtl;
 use crate::fold::Design;
 use crate::fold::pipeline::MIN_FIFO_DEPTH;
 use crate::ir::Graph;
-use crate::ops::glue;
+use crate::stage::glue;
 use std::time::Instant;
 
 /// The sized design's schedule.

@@ -4,9 +4,7 @@
 pub mod cosim;
 pub mod csim;
 pub mod fifo;
-pub mod models;
 pub mod schedule;
-pub mod swg_model;
 
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};

@@ -4,7 +4,7 @@
 //! model's latency and cycles per frame and sizes the FIFOs (`fifo`), in milliseconds, without
 //! a vendor simulator; Verilator co-simulation checks it (tests/cosim.rs).
 
-use super::models::{CycleModel, Model, model};
+use crate::stage::cycle::{CycleModel, Model, model};
 use crate::stage::netlist::{Netlist, TOP_IN, TOP_OUT};
 use std::collections::HashMap;
 

@@ -4,7 +4,16 @@
 //! HLS library call, its Verilog instance, its cycle model and its cost; the backends only
 //! assemble a top from them (docs/architecture.md).
 
+pub mod arrays;
+pub mod calls;
+pub mod cycle;
+pub mod glue;
+pub mod mvu;
 pub mod netlist;
+pub mod requant;
+pub mod rtl;
+pub mod swg;
+pub mod swg_cycle;
 
 use crate::cost::{DspKind, MemStyle, MultStyle, Resources};
 use serde::Serialize;
@@ -143,6 +152,18 @@ pub struct HlsStage {
     pub calls: Vec<String>,
 }
 
+/// Where a layer's RTL stage connects: stream name prefixes (`<p>_tdata`, `<p>_tvalid`,
+/// `<p>_tready`) of its inputs and output, and its name for instances and memory files.
+#[derive(Debug, Clone, Copy)]
+pub struct RtlCtx<'a> {
+    /// Layer name.
+    pub name: &'a str,
+    /// Input streams, by port.
+    pub inputs: &'a [String],
+    /// Output stream.
+    pub output: &'a str,
+}
+
 /// A layer's RTL stage: module instances, the channels between them, and the memory files
 /// they read.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -153,4 +174,11 @@ pub struct RtlStage {
     pub instances: Vec<netlist::Instance>,
     /// Memory files: name (under `rtl/mem/`) and `$readmemh` contents.
     pub mems: Vec<(String, String)>,
+}
+
+/// Renders a library-call template. The templates only format integers and names, so
+/// rendering cannot fail; if it ever did, the text makes the C++ compile stop with the reason.
+pub fn render(t: &impl askama::Template) -> String {
+    t.render()
+        .unwrap_or_else(|e| format!("#error \"half-gen template: {e}\""))
 }

@@ -16,17 +16,8 @@ use crate::error::{Error, Result};
 use crate::format::{ElemType, Requant};
 use crate::ir::Graph;
 use crate::model::Model;
-use crate::ops::{LayerOp, mac_range};
+use crate::ops::{LayerOp, LayerParams, mac_range};
 use std::collections::BTreeMap;
-
-/// One layer's parameters.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct LayerParams {
-    /// Weights in the layout of the module comment (empty for layers without weights).
-    pub weight: Vec<i64>,
-    /// One bias per output channel (empty without bias).
-    pub bias: Vec<i64>,
-}
 
 /// Every layer's parameters, by layer name.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -2,21 +2,12 @@
 //! dataflow region, one header per layer with its packed constants, the layer library, a
 //! testbench with reference vectors, Tcl and Makefile).
 
-pub mod arrays;
-pub mod calls;
-
-/// Renders a library-call template. The templates only format integers and names, so
-/// rendering cannot fail; if it ever did, the text makes the C++ compile stop with the reason.
-pub fn render(t: &impl askama::Template) -> String {
-    t.render()
-        .unwrap_or_else(|e| format!("#error \"half-gen template: {e}\""))
-}
-
 pub mod project;
 
 use crate::board::Board;
 use crate::fold::Design;
 use crate::ir::Graph;
+use crate::stage::render;
 use crate::weights::Params;
 use askama::Template;
 

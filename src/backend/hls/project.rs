@@ -1,13 +1,13 @@
 //! The HLS project files: layer headers, top function, testbench, Tcl, Makefile, README and
 //! the embedded layer library.
 
-use super::render;
 use crate::board::Board;
 use crate::fold::Design;
 use crate::fold::pipeline::EdgeStream;
 use crate::ir::Graph;
 use crate::ops::NodeKind;
 use crate::stage::HlsArray;
+use crate::stage::render;
 use crate::weights::Params;
 use askama::Template;
 use petgraph::Direction;
@@ -107,12 +107,12 @@ pub struct StreamDecl {
 
 impl StreamDecl {
     /// The `BIND_STORAGE` implementation of a sized FIFO, by the same rule as the cost model
-    /// and the RTL ([`crate::ops::glue::fifo_in_bram`]); `None` for the default depth-2
+    /// and the RTL ([`crate::stage::glue::fifo_in_bram`]); `None` for the default depth-2
     /// channels, which Vitis HLS builds from shift registers.
     pub fn storage(&self) -> Option<&'static str> {
         if self.depth <= 2 {
             None
-        } else if crate::ops::glue::fifo_in_bram(self.depth, self.width) {
+        } else if crate::stage::glue::fifo_in_bram(self.depth, self.width) {
             Some("bram")
         } else {
             Some("lutram")
@@ -181,7 +181,7 @@ fn view(a: &HlsArray) -> ArrayView<'_> {
         ty: &a.ty,
         name: a.name,
         dims: &a.dims,
-        init: super::arrays::nested(&a.dims, &a.values),
+        init: crate::stage::arrays::nested(&a.dims, &a.values),
         pragmas: &a.pragmas,
     }
 }

@@ -10,7 +10,6 @@ macro_rules! lib {
         ($f, include_str!(concat!("../../../hls/rtl/", $f)))
     };
 }
-pub mod stages;
 
 use crate::fold::Design;
 use crate::fold::pipeline::EdgeStream;
@@ -21,26 +20,6 @@ use crate::weights::Params;
 use petgraph::Direction;
 use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
-
-/// A word of `elems` fields of `bits` bits as hex digits, most significant first.
-pub fn hex_word(elems: &[u64], bits: u32) -> String {
-    let width = (elems.len() as u32 * bits).max(1);
-    let mut limbs = vec![0u64; (width as usize).div_ceil(64)];
-    for (i, &e) in elems.iter().enumerate() {
-        let pos = i as u32 * bits;
-        let (l, o) = ((pos / 64) as usize, pos % 64);
-        limbs[l] |= e << o;
-        if o + bits > 64 && o > 0 {
-            limbs[l + 1] |= e >> (64 - o);
-        }
-    }
-    let digits = width.div_ceil(4) as usize;
-    let mut s = String::new();
-    for l in limbs.iter().rev() {
-        s.push_str(&format!("{l:016x}"));
-    }
-    s[s.len() - digits..].to_string()
-}
 
 /// The netlist of the pipeline: the input adapter, every layer's stages, a FIFO (after a width
 /// converter when the widths differ) on every edge, forks and the output adapter; and the
@@ -125,7 +104,7 @@ pub fn netlist(
             );
             src = format!("{n}_w");
         }
-        let style = if crate::ops::glue::fifo_in_bram(p.depth, cw) {
+        let style = if crate::stage::glue::fifo_in_bram(p.depth, cw) {
             "block"
         } else {
             "distributed"
@@ -181,7 +160,7 @@ pub fn netlist(
                     continue;
                 };
                 let cand = &design.spaces[si].list.cands[design.selection[si]];
-                let ctx = crate::ops::RtlCtx {
+                let ctx = crate::stage::RtlCtx {
                     name: &node.name,
                     inputs: &ins,
                     output: &out,
@@ -258,7 +237,7 @@ pub fn emit(
         streams: names,
         frames: inputs.lines().count(),
     };
-    files.push(("tb/tb.cpp".into(), crate::backend::hls::render(&tb)));
+    files.push(("tb/tb.cpp".into(), crate::stage::render(&tb)));
     files.push(("tb/input.txt".into(), inputs.to_string()));
     files.push(("tb/expected.txt".into(), expected.to_string()));
     for (f, t) in LIBRARY {

@@ -1,15 +1,12 @@
 //! Instances of the hand-written RTL stages, shared by the layer kinds that use them.
 
-use super::hex_word;
-use crate::backend::hls::arrays::raw;
-use crate::backend::hls::calls::SwgCall;
+use super::arrays::{hex_word, raw};
+use super::calls::SwgCall;
+use super::netlist::{Channel, Instance};
+use super::requant::Epilogue;
+use super::{RtlCtx, RtlStage};
 use crate::cost::{MemStyle, MultStyle};
-use crate::format::{Activation, ElemType};
-use crate::ops::Node;
-use crate::ops::RtlCtx;
-use crate::ops::requant::signed_bits;
-use crate::stage::RtlStage;
-use crate::stage::netlist::{Channel, Instance};
+use crate::format::ElemType;
 use std::fmt::Write;
 
 /// What a matrix-vector (or, with `depthwise`, vector-vector) unit instance needs beyond the
@@ -45,27 +42,14 @@ pub struct MvuSpec<'a> {
     pub depthwise: bool,
 }
 
-/// Requantisation parameters of a node: (HAS_RQ, SB, SCALE, SHIFT, PERCH).
-pub fn requant_params(node: &Node) -> (i64, u32, i64, i64, bool) {
-    match &node.requant {
-        None => (0, 2, 1, 0, false),
-        Some(r) => (
-            1,
-            signed_bits(&r.scale).max(2),
-            r.scale[0],
-            r.shift[0],
-            r.scale.len() > 1 || r.shift.len() > 1,
-        ),
-    }
-}
-
 /// A `half_mvu` (or `half_vvu`) instance, with its weight, bias and requantisation memories
 /// when the layer's `weights` (input-major, docs/model-format.md) are given; the ROM rows are
-/// laid out by [`crate::ops::mvu::weight_at`], as the HLS backend lays out its arrays.
-pub fn mvu(node: &Node, m: &MvuSpec, weights: Option<&[i64]>) -> RtlStage {
+/// laid out by [`crate::stage::mvu::weight_at`], as the HLS backend lays out its arrays.
+pub fn mvu(ep: &Epilogue, m: &MvuSpec, weights: Option<&[i64]>) -> RtlStage {
     let (sf, nf) = (m.mw / m.simd as u64, m.mh / m.pe as u64);
-    let acc = node.acc.bits + u32::from(!node.acc.signed);
-    let (has_rq, sb, scale, shift, perch) = requant_params(node);
+    let acc = ep.acc_bits();
+    let rq = ep.rtl();
+    let (has_rq, sb, scale, shift, perch) = (rq.has, rq.sb, rq.scale, rq.shift, rq.per_channel);
     let mut mems = Vec::new();
     if let Some(weights) = weights {
         let fold = crate::stage::Fold {
@@ -74,7 +58,7 @@ pub fn mvu(node: &Node, m: &MvuSpec, weights: Option<&[i64]>) -> RtlStage {
             mult: m.mult,
             mem: m.mem,
         };
-        let weight = crate::ops::mvu::weight_at(weights, m.mw, m.mh, &fold);
+        let weight = crate::stage::mvu::weight_at(weights, m.mw, m.mh, &fold);
         let mut w = String::new();
         for r in 0..nf * sf {
             let elems: Vec<u64> = (0..m.pe)
@@ -101,7 +85,7 @@ pub fn mvu(node: &Node, m: &MvuSpec, weights: Option<&[i64]>) -> RtlStage {
             }
             mems.push((format!("{}_b.hex", m.name), b));
         }
-        if perch && let Some(r) = &node.requant {
+        if perch && let Some(r) = ep.requant {
             let pick = |v: &[i64], i: usize| if v.len() == 1 { v[0] } else { v[i] };
             let sty = ElemType {
                 bits: sb,
@@ -120,7 +104,7 @@ pub fn mvu(node: &Node, m: &MvuSpec, weights: Option<&[i64]>) -> RtlStage {
             mems.push((format!("{}_q.hex", m.name), q));
         }
     }
-    let o = node.out.ty;
+    let o = ep.out;
     let n = m.name;
     let inst = if m.depthwise {
         Instance::new("half_vvu", format!("vvu_{n}"), n)
@@ -146,7 +130,7 @@ pub fn mvu(node: &Node, m: &MvuSpec, weights: Option<&[i64]>) -> RtlStage {
         .int("SHIFT", shift)
         .int("OB", o.bits)
         .int("OS", o.signed && o.bits > 1)
-        .int("RELU", node.activation == Activation::Relu)
+        .int("RELU", ep.relu)
         .int("USE_DSP", m.mult == MultStyle::Dsp)
         .str(
             "ROM_STYLE",
@@ -250,59 +234,69 @@ pub struct PoolSpec<'a> {
     pub output: &'a str,
 }
 
-/// A `half_pool` instance; None for a per-channel requantisation, which the module lacks.
-pub fn pool(node: &Node, s: &PoolSpec) -> Option<Instance> {
-    let (has_rq, sb, scale, shift, perch) = requant_params(node);
+/// A `half_pool` instance of layer `name`; None for a per-channel requantisation, which the
+/// module lacks.
+pub fn pool(name: &str, ep: &Epilogue, s: &PoolSpec) -> Option<Instance> {
+    let rq = ep.rtl();
+    let (has_rq, sb, scale, shift, perch) = (rq.has, rq.sb, rq.scale, rq.shift, rq.per_channel);
     if perch {
         return None;
     }
-    let o = node.out.ty;
+    let o = ep.out;
     Some(
-        Instance::new(
-            "half_pool",
-            format!("pool_{}", node.name),
-            node.name.as_str(),
-        )
-        .int("C", s.c)
-        .int("KK", s.kk)
-        .int("PE", s.pe)
-        .int("PIXELS", s.pixels as i64)
-        .int("XB", s.x.bits)
-        .int("XS", s.x.signed && s.x.bits > 1)
-        .int("MAX", s.max)
-        .int("GLOBAL", s.global)
-        .int("ACC", s.acc)
-        .int("HAS_RQ", has_rq)
-        .int("SB", sb)
-        .int("OB", o.bits)
-        .int("OS", o.signed && o.bits > 1)
-        .int("SCALE", scale)
-        .int("SHIFT", shift)
-        .io(&[s.input], &[s.output]),
+        Instance::new("half_pool", format!("pool_{name}"), name)
+            .int("C", s.c)
+            .int("KK", s.kk)
+            .int("PE", s.pe)
+            .int("PIXELS", s.pixels as i64)
+            .int("XB", s.x.bits)
+            .int("XS", s.x.signed && s.x.bits > 1)
+            .int("MAX", s.max)
+            .int("GLOBAL", s.global)
+            .int("ACC", s.acc)
+            .int("HAS_RQ", has_rq)
+            .int("SB", sb)
+            .int("OB", o.bits)
+            .int("OS", o.signed && o.bits > 1)
+            .int("SCALE", scale)
+            .int("SHIFT", shift)
+            .io(&[s.input], &[s.output]),
     )
 }
 
-/// A `half_add` instance of PE elements per word over channels `a` and `b`.
-pub fn add(node: &Node, pe: u32, a: &str, b: &str, output: &str) -> Instance {
-    let (has_rq, sb, _, shift, _) = requant_params(node);
-    let (sa, sbv) = match &node.requant {
+/// A `half_add` instance of layer `name`: `words` words of PE elements per frame, inputs of
+/// types `ta` and `tb` on channels `a` and `b`.
+#[allow(clippy::too_many_arguments)]
+pub fn add(
+    name: &str,
+    ep: &Epilogue,
+    words: u64,
+    pe: u32,
+    (ta, tb): (ElemType, ElemType),
+    a: &str,
+    b: &str,
+    output: &str,
+) -> Instance {
+    let rq = ep.rtl();
+    let (has_rq, sb, shift) = (rq.has, rq.sb, rq.shift);
+    let (sa, sbv) = match ep.requant {
         Some(r) => (r.scale[0], *r.scale.last().unwrap_or(&r.scale[0])),
         None => (1, 1),
     };
-    let (ta, tb, o) = (node.inputs[0].ty, node.inputs[1].ty, node.out.ty);
-    Instance::new("half_add", format!("add_{}", node.name), node.name.as_str())
-        .int("WORDS", (node.out.shape.elems() / pe as u64) as i64)
+    let o = ep.out;
+    Instance::new("half_add", format!("add_{name}"), name)
+        .int("WORDS", words as i64)
         .int("PE", pe)
         .int("AB", ta.bits)
         .int("AS", ta.signed && ta.bits > 1)
         .int("BB", tb.bits)
         .int("BS", tb.signed && tb.bits > 1)
-        .int("ACC", node.acc.bits + u32::from(!node.acc.signed))
+        .int("ACC", ep.acc_bits())
         .int("HAS_RQ", has_rq)
         .int("SB", sb)
         .int("OB", o.bits)
         .int("OS", o.signed && o.bits > 1)
-        .int("RELU", node.activation == Activation::Relu)
+        .int("RELU", ep.relu)
         .int("SCALE_A", sa)
         .int("SCALE_B", sbv)
         .int("SHIFT", shift)

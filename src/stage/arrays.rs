@@ -1,13 +1,12 @@
 //! Constant arrays of a stage (packed weight words, biases, scales, shifts) as C++
 //! initialisers, with the pragmas that shape their memories.
 
-use super::calls::{Rq, rom_impl};
+use super::HlsArray;
+use super::calls::{HlsRequant, rom_impl};
+use super::requant::Epilogue;
 use crate::cost::MemStyle;
 use crate::format::ElemType;
-use crate::ops::LayerOp;
-use crate::ops::Node;
-use crate::ops::requant::signed_bits;
-use crate::stage::HlsArray;
+use crate::stage::requant::signed_bits;
 
 /// Raw `bits`-bit coding of `v` (two's complement; bipolar: +1 -> 1, -1 -> 0).
 pub fn raw(v: i64, t: ElemType) -> u64 {
@@ -116,18 +115,18 @@ pub fn bias(pe: u32, channels: u32, acc_bits: u32, values: &[i64]) -> HlsArray {
     }
 }
 
-/// Scale and shift arrays of a node's requantiser (`per_input` for an add: one scale per
-/// input, one shift), and the template parameters describing them.
-pub fn requant(node: &Node, pe: u32) -> (Rq, Vec<HlsArray>) {
-    let is_add = matches!(node.op(), Some(LayerOp::Add(_)));
-    let Some(r) = &node.requant else {
+/// Scale and shift arrays of a unit's requantiser (an add: one scale per input, one shift),
+/// and the template parameters describing them.
+pub fn requant(ep: &Epilogue, pe: u32) -> (HlsRequant, Vec<HlsArray>) {
+    let is_add = ep.scales_per_input;
+    let Some(r) = ep.requant else {
         let n = if is_add { 2 } else { 1 };
         let arrays = vec![
             scalar_array("scale", "ap_int<2>", vec!["1".into(); n], 1),
             scalar_array("shift", "ap_uint<6>", vec!["0".into()], 1),
         ];
         return (
-            Rq {
+            HlsRequant {
                 has: false,
                 sb: 2,
                 nq: 1,
@@ -149,7 +148,7 @@ pub fn requant(node: &Node, pe: u32) -> (Rq, Vec<HlsArray>) {
             scalar_array("shift", "ap_uint<6>", vec![format!("{}", r.shift[0])], 1),
         ];
         return (
-            Rq {
+            HlsRequant {
                 has: true,
                 sb,
                 nq: 1,
@@ -158,17 +157,13 @@ pub fn requant(node: &Node, pe: u32) -> (Rq, Vec<HlsArray>) {
         );
     }
     let per_channel = r.scale.len() > 1 || r.shift.len() > 1;
-    let n = if per_channel {
-        node.out.shape.c as usize
-    } else {
-        1
-    };
+    let n = if per_channel { ep.channels as usize } else { 1 };
     let pick = |v: &[i64], i: usize| if v.len() == 1 { v[0] } else { v[i] };
     let scales = (0..n).map(|i| pick(&r.scale, i).to_string()).collect();
     let shifts = (0..n).map(|i| pick(&r.shift, i).to_string()).collect();
     let factor = if per_channel { pe } else { 1 };
     (
-        Rq {
+        HlsRequant {
             has: true,
             sb,
             nq: n,
@@ -195,6 +190,26 @@ fn scalar_array(name: &'static str, ty: &str, values: Vec<String>, banks: u32) -
         values,
         pragmas,
     }
+}
+
+/// A word of `elems` fields of `bits` bits as hex digits, most significant first.
+pub fn hex_word(elems: &[u64], bits: u32) -> String {
+    let width = (elems.len() as u32 * bits).max(1);
+    let mut limbs = vec![0u64; (width as usize).div_ceil(64)];
+    for (i, &e) in elems.iter().enumerate() {
+        let pos = i as u32 * bits;
+        let (l, o) = ((pos / 64) as usize, pos % 64);
+        limbs[l] |= e << o;
+        if o + bits > 64 && o > 0 {
+            limbs[l + 1] |= e >> (64 - o);
+        }
+    }
+    let digits = width.div_ceil(4) as usize;
+    let mut s = String::new();
+    for l in limbs.iter().rev() {
+        s.push_str(&format!("{l:016x}"));
+    }
+    s[s.len() - digits..].to_string()
 }
 
 #[cfg(test)]

@@ -2,8 +2,7 @@
 //! arrays (weights, biases, requantisation) the calls read.
 
 use crate::cost::{MemStyle, MultStyle};
-use crate::format::{Activation, ElemType, Window};
-use crate::ops::Node;
+use crate::format::{ElemType, Tensor, Window};
 use askama::Template;
 
 /// An element type as the library's template parameters see it (`B`, `S`).
@@ -24,25 +23,15 @@ impl From<ElemType> for Ty {
     }
 }
 
-/// Requantiser parameters of a stage.
+/// Requantiser parameters of an HLS library call (`HAS_RQ`, `SB`, `NQ`).
 #[derive(Debug, Clone, Copy)]
-pub struct Rq {
+pub struct HlsRequant {
     /// Whether the stage requantises.
     pub has: bool,
     /// Bits of the signed scale.
     pub sb: u32,
     /// Entries of the scale/shift arrays (1, or one per channel).
     pub nq: usize,
-}
-
-/// Width of the accumulator as a signed `ap_int` (one more bit for an unsigned range).
-pub fn acc_bits(node: &Node) -> u32 {
-    node.acc.bits + u32::from(!node.acc.signed)
-}
-
-/// Whether the node applies relu.
-pub fn relu(node: &Node) -> bool {
-    node.activation == Activation::Relu
 }
 
 /// The multiplier style's C++ tag.
@@ -107,17 +96,17 @@ pub struct SwgCall {
 }
 
 impl SwgCall {
-    /// A generator for `node`'s input over `w` with zero padding (a padded bipolar input
-    /// widens to 2-bit signed, see `ops::swg::window_type`).
-    pub fn zero_padded(node: &Node, w: &Window, p: u32, kp: u32, dw: bool) -> SwgCall {
-        let ob = crate::ops::swg::window_type(&node.inputs[0], w).bits;
-        SwgCall::new(node, w, p, kp, dw, 0, ob)
+    /// A generator for `input` over `w` with zero padding (a padded bipolar input widens to
+    /// 2-bit signed, see [`crate::stage::swg::window_type`]).
+    pub fn zero_padded(input: &Tensor, w: &Window, p: u32, kp: u32, dw: bool) -> SwgCall {
+        let ob = crate::stage::swg::window_type(input, w).bits;
+        SwgCall::new(input, w, p, kp, dw, 0, ob)
     }
 
-    /// A generator for `node`'s input over `w`, padding with the raw element `pad_raw`,
-    /// emitting `ob`-bit elements.
+    /// A generator for `input` over `w`, padding with the raw element `pad_raw`, emitting
+    /// `ob`-bit elements.
     pub fn new(
-        node: &Node,
+        input: &Tensor,
         w: &Window,
         p: u32,
         kp: u32,
@@ -125,7 +114,7 @@ impl SwgCall {
         pad_raw: u64,
         ob: u32,
     ) -> SwgCall {
-        let s = node.inputs[0].shape;
+        let s = input.shape;
         let pads = w.pads(s.h, s.w);
         SwgCall {
             ih: s.h,
@@ -140,7 +129,7 @@ impl SwgCall {
             pl: pads[2],
             pr: pads[3],
             p,
-            b: node.inputs[0].ty.bits,
+            b: input.ty.bits,
             ob,
             kp,
             dw,
@@ -174,7 +163,7 @@ pub struct MvuCall {
     /// Whether biases are added.
     pub has_bias: bool,
     /// Requantiser.
-    pub rq: Rq,
+    pub rq: HlsRequant,
     /// Output type.
     pub o: Ty,
     /// Relu.
@@ -210,7 +199,7 @@ pub struct VvuCall {
     /// Whether biases are added.
     pub has_bias: bool,
     /// Requantiser.
-    pub rq: Rq,
+    pub rq: HlsRequant,
     /// Output type.
     pub o: Ty,
     /// Relu.
@@ -244,7 +233,7 @@ pub struct PoolCall {
     /// Accumulator bits.
     pub acc: u32,
     /// Requantiser.
-    pub rq: Rq,
+    pub rq: HlsRequant,
     /// Output type.
     pub o: Ty,
     /// Input stream.
@@ -268,7 +257,7 @@ pub struct AddCall {
     /// Accumulator bits.
     pub acc: u32,
     /// Requantiser.
-    pub rq: Rq,
+    pub rq: HlsRequant,
     /// Output type.
     pub o: Ty,
     /// Relu.

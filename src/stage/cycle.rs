@@ -40,7 +40,7 @@ pub enum Model {
     /// `half_mvu`, `half_vvu`.
     Mvu(Mvu),
     /// `half_swg`.
-    Swg(super::swg_model::Swg),
+    Swg(super::swg_cycle::Swg),
 }
 
 macro_rules! each_model {
@@ -111,7 +111,7 @@ pub fn model(inst: &Instance) -> Result<Model, String> {
             (p("C")? / p("PE")?) as u64,
             false,
         )),
-        "half_swg" => Model::Swg(super::swg_model::Swg::new(inst)?),
+        "half_swg" => Model::Swg(super::swg_cycle::Swg::new(inst)?),
         m => return Err(format!("{}: no cycle model for module {m}", inst.name)),
     })
 }

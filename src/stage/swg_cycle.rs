@@ -1,7 +1,7 @@
 //! Cycle model of `half_swg` (hls/rtl/half_swg.v): the input pointer, the output counters and
 //! the emit and accept rules of the module header, in the same integer arithmetic.
 
-use super::models::CycleModel;
+use super::cycle::CycleModel;
 use crate::stage::netlist::Instance;
 
 /// The window generator's control state.

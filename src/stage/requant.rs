@@ -1,0 +1,233 @@
+//! The requantiser as hardware: one per PE lane at the end of every compute unit
+//! (`half_requant` in hls/rtl/, `half::requant` in the HLS library), its cost, and the
+//! parameters both backends give it. Its arithmetic is the model format's (`ops::requant`).
+
+use crate::cost::{DspKind, Resources, const_mult_bits, lut_rom, mult_dsps};
+use crate::format::{ElemType, Requant};
+
+/// What a compute unit does after it accumulates (the layer's epilogue, the same for every
+/// unit kind): requantise, or pass the accumulator through; relu; saturate.
+#[derive(Debug, Clone, Copy)]
+pub struct Epilogue<'a> {
+    /// The exact accumulator type.
+    pub acc: ElemType,
+    /// The requantisation, when the layer has one.
+    pub requant: Option<&'a Requant>,
+    /// ReLU after requantisation.
+    pub relu: bool,
+    /// Output element type.
+    pub out: ElemType,
+    /// Output channels (per-channel parameters have one entry each).
+    pub channels: u32,
+    /// The scales are one per input (an add's `a*scale_a + b*scale_b`), not per channel.
+    pub scales_per_input: bool,
+}
+
+/// The requantiser parameters of the RTL units (`HAS_RQ`, `SB`, `SCALE`, `SHIFT`, `PERCH`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RtlRequant {
+    /// The unit requantises.
+    pub has: bool,
+    /// Bits of the signed scale (at least 2).
+    pub sb: u32,
+    /// The (first) scale.
+    pub scale: i64,
+    /// The (first) shift.
+    pub shift: i64,
+    /// Scale and shift vary per channel (read from a memory file).
+    pub per_channel: bool,
+}
+
+impl Epilogue<'_> {
+    /// The accumulator width of the units (`ACC`): the type's bits plus a sign bit when
+    /// unsigned.
+    pub fn acc_bits(&self) -> u32 {
+        self.acc.bits + u32::from(!self.acc.signed)
+    }
+
+    /// What the requantisers look like with `pe` lanes (for the cost model).
+    pub fn shape(&self, pe: u32) -> RequantShape {
+        match self.requant {
+            None => RequantShape {
+                acc: self.acc,
+                scale_bits: 2,
+                scale: 1,
+                out: None,
+                entries_per_pe: 1,
+                per_channel: false,
+            },
+            Some(r) => RequantShape {
+                acc: self.acc,
+                scale_bits: signed_bits(&r.scale),
+                scale: r.scale.first().copied().unwrap_or(1),
+                out: Some(self.out),
+                entries_per_pe: (self.channels as u64).div_ceil(pe.max(1) as u64),
+                per_channel: r.scale.len() > 1 && !self.scales_per_input || r.shift.len() > 1,
+            },
+        }
+    }
+
+    /// The RTL units' requantiser parameters.
+    pub fn rtl(&self) -> RtlRequant {
+        match self.requant {
+            None => RtlRequant {
+                has: false,
+                sb: 2,
+                scale: 1,
+                shift: 0,
+                per_channel: false,
+            },
+            Some(r) => RtlRequant {
+                has: true,
+                sb: signed_bits(&r.scale).max(2),
+                scale: r.scale[0],
+                shift: r.shift[0],
+                per_channel: r.scale.len() > 1 || r.shift.len() > 1,
+            },
+        }
+    }
+}
+
+/// What a requantiser needs to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequantShape {
+    /// Accumulator type.
+    pub acc: ElemType,
+    /// Bits of the (signed) scale.
+    pub scale_bits: u32,
+    /// The scale when it is one constant for every channel (the RTL's `SCALE`).
+    pub scale: i64,
+    /// Output type, or None when the accumulator passes through.
+    pub out: Option<ElemType>,
+    /// Entries of per-channel parameters held per PE (1 when scalar).
+    pub entries_per_pe: u64,
+    /// True when scale/shift vary per channel.
+    pub per_channel: bool,
+}
+
+impl RequantShape {
+    /// The accumulator width of the RTL (`ACC`): the type's bits plus a sign bit when unsigned.
+    pub fn acc_bits(&self) -> u32 {
+        self.acc.bits + u32::from(!self.acc.signed)
+    }
+}
+
+/// LUTs of one requantiser lane besides its multiplier: rounding adder, shift, relu, the
+/// saturation compares and the output select, `ACC + OB + 4` (calibration tables C4, C5:
+/// fitted with the matrix unit's accumulator adder).
+pub fn lane_luts(acc: u64, out_bits: u64) -> u64 {
+    acc + out_bits + 4
+}
+
+/// Cost of `pe` requantisers as the RTL builds them (`half_requant`): the product
+/// `acc * scale` is left to synthesis, which puts it in DSP slices by Yosys' rule
+/// ([`mult_dsps`]) whatever the stage's multiplier style; a constant scale loses its trailing
+/// zero bits first (a power of two is a shift, no multiplier), a per-channel one is `SB` bits
+/// from a ROM. Then the rounding, shift, relu and saturation in LUTs; per-channel scale and
+/// shift come from an asynchronous ROM of `entries_per_pe` words of `PE * (SB + 6)` bits and
+/// need a barrel shifter. A bipolar output keeps the same datapath and reads the sign.
+pub fn cost(pe: u32, r: &RequantShape, dsp: DspKind) -> Resources {
+    let pe = pe as u64;
+    let acc = r.acc_bits() as u64;
+    let Some(out) = r.out else {
+        // Pass-through: relu and truncation only.
+        return Resources::default();
+    };
+    let sb = r.scale_bits.max(2);
+    let mult_b = if r.per_channel {
+        sb
+    } else {
+        const_mult_bits(r.scale)
+    };
+    let dsps = if mult_b == 0 {
+        0
+    } else {
+        mult_dsps(r.acc_bits(), mult_b, dsp)
+    };
+    // A product too narrow for a DSP stays in the fabric: a few LUTs per product bit.
+    let soft = if dsps == 0 && mult_b > 0 {
+        acc * mult_b as u64 / 2
+    } else {
+        0
+    };
+    let out_bits = out.bits as u64;
+    let mut lut = pe * (lane_luts(acc, out_bits) + soft);
+    if r.per_channel {
+        let tb = acc + sb as u64 + 2;
+        lut += lut_rom(r.entries_per_pe, pe * (sb as u64 + 6)) + pe * tb * 3;
+    }
+    Resources {
+        lut,
+        dsp: pe * dsps,
+        ..Default::default()
+    }
+}
+
+/// Bits of a signed integer holding every value of `values` (at least 2).
+pub fn signed_bits(values: &[i64]) -> u32 {
+    let t = values.iter().fold(
+        ElemType {
+            bits: 2,
+            signed: true,
+        },
+        |t, &v| {
+            let need = ElemType::for_range(v.min(0).min(-1), v.max(0));
+            if need.bits > t.bits {
+                ElemType {
+                    bits: need.bits,
+                    signed: true,
+                }
+            } else {
+                t
+            }
+        },
+    );
+    t.bits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shape(out: Option<ElemType>, scale: i64) -> RequantShape {
+        RequantShape {
+            acc: ElemType {
+                bits: 20,
+                signed: true,
+            },
+            scale_bits: 9,
+            scale,
+            out,
+            entries_per_pe: 4,
+            per_channel: false,
+        }
+    }
+
+    #[test]
+    fn costs() {
+        let e1 = DspKind::Dsp48e1;
+        assert_eq!(cost(4, &shape(None, 201), e1), Resources::default());
+        let u8t = Some(ElemType {
+            bits: 8,
+            signed: false,
+        });
+        // 20-bit accumulator times a 9-bit constant: one DSP per lane (Yosys sweep C5).
+        let d = cost(3, &shape(u8t, 201), e1);
+        assert_eq!(d.dsp, 3);
+        assert_eq!(d.lut, 3 * lane_luts(20, 8));
+        // Powers of two are shifts.
+        assert_eq!(cost(3, &shape(u8t, 256), e1).dsp, 0);
+        // A 26-bit accumulator needs two DSP48E1 but one DSP48E2.
+        let mut wide = shape(u8t, 3);
+        wide.acc.bits = 26;
+        assert_eq!(cost(1, &wide, e1).dsp, 2);
+        assert_eq!(cost(1, &wide, DspKind::Dsp48e2).dsp, 1);
+    }
+
+    #[test]
+    fn bit_widths() {
+        assert_eq!(signed_bits(&[1]), 2);
+        assert_eq!(signed_bits(&[255]), 9);
+        assert_eq!(signed_bits(&[-128, 3]), 8);
+    }
+}
