@@ -3,6 +3,7 @@
 //! `half_fifo`, `half_axis_in`, `half_axis_out`; docs/cost-model.md, "Calibration against
 //! Yosys", table C1).
 
+use super::netlist::Instance;
 use crate::cost::Family;
 use crate::cost::memory::{self, Mapping, Memory, Style};
 use crate::cost::{Resources, clog2, counter_bits};
@@ -117,6 +118,128 @@ pub fn axis_out(width: u64, words: u64) -> Resources {
         ff: 2 * width + 4 + nb,
         ..Default::default()
     }
+}
+
+/// The HLS call of the width converter from stream `a` (`pi` elements a word) to `b` (`po`).
+pub fn dwc_call(tensor: &crate::format::Tensor, (pi, po): (u32, u32), a: &str, b: &str) -> String {
+    format!(
+        "half::dwc<{}, {}, {pi}, {po}>({a}, {b});",
+        tensor.shape.elems(),
+        tensor.ty.bits
+    )
+}
+
+/// The HLS call of the input adapter writing stream `out`.
+pub fn axis_in_call(words: u64, par: u32, bits: u32, out: &str) -> String {
+    format!("half::axis_in<{words}, {par}, {bits}, HG_IN_AXW>(in, {out});")
+}
+
+/// The HLS call of the output adapter reading `s_output`.
+pub fn axis_out_call(words: u64, par: u32, bits: u32) -> String {
+    format!("half::axis_out<{words}, {par}, {bits}, HG_OUT_AXW>(s_output, out);")
+}
+
+/// A fork's HLS calls, and the streams of `width` bits the calls chain through.
+pub struct ForkCalls {
+    /// Library calls, in dataflow order.
+    pub calls: Vec<String>,
+    /// Streams between chained forks: name and width.
+    pub streams: Vec<(String, u64)>,
+}
+
+/// The HLS calls of fork `name`: `fork2`/`fork3`, or a chain of `fork2` for more consumers.
+pub fn fork_calls(name: &str, input: &str, outs: &[String], words: u64, width: u64) -> ForkCalls {
+    let mut f = ForkCalls {
+        calls: Vec::new(),
+        streams: Vec::new(),
+    };
+    match outs.len() {
+        0 | 1 => f.calls.push(format!(
+            "#error \"fork {name} has fewer than two consumers\""
+        )),
+        2 => f.calls.push(format!(
+            "half::fork2<{words}, {width}>({input}, {}, {});",
+            outs[0], outs[1]
+        )),
+        3 => f.calls.push(format!(
+            "half::fork3<{words}, {width}>({input}, {}, {}, {});",
+            outs[0], outs[1], outs[2]
+        )),
+        n => {
+            let mut src = input.to_string();
+            for (i, o) in outs.iter().enumerate().take(n - 1) {
+                let rest = if i == n - 2 {
+                    outs[n - 1].clone()
+                } else {
+                    format!("{name}_chain{i}")
+                };
+                if i != n - 2 {
+                    f.streams.push((rest.clone(), width));
+                }
+                f.calls.push(format!(
+                    "half::fork2<{words}, {width}>({src}, {o}, {rest});"
+                ));
+                src = rest;
+            }
+        }
+    }
+    f
+}
+
+/// The `half_dwc` width converter on edge `n`: `tensor` carried from `pi` to `po` elements a
+/// word.
+pub fn dwc_instance(
+    n: &str,
+    tensor: &crate::format::Tensor,
+    (pi, po): (u32, u32),
+    input: &str,
+    output: &str,
+) -> Instance {
+    Instance::new("half_dwc", format!("dwc_{n}"), "glue")
+        .int("N", tensor.shape.elems() as i64)
+        .int("B", tensor.ty.bits as i64)
+        .int("PI", pi)
+        .int("PO", po)
+        .io(&[input], &[output])
+}
+
+/// The `half_fifo` on edge `n`: `width` bits, `depth` words, block RAM when
+/// [`fifo_in_bram`].
+pub fn fifo_instance(n: &str, width: u64, depth: u64, input: &str, output: &str) -> Instance {
+    let style = if fifo_in_bram(depth, width) {
+        "block"
+    } else {
+        "distributed"
+    };
+    Instance::new("half_fifo", format!("fifo_{n}"), "glue")
+        .int("W", width as i64)
+        .int("DEPTH", depth as i64)
+        .str("RAM_STYLE", style)
+        .io(&[input], &[output])
+}
+
+/// The `half_fork` after node `name`, copying `width`-bit words to every output.
+pub fn fork_instance(name: &str, width: u64, input: &str, outputs: &[String]) -> Instance {
+    let refs: Vec<&str> = outputs.iter().map(String::as_str).collect();
+    Instance::new("half_fork", format!("fork_{name}"), "glue")
+        .int("W", width as i64)
+        .int("WAYS", outputs.len() as i64)
+        .io(&[input], &refs)
+}
+
+/// The `half_axis_in` adapter at the accelerator's input.
+pub fn axis_in_instance(width: u64, input: &str, output: &str) -> Instance {
+    Instance::new("half_axis_in", "axis_in", "glue")
+        .int("W", width as i64)
+        .io(&[input], &[output])
+}
+
+/// The `half_axis_out` adapter at the accelerator's output (`words` a frame, TLAST on the last).
+pub fn axis_out_instance(words: u64, width: u64, input: &str, output: &str) -> Instance {
+    Instance::new("half_axis_out", "axis_out", "glue")
+        .int("WORDS", words as i64)
+        .int("W", width as i64)
+        .io(&[input], &[output])
 }
 
 #[cfg(test)]

@@ -3,16 +3,13 @@
 
 use crate::board::Board;
 use crate::fold::Design;
-use crate::fold::pipeline::EdgeStream;
 use crate::ir::Graph;
+use crate::lower::plan::{EdgePlan, Plan};
 use crate::ops::NodeKind;
-use crate::stage::HlsArray;
-use crate::stage::render;
+use crate::stage::{HlsArray, glue, render};
 use crate::weights::Params;
 use askama::Template;
-use petgraph::Direction;
 use petgraph::stable_graph::{EdgeIndex, NodeIndex};
-use petgraph::visit::EdgeRef;
 
 /// The layer library and the host shim, embedded so every project is self-contained.
 pub const LIBRARY: [(&str, &str); 12] = [
@@ -186,10 +183,10 @@ fn view(a: &HlsArray) -> ArrayView<'_> {
     }
 }
 
-/// The stream names of edge `e` (`idents` from [`Graph::edge_idents`]): producer side and
-/// (when a converter sits between) consumer side.
-fn edge_names(idents: &[String], e: EdgeIndex) -> (String, String) {
-    let base = format!("s_{}", idents[e.index()]);
+/// The stream names of an edge: producer side and (when a converter sits between) consumer
+/// side.
+fn edge_names(p: &EdgePlan) -> (String, String) {
+    let base = format!("s_{}", p.ident);
     (base.clone(), format!("{base}_c"))
 }
 
@@ -202,99 +199,65 @@ pub fn files(
 ) -> (Vec<(String, String)>, Io) {
     let name = graph.name.as_str();
     let g = &graph.g;
-    let idents = graph.edge_idents();
+    let plan = Plan::new(graph, design);
     let mut out: Vec<(String, String)> = Vec::new();
     let mut streams: Vec<StreamDecl> = Vec::new();
     let mut calls: Vec<String> = Vec::new();
     let mut layers = Vec::new();
-    let plan = |e: EdgeIndex| -> EdgeStream {
-        design.pipeline.edges[e.index()].unwrap_or(EdgeStream {
-            src_par: 1,
-            dst_par: 1,
-            depth: 2,
-        })
-    };
     // Streams: every edge, plus a converter stream where the widths differ (its converter
     // runs right before the consumer, so C simulation follows the dataflow order).
     let mut dwc_calls: std::collections::BTreeMap<EdgeIndex, String> = Default::default();
     for e in g.edge_indices() {
-        let tensor = g[e].tensor;
-        let p = plan(e);
-        let bits = tensor.ty.bits as u64;
-        let (a, b) = edge_names(&idents, e);
-        let label = graph.edge_label(e);
-        if p.src_par == p.dst_par {
+        let p = plan.edge(e);
+        let (a, b) = edge_names(p);
+        if !p.converts() {
             streams.push(StreamDecl {
                 name: a,
-                label,
-                width: p.dst_par as u64 * bits,
-                depth: p.depth,
+                label: p.label.clone(),
+                width: p.dst_width(),
+                depth: p.stream.depth,
             });
         } else {
             streams.push(StreamDecl {
                 name: a.clone(),
-                label: label.clone(),
-                width: p.src_par as u64 * bits,
+                label: p.label.clone(),
+                width: p.src_width(),
                 depth: 2,
             });
             streams.push(StreamDecl {
                 name: b.clone(),
-                label: format!("{label} (converted)"),
-                width: p.dst_par as u64 * bits,
-                depth: p.depth,
+                label: format!("{} (converted)", p.label),
+                width: p.dst_width(),
+                depth: p.stream.depth,
             });
-            dwc_calls.insert(
-                e,
-                format!(
-                    "half::dwc<{}, {}, {}, {}>({a}, {b});",
-                    tensor.shape.elems(),
-                    bits,
-                    p.src_par,
-                    p.dst_par
-                ),
-            );
+            let (pi, po) = (p.stream.src_par, p.stream.dst_par);
+            dwc_calls.insert(e, glue::dwc_call(&p.tensor, (pi, po), &a, &b));
         }
     }
     let consumer_side = |e: EdgeIndex| {
-        let p = plan(e);
-        let (a, b) = edge_names(&idents, e);
-        if p.src_par == p.dst_par { a } else { b }
+        let p = plan.edge(e);
+        let (a, b) = edge_names(p);
+        if p.converts() { b } else { a }
     };
-    let outgoing = |n: NodeIndex| -> Vec<EdgeIndex> {
-        let mut v: Vec<(NodeIndex, EdgeIndex)> = g
-            .edges_directed(n, Direction::Outgoing)
-            .map(|e| (e.target(), e.id()))
-            .collect();
-        v.sort();
-        v.into_iter().map(|x| x.1).collect()
-    };
-    let incoming = |n: NodeIndex| -> Vec<EdgeIndex> {
-        let mut v: Vec<(usize, EdgeIndex)> = g
-            .edges_directed(n, Direction::Incoming)
-            .map(|e| (e.weight().port, e.id()))
-            .collect();
-        v.sort();
-        v.into_iter().map(|x| x.1).collect()
-    };
+    let outgoing = |n: NodeIndex| Plan::outgoing(graph, n);
+    let incoming = |n: NodeIndex| Plan::incoming(graph, n);
     let out_node = graph.output;
     let out_t = g[out_node].out;
-    let out_par = design.pipeline.times[out_node.index()].map_or(1, |t| t.out_par);
     let in_t = g[graph.input].out;
-    let in_par = design.pipeline.times[graph.input.index()].map_or(1, |t| t.out_par);
     let io = Io {
-        in_par,
+        in_par: plan.in_par,
         in_bits: in_t.ty.bits,
         in_signed: in_t.ty.signed && in_t.ty.bits > 1,
-        in_words: in_t.shape.elems() / in_par as u64,
-        out_par,
+        in_words: plan.in_words(graph),
+        out_par: plan.out_par,
         out_bits: out_t.ty.bits,
         out_signed: out_t.ty.signed && out_t.ty.bits > 1,
-        out_words: out_t.shape.elems() / out_par as u64,
+        out_words: plan.out_words(graph),
     };
     streams.push(StreamDecl {
         name: "s_output".into(),
         label: "output".into(),
-        width: (out_par * out_t.ty.bits) as u64,
+        width: (io.out_par * out_t.ty.bits) as u64,
         depth: 2,
     });
     let by_layer: std::collections::BTreeMap<NodeIndex, usize> = design
@@ -310,7 +273,7 @@ pub fn files(
         } else {
             outgoing(n)
                 .into_iter()
-                .map(|e| edge_names(&idents, e).0)
+                .map(|e| edge_names(plan.edge(e)).0)
                 .collect()
         };
         let ins: Vec<String> = incoming(n).into_iter().map(consumer_side).collect();
@@ -320,22 +283,25 @@ pub fn files(
             }
         }
         match &node.kind {
-            NodeKind::Input => calls.push(format!(
-                "half::axis_in<{}, {}, {}, HG_IN_AXW>(in, {});",
-                io.in_words, io.in_par, io.in_bits, outs[0]
+            NodeKind::Input => calls.push(glue::axis_in_call(
+                io.in_words,
+                io.in_par,
+                io.in_bits,
+                &outs[0],
             )),
             NodeKind::Fork { .. } => {
-                let words = node.out.shape.elems() / plan(incoming(n)[0]).dst_par.max(1) as u64;
-                let width = plan(incoming(n)[0]).dst_par as u64 * node.out.ty.bits as u64;
-                fork_calls(
-                    &mut calls,
-                    &mut streams,
-                    &node.name,
-                    &ins[0],
-                    &outs,
-                    words,
-                    width,
-                );
+                let p = plan.edge(incoming(n)[0]);
+                let words = node.out.shape.elems() / p.stream.dst_par.max(1) as u64;
+                let fork = glue::fork_calls(&node.name, &ins[0], &outs, words, p.dst_width());
+                for (chain, width) in fork.streams {
+                    streams.push(StreamDecl {
+                        name: chain.clone(),
+                        label: chain,
+                        width,
+                        depth: 2,
+                    });
+                }
+                calls.extend(fork.calls);
             }
             NodeKind::Layer { op, .. } => {
                 let Some(&si) = by_layer.get(&n) else {
@@ -375,10 +341,7 @@ pub fn files(
             }
         }
     }
-    calls.push(format!(
-        "half::axis_out<{}, {}, {}, HG_OUT_AXW>(s_output, out);",
-        io.out_words, io.out_par, io.out_bits
-    ));
+    calls.push(glue::axis_out_call(io.out_words, io.out_par, io.out_bits));
     out.push((
         format!("src/{name}.cpp"),
         render(&TopTpl {
@@ -414,51 +377,4 @@ pub fn files(
         out.push((path.to_string(), text.to_string()));
     }
     (out, io)
-}
-
-/// Fork calls: `fork2`/`fork3`, or a chain of `fork2` for more consumers.
-fn fork_calls(
-    calls: &mut Vec<String>,
-    streams: &mut Vec<StreamDecl>,
-    name: &str,
-    input: &str,
-    outs: &[String],
-    words: u64,
-    width: u64,
-) {
-    match outs.len() {
-        0 | 1 => calls.push(format!(
-            "#error \"fork {name} has fewer than two consumers\""
-        )),
-        2 => calls.push(format!(
-            "half::fork2<{words}, {width}>({input}, {}, {});",
-            outs[0], outs[1]
-        )),
-        3 => calls.push(format!(
-            "half::fork3<{words}, {width}>({input}, {}, {}, {});",
-            outs[0], outs[1], outs[2]
-        )),
-        n => {
-            let mut src = input.to_string();
-            for (i, o) in outs.iter().enumerate().take(n - 1) {
-                let rest = if i == n - 2 {
-                    outs[n - 1].clone()
-                } else {
-                    format!("{name}_chain{i}")
-                };
-                if i != n - 2 {
-                    streams.push(StreamDecl {
-                        name: rest.clone(),
-                        label: rest.clone(),
-                        width,
-                        depth: 2,
-                    });
-                }
-                calls.push(format!(
-                    "half::fork2<{words}, {width}>({src}, {o}, {rest});"
-                ));
-                src = rest;
-            }
-        }
-    }
 }

@@ -1,10 +1,12 @@
 //! `half-gen build`: fold, generate the HLS project and the reports, write them atomically.
 
+use crate::commands::estimate::{self, Loaded};
+use crate::commands::report;
 use crate::error::{Error, Result};
 use crate::fold::{self, Options, config};
 use crate::limits::{MAX_BUILD_FRAMES, MAX_BUILD_VECTOR_VALUES};
 use crate::reference::{random_inputs, run};
-use crate::{backend, board, report};
+use crate::{backend, board};
 use std::path::{Path, PathBuf};
 
 /// C++ keywords and names a top function may not take.
@@ -75,7 +77,7 @@ pub fn build(
     fifo_depths: &[(String, u64)],
 ) -> Result<Built> {
     let board = board::lookup(board_name)?;
-    let (model, mut graph) = crate::parse(model_path)?;
+    let (model, mut graph) = estimate::parse(model_path)?;
     if RESERVED.contains(&graph.name.as_str()) || graph.name.starts_with("layer_") {
         return Err(Error::Usage(format!(
             "model name `{}` cannot name the HLS top function; set `name:` in {}",
@@ -85,15 +87,15 @@ pub fn build(
     }
     check_frames(&graph, frames)?;
     fold::check_fit(&graph, &board, opts)?;
-    let params = crate::parameters(&model, &mut graph)?;
-    let loaded = crate::Loaded {
+    let params = estimate::parameters(&model, &mut graph)?;
+    let loaded = Loaded {
         model,
         graph,
         params,
     };
     let graph = &loaded.graph;
     let mut design = fold::optimize(graph, &board, opts)?;
-    let schedule = crate::schedule(graph, &mut design)?;
+    let schedule = estimate::schedule(graph, &mut design)?;
     override_fifos(graph, &mut design, fifo_depths)?;
     let estimate = report::Estimate::new(graph, &board, &design, schedule);
     let inputs = random_inputs(graph, loaded.model.seed, frames);

@@ -15,8 +15,8 @@ pub mod cells;
 pub mod report;
 pub mod script;
 
+use crate::commands::sim::run_tool;
 use crate::error::{Error, Result};
-use crate::sim::run_tool;
 use cells::Cells;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -279,7 +279,7 @@ fn run_yosys(
             message: format!(
                 "failed on {}:\n{}",
                 ys.display(),
-                crate::sim::tail(&text, 15)
+                crate::commands::sim::tail(&text, 15)
             ),
         });
     }

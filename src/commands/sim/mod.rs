@@ -1,10 +1,8 @@
-//! Simulations: of generated designs against the reference (C simulation with g++, `csim`;
-//! Verilator co-simulation, `cosim`) and of the pipeline's schedule in Rust (`schedule`, `fifo`).
+//! Simulations of generated designs against the reference: C simulation with g++ (`csim`)
+//! and Verilator co-simulation (`cosim`).
 
 pub mod cosim;
 pub mod csim;
-pub mod fifo;
-pub mod schedule;
 
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};

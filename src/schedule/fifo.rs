@@ -14,11 +14,11 @@
 //!    figures. Should it deadlock or lose more than 0.1 % throughput against step 1, every depth
 //!    is doubled and step 3 runs again (at most three times).
 
-use super::schedule::{Drive, Run, run};
-use crate::backend::rtl;
+use super::run::{Drive, Run, run};
 use crate::fold::Design;
 use crate::fold::pipeline::MIN_FIFO_DEPTH;
 use crate::ir::Graph;
+use crate::lower::netlist::netlist;
 use crate::stage::glue;
 use std::time::Instant;
 
@@ -70,7 +70,7 @@ pub fn size(graph: &Graph, design: &mut Design) -> Result<Schedule, String> {
         design,
         &edges.iter().map(|&e| (e, UNBOUNDED)).collect::<Vec<_>>(),
     );
-    let (net, _) = rtl::netlist(graph, design, None)?;
+    let (net, _) = netlist(graph, design, None)?;
     let t = design.pipeline.cycles.max(1);
     let paced = run(&net, drive(design, 3, Some(t)))?;
     sim_cycles += paced.cycles;
@@ -109,7 +109,7 @@ pub fn size(graph: &Graph, design: &mut Design) -> Result<Schedule, String> {
 
 /// Schedules `design` as it stands (FIFO depths as set), as the testbench drives it.
 pub fn simulate(graph: &Graph, design: &Design, sim_cycles: &mut u64) -> Result<Run, String> {
-    let (net, _) = rtl::netlist(graph, design, None)?;
+    let (net, _) = netlist(graph, design, None)?;
     let r = run(&net, drive(design, FRAMES, None))?;
     *sim_cycles += r.cycles;
     Ok(r)

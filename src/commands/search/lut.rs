@@ -461,7 +461,8 @@ mod tests {
     #[test]
     fn tables_beyond_the_limits_are_refused() {
         let text = "name: t\ninput: {shape: [8, 8, 3], bits: 8}\nlayers:\n  - {name: c0, op: conv, channels: {choice: [4, 8, 16]}, kernel: 3, padding: same, weight_bits: 4, activation: relu, output: {bits: 4}}\n  - {name: fc, op: dense, units: 4, weight_bits: 8, output: {bits: 16, signed: true}}\n";
-        let space = crate::search::parse(text, "t.yaml", "t", std::path::Path::new(".")).unwrap();
+        let space =
+            crate::commands::search::parse(text, "t.yaml", "t", std::path::Path::new(".")).unwrap();
         let board = crate::board::lookup("pynq-z2").unwrap();
         let build = |limits| build_within(&space, &board, 100, 1, limits);
         let full = build((100, 100_000)).unwrap();

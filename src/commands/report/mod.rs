@@ -100,7 +100,7 @@ pub struct Estimate {
     pub target_met: bool,
     /// The cycle-level schedule of the RTL pipeline that sized the FIFOs and gives the latency
     /// (None when a layer kind has no RTL stage: the latency is then the analytical one).
-    pub schedule: Option<crate::sim::fifo::Schedule>,
+    pub schedule: Option<crate::schedule::fifo::Schedule>,
     /// Why there is no schedule, when there is none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule_skipped: Option<String>,
@@ -113,10 +113,15 @@ fn round(v: f64, digits: i32) -> f64 {
 
 impl Estimate {
     /// Assembles the report of a folded design.
-    pub fn new(graph: &Graph, board: &Board, d: &Design, scheduled: crate::Scheduled) -> Estimate {
+    pub fn new(
+        graph: &Graph,
+        board: &Board,
+        d: &Design,
+        scheduled: crate::commands::estimate::Scheduled,
+    ) -> Estimate {
         let (schedule, schedule_skipped) = match scheduled {
-            crate::Scheduled::Done(s) => (Some(s), None),
-            crate::Scheduled::Skipped(why) => (None, Some(why)),
+            crate::commands::estimate::Scheduled::Done(s) => (Some(s), None),
+            crate::commands::estimate::Scheduled::Skipped(why) => (None, Some(why)),
         };
         let mut layers = Vec::new();
         for (s, &i) in d.spaces.iter().zip(&d.selection) {
