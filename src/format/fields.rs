@@ -75,7 +75,7 @@ impl<'a> LayerFields<'a> {
 
     /// The op's name as written.
     pub fn op_name(&self) -> String {
-        format!("{:?}", self.raw.op.value).to_lowercase()
+        self.raw.op.value.clone()
     }
 
     /// A required positive integer key.

@@ -36,24 +36,6 @@ pub struct RawInput {
     pub signed: Option<Spanned<bool>>,
 }
 
-/// Layer kinds of format v1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RawOp {
-    /// Convolution.
-    Conv,
-    /// Depthwise convolution.
-    Dwconv,
-    /// Fully connected.
-    Dense,
-    /// Max pooling.
-    Maxpool,
-    /// Average pooling.
-    Avgpool,
-    /// Elementwise addition of two tensors.
-    Add,
-}
-
 /// Activation functions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -71,8 +53,8 @@ pub enum RawActivation {
 pub struct RawLayer {
     /// Unique identifier.
     pub name: Spanned<String>,
-    /// Layer kind.
-    pub op: Spanned<RawOp>,
+    /// Layer kind (one of `ops::NAMES`; checked by the model's validation).
+    pub op: Spanned<String>,
     /// Producer(s).
     pub from: Option<Spanned<OneOrMany>>,
     /// conv: output channels.

@@ -7,7 +7,6 @@ use crate::error::Result;
 use crate::format::Tensor;
 use crate::format::{Activation, ElemType};
 use crate::model::{Model, Src};
-use crate::ops::LayerOp;
 use crate::ops::{MAX_ACC_BITS, Node, NodeKind};
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 
@@ -206,9 +205,10 @@ fn infer_layer(model: &Model, i: usize, inputs: Vec<Tensor>) -> Result<Node> {
         (Some(out), Some(r)) => Some(op.expand_requant(r, out)),
         (Some(out), None) => Some(op.derive_requant(&inputs, out)),
     };
-    // The add's accumulator is `a*scale_a + b*scale_b`: re-run the rule with the scales.
-    let inferred = match (&layer.op, &requant) {
-        (LayerOp::Add(_), Some(r)) => op
+    // Per-input scales (an add's `a*scale_a + b*scale_b`) change the accumulator: re-run
+    // the rule with them.
+    let inferred = match &requant {
+        Some(r) if op.scales_per_input() => op
             .infer(&inputs, &r.scale)
             .map_err(|e| err(e.key, e.message))?,
         _ => first,
@@ -223,13 +223,13 @@ fn infer_layer(model: &Model, i: usize, inputs: Vec<Tensor>) -> Result<Node> {
             ),
         ));
     }
-    let ty = match (&layer.op, layer.output) {
-        (LayerOp::MaxPool(_), _) => inputs[0].ty,
-        (_, Some(t)) => t,
-        (_, None) if layer.activation == Activation::Relu => {
+    let ty = match layer.output {
+        _ if op.keeps_input_type() => inputs[0].ty,
+        Some(t) => t,
+        None if layer.activation == Activation::Relu => {
             ElemType::for_range(0, inferred.acc_max.max(1))
         }
-        (_, None) => acc,
+        None => acc,
     };
     Ok(Node {
         name: layer.name.clone(),

@@ -299,7 +299,18 @@ fn layer_entry(f: &LayerFields, i: usize, index: &BTreeMap<String, usize>) -> Re
     if index.contains_key(name) {
         return Err(f.error_at(loc(&f.raw.name), format!("duplicate layer name `{name}`")));
     }
-    let op = LayerOp::parse(f)?;
+    let kind = &f.raw.op;
+    let op = LayerOp::parse(&kind.value, f)?.ok_or_else(|| {
+        f.error_at(
+            loc(kind),
+            format!(
+                "unknown op `{}`; expected one of {}{}",
+                kind.value,
+                crate::ops::NAMES.join(", "),
+                crate::hint::hint(&kind.value, crate::ops::NAMES.iter().copied())
+            ),
+        )
+    })?;
     let inputs = sources(f, i, index)?;
     let arity = op.arity();
     if inputs.len() != arity {

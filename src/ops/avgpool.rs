@@ -102,6 +102,10 @@ impl Operator for AvgPool {
         0
     }
 
+    fn window(&self) -> Option<Window> {
+        self.window
+    }
+
     fn fold_space(&self, node: &Node) -> FoldSpace {
         // half_pool has no multiplier-style parameter: synthesis decides (DSP slices).
         let has_mult = false;

@@ -3,6 +3,7 @@
 
 use super::HlsStage;
 use super::LayerParams;
+use super::WeightShape;
 use super::requant;
 use super::{
     Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, divisors, mac_range,
@@ -131,6 +132,21 @@ impl Operator for Conv {
     fn params(&self, node: &Node) -> u64 {
         self.fan_in(node.inputs[0].shape.c) * self.channels as u64
             + if self.bias { self.channels as u64 } else { 0 }
+    }
+
+    fn weights(&self, node: &Node) -> Option<WeightShape> {
+        let [kh, kw] = self.window.kernel;
+        let cin = node.inputs[0].shape.c as u64;
+        Some(WeightShape {
+            shape: vec![kh as u64, kw as u64, cin, self.channels as u64],
+            bias: self.bias,
+            channels: self.channels as u64,
+            fan_in: self.fan_in(node.inputs[0].shape.c),
+        })
+    }
+
+    fn window(&self) -> Option<Window> {
+        Some(self.window)
     }
 
     fn weight_type(&self) -> Option<ElemType> {

@@ -3,6 +3,7 @@
 
 use super::HlsStage;
 use super::LayerParams;
+use super::WeightShape;
 use super::requant;
 use super::{
     Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, divisors, mac_range,
@@ -95,6 +96,16 @@ impl Operator for Dense {
 
     fn params(&self, node: &Node) -> u64 {
         self.macs(node) + if self.bias { self.units as u64 } else { 0 }
+    }
+
+    fn weights(&self, node: &Node) -> Option<WeightShape> {
+        let n = node.inputs[0].shape.elems();
+        Some(WeightShape {
+            shape: vec![n, self.units as u64],
+            bias: self.bias,
+            channels: self.units as u64,
+            fan_in: n,
+        })
     }
 
     fn weight_type(&self) -> Option<ElemType> {

@@ -6,6 +6,7 @@
 
 use super::HlsStage;
 use super::LayerParams;
+use super::WeightShape;
 use super::conv::window_out;
 use super::requant;
 use super::{
@@ -83,6 +84,21 @@ impl Operator for DwConv {
     fn params(&self, node: &Node) -> u64 {
         let c = node.out.shape.c as u64;
         c * self.window.area() as u64 + if self.bias { c } else { 0 }
+    }
+
+    fn weights(&self, node: &Node) -> Option<WeightShape> {
+        let [kh, kw] = self.window.kernel;
+        let c = node.inputs[0].shape.c as u64;
+        Some(WeightShape {
+            shape: vec![kh as u64, kw as u64, c],
+            bias: self.bias,
+            channels: c,
+            fan_in: (kh * kw) as u64,
+        })
+    }
+
+    fn window(&self) -> Option<Window> {
+        Some(self.window)
     }
 
     fn weight_type(&self) -> Option<ElemType> {

@@ -82,6 +82,14 @@ impl Operator for MaxPool {
         0
     }
 
+    fn window(&self) -> Option<Window> {
+        Some(self.window)
+    }
+
+    fn keeps_input_type(&self) -> bool {
+        true
+    }
+
     fn fold_space(&self, node: &Node) -> FoldSpace {
         FoldSpace {
             pe: divisors(node.out.shape.c),

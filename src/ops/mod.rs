@@ -10,16 +10,15 @@ pub mod dense;
 pub mod dwconv;
 pub mod maxpool;
 mod node;
+mod registry;
 pub mod requant;
 pub mod window;
 
 use crate::cost::{MemStyle, MultStyle};
-use crate::error::Result;
-use crate::format::fields::LayerFields;
-use crate::format::raw::RawOp;
-use crate::format::{ElemType, Requant, Shape, Tensor};
+use crate::format::{ElemType, Requant, Shape, Tensor, Window};
 use crate::stage::{Fold, HlsStage, HwCtx, RtlCtx, RtlStage, StageCost, Unit};
 pub use node::{MAX_ACC_BITS, Node, NodeKind};
+pub use registry::{LayerOp, NAMES};
 
 /// A shape-rule failure, blamed on one key of the layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +73,19 @@ pub struct LayerParams {
     pub bias: Vec<i64>,
 }
 
+/// The weights a layer stores (docs/model-format.md, section 13).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WeightShape {
+    /// The weight array's shape in the weights file.
+    pub shape: Vec<u64>,
+    /// Whether one bias per output channel is added.
+    pub bias: bool,
+    /// Output channels (the bias length).
+    pub channels: u64,
+    /// Products summed per output.
+    pub fan_in: u64,
+}
+
 /// What every layer kind provides.
 pub trait Operator {
     /// The op's name in the model format.
@@ -96,6 +108,19 @@ pub trait Operator {
     /// Weight element type, when the op has weights.
     fn weight_type(&self) -> Option<ElemType> {
         None
+    }
+    /// The weights the layer stores, when it has any (shape, bias, fan-in).
+    fn weights(&self, _node: &Node) -> Option<WeightShape> {
+        None
+    }
+    /// The window it slides over its input, when it has one.
+    fn window(&self) -> Option<Window> {
+        None
+    }
+    /// True when the output keeps the input's element type whatever `output` says (a max
+    /// pool picks input values).
+    fn keeps_input_type(&self) -> bool {
+        false
     }
     /// Checks the lengths of an explicit requant's lists: one entry, or one per channel.
     fn check_requant(&self, r: &Requant, channels: u32) -> std::result::Result<(), ShapeError> {
@@ -136,59 +161,6 @@ pub trait Operator {
         _ctx: &RtlCtx,
     ) -> Option<RtlStage> {
         None
-    }
-}
-
-/// A layer's kind and parameters.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum LayerOp {
-    /// Convolution.
-    Conv(conv::Conv),
-    /// Depthwise convolution.
-    DwConv(dwconv::DwConv),
-    /// Fully connected.
-    Dense(dense::Dense),
-    /// Max pooling.
-    MaxPool(maxpool::MaxPool),
-    /// Average pooling.
-    AvgPool(avgpool::AvgPool),
-    /// Elementwise add.
-    Add(add::Add),
-}
-
-impl LayerOp {
-    /// Parses the op-specific keys of a layer.
-    pub fn parse(f: &LayerFields) -> Result<LayerOp> {
-        Ok(match f.raw.op.value {
-            RawOp::Conv => LayerOp::Conv(conv::Conv::parse(f)?),
-            RawOp::Dwconv => LayerOp::DwConv(dwconv::DwConv::parse(f)?),
-            RawOp::Dense => LayerOp::Dense(dense::Dense::parse(f)?),
-            RawOp::Maxpool => LayerOp::MaxPool(maxpool::MaxPool::parse(f)?),
-            RawOp::Avgpool => LayerOp::AvgPool(avgpool::AvgPool::parse(f)?),
-            RawOp::Add => LayerOp::Add(add::Add::parse(f)?),
-        })
-    }
-
-    /// The op behind the trait.
-    pub fn op(&self) -> &dyn Operator {
-        match self {
-            LayerOp::Conv(o) => o,
-            LayerOp::DwConv(o) => o,
-            LayerOp::Dense(o) => o,
-            LayerOp::MaxPool(o) => o,
-            LayerOp::AvgPool(o) => o,
-            LayerOp::Add(o) => o,
-        }
-    }
-
-    /// Shortcut for `op().kind()`.
-    pub fn kind(&self) -> &'static str {
-        self.op().kind()
-    }
-
-    /// Shortcut for `op().arity()`.
-    pub fn arity(&self) -> usize {
-        self.op().arity()
     }
 }
 

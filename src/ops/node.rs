@@ -1,7 +1,7 @@
 //! A node of the dataflow graph: the model input, a layer (its op and resolved types), or a
 //! stream fork.
 
-use super::{LayerOp, Operator};
+use super::LayerOp;
 use crate::format::{Activation, ElemType, Requant, Tensor};
 use crate::stage::requant::Epilogue;
 
@@ -53,8 +53,13 @@ impl Node {
     /// Recomputes the accumulator type after the requantisation changed (only an add's
     /// accumulator, `a*scale_a + b*scale_b`, depends on it).
     pub fn refresh_acc(&mut self) -> std::result::Result<(), String> {
-        if let (Some(LayerOp::Add(a)), Some(r)) = (self.op(), &self.requant) {
-            let inf = a.infer(&self.inputs, &r.scale).map_err(|e| e.message)?;
+        if let (Some(op), Some(r)) = (self.op(), &self.requant)
+            && op.op().scales_per_input()
+        {
+            let inf = op
+                .op()
+                .infer(&self.inputs, &r.scale)
+                .map_err(|e| e.message)?;
             let acc = ElemType::for_range(inf.acc_min, inf.acc_max);
             if acc.bits > MAX_ACC_BITS {
                 return Err(format!(

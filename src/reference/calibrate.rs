@@ -136,10 +136,7 @@ fn acc_rms(node: &Node, op: &LayerOp, p: &LayerParams, frames: &[Vec<Vec<i64>>])
     let cols = node.out.shape.c.max(1) as usize;
     let columns: Vec<(f64, f64, f64)> = if p.weight.is_empty() {
         let window = (node.inputs[0].shape.elems() / node.out.shape.elems().max(1)).max(1) as f64;
-        let window = match op {
-            LayerOp::AvgPool(a) => a.window.map_or(window, |w| w.area() as f64),
-            _ => window,
-        };
+        let window = op.op().window().map_or(window, |w| w.area() as f64);
         vec![(0.0, window, window); 1]
     } else {
         (0..cols)

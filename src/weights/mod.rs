@@ -57,31 +57,12 @@ pub struct ParamSpec {
 /// The parameter spec of a layer op with input type `xt` and input shape `(h, w, c)` or `n`.
 pub fn spec(op: &LayerOp, node: &crate::ops::Node) -> ParamSpec {
     let inp = node.inputs[0];
-    let cin = inp.shape.c as u64;
-    let (weight_shape, wt, bias, cout, fan_in) = match op {
-        LayerOp::Conv(c) => {
-            let [kh, kw] = c.window.kernel;
-            let fan = (kh * kw) as u64 * cin;
-            let shape = vec![kh as u64, kw as u64, cin, c.channels as u64];
-            (shape, Some(c.weight), c.bias, c.channels as u64, fan)
-        }
-        LayerOp::DwConv(d) => {
-            let [kh, kw] = d.window.kernel;
-            let shape = vec![kh as u64, kw as u64, cin];
-            (shape, Some(d.weight), d.bias, cin, (kh * kw) as u64)
-        }
-        LayerOp::Dense(d) => {
-            let n = inp.shape.elems();
-            (
-                vec![n, d.units as u64],
-                Some(d.weight),
-                d.bias,
-                d.units as u64,
-                n,
-            )
-        }
-        _ => (Vec::new(), None, false, 0, 0),
+    let o = op.op();
+    let (weight_shape, bias, cout, fan_in) = match o.weights(node) {
+        Some(w) => (w.shape, w.bias, w.channels, w.fan_in),
+        None => (Vec::new(), false, 0, 0),
     };
+    let wt = o.weights(node).and(o.weight_type());
     let bias_range = match wt {
         Some(wt) if bias => mac_range(wt, inp.ty, fan_in, false),
         _ => (0, 0),

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::ir;
 use crate::model;
 use crate::ops::NodeKind;
-use crate::ops::{LayerOp, mac_folds};
+use crate::ops::mac_folds;
 use crate::stage::HwCtx;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -221,15 +221,8 @@ fn config(
     board: &Board,
 ) -> Option<LutConfig> {
     let op = node.op()?;
-    let (window, weight) = match op {
-        LayerOp::Conv(c) => (Some(c.window), Some(c.weight)),
-        LayerOp::DwConv(c) => (Some(c.window), Some(c.weight)),
-        LayerOp::Dense(d) => (None, Some(d.weight)),
-        LayerOp::MaxPool(p) => (Some(p.window), None),
-        LayerOp::AvgPool(p) => (p.window, None),
-        LayerOp::Add(_) => (None, None),
-    };
     let o = op.op();
+    let (window, weight) = (o.window(), o.weight_type());
     let hw = HwCtx { dsp: board.dsp() };
     let space = o.fold_space(node);
     let mut folds: Vec<LutFold> = mac_folds(&space, board.dsp > 0)
