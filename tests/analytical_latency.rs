@@ -19,10 +19,11 @@ fn analytical_latency_tracks_the_schedule() {
     let mut report = Vec::new();
     for path in &models {
         let loaded = half_gen::load(path).unwrap();
-        let mut design = fold::optimize(&loaded.graph, &board, &Options::default()).unwrap();
+        let design = fold::optimize(&loaded.graph, &board, &Options::default()).unwrap();
         let analytical = design.pipeline.latency as f64;
-        let exact = half_gen::schedule(&loaded.graph, &mut design)
+        let exact = half_gen::schedule(&loaded.graph, design)
             .unwrap()
+            .1
             .schedule()
             .expect("every example has an RTL stage per layer and is small enough to schedule")
             .latency as f64;

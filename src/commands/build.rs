@@ -94,8 +94,8 @@ pub fn build(
         params,
     };
     let graph = &loaded.graph;
-    let mut design = fold::optimize(graph, &board, opts)?;
-    let schedule = estimate::schedule(graph, &mut design)?;
+    let folded = fold::optimize(graph, &board, opts)?;
+    let (mut design, schedule) = estimate::schedule(graph, folded)?;
     override_fifos(graph, &mut design, fifo_depths)?;
     let estimate = report::Estimate::new(graph, &board, &design, schedule);
     let inputs = random_inputs(graph, loaded.model.seed, frames);
@@ -103,25 +103,36 @@ pub fn build(
         .iter()
         .map(|x| run(graph, &loaded.params, x))
         .collect::<Result<_>>()?;
-    let mut files: Vec<(String, Vec<u8>)> =
-        backend::hls::emit(graph, &design, &loaded.params, &board, &inputs, &expected)
-            .into_iter()
-            .map(|(p, t)| (format!("hls/{p}"), t.into_bytes()))
-            .collect();
-    let vin = backend::hls::vectors_text(&inputs);
-    let vexp = backend::hls::vectors_text(&expected);
-    let rtl_skipped = match backend::rtl::emit(graph, &design, &loaded.params, &vin, &vexp) {
-        Ok(rtl) => {
-            files.extend(
-                rtl.into_iter()
-                    .map(|(p, t)| (format!("rtl/{p}"), t.into_bytes())),
-            );
-            None
-        }
-        Err(kind) => Some(format!(
-            "the Verilog backend does not cover `{kind}` layers yet; rtl/ not written"
-        )),
+    let input = backend::EmitInput {
+        graph,
+        design: &design,
+        params: &loaded.params,
+        board: &board,
+        inputs: &inputs,
+        expected: &expected,
     };
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut rtl_skipped = None;
+    for b in backend::ALL {
+        if let Some(kind) = b.unsupported(graph) {
+            rtl_skipped = Some(format!(
+                "the {} backend does not cover `{kind}` layers yet; {}/ not written",
+                if b.name() == "rtl" {
+                    "Verilog"
+                } else {
+                    b.name()
+                },
+                b.name()
+            ));
+            continue;
+        }
+        let dir = b.name();
+        files.extend(
+            b.emit(&input)?
+                .into_iter()
+                .map(|(p, t)| (format!("{dir}/{p}"), t.into_bytes())),
+        );
+    }
     let json = serde_json::to_string_pretty(&estimate).map_err(|e| Error::Usage(e.to_string()))?;
     files.push(("report/estimate.json".into(), (json + "\n").into_bytes()));
     files.push((

@@ -90,44 +90,50 @@ impl Scheduled {
     }
 }
 
-/// Sizes the FIFOs of `design` and schedules it cycle by cycle (`sim::fifo`), unless the
-/// Verilog backend lacks a layer kind or the simulation would take longer than
-/// [`limits::MAX_SCHEDULE_WORK`] allows.
-pub fn schedule(graph: &ir::Graph, design: &mut fold::Design) -> Result<Scheduled> {
-    let net = match crate::lower::netlist::netlist(graph, design, None) {
+/// Sizes the FIFOs of the `folded` design and schedules it cycle by cycle
+/// (`schedule::fifo`): the sized design and its schedule. The folded design comes back
+/// unchanged, with the reason, when the Verilog backend lacks a layer kind or the simulation
+/// would take longer than [`limits::MAX_SCHEDULE_WORK`] allows.
+pub fn schedule(graph: &ir::Graph, folded: fold::Design) -> Result<(fold::Design, Scheduled)> {
+    use crate::backend::Backend;
+    if let Some(kind) = crate::backend::Rtl.unsupported(graph) {
+        let why = format!("the Verilog backend does not cover `{kind}` layers");
+        return Ok((folded, Scheduled::Skipped(why)));
+    }
+    let net = match crate::lower::netlist::netlist(graph, &folded, None) {
         Ok((net, _)) => net,
         Err(kind) => {
-            return Ok(Scheduled::Skipped(format!(
-                "the Verilog backend does not cover `{kind}` layers"
-            )));
+            let why = format!("the Verilog backend does not cover `{kind}` layers");
+            return Ok((folded, Scheduled::Skipped(why)));
         }
     };
     // The sizing simulates about eight frames plus the pipeline's fill, every instance every
     // cycle (docs/schedule.md).
-    let p = &design.pipeline;
+    let p = &folded.pipeline;
     let cycles = p
         .cycles
         .saturating_mul(8)
         .saturating_add(p.latency.saturating_mul(2));
     let work = cycles.saturating_mul(net.instances.len() as u64);
     if work > limits::MAX_SCHEDULE_WORK {
-        return Ok(Scheduled::Skipped(format!(
+        let why = format!(
             "the cycle-level schedule would simulate about {} instance-cycles, above the limit of {} (docs/model-format.md, \"Limits\"); FIFO depths and latency are the analytical ones",
             limits::group(work),
             limits::group(limits::MAX_SCHEDULE_WORK)
-        )));
+        );
+        return Ok((folded, Scheduled::Skipped(why)));
     }
-    crate::schedule::fifo::size(graph, design)
-        .map(Scheduled::Done)
-        .map_err(|m| Error::Usage(format!("FIFO sizing: {m}")))
+    let (sized, schedule) = crate::schedule::fifo::size(graph, &folded)
+        .map_err(|m| Error::Usage(format!("FIFO sizing: {m}")))?;
+    Ok((sized, Scheduled::Done(schedule)))
 }
 
 /// Loads, builds, folds and reports a model for a board.
 pub fn estimate(model_path: &Path, board: &str, opts: &fold::Options) -> Result<Estimated> {
     let board = board::lookup(board)?;
     let Loaded { model, graph, .. } = load_for(model_path, &board, opts)?;
-    let mut design = fold::optimize(&graph, &board, opts)?;
-    let scheduled = schedule(&graph, &mut design)?;
+    let folded = fold::optimize(&graph, &board, opts)?;
+    let (design, scheduled) = schedule(&graph, folded)?;
     let estimate = report::Estimate::new(&graph, &board, &design, scheduled);
     Ok(Estimated {
         model,

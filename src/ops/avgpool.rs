@@ -259,6 +259,11 @@ impl Operator for AvgPool {
         st
     }
 
+    fn has_rtl(&self, node: &Node) -> bool {
+        // `half_pool` has one scale and shift for every channel.
+        !node.epilogue().rtl().per_channel
+    }
+
     fn rtl(
         &self,
         node: &Node,

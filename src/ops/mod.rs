@@ -151,6 +151,11 @@ pub trait Operator {
     fn reference(&self, node: &Node, inputs: &[&[i64]], params: &LayerParams) -> Vec<i64>;
     /// The HLS stage for `fold` (backend hook; the library is hls/include/half/).
     fn hls(&self, node: &Node, fold: &Fold, params: &LayerParams) -> HlsStage;
+    /// True when the Verilog backend has a stage for this node (its [`Operator::rtl`] gives
+    /// one).
+    fn has_rtl(&self, _node: &Node) -> bool {
+        true
+    }
     /// The RTL stage for `fold` (backend hook; the modules are in hls/rtl/); the memory files
     /// only when `params` is given. None when the Verilog backend has no stage for this kind.
     fn rtl(

@@ -60,10 +60,13 @@ fn drive(design: &Design, frames: u64, pace: Option<u64>) -> Drive {
     }
 }
 
-/// Sizes every FIFO of `design` (depths, costs, totals updated in place) and returns the
-/// schedule. Err when a layer kind has no RTL stage or cycle model.
-pub fn size(graph: &Graph, design: &mut Design) -> Result<Schedule, String> {
+/// Sizes every FIFO of the `folded` design: the design with those depths (the FIFOs priced
+/// again, the totals and the latency updated) and its schedule. Err when a layer kind has no
+/// RTL stage or cycle model.
+pub fn size(graph: &Graph, folded: &Design) -> Result<(Design, Schedule), String> {
     let t0 = Instant::now();
+    let mut sized = folded.clone();
+    let design = &mut sized;
     let mut sim_cycles = 0;
     let edges: Vec<usize> = graph.g.edge_indices().map(|e| e.index()).collect();
     set_depths(
@@ -97,14 +100,15 @@ pub fn size(graph: &Graph, design: &mut Design) -> Result<Schedule, String> {
     }
     update_costs(graph, design);
     design.pipeline.latency = free.latency();
-    Ok(Schedule {
+    let schedule = Schedule {
         cycles_per_frame: free.cycles_per_frame(),
         latency: free.latency(),
         fifo_bits: design.pipeline.fifo_bits,
         seconds: t0.elapsed().as_secs_f64(),
         sim_cycles,
         doublings,
-    })
+    };
+    Ok((sized, schedule))
 }
 
 /// Schedules `design` as it stands (FIFO depths as set), as the testbench drives it.
