@@ -2,8 +2,8 @@
 //!
 //! Every stage needs at least its fastest legal fold's cycles. And a layer with `M` MACs per
 //! frame finishing in `T` cycles needs at least `M/T` multipliers; each costs at least
-//! `stage::mvu::product_luts` LUTs in fabric (the datapath cost in `stage::mvu` is never less) or
-//! `stage::mvu::product_dsps` DSPs (none when Yosys keeps the product in the fabric anyway).
+//! `stage::mvu_cost::product_luts` LUTs in fabric (the datapath cost in `stage::mvu_cost` is never less) or
+//! `stage::mvu_cost::product_dsps` DSPs (none when Yosys keeps the product in the fabric anyway).
 //! Give the DSP budget to the layers whose fabric multipliers are dearest (per DSP spent),
 //! put the rest in LUTs, and find the smallest `T` whose LUT need fits the
 //! LUT budget (bisection; the need falls as `T` grows). No design within the budget can be
@@ -13,7 +13,7 @@ use super::space::LayerSpace;
 use crate::board::Board;
 use crate::cost::{DspKind, MultStyle, Resources};
 use crate::ir::Graph;
-use crate::stage::mvu::{product_dsps, product_luts};
+use crate::stage::mvu_cost::{product_dsps, product_luts};
 
 struct MacLayer {
     macs: f64,

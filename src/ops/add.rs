@@ -13,11 +13,9 @@ use crate::format::fields::LayerFields;
 use crate::format::{ElemType, Requant};
 use crate::ops::Node;
 use crate::ops::requant::derive;
-use crate::stage::calls::AddCall;
+use crate::stage::add::AddUnit;
 use crate::stage::glue;
-use crate::stage::rtl as stages;
 use crate::stage::{RtlCtx, RtlStage};
-use crate::stage::{arrays, render};
 
 /// Add parameters (none beyond the common keys).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
@@ -210,24 +208,11 @@ impl Operator for Add {
     }
 
     fn hls(&self, node: &Node, fold: &Fold, _p: &LayerParams) -> HlsStage {
-        let (rq, arrays) = arrays::requant(&node.epilogue(), fold.pe);
-        let call = AddCall {
-            words: node.out.shape.elems() / fold.pe as u64,
-            pe: fold.pe,
-            a: node.inputs[0].ty.into(),
-            b: node.inputs[1].ty.into(),
-            acc: node.epilogue().acc_bits(),
-            rq,
-            o: node.out.ty.into(),
-            relu: node.epilogue().relu,
-            input: "in".into(),
-            input_b: "in_b".into(),
-            output: "out".into(),
-        };
+        let (arrays, call) = unit(node, fold).hls("in", "in_b");
         HlsStage {
             arrays,
             streams: Vec::new(),
-            calls: vec![render(&call)],
+            calls: vec![call],
         }
     }
 
@@ -238,18 +223,20 @@ impl Operator for Add {
         _p: Option<&LayerParams>,
         ctx: &RtlCtx,
     ) -> Option<RtlStage> {
+        let inst = unit(node, fold).rtl(&node.name, &ctx.inputs[0], &ctx.inputs[1], ctx.output);
         Some(RtlStage {
-            instances: vec![stages::add(
-                &node.name,
-                &node.epilogue(),
-                node.out.shape.elems() / fold.pe as u64,
-                fold.pe,
-                (node.inputs[0].ty, node.inputs[1].ty),
-                &ctx.inputs[0],
-                &ctx.inputs[1],
-                ctx.output,
-            )],
+            instances: vec![inst],
             ..Default::default()
         })
+    }
+}
+
+/// The add unit a layer runs on.
+fn unit<'a>(node: &'a Node, fold: &Fold) -> AddUnit<'a> {
+    AddUnit {
+        words: node.out.shape.elems() / fold.pe as u64,
+        pe: fold.pe,
+        inputs: (node.inputs[0].ty, node.inputs[1].ty),
+        ep: node.epilogue(),
     }
 }

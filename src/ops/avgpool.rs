@@ -18,10 +18,11 @@ use crate::format::fields::LayerFields;
 use crate::format::{ElemType, Requant, Shape, Window};
 use crate::ops::Node;
 use crate::ops::requant::derive;
-use crate::stage::calls::{PoolCall, SwgCall};
-use crate::stage::rtl as stages;
+use crate::stage::pool::PoolUnit;
+use crate::stage::render;
+use crate::stage::swg as stages;
+use crate::stage::swg::SwgCall;
 use crate::stage::{RtlCtx, RtlStage};
-use crate::stage::{arrays, render};
 use crate::stage::{glue, swg};
 
 /// Average-pool parameters.
@@ -52,6 +53,28 @@ impl AvgPool {
 
     fn window_elems(&self, inp: &Shape) -> u64 {
         self.window.map_or(inp.pixels(), |w| w.area() as u64)
+    }
+}
+
+impl AvgPool {
+    /// The pool unit the layer runs on: window sums behind a generator, or a global sum.
+    fn unit<'a>(&self, node: &'a Node, fold: &Fold) -> PoolUnit<'a> {
+        let inp = node.inputs[0];
+        let (x, kk, pixels) = match &self.window {
+            Some(w) => (swg::window_type(&inp, w), w.area(), node.out.shape.pixels()),
+            None => (inp.ty, 1, inp.shape.pixels()),
+        };
+        PoolUnit {
+            global: self.window.is_none(),
+            max: false,
+            c: inp.shape.c,
+            kk,
+            pe: fold.pe,
+            pixels,
+            x,
+            acc: node.epilogue().acc_bits(),
+            ep: node.epilogue(),
+        }
     }
 }
 
@@ -143,7 +166,7 @@ impl Operator for AvgPool {
                     rom: false,
                     shared: false,
                 };
-                let accs = crate::stage::mvu::ram(&sums, hw);
+                let accs = crate::stage::mvu_cost::ram(&sums, hw);
                 let read_reg = if accs.bram18 > 0 { 0 } else { pe * acc };
                 let res = accs
                     + rq
@@ -220,42 +243,26 @@ impl Operator for AvgPool {
     }
 
     fn hls(&self, node: &Node, fold: &Fold, _p: &LayerParams) -> HlsStage {
-        let inp = node.inputs[0];
-        let (rq, rq_arrays) = arrays::requant(&node.epilogue(), fold.pe);
-        let mut st = HlsStage {
-            arrays: rq_arrays,
-            ..Default::default()
+        let unit = self.unit(node, fold);
+        let mut st = HlsStage::default();
+        let input = match &self.window {
+            Some(w) => {
+                st.streams
+                    .push(("win".into(), (fold.pe * unit.x.bits) as u64));
+                st.calls.push(render(&SwgCall::zero_padded(
+                    &node.inputs[0],
+                    w,
+                    fold.pe,
+                    1,
+                    true,
+                )));
+                "win"
+            }
+            None => "in",
         };
-        let mut pool = PoolCall {
-            global: self.window.is_none(),
-            max: false,
-            c: inp.shape.c,
-            kk: 1,
-            pe: fold.pe,
-            pixels: inp.shape.pixels(),
-            x: inp.ty.into(),
-            acc: node.epilogue().acc_bits(),
-            rq,
-            o: node.out.ty.into(),
-            input: "in".into(),
-            output: "out".into(),
-        };
-        if let Some(w) = &self.window {
-            let wt = swg::window_type(&inp, w);
-            st.streams.push(("win".into(), (fold.pe * wt.bits) as u64));
-            pool.x = wt.into();
-            st.calls.push(render(&SwgCall::zero_padded(
-                &node.inputs[0],
-                w,
-                fold.pe,
-                1,
-                true,
-            )));
-            pool.kk = w.area();
-            pool.pixels = node.out.shape.pixels();
-            pool.input = "win".into();
-        }
-        st.calls.push(render(&pool));
+        let (arrays, call) = unit.hls(input);
+        st.arrays = arrays;
+        st.calls.push(call);
         st
     }
 
@@ -271,37 +278,16 @@ impl Operator for AvgPool {
         _p: Option<&LayerParams>,
         ctx: &RtlCtx,
     ) -> Option<RtlStage> {
-        let inp = node.inputs[0];
-        let mut spec = stages::PoolSpec {
-            global: self.window.is_none(),
-            max: false,
-            c: inp.shape.c,
-            kk: 1,
-            pe: fold.pe,
-            pixels: inp.shape.pixels(),
-            x: inp.ty,
-            acc: node.epilogue().acc_bits(),
-            input: &ctx.inputs[0],
-            output: ctx.output,
+        let unit = self.unit(node, fold);
+        let (mut st, input) = match &self.window {
+            Some(w) => {
+                let call = SwgCall::zero_padded(&node.inputs[0], w, fold.pe, 1, true);
+                let width = (fold.pe * unit.x.bits) as u64;
+                stages::window_stage(&call, ctx.name, &ctx.inputs[0], width)
+            }
+            None => (RtlStage::default(), ctx.inputs[0].clone()),
         };
-        let (mut st, win);
-        if let Some(w) = &self.window {
-            spec.x = swg::window_type(&inp, w);
-            let call = SwgCall::zero_padded(&node.inputs[0], w, fold.pe, 1, true);
-            (st, win) = stages::window_stage(
-                &call,
-                ctx.name,
-                &ctx.inputs[0],
-                (fold.pe * spec.x.bits) as u64,
-            );
-            spec.kk = w.area();
-            spec.pixels = node.out.shape.pixels();
-            spec.input = &win;
-        } else {
-            st = RtlStage::default();
-        }
-        st.instances
-            .push(stages::pool(&node.name, &node.epilogue(), &spec)?);
+        st.instances.push(unit.rtl(&node.name, &input, ctx.output)?);
         Some(st)
     }
 }

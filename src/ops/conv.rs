@@ -13,12 +13,13 @@ use crate::format::fields::LayerFields;
 use crate::format::{ElemType, Requant, Window};
 use crate::ops::Node;
 use crate::ops::requant::derive;
-use crate::stage::calls::{self, MvuCall, SwgCall};
-use crate::stage::mvu::{self, MvuShape};
-use crate::stage::rtl as stages;
+use crate::stage::mvu::MacUnit;
+use crate::stage::mvu_cost::{self as mvu, MvuShape};
+use crate::stage::render;
+use crate::stage::swg as stages;
 use crate::stage::swg;
+use crate::stage::swg::SwgCall;
 use crate::stage::{RtlCtx, RtlStage};
-use crate::stage::{arrays, render};
 
 /// Convolution parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -50,6 +51,22 @@ impl Conv {
 
     fn fan_in(&self, cin: u32) -> u64 {
         self.window.area() as u64 * cin as u64
+    }
+
+    /// The matrix-vector unit the layer runs on.
+    fn unit<'a>(&self, node: &'a Node, fold: &Fold) -> MacUnit<'a> {
+        let inp = node.inputs[0];
+        MacUnit {
+            depthwise: false,
+            mw: self.fan_in(inp.shape.c),
+            mh: self.channels as u64,
+            pixels: node.out.shape.pixels(),
+            fold: *fold,
+            x: swg::window_type(&inp, &self.window),
+            wt: self.weight,
+            has_bias: self.bias,
+            ep: node.epilogue(),
+        }
     }
 
     fn mvu_shape(&self, node: &Node) -> MvuShape {
@@ -228,52 +245,25 @@ impl Operator for Conv {
 
     fn hls(&self, node: &Node, fold: &Fold, p: &LayerParams) -> HlsStage {
         let inp = node.inputs[0];
-        let (pe, simd) = (fold.pe, fold.simd);
-        let (mw, mh) = (self.fan_in(inp.shape.c), self.channels as u64);
-        let rows = (mw / simd as u64) * (mh / pe as u64);
-        let at = mvu::weight_at(&p.weight, mw, mh, fold);
-        let weights = arrays::weights(pe, rows, simd, self.weight, fold.mem, at);
-        let (rq, rq_arrays) = arrays::requant(&node.epilogue(), pe);
-        let mut st = HlsStage {
-            arrays: vec![
-                weights,
-                arrays::bias(pe, self.channels, node.epilogue().acc_bits(), &p.bias),
-            ],
-            ..Default::default()
-        };
-        st.arrays.extend(rq_arrays);
-        let direct = swg::passes_through(inp.shape, &self.window);
-        let input = if direct {
+        let mut st = HlsStage::default();
+        let input = if swg::passes_through(inp.shape, &self.window) {
             "in"
         } else {
             let wt = swg::window_type(&inp, &self.window);
-            st.streams.push(("win".into(), (simd * wt.bits) as u64));
+            st.streams
+                .push(("win".into(), (fold.simd * wt.bits) as u64));
             st.calls.push(render(&SwgCall::zero_padded(
-                &node.inputs[0],
+                &inp,
                 &self.window,
-                simd,
+                fold.simd,
                 1,
                 false,
             )));
             "win"
         };
-        st.calls.push(render(&MvuCall {
-            mw,
-            mh,
-            simd,
-            pe,
-            pixels: node.out.shape.pixels(),
-            x: swg::window_type(&inp, &self.window).into(),
-            w: self.weight.into(),
-            acc: node.epilogue().acc_bits(),
-            has_bias: self.bias,
-            rq,
-            o: node.out.ty.into(),
-            relu: node.epilogue().relu,
-            style: calls::style(fold.mult),
-            input: input.into(),
-            output: "out".into(),
-        }));
+        let (arrays, call) = self.unit(node, fold).hls(&p.weight, &p.bias, input);
+        st.arrays = arrays;
+        st.calls.push(call);
         st
     }
 
@@ -285,30 +275,15 @@ impl Operator for Conv {
         ctx: &RtlCtx,
     ) -> Option<RtlStage> {
         let inp = node.inputs[0];
-        let (mw, mh) = (self.fan_in(inp.shape.c), self.channels as u64);
         let wt = swg::window_type(&inp, &self.window);
         let window = (!swg::passes_through(inp.shape, &self.window)).then(|| {
-            let call = SwgCall::zero_padded(&node.inputs[0], &self.window, fold.simd, 1, false);
+            let call = SwgCall::zero_padded(&inp, &self.window, fold.simd, 1, false);
             (call, (fold.simd * wt.bits) as u64)
         });
+        let params = p.map(|p| (p.weight.as_slice(), p.bias.as_slice()));
         Some(stages::windowed(window, ctx, |input| {
-            let spec = stages::MvuSpec {
-                mw,
-                mh,
-                simd: fold.simd,
-                pe: fold.pe,
-                x: wt,
-                wt: self.weight,
-                mult: fold.mult,
-                mem: fold.mem,
-                has_bias: self.bias,
-                bias: p.map_or(&[][..], |p| &p.bias),
-                name: ctx.name,
-                input,
-                output: ctx.output,
-                depthwise: false,
-            };
-            stages::mvu(&node.epilogue(), &spec, p.map(|p| p.weight.as_slice()))
+            self.unit(node, fold)
+                .rtl(ctx.name, params, input, ctx.output)
         }))
     }
 }

@@ -13,11 +13,9 @@ use crate::format::fields::LayerFields;
 use crate::format::{ElemType, Requant, Shape};
 use crate::ops::Node;
 use crate::ops::requant::derive;
-use crate::stage::calls::{self, MvuCall};
-use crate::stage::mvu::{self, MvuShape};
-use crate::stage::rtl as stages;
+use crate::stage::mvu::MacUnit;
+use crate::stage::mvu_cost::{self as mvu, MvuShape};
 use crate::stage::{RtlCtx, RtlStage};
-use crate::stage::{arrays, render};
 
 /// Dense parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -53,6 +51,24 @@ impl Dense {
             wt: self.weight,
             at: inp.ty,
             bias: self.bias,
+        }
+    }
+}
+
+impl Dense {
+    /// The matrix-vector unit the layer runs on (one pixel: the flattened input).
+    fn unit<'a>(&self, node: &'a Node, fold: &Fold) -> MacUnit<'a> {
+        let inp = node.inputs[0];
+        MacUnit {
+            depthwise: false,
+            mw: inp.shape.elems(),
+            mh: self.units as u64,
+            pixels: 1,
+            fold: *fold,
+            x: inp.ty,
+            wt: self.weight,
+            has_bias: self.bias,
+            ep: node.epilogue(),
         }
     }
 }
@@ -161,35 +177,7 @@ impl Operator for Dense {
     }
 
     fn hls(&self, node: &Node, fold: &Fold, p: &LayerParams) -> HlsStage {
-        let inp = node.inputs[0];
-        let (pe, simd) = (fold.pe, fold.simd);
-        let (mw, mh) = (inp.shape.elems(), self.units as u64);
-        let rows = (mw / simd as u64) * (mh / pe as u64);
-        let at = mvu::weight_at(&p.weight, mw, mh, fold);
-        let weights = arrays::weights(pe, rows, simd, self.weight, fold.mem, at);
-        let (rq, rq_arrays) = arrays::requant(&node.epilogue(), pe);
-        let mut arrays = vec![
-            weights,
-            arrays::bias(pe, self.units, node.epilogue().acc_bits(), &p.bias),
-        ];
-        arrays.extend(rq_arrays);
-        let call = render(&MvuCall {
-            mw,
-            mh,
-            simd,
-            pe,
-            pixels: 1,
-            x: inp.ty.into(),
-            w: self.weight.into(),
-            acc: node.epilogue().acc_bits(),
-            has_bias: self.bias,
-            rq,
-            o: node.out.ty.into(),
-            relu: node.epilogue().relu,
-            style: calls::style(fold.mult),
-            input: "in".into(),
-            output: "out".into(),
-        });
+        let (arrays, call) = self.unit(node, fold).hls(&p.weight, &p.bias, "in");
         HlsStage {
             arrays,
             streams: Vec::new(),
@@ -204,28 +192,10 @@ impl Operator for Dense {
         p: Option<&LayerParams>,
         ctx: &RtlCtx,
     ) -> Option<RtlStage> {
-        let inp = node.inputs[0];
-        let (mw, mh) = (inp.shape.elems(), self.units as u64);
-        let spec = stages::MvuSpec {
-            mw,
-            mh,
-            simd: fold.simd,
-            pe: fold.pe,
-            x: inp.ty,
-            wt: self.weight,
-            mult: fold.mult,
-            mem: fold.mem,
-            has_bias: self.bias,
-            bias: p.map_or(&[][..], |p| &p.bias),
-            name: ctx.name,
-            input: &ctx.inputs[0],
-            output: ctx.output,
-            depthwise: false,
-        };
-        Some(stages::mvu(
-            &node.epilogue(),
-            &spec,
-            p.map(|p| p.weight.as_slice()),
-        ))
+        let params = p.map(|p| (p.weight.as_slice(), p.bias.as_slice()));
+        Some(
+            self.unit(node, fold)
+                .rtl(ctx.name, params, &ctx.inputs[0], ctx.output),
+        )
     }
 }

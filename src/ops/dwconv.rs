@@ -19,12 +19,13 @@ use crate::format::fields::LayerFields;
 use crate::format::{ElemType, Requant, Shape, Window};
 use crate::ops::Node;
 use crate::ops::requant::derive;
-use crate::stage::calls::{self, SwgCall, VvuCall};
-use crate::stage::mvu::{self, datapath, weight_memory};
-use crate::stage::rtl as stages;
+use crate::stage::mvu::MacUnit;
+use crate::stage::mvu_cost::{self as mvu, datapath, weight_memory};
+use crate::stage::render;
+use crate::stage::swg as stages;
 use crate::stage::swg;
+use crate::stage::swg::SwgCall;
 use crate::stage::{RtlCtx, RtlStage};
-use crate::stage::{arrays, render};
 
 /// Depthwise convolution parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -49,6 +50,22 @@ impl DwConv {
             },
             bias: f.bias(),
         })
+    }
+
+    /// The vector-vector unit the layer runs on: `KK` kernel positions by `C` channels.
+    fn unit<'a>(&self, node: &'a Node, fold: &Fold) -> MacUnit<'a> {
+        let inp = node.inputs[0];
+        MacUnit {
+            depthwise: true,
+            mw: self.window.area() as u64,
+            mh: inp.shape.c as u64,
+            pixels: node.out.shape.pixels(),
+            fold: *fold,
+            x: swg::window_type(&inp, &self.window),
+            wt: self.weight,
+            has_bias: self.bias,
+            ep: node.epilogue(),
+        }
     }
 }
 
@@ -208,30 +225,15 @@ impl Operator for DwConv {
     fn hls(&self, node: &Node, fold: &Fold, p: &LayerParams) -> HlsStage {
         let inp = node.inputs[0];
         let (pe, simd) = (fold.pe, fold.simd);
-        let c = inp.shape.c;
-        let kk = self.window.area();
-        let rows = (c / pe) as u64 * (kk / simd) as u64;
-        let at = mvu::weight_at(&p.weight, kk as u64, c as u64, fold);
-        let weights = arrays::weights(pe, rows, simd, self.weight, fold.mem, at);
-        let (rq, rq_arrays) = arrays::requant(&node.epilogue(), pe);
-        let mut st = HlsStage {
-            arrays: vec![
-                weights,
-                arrays::bias(pe, c, node.epilogue().acc_bits(), &p.bias),
-            ],
-            ..Default::default()
-        };
-        st.arrays.extend(rq_arrays);
-        let direct = swg::passes_through(inp.shape, &self.window);
-        let input = if direct {
+        let mut st = HlsStage::default();
+        let input = if swg::passes_through(inp.shape, &self.window) {
             "in"
         } else {
-            st.streams.push((
-                "win".into(),
-                (simd * pe * swg::window_type(&inp, &self.window).bits) as u64,
-            ));
+            let wt = swg::window_type(&inp, &self.window);
+            st.streams
+                .push(("win".into(), (simd * pe * wt.bits) as u64));
             st.calls.push(render(&SwgCall::zero_padded(
-                &node.inputs[0],
+                &inp,
                 &self.window,
                 pe,
                 simd,
@@ -239,23 +241,9 @@ impl Operator for DwConv {
             )));
             "win"
         };
-        st.calls.push(render(&VvuCall {
-            c,
-            kk,
-            simd,
-            pe,
-            pixels: node.out.shape.pixels(),
-            x: swg::window_type(&inp, &self.window).into(),
-            w: self.weight.into(),
-            acc: node.epilogue().acc_bits(),
-            has_bias: self.bias,
-            rq,
-            o: node.out.ty.into(),
-            relu: node.epilogue().relu,
-            style: calls::style(fold.mult),
-            input: input.into(),
-            output: "out".into(),
-        }));
+        let (arrays, call) = self.unit(node, fold).hls(&p.weight, &p.bias, input);
+        st.arrays = arrays;
+        st.calls.push(call);
         st
     }
 
@@ -268,31 +256,15 @@ impl Operator for DwConv {
     ) -> Option<RtlStage> {
         let inp = node.inputs[0];
         let (pe, simd) = (fold.pe, fold.simd);
-        let c = inp.shape.c;
-        let kk = self.window.area();
         let wt = swg::window_type(&inp, &self.window);
         let window = (!swg::passes_through(inp.shape, &self.window)).then(|| {
-            let call = SwgCall::zero_padded(&node.inputs[0], &self.window, pe, simd, true);
+            let call = SwgCall::zero_padded(&inp, &self.window, pe, simd, true);
             (call, (simd * pe * wt.bits) as u64)
         });
+        let params = p.map(|p| (p.weight.as_slice(), p.bias.as_slice()));
         Some(stages::windowed(window, ctx, |input| {
-            let spec = stages::MvuSpec {
-                mw: kk as u64,
-                mh: c as u64,
-                simd,
-                pe,
-                x: wt,
-                wt: self.weight,
-                mult: fold.mult,
-                mem: fold.mem,
-                has_bias: self.bias,
-                bias: p.map_or(&[][..], |p| &p.bias),
-                name: ctx.name,
-                input,
-                output: ctx.output,
-                depthwise: true,
-            };
-            stages::mvu(&node.epilogue(), &spec, p.map(|p| p.weight.as_slice()))
+            self.unit(node, fold)
+                .rtl(ctx.name, params, input, ctx.output)
         }))
     }
 }

@@ -13,8 +13,9 @@ use crate::error::Result;
 use crate::format::fields::LayerFields;
 use crate::format::{ElemType, Requant, Shape, Window};
 use crate::ops::Node;
-use crate::stage::calls::{PoolCall, SwgCall};
-use crate::stage::rtl as stages;
+use crate::stage::pool::PoolUnit;
+use crate::stage::swg as stages;
+use crate::stage::swg::SwgCall;
 use crate::stage::{RtlCtx, RtlStage};
 use crate::stage::{arrays, render};
 use crate::stage::{glue, swg};
@@ -47,6 +48,31 @@ impl MaxPool {
 
 /// Pipeline depth of a pool reducer (compare/add, output register).
 pub const POOL_DEPTH: u64 = 2;
+
+impl MaxPool {
+    /// The window generator, padding with the input type's smallest value.
+    fn generator(&self, node: &Node, fold: &Fold) -> SwgCall {
+        let inp = node.inputs[0];
+        let pad = arrays::raw(inp.ty.min(), inp.ty);
+        SwgCall::new(&inp, &self.window, fold.pe, 1, true, pad, inp.ty.bits)
+    }
+
+    /// The pool unit the layer runs on: window maxima, no requantisation.
+    fn unit<'a>(&self, node: &'a Node, fold: &Fold) -> PoolUnit<'a> {
+        let inp = node.inputs[0];
+        PoolUnit {
+            global: false,
+            max: true,
+            c: inp.shape.c,
+            kk: self.window.area(),
+            pe: fold.pe,
+            pixels: node.out.shape.pixels(),
+            x: inp.ty,
+            acc: inp.ty.bits + 1,
+            ep: node.epilogue(),
+        }
+    }
+}
 
 impl Operator for MaxPool {
     fn kind(&self) -> &'static str {
@@ -161,35 +187,12 @@ impl Operator for MaxPool {
 
     fn hls(&self, node: &Node, fold: &Fold, _p: &LayerParams) -> HlsStage {
         let inp = node.inputs[0];
-        let pad = arrays::raw(inp.ty.min(), inp.ty);
-        let swg = SwgCall::new(
-            &node.inputs[0],
-            &self.window,
-            fold.pe,
-            1,
-            true,
-            pad,
-            inp.ty.bits,
-        );
-        let (rq, rq_arrays) = arrays::requant(&node.epilogue(), fold.pe);
-        let pool = PoolCall {
-            global: false,
-            max: true,
-            c: inp.shape.c,
-            kk: self.window.area(),
-            pe: fold.pe,
-            pixels: node.out.shape.pixels(),
-            x: inp.ty.into(),
-            acc: inp.ty.bits + 1,
-            rq,
-            o: node.out.ty.into(),
-            input: "win".into(),
-            output: "out".into(),
-        };
+        let swg = self.generator(node, fold);
+        let (arrays, call) = self.unit(node, fold).hls("win");
         HlsStage {
-            arrays: rq_arrays,
+            arrays,
             streams: vec![("win".into(), (fold.pe * inp.ty.bits) as u64)],
-            calls: vec![render(&swg), render(&pool)],
+            calls: vec![render(&swg), call],
         }
     }
 
@@ -200,35 +203,11 @@ impl Operator for MaxPool {
         _p: Option<&LayerParams>,
         ctx: &RtlCtx,
     ) -> Option<RtlStage> {
-        let inp = node.inputs[0];
-        let pad = arrays::raw(inp.ty.min(), inp.ty);
-        let call = SwgCall::new(
-            &node.inputs[0],
-            &self.window,
-            fold.pe,
-            1,
-            true,
-            pad,
-            inp.ty.bits,
-        );
-        let width = (fold.pe * inp.ty.bits) as u64;
+        let call = self.generator(node, fold);
+        let width = (fold.pe * node.inputs[0].ty.bits) as u64;
         let (mut st, win) = stages::window_stage(&call, ctx.name, &ctx.inputs[0], width);
-        st.instances.push(stages::pool(
-            &node.name,
-            &node.epilogue(),
-            &stages::PoolSpec {
-                global: false,
-                max: true,
-                c: inp.shape.c,
-                kk: self.window.area(),
-                pe: fold.pe,
-                pixels: node.out.shape.pixels(),
-                x: inp.ty,
-                acc: inp.ty.bits + 1,
-                input: &win,
-                output: ctx.output,
-            },
-        )?);
+        st.instances
+            .push(self.unit(node, fold).rtl(&node.name, &win, ctx.output)?);
         Some(st)
     }
 }

@@ -2,8 +2,8 @@
 //! initialisers, with the pragmas that shape their memories.
 
 use super::HlsArray;
-use super::calls::{HlsRequant, rom_impl};
 use super::requant::Epilogue;
+use super::{HlsRequant, rom_impl};
 use crate::cost::MemStyle;
 use crate::format::ElemType;
 use crate::stage::requant::signed_bits;
@@ -25,8 +25,10 @@ fn mask(bits: u32) -> u64 {
     }
 }
 
-/// A packed word of `elems.len()` fields of `bits` bits as a C++ `ap_uint<W>` initialiser.
-pub fn word_literal(elems: &[u64], bits: u32) -> String {
+/// `elems` packed into one word of `bits`-bit fields, element 0 in the least significant bits,
+/// as 64-bit limbs, least significant first (at least one limb). The HLS arrays
+/// ([`word_literal`]) and the RTL memory files ([`hex_word`]) write the same words.
+fn pack(elems: &[u64], bits: u32) -> Vec<u64> {
     let width = elems.len() as u32 * bits;
     let mut limbs = vec![0u64; (width as usize).div_ceil(64).max(1)];
     for (i, &e) in elems.iter().enumerate() {
@@ -37,6 +39,13 @@ pub fn word_literal(elems: &[u64], bits: u32) -> String {
             limbs[l + 1] |= e >> (64 - o);
         }
     }
+    limbs
+}
+
+/// A packed word of `elems.len()` fields of `bits` bits as a C++ `ap_uint<W>` initialiser.
+pub fn word_literal(elems: &[u64], bits: u32) -> String {
+    let width = elems.len() as u32 * bits;
+    let limbs = pack(elems, bits);
     if width <= 64 {
         return format!("0x{:x}ULL", limbs[0]);
     }
@@ -195,15 +204,7 @@ fn scalar_array(name: &'static str, ty: &str, values: Vec<String>, banks: u32) -
 /// A word of `elems` fields of `bits` bits as hex digits, most significant first.
 pub fn hex_word(elems: &[u64], bits: u32) -> String {
     let width = (elems.len() as u32 * bits).max(1);
-    let mut limbs = vec![0u64; (width as usize).div_ceil(64)];
-    for (i, &e) in elems.iter().enumerate() {
-        let pos = i as u32 * bits;
-        let (l, o) = ((pos / 64) as usize, pos % 64);
-        limbs[l] |= e << o;
-        if o + bits > 64 && o > 0 {
-            limbs[l + 1] |= e >> (64 - o);
-        }
-    }
+    let limbs = pack(elems, bits);
     let digits = width.div_ceil(4) as usize;
     let mut s = String::new();
     for l in limbs.iter().rev() {

@@ -3,6 +3,7 @@
 //! `half_fifo`, `half_axis_in`, `half_axis_out`; docs/cost-model.md, "Calibration against
 //! Yosys", table C1).
 
+use super::cycle::CycleModel;
 use super::netlist::Instance;
 use crate::cost::Family;
 use crate::cost::memory::{self, Mapping, Memory, Style};
@@ -240,6 +241,150 @@ pub fn axis_out_instance(words: u64, width: u64, input: &str, output: &str) -> I
         .int("WORDS", words as i64)
         .int("W", width as i64)
         .io(&[input], &[output])
+}
+
+/// `half_fifo`: ready while not full, valid while not empty (both from the count register).
+#[derive(Debug, Clone)]
+pub struct Fifo {
+    pub(super) depth: u64,
+    pub(super) cnt: u64,
+    max: u64,
+}
+
+impl Fifo {
+    /// An empty FIFO of `depth` words.
+    pub fn new(depth: u64) -> Self {
+        Fifo {
+            depth,
+            cnt: 0,
+            max: 0,
+        }
+    }
+}
+
+impl CycleModel for Fifo {
+    fn valid(&self, _: usize) -> bool {
+        self.cnt != 0
+    }
+    fn ready(&self, _: usize, _: &[bool]) -> bool {
+        self.cnt != self.depth
+    }
+    fn step(&mut self, took: &[bool], gave: &[bool]) {
+        self.cnt = self.cnt + u64::from(took[0]) - u64::from(gave[0]);
+        self.max = self.max.max(self.cnt);
+    }
+    fn max_occupancy(&self) -> Option<u64> {
+        Some(self.max)
+    }
+}
+
+/// `half_axis_in` (and the register stage of `half_axis_out`): an output register with a
+/// skid buffer; ready while the skid buffer is empty.
+#[derive(Debug, Clone, Default)]
+pub struct Skid {
+    out_v: bool,
+    skid_v: bool,
+}
+
+impl CycleModel for Skid {
+    fn valid(&self, _: usize) -> bool {
+        self.out_v
+    }
+    fn ready(&self, _: usize, _: &[bool]) -> bool {
+        !self.skid_v
+    }
+    fn step(&mut self, took: &[bool], gave: &[bool]) {
+        let free = !self.out_v || gave[0];
+        if free {
+            self.out_v = self.skid_v || took[0];
+            self.skid_v = false;
+        } else if took[0] {
+            self.skid_v = true;
+        }
+    }
+}
+
+/// `half_dwc`: a shift register of CAP = PI + PO + min(PI, PO) - gcd(PI, PO) elements.
+#[derive(Debug, Clone)]
+pub struct Dwc {
+    pi: u64,
+    po: u64,
+    cap: u64,
+    have: u64,
+    out_v: bool,
+    in_r: bool,
+}
+
+impl Dwc {
+    /// The model of a converter from `pi` to `po` elements a word.
+    pub fn new(pi: u64, po: u64) -> Self {
+        let gcd = |mut a: u64, mut b: u64| {
+            while b != 0 {
+                (a, b) = (b, a % b);
+            }
+            a
+        };
+        Dwc {
+            pi,
+            po,
+            cap: pi + po + pi.min(po) - gcd(pi, po),
+            have: 0,
+            out_v: false,
+            in_r: false,
+        }
+    }
+}
+
+impl CycleModel for Dwc {
+    fn valid(&self, _: usize) -> bool {
+        self.out_v
+    }
+    fn ready(&self, _: usize, _: &[bool]) -> bool {
+        self.in_r
+    }
+    fn step(&mut self, took: &[bool], gave: &[bool]) {
+        let remain = self.have - if gave[0] { self.po } else { 0 };
+        self.have = remain + if took[0] { self.pi } else { 0 };
+        self.out_v = self.have >= self.po;
+        self.in_r = self.have + self.pi <= self.cap;
+    }
+}
+
+/// `half_fork`: a two-word buffer with one occupancy per output; ready (registered) while every
+/// output has fewer than two words pending.
+#[derive(Debug, Clone)]
+pub struct Fork {
+    ways: usize,
+    in_rdy: bool,
+    occ: [u8; 4],
+}
+
+impl Fork {
+    /// The model of a fork to `ways` consumers.
+    pub fn new(ways: usize) -> Self {
+        Fork {
+            ways,
+            in_rdy: false,
+            occ: [0; 4],
+        }
+    }
+}
+
+impl CycleModel for Fork {
+    fn valid(&self, port: usize) -> bool {
+        self.occ[port] != 0
+    }
+    fn ready(&self, _: usize, _: &[bool]) -> bool {
+        self.in_rdy
+    }
+    fn step(&mut self, took: &[bool], gave: &[bool]) {
+        let mut rdy = true;
+        for (occ, &g) in self.occ.iter_mut().zip(gave).take(self.ways) {
+            *occ = *occ + u8::from(took[0]) - u8::from(g);
+            rdy &= *occ != 2;
+        }
+        self.in_rdy = rdy;
+    }
 }
 
 #[cfg(test)]

@@ -4,18 +4,19 @@
 //! HLS library call, its Verilog instance, its cycle model and its cost; the backends only
 //! assemble a top from them (docs/architecture.md).
 
+pub mod add;
 pub mod arrays;
-pub mod calls;
 pub mod cycle;
 pub mod glue;
 pub mod mvu;
+pub mod mvu_cost;
 pub mod netlist;
+pub mod pool;
 pub mod requant;
-pub mod rtl;
 pub mod swg;
-pub mod swg_cycle;
 
 use crate::cost::{DspKind, MemStyle, MultStyle, Resources};
+use crate::format::ElemType;
 use serde::Serialize;
 
 /// One stage's folding choice.
@@ -181,4 +182,50 @@ pub struct RtlStage {
 pub fn render(t: &impl askama::Template) -> String {
     t.render()
         .unwrap_or_else(|e| format!("#error \"half-gen template: {e}\""))
+}
+
+/// An element type as the library's template parameters see it (`B`, `S`).
+#[derive(Debug, Clone, Copy)]
+pub struct Ty {
+    /// Bits (1 = bipolar).
+    pub bits: u32,
+    /// Two's complement.
+    pub signed: bool,
+}
+
+impl From<ElemType> for Ty {
+    fn from(t: ElemType) -> Ty {
+        Ty {
+            bits: t.bits,
+            signed: t.signed && t.bits > 1,
+        }
+    }
+}
+
+/// Requantiser parameters of an HLS library call (`HAS_RQ`, `SB`, `NQ`).
+#[derive(Debug, Clone, Copy)]
+pub struct HlsRequant {
+    /// Whether the stage requantises.
+    pub has: bool,
+    /// Bits of the signed scale.
+    pub sb: u32,
+    /// Entries of the scale/shift arrays (1, or one per channel).
+    pub nq: usize,
+}
+
+/// The multiplier style's C++ tag.
+pub fn style(m: MultStyle) -> &'static str {
+    match m {
+        MultStyle::Lut => "half::MulLut",
+        MultStyle::Dsp => "half::MulDsp",
+    }
+}
+
+/// `BIND_STORAGE` implementation for a weight ROM.
+pub fn rom_impl(m: MemStyle) -> &'static str {
+    match m {
+        MemStyle::Bram => "bram",
+        MemStyle::Lutram => "lutram",
+        MemStyle::Uram => "uram",
+    }
 }

@@ -1,433 +1,322 @@
-//! Matrix-vector unit (MVU): the compute core of conv (after the window generator) and dense.
-//!
-//! Loop nest, one iteration per cycle (II=1), as FINN's MVAU and our HLS/RTL unit:
-//! `for pixel in 0..pixels { for nf in 0..MH/PE { for sf in 0..MW/SIMD { PE x SIMD MACs } } }`
-//! so cycles per frame = `pixels * (MH/PE) * (MW/SIMD)` (FINN `MatrixVectorActivation`
-//! `get_exp_cycles`). During the first neuron fold the input vector is captured in an input
-//! buffer and replayed for the other `MH/PE - 1` folds.
+//! The matrix-vector unit (`half::mvu` in the HLS library, `half_mvu` in hls/rtl/: conv and
+//! dense) and the vector-vector unit (`half::vvu`, `half_vvu`: dwconv), which differ only in
+//! how the weight matrix is read: one description renders both units' HLS call and constant
+//! arrays, their Verilog instance and memory files, and gives their cycle model. Their cost is
+//! in `mvu_cost`.
 
-use super::requant::{self, RequantShape};
-use super::{Fold, HwCtx, Unit};
-use crate::cost::memory::{self, Mapping, Memory, Style};
-use crate::cost::{
-    DspKind, MemStyle, MultStyle, Resources, clog2, counter_bits, lut_rom, mult_dsps, mult_luts,
-    uram,
-};
+use super::arrays::{self, hex_word, raw};
+use super::cycle::CycleModel;
+use super::mvu_cost::weight_at;
+use super::netlist::Instance;
+use super::requant::Epilogue;
+use super::{Fold, HlsArray, RtlStage, render};
+use super::{HlsRequant, Ty, style};
+use crate::cost::{MemStyle, MultStyle};
 use crate::format::ElemType;
+use askama::Template;
+use std::fmt::Write;
 
-/// Geometry of one matrix-vector unit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MvuShape {
-    /// Matrix width: inputs per output (kh*kw*cin, or input features).
+/// One matrix-vector (or, `depthwise`, vector-vector) unit of a layer.
+#[derive(Debug, Clone, Copy)]
+pub struct MacUnit<'a> {
+    /// The vector-vector unit (one weight vector per channel) instead of the matrix unit.
+    pub depthwise: bool,
+    /// Matrix width: inputs summed per output (the vector unit: kernel positions `KK`).
     pub mw: u64,
-    /// Matrix height: outputs (cout, or units).
+    /// Matrix height: outputs per pixel (the vector unit: channels `C`).
     pub mh: u64,
-    /// Output pixels per frame (1 for dense).
+    /// Output pixels per frame.
     pub pixels: u64,
+    /// PE, SIMD, multiplier and memory styles.
+    pub fold: Fold,
+    /// Activation (window) element type.
+    pub x: ElemType,
     /// Weight type.
     pub wt: ElemType,
-    /// Input activation type.
-    pub at: ElemType,
-    /// Whether biases are stored.
-    pub bias: bool,
+    /// Whether biases are added.
+    pub has_bias: bool,
+    /// What follows the accumulation.
+    pub ep: Epilogue<'a>,
 }
 
-/// Pipeline depth: weight read, multiply, `ceil(log2 SIMD)` adder levels, accumulate, requant.
-pub fn depth(simd: u32) -> u64 {
-    4 + if simd <= 1 {
-        0
-    } else {
-        counter_bits(simd as u64)
+/// The HLS call of either unit (templates/hls/mac.call).
+#[derive(Template)]
+#[template(path = "hls/mac.call", escape = "none")]
+struct MacCall<'a> {
+    unit: &'a str,
+    dims: (u64, u64),
+    simd: u32,
+    pe: u32,
+    pixels: u64,
+    x: Ty,
+    w: Ty,
+    acc: u32,
+    has_bias: bool,
+    rq: HlsRequant,
+    o: Ty,
+    relu: bool,
+    style: &'static str,
+    input: &'a str,
+    output: &'a str,
+}
+
+impl MacUnit<'_> {
+    /// Synapse folds `MW / SIMD` and neuron folds `MH / PE`.
+    fn folds(&self) -> (u64, u64) {
+        (
+            self.mw / self.fold.simd as u64,
+            self.mh / self.fold.pe as u64,
+        )
     }
-}
 
-/// Bits of one product `w * x` (1 for a bipolar XNOR).
-pub fn product_bits(wt: ElemType, at: ElemType) -> u32 {
-    match (wt.is_bipolar(), at.is_bipolar()) {
-        (true, true) => 1,
-        (true, false) => at.bits + 1,
-        (false, true) => wt.bits + 1,
-        _ => wt.bits + at.bits + u32::from(!at.signed),
+    /// The HLS side: the constant arrays (packed weights `weights[PE][ROWS]`, biases, scale and
+    /// shift) and the library call reading stream `input` and writing `out`.
+    pub fn hls(&self, weights: &[i64], bias: &[i64], input: &str) -> (Vec<HlsArray>, String) {
+        let (pe, simd) = (self.fold.pe, self.fold.simd);
+        let (sf, nf) = self.folds();
+        let at = weight_at(weights, self.mw, self.mh, &self.fold);
+        let acc = self.ep.acc_bits();
+        let (rq, rq_arrays) = arrays::requant(&self.ep, pe);
+        let mut out = vec![
+            arrays::weights(pe, sf * nf, simd, self.wt, self.fold.mem, at),
+            arrays::bias(pe, self.mh as u32, acc, bias),
+        ];
+        out.extend(rq_arrays);
+        let (unit, dims) = if self.depthwise {
+            ("vvu", (self.mh, self.mw))
+        } else {
+            ("mvu", (self.mw, self.mh))
+        };
+        let call = render(&MacCall {
+            unit,
+            dims,
+            simd,
+            pe,
+            pixels: self.pixels,
+            x: self.x.into(),
+            w: self.wt.into(),
+            acc,
+            has_bias: self.has_bias,
+            rq,
+            o: self.ep.out.into(),
+            relu: self.ep.relu,
+            style: style(self.fold.mult),
+            input,
+            output: "out",
+        });
+        (out, call)
     }
-}
 
-/// True when a DSP can take this product (both operands wider than one bit).
-pub fn dsp_capable(wt: ElemType, at: ElemType) -> bool {
-    !wt.is_bipolar() && !at.is_bipolar()
-}
-
-/// The signed operand widths Yosys multiplies (`wd * xd` of the RTL after trimming): a
-/// bipolar value is a 2-bit +-1, an unsigned activation gains a zero sign bit.
-pub fn operand_bits(wt: ElemType, at: ElemType) -> (u32, u32) {
-    let w = if wt.is_bipolar() { 2 } else { wt.bits };
-    let x = if at.is_bipolar() {
-        2
-    } else {
-        at.bits + u32::from(!at.signed)
-    };
-    (w, x)
-}
-
-/// DSP slices of one product under `mult` (0 when it stays in the fabric: LUT style, a
-/// bipolar operand, or a product under 9 bits, which Yosys never puts in a DSP).
-pub fn product_dsps(wt: ElemType, at: ElemType, mult: MultStyle, dsp: DspKind) -> u64 {
-    if mult != MultStyle::Dsp || !dsp_capable(wt, at) {
-        return 0;
-    }
-    let (a, b) = operand_bits(wt, at);
-    mult_dsps(a, b, dsp)
-}
-
-/// LUTs of one product in the fabric (an XNOR with its share of the popcount, or a
-/// multiplier): what the datapath charges per product at the least, which the lower bound
-/// (`fold::bound`) relies on.
-pub fn product_luts(wt: ElemType, at: ElemType) -> f64 {
-    if wt.is_bipolar() && at.is_bipolar() {
-        return XNOR_LUTS;
-    }
-    let (a, b) = operand_bits(wt, at);
-    mult_luts(a, b, at.signed || at.is_bipolar()) as f64
-}
-
-// Calibrated constants of the matrix and vector units (docs/cost-model.md, "Calibration
-// against Yosys", table C4: 63 half_mvu instances through Yosys 0.23, least squares).
-/// LUTs of one XNOR product.
-const XNOR_LUTS: f64 = 1.0;
-/// LUTs per adder-tree bit, by product kind: XNOR, fabric product, DSP product.
-const TREE_LUTS: [f64; 3] = [1.57, 1.14, 1.81];
-
-// UltraScale+ (`synth_xilinx -family xcup`): docs/cost-model.md section 13.7, table C8 (the
-// matrix and vector units of the zcu104 example builds through Yosys 0.23). ABC may use
-// 9-input functions there (LUT6 + MUXF7/F8/F9), and it collapses the adder trees and the
-// products with their distributed weight ROMs into them instead of carry chains.
-/// UltraScale+ LUTs per adder-tree bit with one tree level (SIMD 2), by product kind (as
-/// [`TREE_LUTS`]; XNOR and fabric products keep the 7-series constants: no XNOR unit was
-/// measured, and the fabric products' extra LUTs are charged by [`xcup_mult`]).
-const XCUP_TREE_LUTS: [f64; 3] = [1.57, 1.14, 1.2];
-/// UltraScale+ growth of the DSP-product tree LUTs per bit with each further level
-/// (`log2 SIMD - 1`): 1.7 at SIMD 4, 3.8 at 16, 4.3 at 32 measured (table C8).
-const XCUP_TREE_LEVEL: [f64; 3] = [0.0, 0.0, 0.8];
-/// UltraScale+ LUTs per accumulator bit (the 7-series model charges one; the SIMD-1 DSP units
-/// of table C8 leave about a quarter).
-const XCUP_ACC_LUTS: f64 = 0.25;
-
-/// UltraScale+ factor on [`mult_luts`] for a product in the fabric, by its narrower operand:
-/// `0.73 (lo / 2)^0.49` (table C8: 2 x 8 bits 0.73, 8 x 9 bits 1.44), at least 1 so that
-/// [`product_luts`] stays a lower bound of the datapath.
-fn xcup_mult(lo: u32) -> f64 {
-    (0.73 * (lo as f64 / 2.0).powf(0.49)).max(1.0)
-}
-
-/// LUTs of an `acc_bits`-wide adder tree of `bits` adder bits (`PE (SIMD - 1) (product bits +
-/// log2 SIMD)`) for product kind `kind` (XNOR, fabric, DSP) in the family of `dsp`.
-fn tree_luts(bits: u64, kind: usize, simd: u64, dsp: DspKind) -> u64 {
-    match dsp {
-        DspKind::Dsp48e1 => (TREE_LUTS[kind] * bits as f64).round() as u64,
-        DspKind::Dsp48e2 => {
-            let levels = clog2(simd).saturating_sub(1) as f64;
-            ((XCUP_TREE_LUTS[kind] + XCUP_TREE_LEVEL[kind] * levels) * bits as f64).round() as u64
+    /// The Verilog side: the `half_mvu` (or `half_vvu`) instance of layer `name` from channel
+    /// `input` to `output`, with its weight, bias and requantisation memory files when the
+    /// layer's `weights` (input-major, docs/model-format.md) are given; the ROM rows are laid
+    /// out by [`weight_at`], as the HLS arrays are.
+    pub fn rtl(
+        &self,
+        name: &str,
+        weights: Option<(&[i64], &[i64])>,
+        input: &str,
+        output: &str,
+    ) -> RtlStage {
+        let rq = self.ep.rtl();
+        let mems = weights.map_or_else(Vec::new, |(w, b)| self.memories(name, w, b));
+        let (o, f) = (self.ep.out, self.fold);
+        let inst = if self.depthwise {
+            Instance::new("half_vvu", format!("vvu_{name}"), name)
+                .int("C", self.mh as i64)
+                .int("KK", self.mw as i64)
+        } else {
+            Instance::new("half_mvu", format!("mvu_{name}"), name)
+                .int("MW", self.mw as i64)
+                .int("MH", self.mh as i64)
+        };
+        let rom = if f.mem == MemStyle::Bram {
+            "block"
+        } else {
+            "distributed"
+        };
+        let inst = inst
+            .int("SIMD", f.simd)
+            .int("PE", f.pe)
+            .int("XB", self.x.bits)
+            .int("XS", self.x.signed && self.x.bits > 1)
+            .int("WB", self.wt.bits)
+            .int("ACC", self.ep.acc_bits())
+            .int("HAS_BIAS", self.has_bias)
+            .int("HAS_RQ", rq.has)
+            .int("SB", rq.sb)
+            .int("PERCH", rq.per_channel)
+            .int("SCALE", rq.scale)
+            .int("SHIFT", rq.shift)
+            .int("OB", o.bits)
+            .int("OS", o.signed && o.bits > 1)
+            .int("RELU", self.ep.relu)
+            .int("USE_DSP", f.mult == MultStyle::Dsp)
+            .str("ROM_STYLE", rom)
+            .str("WFILE", format!("mem/{name}_w.hex"))
+            .str("BFILE", format!("mem/{name}_b.hex"))
+            .str("QFILE", format!("mem/{name}_q.hex"))
+            .io(&[input], &[output]);
+        RtlStage {
+            channels: Vec::new(),
+            instances: vec![inst],
+            mems,
         }
     }
-}
 
-/// LUTs of a ROM of per-neuron-fold constants (the biases: `nf` words of `width` bits, an
-/// asynchronous ROM). On UltraScale+ a single word is a constant and costs nothing (table C8);
-/// the 7-series fit (table C4) charges it as any ROM.
-pub fn bias_rom(nf: u64, width: u64, dsp: DspKind) -> u64 {
-    match dsp {
-        DspKind::Dsp48e2 if nf <= 1 => 0,
-        _ => lut_rom(nf, width),
-    }
-}
-/// Fixed LUTs of a unit (issue logic, credit counters, output queue control).
-pub const UNIT_LUTS: u64 = 73;
-/// Fixed flip-flops of a unit (pipeline valid and first/last flags, pipelined fold indices,
-/// queue pointers and counts).
-pub const UNIT_FFS: u64 = 50;
-
-/// Multipliers, adder tree and accumulators of `pe` lanes of `simd` products with
-/// `acc_bits`-bit accumulators (the RTL's `ACC`). Products are registered (`a + b` bits each,
-/// in the fabric also when a DSP multiplies: the flow keeps DSPs multiply-only), summed by an
-/// `acc_bits`-wide tree of `SIMD - 1` adders (`PE * (SIMD-1) * (product bits + log2 SIMD)`
-/// adder bits) into a registered sum and the accumulator (2 * ACC flip-flops, ACC LUTs).
-pub fn datapath(
-    pe: u64,
-    simd: u64,
-    wt: ElemType,
-    at: ElemType,
-    acc_bits: u64,
-    mult: MultStyle,
-    dsp: DspKind,
-) -> Resources {
-    let n = pe * simd;
-    let xnor = wt.is_bipolar() && at.is_bipolar();
-    let dsps = product_dsps(wt, at, mult, dsp);
-    let (a, b) = operand_bits(wt, at);
-    let pbits = if xnor { 1 } else { (a + b) as u64 };
-    let (prod_luts, kind) = if xnor {
-        ((XNOR_LUTS * n as f64).round() as u64, 0)
-    } else if dsps == 0 {
-        let each = mult_luts(a, b, at.signed || at.is_bipolar());
-        let each = match dsp {
-            DspKind::Dsp48e1 => each,
-            DspKind::Dsp48e2 => (xcup_mult(a.min(b)) * each as f64).round() as u64,
+    /// The `$readmemh` files: weights (one row of PE x SIMD words per line), biases (when the
+    /// layer has them) and per-channel scale and shift (when they vary by channel).
+    fn memories(&self, name: &str, weights: &[i64], bias: &[i64]) -> Vec<(String, String)> {
+        let (pe, simd) = (self.fold.pe, self.fold.simd);
+        let (sf, nf) = self.folds();
+        let acc = self.ep.acc_bits();
+        let rq = self.ep.rtl();
+        let weight = weight_at(weights, self.mw, self.mh, &self.fold);
+        let mut w = String::new();
+        for r in 0..nf * sf {
+            let elems: Vec<u64> = (0..pe)
+                .flat_map(|p| (0..simd).map(move |s| (p, s)))
+                .map(|(p, s)| raw(weight(p, r, s), self.wt))
+                .collect();
+            let _ = writeln!(w, "{}", hex_word(&elems, self.wt.bits));
+        }
+        let mut mems = vec![(format!("{name}_w.hex"), w)];
+        // One line per neuron fold: PE fields of the value of channel `f * PE + p`.
+        let per_fold = |bits: u32, value: &dyn Fn(usize) -> u64| {
+            let mut text = String::new();
+            for f in 0..nf {
+                let elems: Vec<u64> = (0..pe as u64)
+                    .map(|p| value((f * pe as u64 + p) as usize))
+                    .collect();
+                let _ = writeln!(text, "{}", hex_word(&elems, bits));
+            }
+            text
         };
-        (n * each, 1)
-    } else {
-        (0, 2)
-    };
-    let tree_bits = pe * simd.saturating_sub(1) * (pbits + clog2(simd));
-    let tree = tree_luts(tree_bits, kind, simd, dsp);
-    let acc_luts = match dsp {
-        DspKind::Dsp48e1 => pe * acc_bits,
-        DspKind::Dsp48e2 => (XCUP_ACC_LUTS * (pe * acc_bits) as f64).round() as u64,
-    };
-    Resources {
-        lut: prod_luts + tree + acc_luts,
-        ff: n * pbits + 2 * pe * acc_bits,
-        dsp: n * dsps,
-        ..Default::default()
+        if self.has_bias {
+            let accty = ElemType {
+                bits: acc,
+                signed: true,
+            };
+            let b = per_fold(acc, &|ch| raw(bias.get(ch).copied().unwrap_or(0), accty));
+            mems.push((format!("{name}_b.hex"), b));
+        }
+        if rq.per_channel
+            && let Some(r) = self.ep.requant
+        {
+            let pick = |v: &[i64], i: usize| if v.len() == 1 { v[0] } else { v[i] };
+            let sty = ElemType {
+                bits: rq.sb,
+                signed: true,
+            };
+            let q = per_fold(rq.sb + 6, &|ch| {
+                (pick(&r.shift, ch) as u64) << rq.sb | raw(pick(&r.scale, ch), sty)
+            });
+            mems.push((format!("{name}_q.hex"), q));
+        }
+        mems
+    }
+
+    /// The cycle model of the instance.
+    pub fn cycle_model(inst: &Instance) -> Result<Mvu, String> {
+        let p = |n: &str| {
+            inst.get(n)
+                .ok_or_else(|| format!("{}: parameter {n} missing", inst.name))
+        };
+        Ok(if inst.module == "half_vvu" {
+            Mvu::new(
+                (p("KK")? / p("SIMD")?) as u64,
+                (p("C")? / p("PE")?) as u64,
+                false,
+            )
+        } else {
+            Mvu::new(
+                (p("MW")? / p("SIMD")?) as u64,
+                (p("MH")? / p("PE")?) as u64,
+                true,
+            )
+        })
     }
 }
 
-/// Weight memory of `depth` words of `width` bits in the given style: block RAM as Yosys
-/// maps the `rom_style = "block"` ROM ([`memory::map`]), or soft logic with its read register
-/// (`rom_style = "distributed"`, which Vivado and the synthesis flow build from LUTs).
-pub fn weight_memory(depth: u64, width: u64, mem: MemStyle, hw: &HwCtx) -> Resources {
-    match mem {
-        MemStyle::Bram => {
-            let m = Memory {
-                depth,
-                width,
-                read_ports: 1,
-                sync_read: true,
-                rom: true,
-                shared: false,
-            };
-            match memory::map(&m, Style::Block, hw.family()) {
-                Mapping::Bram(n) => Resources {
-                    bram18: n,
-                    ..Default::default()
-                },
-                _ => Resources {
-                    lut: lut_rom(depth, width),
-                    ff: width,
-                    ..Default::default()
-                },
+/// `half_mvu` / `half_vvu`: one iteration per cycle over (nf, sf), issued while the 8-word output
+/// queue can take every output in flight; the matrix unit reads its input only while nf = 0
+/// (`replay`), the depthwise unit on every iteration. Outputs enter the queue 4 edges after the
+/// last iteration of their row issued (valid 5 cycles after it).
+#[derive(Debug, Clone)]
+pub struct Mvu {
+    sf_n: u64,
+    nf_n: u64,
+    replay: bool,
+    sf: u64,
+    nf: u64,
+    q_count: u64,
+    inflight: u64,
+    v: [bool; 3],
+    last: [bool; 3],
+    v4: bool,
+}
+
+impl Mvu {
+    /// `sf_n` synapse folds, `nf_n` neuron folds; `replay`: the input is read once per
+    /// neuron fold's first pass (the matrix unit) instead of every fold (the vector unit).
+    pub fn new(sf_n: u64, nf_n: u64, replay: bool) -> Self {
+        Mvu {
+            sf_n,
+            nf_n,
+            replay,
+            sf: 0,
+            nf: 0,
+            q_count: 0,
+            inflight: 0,
+            v: [false; 3],
+            last: [false; 3],
+            v4: false,
+        }
+    }
+    fn space(&self) -> bool {
+        self.q_count + self.inflight < 8
+    }
+    fn need_in(&self) -> bool {
+        !self.replay || self.nf == 0
+    }
+}
+
+impl CycleModel for Mvu {
+    fn valid(&self, _: usize) -> bool {
+        self.q_count != 0
+    }
+    fn ready(&self, _: usize, _: &[bool]) -> bool {
+        self.need_in() && self.space()
+    }
+    fn step(&mut self, took: &[bool], gave: &[bool]) {
+        // The depthwise unit's iteration counter is (cf, kf): `nf` counts channel folds.
+        let go = if self.need_in() {
+            took[0]
+        } else {
+            self.space()
+        };
+        let is_last = self.sf == self.sf_n - 1;
+        let push = self.v4;
+        self.q_count = self.q_count + u64::from(push) - u64::from(gave[0]);
+        self.inflight = self.inflight + u64::from(go && is_last) - u64::from(push);
+        self.v4 = self.v[2] && self.last[2];
+        self.v[2] = self.v[1];
+        self.last[2] = self.last[1];
+        self.v[1] = self.v[0];
+        self.last[1] = self.last[0];
+        self.v[0] = go;
+        if go {
+            self.last[0] = is_last;
+            if is_last {
+                self.sf = 0;
+                self.nf = if self.nf == self.nf_n - 1 {
+                    0
+                } else {
+                    self.nf + 1
+                };
+            } else {
+                self.sf += 1;
             }
         }
-        MemStyle::Lutram => Resources {
-            lut: lut_rom(depth, width),
-            ff: width,
-            ..Default::default()
-        },
-        MemStyle::Uram => Resources {
-            uram: uram(depth, width),
-            ..Default::default()
-        },
-    }
-}
-
-/// A RAM of the RTL that synthesis maps by cost ([`memory::map`]): LUTs, flip-flops or block
-/// RAM as the mapping gives them.
-pub fn ram(m: &Memory, hw: &HwCtx) -> Resources {
-    match memory::map(m, Style::Auto, hw.family()) {
-        Mapping::Lutram(l) => Resources {
-            lut: l,
-            ..Default::default()
-        },
-        Mapping::Bram(n) => Resources {
-            bram18: n,
-            ..Default::default()
-        },
-        Mapping::Logic => Resources {
-            lut: m.width * m.depth.saturating_sub(1).div_ceil(4) * m.read_ports,
-            ff: m.width * m.depth,
-            ..Default::default()
-        },
-    }
-}
-
-/// The unit's output queue (8 words of `PE * OB` bits, asynchronous read: distributed RAM).
-pub fn queue(pe: u64, out_bits: u64, hw: &HwCtx) -> Resources {
-    ram(
-        &Memory {
-            depth: 8,
-            width: pe * out_bits,
-            read_ports: 1,
-            sync_read: false,
-            rom: false,
-            shared: false,
-        },
-        hw,
-    )
-}
-
-/// The weight a matrix or vector unit of `mw` inputs (window positions) by `mh` outputs
-/// (channels) holds in lane `q`, memory row `r` (neuron fold `r / SF`, synapse fold `r % SF`)
-/// and SIMD slot `s`, read from weights stored input-major (`w[input * mh + output]`,
-/// docs/model-format.md); 0 past the end. Both backends lay out their ROMs with it.
-pub fn weight_at<'a>(
-    w: &'a [i64],
-    mw: u64,
-    mh: u64,
-    fold: &Fold,
-) -> impl Fn(u32, u64, u32) -> i64 + 'a {
-    let (pe, simd) = (fold.pe as u64, fold.simd as u64);
-    let sf = (mw / simd.max(1)).max(1);
-    move |q, r, s| {
-        let out = (r / sf) * pe + q as u64;
-        let inp = (r % sf) * simd + s as u64;
-        w.get((inp * mh + out) as usize).copied().unwrap_or(0)
-    }
-}
-
-/// Cost and cycles of the unit under `fold`.
-pub fn model(s: &MvuShape, fold: &Fold, rq: &RequantShape, hw: &HwCtx) -> Unit {
-    let (pe, simd) = (fold.pe as u64, fold.simd as u64);
-    let nf = s.mh / pe;
-    let sf = s.mw / simd;
-    let rows = nf * sf;
-    let cycles = s.pixels * nf * sf;
-    let acc_bits = rq.acc_bits() as u64;
-    let wmem = weight_memory(rows, pe * simd * s.wt.bits as u64, fold.mem, hw);
-    let bias = Resources {
-        lut: if s.bias {
-            bias_rom(nf, pe * acc_bits, hw.dsp)
-        } else {
-            0
-        },
-        ..Default::default()
-    };
-    // The input vector is replayed from a single-port buffer (read and write at `sf`); with
-    // one neuron fold it is never read and synthesis removes it.
-    let x_bits = simd * s.at.bits as u64;
-    let inbuf = if nf > 1 && sf > 1 {
-        ram(
-            &Memory {
-                depth: sf,
-                width: x_bits,
-                read_ports: 1,
-                sync_read: false,
-                rom: false,
-                shared: true,
-            },
-            hw,
-        )
-    } else {
-        Resources::default()
-    };
-    let out_bits = rq.out.map_or(acc_bits, |o| o.bits as u64);
-    let ctrl = Resources {
-        lut: UNIT_LUTS,
-        ff: UNIT_FFS + x_bits + 5 * clog2(nf) + clog2(sf) + clog2(rows),
-        ..Default::default()
-    };
-    let res = wmem
-        + bias
-        + inbuf
-        + ctrl
-        + queue(pe, out_bits, hw)
-        + datapath(pe, simd, s.wt, s.at, acc_bits, fold.mult, hw.dsp)
-        + requant::cost(fold.pe, rq, hw.dsp);
-    Unit {
-        kind: "mvu",
-        cycles,
-        res,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const BIP: ElemType = ElemType {
-        bits: 1,
-        signed: false,
-    };
-    const I8: ElemType = ElemType {
-        bits: 8,
-        signed: true,
-    };
-    const U8: ElemType = ElemType {
-        bits: 8,
-        signed: false,
-    };
-    const HW: HwCtx = HwCtx {
-        dsp: DspKind::Dsp48e1,
-    };
-
-    #[test]
-    fn finn_cycle_formula() {
-        // CNV-W1A1 fc0 with FINN's folding (PE 1, SIMD 4): 512 x 256 matrix -> 32,768 cycles.
-        let s = MvuShape {
-            mw: 256,
-            mh: 512,
-            pixels: 1,
-            wt: BIP,
-            at: BIP,
-            bias: false,
-        };
-        let f = Fold {
-            pe: 1,
-            simd: 4,
-            mult: MultStyle::Lut,
-            mem: MemStyle::Bram,
-        };
-        let acc = ElemType {
-            bits: 10,
-            signed: true,
-        };
-        let rq = RequantShape {
-            acc,
-            scale_bits: 2,
-            scale: 1,
-            out: Some(BIP),
-            entries_per_pe: 512,
-            per_channel: false,
-        };
-        let u = model(&s, &f, &rq, &HW);
-        assert_eq!(u.cycles, 32768);
-        // weights: 32768 words of 4 bits: eight 4 x 4096 RAMB18 (as Yosys maps the ROM).
-        assert_eq!(u.res.bram18, 8);
-        assert_eq!(u.res.dsp, 0);
-    }
-
-    #[test]
-    fn datapath_styles() {
-        let l = datapath(2, 4, I8, U8, 24, MultStyle::Lut, DspKind::Dsp48e1);
-        // per lane: 4 products of 8 x 9 bits (128 LUTs each), a 3-adder tree of
-        // (17 + 2)-bit operands, the 24-bit accumulator.
-        let tree = (1.14f64 * (3.0 * 19.0)).round() as u64 * 2;
-        assert_eq!(l.lut, 2 * (4 * 128 + 24) + tree);
-        assert_eq!(l.dsp, 0);
-        let d = datapath(2, 4, I8, U8, 24, MultStyle::Dsp, DspKind::Dsp48e1);
-        assert_eq!(d.dsp, 8);
-        assert!(d.lut < l.lut);
-        // bipolar x bipolar never uses DSPs: XNOR + popcount.
-        let b = datapath(1, 8, BIP, BIP, 24, MultStyle::Dsp, DspKind::Dsp48e1);
-        assert_eq!(b.dsp, 0);
-        // 2-bit products are too narrow for Yosys to use a DSP.
-        let two = ElemType {
-            bits: 2,
-            signed: true,
-        };
-        assert_eq!(
-            datapath(1, 8, two, two, 12, MultStyle::Dsp, DspKind::Dsp48e1).dsp,
-            0
-        );
-    }
-
-    #[test]
-    fn ultrascale_datapath() {
-        let e2 = DspKind::Dsp48e2;
-        // DSP products, SIMD 16: 16 x 15 adders of 21 bits at 1.2 + 3 x 0.8 LUTs per bit.
-        let d = datapath(16, 16, I8, U8, 25, MultStyle::Dsp, e2);
-        assert_eq!(d.lut, (3.6f64 * 5040.0).round() as u64 + 100);
-        // Fabric products never cost less than the lower bound's `product_luts`.
-        let l = datapath(2, 64, I8, U8, 23, MultStyle::Lut, e2);
-        assert!(l.lut as f64 >= 128.0 * product_luts(I8, U8));
-        assert_eq!(bias_rom(1, 400, e2), 0);
-        assert_eq!(bias_rom(1, 400, DspKind::Dsp48e1), 400);
     }
 }

@@ -1,0 +1,433 @@
+//! Matrix-vector unit (MVU): the compute core of conv (after the window generator) and dense.
+//!
+//! Loop nest, one iteration per cycle (II=1), as FINN's MVAU and our HLS/RTL unit:
+//! `for pixel in 0..pixels { for nf in 0..MH/PE { for sf in 0..MW/SIMD { PE x SIMD MACs } } }`
+//! so cycles per frame = `pixels * (MH/PE) * (MW/SIMD)` (FINN `MatrixVectorActivation`
+//! `get_exp_cycles`). During the first neuron fold the input vector is captured in an input
+//! buffer and replayed for the other `MH/PE - 1` folds.
+
+use super::requant::{self, RequantShape};
+use super::{Fold, HwCtx, Unit};
+use crate::cost::memory::{self, Mapping, Memory, Style};
+use crate::cost::{
+    DspKind, MemStyle, MultStyle, Resources, clog2, counter_bits, lut_rom, mult_dsps, mult_luts,
+    uram,
+};
+use crate::format::ElemType;
+
+/// Geometry of one matrix-vector unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MvuShape {
+    /// Matrix width: inputs per output (kh*kw*cin, or input features).
+    pub mw: u64,
+    /// Matrix height: outputs (cout, or units).
+    pub mh: u64,
+    /// Output pixels per frame (1 for dense).
+    pub pixels: u64,
+    /// Weight type.
+    pub wt: ElemType,
+    /// Input activation type.
+    pub at: ElemType,
+    /// Whether biases are stored.
+    pub bias: bool,
+}
+
+/// Pipeline depth: weight read, multiply, `ceil(log2 SIMD)` adder levels, accumulate, requant.
+pub fn depth(simd: u32) -> u64 {
+    4 + if simd <= 1 {
+        0
+    } else {
+        counter_bits(simd as u64)
+    }
+}
+
+/// Bits of one product `w * x` (1 for a bipolar XNOR).
+pub fn product_bits(wt: ElemType, at: ElemType) -> u32 {
+    match (wt.is_bipolar(), at.is_bipolar()) {
+        (true, true) => 1,
+        (true, false) => at.bits + 1,
+        (false, true) => wt.bits + 1,
+        _ => wt.bits + at.bits + u32::from(!at.signed),
+    }
+}
+
+/// True when a DSP can take this product (both operands wider than one bit).
+pub fn dsp_capable(wt: ElemType, at: ElemType) -> bool {
+    !wt.is_bipolar() && !at.is_bipolar()
+}
+
+/// The signed operand widths Yosys multiplies (`wd * xd` of the RTL after trimming): a
+/// bipolar value is a 2-bit +-1, an unsigned activation gains a zero sign bit.
+pub fn operand_bits(wt: ElemType, at: ElemType) -> (u32, u32) {
+    let w = if wt.is_bipolar() { 2 } else { wt.bits };
+    let x = if at.is_bipolar() {
+        2
+    } else {
+        at.bits + u32::from(!at.signed)
+    };
+    (w, x)
+}
+
+/// DSP slices of one product under `mult` (0 when it stays in the fabric: LUT style, a
+/// bipolar operand, or a product under 9 bits, which Yosys never puts in a DSP).
+pub fn product_dsps(wt: ElemType, at: ElemType, mult: MultStyle, dsp: DspKind) -> u64 {
+    if mult != MultStyle::Dsp || !dsp_capable(wt, at) {
+        return 0;
+    }
+    let (a, b) = operand_bits(wt, at);
+    mult_dsps(a, b, dsp)
+}
+
+/// LUTs of one product in the fabric (an XNOR with its share of the popcount, or a
+/// multiplier): what the datapath charges per product at the least, which the lower bound
+/// (`fold::bound`) relies on.
+pub fn product_luts(wt: ElemType, at: ElemType) -> f64 {
+    if wt.is_bipolar() && at.is_bipolar() {
+        return XNOR_LUTS;
+    }
+    let (a, b) = operand_bits(wt, at);
+    mult_luts(a, b, at.signed || at.is_bipolar()) as f64
+}
+
+// Calibrated constants of the matrix and vector units (docs/cost-model.md, "Calibration
+// against Yosys", table C4: 63 half_mvu instances through Yosys 0.23, least squares).
+/// LUTs of one XNOR product.
+const XNOR_LUTS: f64 = 1.0;
+/// LUTs per adder-tree bit, by product kind: XNOR, fabric product, DSP product.
+const TREE_LUTS: [f64; 3] = [1.57, 1.14, 1.81];
+
+// UltraScale+ (`synth_xilinx -family xcup`): docs/cost-model.md section 13.7, table C8 (the
+// matrix and vector units of the zcu104 example builds through Yosys 0.23). ABC may use
+// 9-input functions there (LUT6 + MUXF7/F8/F9), and it collapses the adder trees and the
+// products with their distributed weight ROMs into them instead of carry chains.
+/// UltraScale+ LUTs per adder-tree bit with one tree level (SIMD 2), by product kind (as
+/// [`TREE_LUTS`]; XNOR and fabric products keep the 7-series constants: no XNOR unit was
+/// measured, and the fabric products' extra LUTs are charged by [`xcup_mult`]).
+const XCUP_TREE_LUTS: [f64; 3] = [1.57, 1.14, 1.2];
+/// UltraScale+ growth of the DSP-product tree LUTs per bit with each further level
+/// (`log2 SIMD - 1`): 1.7 at SIMD 4, 3.8 at 16, 4.3 at 32 measured (table C8).
+const XCUP_TREE_LEVEL: [f64; 3] = [0.0, 0.0, 0.8];
+/// UltraScale+ LUTs per accumulator bit (the 7-series model charges one; the SIMD-1 DSP units
+/// of table C8 leave about a quarter).
+const XCUP_ACC_LUTS: f64 = 0.25;
+
+/// UltraScale+ factor on [`mult_luts`] for a product in the fabric, by its narrower operand:
+/// `0.73 (lo / 2)^0.49` (table C8: 2 x 8 bits 0.73, 8 x 9 bits 1.44), at least 1 so that
+/// [`product_luts`] stays a lower bound of the datapath.
+fn xcup_mult(lo: u32) -> f64 {
+    (0.73 * (lo as f64 / 2.0).powf(0.49)).max(1.0)
+}
+
+/// LUTs of an `acc_bits`-wide adder tree of `bits` adder bits (`PE (SIMD - 1) (product bits +
+/// log2 SIMD)`) for product kind `kind` (XNOR, fabric, DSP) in the family of `dsp`.
+fn tree_luts(bits: u64, kind: usize, simd: u64, dsp: DspKind) -> u64 {
+    match dsp {
+        DspKind::Dsp48e1 => (TREE_LUTS[kind] * bits as f64).round() as u64,
+        DspKind::Dsp48e2 => {
+            let levels = clog2(simd).saturating_sub(1) as f64;
+            ((XCUP_TREE_LUTS[kind] + XCUP_TREE_LEVEL[kind] * levels) * bits as f64).round() as u64
+        }
+    }
+}
+
+/// LUTs of a ROM of per-neuron-fold constants (the biases: `nf` words of `width` bits, an
+/// asynchronous ROM). On UltraScale+ a single word is a constant and costs nothing (table C8);
+/// the 7-series fit (table C4) charges it as any ROM.
+pub fn bias_rom(nf: u64, width: u64, dsp: DspKind) -> u64 {
+    match dsp {
+        DspKind::Dsp48e2 if nf <= 1 => 0,
+        _ => lut_rom(nf, width),
+    }
+}
+/// Fixed LUTs of a unit (issue logic, credit counters, output queue control).
+pub const UNIT_LUTS: u64 = 73;
+/// Fixed flip-flops of a unit (pipeline valid and first/last flags, pipelined fold indices,
+/// queue pointers and counts).
+pub const UNIT_FFS: u64 = 50;
+
+/// Multipliers, adder tree and accumulators of `pe` lanes of `simd` products with
+/// `acc_bits`-bit accumulators (the RTL's `ACC`). Products are registered (`a + b` bits each,
+/// in the fabric also when a DSP multiplies: the flow keeps DSPs multiply-only), summed by an
+/// `acc_bits`-wide tree of `SIMD - 1` adders (`PE * (SIMD-1) * (product bits + log2 SIMD)`
+/// adder bits) into a registered sum and the accumulator (2 * ACC flip-flops, ACC LUTs).
+pub fn datapath(
+    pe: u64,
+    simd: u64,
+    wt: ElemType,
+    at: ElemType,
+    acc_bits: u64,
+    mult: MultStyle,
+    dsp: DspKind,
+) -> Resources {
+    let n = pe * simd;
+    let xnor = wt.is_bipolar() && at.is_bipolar();
+    let dsps = product_dsps(wt, at, mult, dsp);
+    let (a, b) = operand_bits(wt, at);
+    let pbits = if xnor { 1 } else { (a + b) as u64 };
+    let (prod_luts, kind) = if xnor {
+        ((XNOR_LUTS * n as f64).round() as u64, 0)
+    } else if dsps == 0 {
+        let each = mult_luts(a, b, at.signed || at.is_bipolar());
+        let each = match dsp {
+            DspKind::Dsp48e1 => each,
+            DspKind::Dsp48e2 => (xcup_mult(a.min(b)) * each as f64).round() as u64,
+        };
+        (n * each, 1)
+    } else {
+        (0, 2)
+    };
+    let tree_bits = pe * simd.saturating_sub(1) * (pbits + clog2(simd));
+    let tree = tree_luts(tree_bits, kind, simd, dsp);
+    let acc_luts = match dsp {
+        DspKind::Dsp48e1 => pe * acc_bits,
+        DspKind::Dsp48e2 => (XCUP_ACC_LUTS * (pe * acc_bits) as f64).round() as u64,
+    };
+    Resources {
+        lut: prod_luts + tree + acc_luts,
+        ff: n * pbits + 2 * pe * acc_bits,
+        dsp: n * dsps,
+        ..Default::default()
+    }
+}
+
+/// Weight memory of `depth` words of `width` bits in the given style: block RAM as Yosys
+/// maps the `rom_style = "block"` ROM ([`memory::map`]), or soft logic with its read register
+/// (`rom_style = "distributed"`, which Vivado and the synthesis flow build from LUTs).
+pub fn weight_memory(depth: u64, width: u64, mem: MemStyle, hw: &HwCtx) -> Resources {
+    match mem {
+        MemStyle::Bram => {
+            let m = Memory {
+                depth,
+                width,
+                read_ports: 1,
+                sync_read: true,
+                rom: true,
+                shared: false,
+            };
+            match memory::map(&m, Style::Block, hw.family()) {
+                Mapping::Bram(n) => Resources {
+                    bram18: n,
+                    ..Default::default()
+                },
+                _ => Resources {
+                    lut: lut_rom(depth, width),
+                    ff: width,
+                    ..Default::default()
+                },
+            }
+        }
+        MemStyle::Lutram => Resources {
+            lut: lut_rom(depth, width),
+            ff: width,
+            ..Default::default()
+        },
+        MemStyle::Uram => Resources {
+            uram: uram(depth, width),
+            ..Default::default()
+        },
+    }
+}
+
+/// A RAM of the RTL that synthesis maps by cost ([`memory::map`]): LUTs, flip-flops or block
+/// RAM as the mapping gives them.
+pub fn ram(m: &Memory, hw: &HwCtx) -> Resources {
+    match memory::map(m, Style::Auto, hw.family()) {
+        Mapping::Lutram(l) => Resources {
+            lut: l,
+            ..Default::default()
+        },
+        Mapping::Bram(n) => Resources {
+            bram18: n,
+            ..Default::default()
+        },
+        Mapping::Logic => Resources {
+            lut: m.width * m.depth.saturating_sub(1).div_ceil(4) * m.read_ports,
+            ff: m.width * m.depth,
+            ..Default::default()
+        },
+    }
+}
+
+/// The unit's output queue (8 words of `PE * OB` bits, asynchronous read: distributed RAM).
+pub fn queue(pe: u64, out_bits: u64, hw: &HwCtx) -> Resources {
+    ram(
+        &Memory {
+            depth: 8,
+            width: pe * out_bits,
+            read_ports: 1,
+            sync_read: false,
+            rom: false,
+            shared: false,
+        },
+        hw,
+    )
+}
+
+/// The weight a matrix or vector unit of `mw` inputs (window positions) by `mh` outputs
+/// (channels) holds in lane `q`, memory row `r` (neuron fold `r / SF`, synapse fold `r % SF`)
+/// and SIMD slot `s`, read from weights stored input-major (`w[input * mh + output]`,
+/// docs/model-format.md); 0 past the end. Both backends lay out their ROMs with it.
+pub fn weight_at<'a>(
+    w: &'a [i64],
+    mw: u64,
+    mh: u64,
+    fold: &Fold,
+) -> impl Fn(u32, u64, u32) -> i64 + 'a {
+    let (pe, simd) = (fold.pe as u64, fold.simd as u64);
+    let sf = (mw / simd.max(1)).max(1);
+    move |q, r, s| {
+        let out = (r / sf) * pe + q as u64;
+        let inp = (r % sf) * simd + s as u64;
+        w.get((inp * mh + out) as usize).copied().unwrap_or(0)
+    }
+}
+
+/// Cost and cycles of the unit under `fold`.
+pub fn model(s: &MvuShape, fold: &Fold, rq: &RequantShape, hw: &HwCtx) -> Unit {
+    let (pe, simd) = (fold.pe as u64, fold.simd as u64);
+    let nf = s.mh / pe;
+    let sf = s.mw / simd;
+    let rows = nf * sf;
+    let cycles = s.pixels * nf * sf;
+    let acc_bits = rq.acc_bits() as u64;
+    let wmem = weight_memory(rows, pe * simd * s.wt.bits as u64, fold.mem, hw);
+    let bias = Resources {
+        lut: if s.bias {
+            bias_rom(nf, pe * acc_bits, hw.dsp)
+        } else {
+            0
+        },
+        ..Default::default()
+    };
+    // The input vector is replayed from a single-port buffer (read and write at `sf`); with
+    // one neuron fold it is never read and synthesis removes it.
+    let x_bits = simd * s.at.bits as u64;
+    let inbuf = if nf > 1 && sf > 1 {
+        ram(
+            &Memory {
+                depth: sf,
+                width: x_bits,
+                read_ports: 1,
+                sync_read: false,
+                rom: false,
+                shared: true,
+            },
+            hw,
+        )
+    } else {
+        Resources::default()
+    };
+    let out_bits = rq.out.map_or(acc_bits, |o| o.bits as u64);
+    let ctrl = Resources {
+        lut: UNIT_LUTS,
+        ff: UNIT_FFS + x_bits + 5 * clog2(nf) + clog2(sf) + clog2(rows),
+        ..Default::default()
+    };
+    let res = wmem
+        + bias
+        + inbuf
+        + ctrl
+        + queue(pe, out_bits, hw)
+        + datapath(pe, simd, s.wt, s.at, acc_bits, fold.mult, hw.dsp)
+        + requant::cost(fold.pe, rq, hw.dsp);
+    Unit {
+        kind: "mvu",
+        cycles,
+        res,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BIP: ElemType = ElemType {
+        bits: 1,
+        signed: false,
+    };
+    const I8: ElemType = ElemType {
+        bits: 8,
+        signed: true,
+    };
+    const U8: ElemType = ElemType {
+        bits: 8,
+        signed: false,
+    };
+    const HW: HwCtx = HwCtx {
+        dsp: DspKind::Dsp48e1,
+    };
+
+    #[test]
+    fn finn_cycle_formula() {
+        // CNV-W1A1 fc0 with FINN's folding (PE 1, SIMD 4): 512 x 256 matrix -> 32,768 cycles.
+        let s = MvuShape {
+            mw: 256,
+            mh: 512,
+            pixels: 1,
+            wt: BIP,
+            at: BIP,
+            bias: false,
+        };
+        let f = Fold {
+            pe: 1,
+            simd: 4,
+            mult: MultStyle::Lut,
+            mem: MemStyle::Bram,
+        };
+        let acc = ElemType {
+            bits: 10,
+            signed: true,
+        };
+        let rq = RequantShape {
+            acc,
+            scale_bits: 2,
+            scale: 1,
+            out: Some(BIP),
+            entries_per_pe: 512,
+            per_channel: false,
+        };
+        let u = model(&s, &f, &rq, &HW);
+        assert_eq!(u.cycles, 32768);
+        // weights: 32768 words of 4 bits: eight 4 x 4096 RAMB18 (as Yosys maps the ROM).
+        assert_eq!(u.res.bram18, 8);
+        assert_eq!(u.res.dsp, 0);
+    }
+
+    #[test]
+    fn datapath_styles() {
+        let l = datapath(2, 4, I8, U8, 24, MultStyle::Lut, DspKind::Dsp48e1);
+        // per lane: 4 products of 8 x 9 bits (128 LUTs each), a 3-adder tree of
+        // (17 + 2)-bit operands, the 24-bit accumulator.
+        let tree = (1.14f64 * (3.0 * 19.0)).round() as u64 * 2;
+        assert_eq!(l.lut, 2 * (4 * 128 + 24) + tree);
+        assert_eq!(l.dsp, 0);
+        let d = datapath(2, 4, I8, U8, 24, MultStyle::Dsp, DspKind::Dsp48e1);
+        assert_eq!(d.dsp, 8);
+        assert!(d.lut < l.lut);
+        // bipolar x bipolar never uses DSPs: XNOR + popcount.
+        let b = datapath(1, 8, BIP, BIP, 24, MultStyle::Dsp, DspKind::Dsp48e1);
+        assert_eq!(b.dsp, 0);
+        // 2-bit products are too narrow for Yosys to use a DSP.
+        let two = ElemType {
+            bits: 2,
+            signed: true,
+        };
+        assert_eq!(
+            datapath(1, 8, two, two, 12, MultStyle::Dsp, DspKind::Dsp48e1).dsp,
+            0
+        );
+    }
+
+    #[test]
+    fn ultrascale_datapath() {
+        let e2 = DspKind::Dsp48e2;
+        // DSP products, SIMD 16: 16 x 15 adders of 21 bits at 1.2 + 3 x 0.8 LUTs per bit.
+        let d = datapath(16, 16, I8, U8, 25, MultStyle::Dsp, e2);
+        assert_eq!(d.lut, (3.6f64 * 5040.0).round() as u64 + 100);
+        // Fabric products never cost less than the lower bound's `product_luts`.
+        let l = datapath(2, 64, I8, U8, 23, MultStyle::Lut, e2);
+        assert!(l.lut as f64 >= 128.0 * product_luts(I8, U8));
+        assert_eq!(bias_rom(1, 400, e2), 0);
+        assert_eq!(bias_rom(1, 400, DspKind::Dsp48e1), 400);
+    }
+}
