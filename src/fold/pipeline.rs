@@ -122,7 +122,8 @@ fn evaluate_with(graph: &Graph, choice: &[Option<&Candidate>], named: bool) -> P
     };
     // Arrival of each edge's words at its consumer: (first arrival, cycles per consumer word).
     let mut fifo_depth: Vec<u64> = vec![MIN_FIFO_DEPTH; g.edge_bound()];
-    let mut arrivals: Vec<(f64, f64, EdgeIndex)> = Vec::new();
+    // Per input port: first word's arrival, cycles per word, the edge, words per frame.
+    let mut arrivals: Vec<(f64, f64, EdgeIndex, u64)> = Vec::new();
     for n in graph.order() {
         let node = &g[n];
         let elems = node.out.shape.elems();
@@ -168,8 +169,8 @@ fn evaluate_with(graph: &Graph, choice: &[Option<&Candidate>], named: bool) -> P
                     let (p, q) = (s.out_par as u64, c.in_par as u64);
                     let mut first = s.first_out + 1.0;
                     let cpw_in = s.cpw * q as f64 / p as f64;
+                    let te = tensor.shape.elems();
                     if p != q {
-                        let te = tensor.shape.elems();
                         let res = glue::dwc(p as u32, q as u32, tensor.ty.bits).unwrap_or_default();
                         sink.add(
                             "dwc",
@@ -181,17 +182,17 @@ fn evaluate_with(graph: &Graph, choice: &[Option<&Candidate>], named: bool) -> P
                         );
                         first += (q.div_ceil(p) - 1) as f64 * s.cpw + 1.0;
                     }
-                    arrivals.push((first, cpw_in, e.id()));
+                    arrivals.push((first, cpw_in, e.id(), te / q));
                 }
                 let need = tm.first_need.max(1) as f64;
                 let ready = arrivals
                     .iter()
-                    .map(|(f, r, _)| f + (need - 1.0) * r)
+                    .map(|(f, r, _, _)| f + (need - 1.0) * r)
                     .fold(0.0, f64::max);
                 let first_out = ready + tm.depth as f64;
                 let last_in = arrivals
                     .iter()
-                    .map(|(f, r, _)| f + (tm.in_words.max(1) - 1) as f64 * r)
+                    .map(|(f, r, _, words)| f + ((*words).max(1) - 1) as f64 * r)
                     .fold(0.0, f64::max);
                 let own = tm.cycles as f64 / tm.out_words.max(1) as f64;
                 let pace = if tm.burst { 1.0 } else { own };
@@ -202,7 +203,7 @@ fn evaluate_with(graph: &Graph, choice: &[Option<&Candidate>], named: bool) -> P
                 } else {
                     own
                 };
-                size_skew_fifos(&arrivals, &mut fifo_depth, tm.in_words);
+                size_skew_fifos(&arrivals, &mut fifo_depth);
                 NodeTime {
                     first_out,
                     last_out,
@@ -344,12 +345,12 @@ fn input_par(graph: &Graph, choice: &[Option<&Candidate>], n: NodeIndex) -> u32 
 
 /// A stage with several inputs (add) takes one word from each at once: the input whose words
 /// arrive first must buffer the skew until the latest input's first word arrives.
-fn size_skew_fifos(arrivals: &[(f64, f64, EdgeIndex)], depth: &mut [u64], words: u64) {
+fn size_skew_fifos(arrivals: &[(f64, f64, EdgeIndex, u64)], depth: &mut [u64]) {
     if arrivals.len() < 2 {
         return;
     }
     let latest = arrivals.iter().map(|a| a.0).fold(0.0, f64::max);
-    for &(first, cpw, e) in arrivals {
+    for &(first, cpw, e, words) in arrivals {
         let skew_words = ((latest - first) / cpw.max(1e-9)).ceil() as u64;
         depth[e.index()] = (skew_words + MIN_FIFO_DEPTH).min(words + MIN_FIFO_DEPTH);
     }

@@ -191,7 +191,7 @@ fn infer_layer(model: &Model, i: usize, inputs: Vec<Tensor>) -> Result<Node> {
         .map_err(|e| err(e.key, e.message))?;
     let channels = first.shape.c;
     if let Some(r) = &layer.requant {
-        op.check_requant(r, channels)
+        op.check_requant(r, channels, inputs.len())
             .map_err(|e| err(e.key, e.message))?;
     }
     let requant = match (layer.output, &layer.requant) {
@@ -202,7 +202,7 @@ fn infer_layer(model: &Model, i: usize, inputs: Vec<Tensor>) -> Result<Node> {
                 "`requant` needs an `output` type to requantise to".into(),
             ));
         }
-        (Some(out), Some(r)) => Some(op.expand_requant(r, out)),
+        (Some(out), Some(r)) => Some(op.expand_requant(r, out, inputs.len())),
         (Some(out), None) => Some(op.derive_requant(&inputs, out)),
     };
     // Per-input scales (an add's `a*scale_a + b*scale_b`) change the accumulator: re-run

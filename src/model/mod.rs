@@ -312,12 +312,17 @@ fn layer_entry(f: &LayerFields, i: usize, index: &BTreeMap<String, usize>) -> Re
         )
     })?;
     let inputs = sources(f, i, index)?;
-    let arity = op.arity();
-    if inputs.len() != arity {
+    let arity = op.inputs();
+    if !arity.contains(&inputs.len()) {
+        let takes = if arity.start() == arity.end() {
+            format!("{} input(s)", arity.start())
+        } else {
+            format!("{} to {} inputs", arity.start(), arity.end())
+        };
         return Err(f.error_at(
             f.loc_or_layer("from"),
             format!(
-                "op `{}` takes {arity} input(s), `from` names {}",
+                "op `{}` takes {takes}, `from` names {}",
                 op.kind(),
                 inputs.len()
             ),

@@ -49,8 +49,8 @@ impl Operator for Add {
         "add"
     }
 
-    fn arity(&self) -> usize {
-        2
+    fn inputs(&self) -> std::ops::RangeInclusive<usize> {
+        2..=2
     }
 
     fn infer(
@@ -87,7 +87,12 @@ impl Operator for Add {
         true
     }
 
-    fn check_requant(&self, r: &Requant, _channels: u32) -> std::result::Result<(), ShapeError> {
+    fn check_requant(
+        &self,
+        r: &Requant,
+        _channels: u32,
+        _inputs: usize,
+    ) -> std::result::Result<(), ShapeError> {
         if r.scale.len() > 2 {
             return Err(ShapeError::new(
                 "requant.scale",
@@ -109,7 +114,7 @@ impl Operator for Add {
         Ok(())
     }
 
-    fn expand_requant(&self, r: &Requant, _out: ElemType) -> Requant {
+    fn expand_requant(&self, r: &Requant, _out: ElemType, _inputs: usize) -> Requant {
         let sa = r.scale[0];
         Requant {
             scale: vec![sa, *r.scale.get(1).unwrap_or(&sa)],

@@ -90,9 +90,9 @@ pub struct WeightShape {
 pub trait Operator {
     /// The op's name in the model format.
     fn kind(&self) -> &'static str;
-    /// Number of inputs.
-    fn arity(&self) -> usize {
-        1
+    /// How many inputs it takes.
+    fn inputs(&self) -> std::ops::RangeInclusive<usize> {
+        1..=1
     }
     /// Shape and accumulator rule. `scales` are the add's per-input scales (1 elsewhere).
     fn infer(&self, inputs: &[Tensor], scales: &[i64])
@@ -123,15 +123,25 @@ pub trait Operator {
         false
     }
     /// Checks the lengths of an explicit requant's lists: one entry, or one per channel.
-    fn check_requant(&self, r: &Requant, channels: u32) -> std::result::Result<(), ShapeError> {
+    fn check_requant(
+        &self,
+        r: &Requant,
+        channels: u32,
+        _inputs: usize,
+    ) -> std::result::Result<(), ShapeError> {
         requant::per_channel_lengths(r, channels)
+    }
+    /// False for a derived requantisation that calibration must leave as derived (a concat's
+    /// is exact whenever the inputs fit the output type).
+    fn calibrates(&self) -> bool {
+        true
     }
     /// True when the requantisation's scales are one per input (an add), not per channel.
     fn scales_per_input(&self) -> bool {
         false
     }
     /// The requant a layer with an explicit `requant` uses (as written).
-    fn expand_requant(&self, r: &Requant, _out: ElemType) -> Requant {
+    fn expand_requant(&self, r: &Requant, _out: ElemType, _inputs: usize) -> Requant {
         r.clone()
     }
     /// The requant derived when the model gives none (rule in `ir::requant`).
@@ -140,6 +150,11 @@ pub trait Operator {
     fn fold_space(&self, node: &Node) -> FoldSpace;
     /// Elements per input word under `fold`.
     fn in_par(&self, fold: &Fold) -> u32;
+    /// Elements per word of input `port` under `fold` (every port's the same unless an op says
+    /// otherwise).
+    fn port_in_par(&self, fold: &Fold, _port: usize) -> u32 {
+        self.in_par(fold)
+    }
     /// Elements per output word under `fold`.
     fn out_par(&self, fold: &Fold) -> u32 {
         fold.pe

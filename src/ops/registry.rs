@@ -60,9 +60,9 @@ impl LayerOp {
         self.op().kind()
     }
 
-    /// Shortcut for `op().arity()`.
-    pub fn arity(&self) -> usize {
-        self.op().arity()
+    /// Shortcut for `op().inputs()`.
+    pub fn inputs(&self) -> std::ops::RangeInclusive<usize> {
+        self.op().inputs()
     }
 }
 

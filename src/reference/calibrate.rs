@@ -200,9 +200,9 @@ pub fn calibrate(graph: &mut Graph, params: &mut Params, seed: u64, generated: b
                 }
                 let p = params.get(&graph.g[n].name).clone();
                 let node = &graph.g[n];
-                if node.requant_derived && !node.out.ty.is_bipolar() {
+                if node.requant_derived && !node.out.ty.is_bipolar() && op.op().calibrates() {
                     let target = (node.out.ty.max() as f64 / 2.0).max(1.0);
-                    let new = if producers.len() == 2 {
+                    let new = if op.op().scales_per_input() {
                         let all = |k: usize| {
                             values[producers[k].index()]
                                 .iter()

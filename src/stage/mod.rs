@@ -229,3 +229,12 @@ pub fn rom_impl(m: MemStyle) -> &'static str {
         MemStyle::Uram => "uram",
     }
 }
+
+/// The name of a layer function's input stream on `port`: `in`, `in_b`, `in_c`, ...
+pub fn input_name(port: usize) -> &'static str {
+    const NAMES: [&str; 16] = [
+        "in", "in_b", "in_c", "in_d", "in_e", "in_f", "in_g", "in_h", "in_i", "in_j", "in_k",
+        "in_l", "in_m", "in_n", "in_o", "in_p",
+    ];
+    NAMES.get(port).copied().unwrap_or("in_more")
+}

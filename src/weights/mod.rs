@@ -122,7 +122,7 @@ pub fn set_requant(graph: &mut Graph, layer: &str, r: Requant) -> std::result::R
         return Err("the layer has no `output`, so it has no requantiser".into());
     }
     op.op()
-        .check_requant(&r, op.op().out_channels(node))
+        .check_requant(&r, op.op().out_channels(node), node.inputs.len())
         .map_err(|e| e.message)?;
     if r.shift.iter().any(|s| !(0..=62).contains(s)) || r.scale.iter().any(|s| s.abs() >= 1 << 22) {
         return Err("scale must satisfy |scale| < 2^22 and shift 0..=62".into());

@@ -5,7 +5,7 @@
 
 #include "half/half.h"
 
-static void layer_{{ name }}(hls::stream<ap_uint<{{ in_width }}> >& in,{% if let Some(wb) = in_b_width %} hls::stream<ap_uint<{{ wb }}> >& in_b,{% endif %}
+static void layer_{{ name }}({% for i in inputs %}{% if !loop.first %} {% endif %}hls::stream<ap_uint<{{ i.1 }}> >& {{ i.0 }},{% endfor %}
                   hls::stream<ap_uint<{{ out_width }}> >& out) {
 {%- for a in arrays %}
   static const {{ a.ty }} {{ a.name }}{% for d in a.dims %}[{{ d }}]{% endfor %} = {{ a.init }};

@@ -82,8 +82,8 @@ pub struct ArrayView<'a> {
 struct LayerTpl<'a> {
     name: &'a str,
     summary: String,
-    in_width: u64,
-    in_b_width: Option<u64>,
+    /// The layer function's input streams: name and width, by port.
+    inputs: Vec<(&'static str, u64)>,
     out_width: u64,
     arrays: Vec<ArrayView<'a>>,
     streams: &'a [(String, u64)],
@@ -310,7 +310,15 @@ pub fn files(
                 let cand = &design.spaces[si].list.cands[design.selection[si]];
                 let stage = op.op().hls(node, &cand.fold, params.get(&node.name));
                 let arrays: Vec<ArrayView> = stage.arrays.iter().map(view).collect();
-                let in_width = (cand.in_par * node.inputs[0].ty.bits) as u64;
+                let inputs = node
+                    .inputs
+                    .iter()
+                    .enumerate()
+                    .map(|(port, t)| {
+                        let par = op.op().port_in_par(&cand.fold, port);
+                        (crate::stage::input_name(port), (par * t.ty.bits) as u64)
+                    })
+                    .collect();
                 let tpl = LayerTpl {
                     name: &node.name,
                     summary: format!(
@@ -323,8 +331,7 @@ pub fn files(
                         cand.fold.mult.name(),
                         cand.fold.mem.name()
                     ),
-                    in_width,
-                    in_b_width: node.inputs.get(1).map(|t| (cand.in_par * t.ty.bits) as u64),
+                    inputs,
                     out_width: (cand.out_par * node.out.ty.bits) as u64,
                     arrays,
                     streams: &stage.streams,
