@@ -8,6 +8,7 @@ pub mod add;
 pub mod arrays;
 pub mod cycle;
 pub mod glue;
+pub mod library;
 pub mod mvu;
 pub mod mvu_cost;
 pub mod netlist;

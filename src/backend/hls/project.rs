@@ -11,58 +11,6 @@ use crate::weights::Params;
 use askama::Template;
 use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 
-/// The layer library and the host shim, embedded so every project is self-contained.
-pub const LIBRARY: [(&str, &str); 12] = [
-    (
-        "include/half/ap.h",
-        include_str!("../../../hls/include/half/ap.h"),
-    ),
-    (
-        "include/half/half.h",
-        include_str!("../../../hls/include/half/half.h"),
-    ),
-    (
-        "include/half/common.h",
-        include_str!("../../../hls/include/half/common.h"),
-    ),
-    (
-        "include/half/swg.h",
-        include_str!("../../../hls/include/half/swg.h"),
-    ),
-    (
-        "include/half/mvu.h",
-        include_str!("../../../hls/include/half/mvu.h"),
-    ),
-    (
-        "include/half/vvu.h",
-        include_str!("../../../hls/include/half/vvu.h"),
-    ),
-    (
-        "include/half/pool.h",
-        include_str!("../../../hls/include/half/pool.h"),
-    ),
-    (
-        "include/half/add.h",
-        include_str!("../../../hls/include/half/add.h"),
-    ),
-    (
-        "include/half/glue.h",
-        include_str!("../../../hls/include/half/glue.h"),
-    ),
-    (
-        "include/host/ap_int.h",
-        include_str!("../../../hls/include/host/ap_int.h"),
-    ),
-    (
-        "include/host/hls_stream.h",
-        include_str!("../../../hls/include/host/hls_stream.h"),
-    ),
-    (
-        "include/host/ap_axi_sdata.h",
-        include_str!("../../../hls/include/host/ap_axi_sdata.h"),
-    ),
-];
-
 /// A constant array with its initialiser rendered.
 pub struct ArrayView<'a> {
     /// Element type.
@@ -380,7 +328,7 @@ pub fn files(
             out_axw: axw((io.out_par * io.out_bits) as u64),
         }),
     ));
-    for (path, text) in LIBRARY {
+    for (path, text) in crate::stage::library::HLS {
         out.push((path.to_string(), text.to_string()));
     }
     (out, io)

@@ -4,13 +4,6 @@
 
 pub mod top;
 
-/// A library file: its name and its text, embedded from hls/rtl/.
-macro_rules! lib {
-    ($f:literal) => {
-        ($f, include_str!(concat!("../../../hls/rtl/", $f)))
-    };
-}
-
 use crate::fold::Design;
 use crate::ir::Graph;
 use crate::weights::Params;
@@ -68,7 +61,7 @@ pub fn emit(
     files.push(("tb/tb.cpp".into(), crate::stage::render(&tb)));
     files.push(("tb/input.txt".into(), inputs.to_string()));
     files.push(("tb/expected.txt".into(), expected.to_string()));
-    for (f, t) in LIBRARY {
+    for (f, t) in crate::stage::library::RTL {
         files.push((f.to_string(), t.to_string()));
     }
     files.sort();
@@ -90,19 +83,3 @@ struct TbTpl<'a> {
     /// Frames in the vector files.
     frames: usize,
 }
-
-/// The hand-written stages, embedded so every build is self-contained.
-pub const LIBRARY: [(&str, &str); 12] = [
-    lib!("half_add.v"),
-    lib!("half_axis_in.v"),
-    lib!("half_axis_out.v"),
-    lib!("half_dwc.v"),
-    lib!("half_fifo.v"),
-    lib!("half_finish.v"),
-    lib!("half_fork.v"),
-    lib!("half_mvu.v"),
-    lib!("half_pool.v"),
-    lib!("half_requant.v"),
-    lib!("half_swg.v"),
-    lib!("half_vvu.v"),
-];

@@ -340,7 +340,7 @@ pub fn synth(dir: &Path, opts: SynthOptions) -> Result<SynthReport> {
     let version = yosys_version()?;
     let mut lib = Vec::new();
     let mut ports = BTreeMap::new();
-    for (f, _) in crate::backend::rtl::LIBRARY.iter() {
+    for (f, _) in crate::stage::library::RTL.iter() {
         let Ok(text) = std::fs::read_to_string(rtl.join(f)) else {
             continue;
         };
@@ -477,7 +477,7 @@ mod tests {
         let names: Vec<&str> = st.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["c", "glue:fifo", "glue:axis"]);
         assert_eq!(st[0].insts, [1, 2]);
-        let lib = crate::backend::rtl::LIBRARY;
+        let lib = crate::stage::library::RTL;
         let text = lib.iter().find(|(f, _)| *f == "half_fifo.v").unwrap().1;
         let p = module_ports(text, "half_fifo").unwrap();
         assert_eq!(p.first().unwrap(), &(true, "ap_clk".to_string()));
