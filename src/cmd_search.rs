@@ -108,28 +108,34 @@ pub fn search(a: SearchArgs) -> Result<u8, Error> {
     if let Some(f) = a.min_fps
         && !(f.is_finite() && f > 0.0)
     {
-        return Err(Error::Usage(format!("--min-fps must be positive, got {f}")));
+        return Err(Error::InvalidOption(format!(
+            "--min-fps must be positive, got {f}"
+        )));
     }
     let timeout = match a.timeout {
         Some(t) if t > 0.0 => Some(
             std::time::Duration::try_from_secs_f64(t)
-                .map_err(|_| Error::Usage(format!("--timeout is too large: {t:e} s")))?,
+                .map_err(|_| Error::InvalidOption(format!("--timeout is too large: {t:e} s")))?,
         ),
-        Some(t) => return Err(Error::Usage(format!("--timeout must be positive, got {t}"))),
+        Some(t) => {
+            return Err(Error::InvalidOption(format!(
+                "--timeout must be positive, got {t}"
+            )));
+        }
         None => None,
     };
     if timeout.is_some() && a.evaluator.is_none() {
-        return Err(Error::Usage("--timeout is for --evaluator".into()));
+        return Err(Error::InvalidOption("--timeout is for --evaluator".into()));
     }
     if a.data.is_some() && (a.proxy != "naswot" || a.evaluator.is_some()) {
-        return Err(Error::Usage("--data is for --proxy naswot".into()));
+        return Err(Error::InvalidOption("--data is for --proxy naswot".into()));
     }
     let evaluator = match a.evaluator {
         Some(command) => Some(Evaluator::new(command, timeout)?),
         None => None,
     };
     if a.jobs == Some(0) || a.evaluations == Some(0) {
-        return Err(Error::Usage(
+        return Err(Error::InvalidOption(
             "--jobs and --evaluations must be at least 1".into(),
         ));
     }
@@ -184,7 +190,7 @@ pub fn search(a: SearchArgs) -> Result<u8, Error> {
 /// Runs `half-gen lut`.
 pub fn lut(a: LutArgs) -> Result<u8, Error> {
     if a.jobs == Some(0) || a.max_archs == 0 {
-        return Err(Error::Usage(
+        return Err(Error::InvalidOption(
             "--jobs and --max-archs must be at least 1".into(),
         ));
     }

@@ -69,6 +69,27 @@ pub struct NoFit {
 }
 
 /// Everything that can go wrong in the library.
+///
+/// Each variant carries the whole message the user reads after `error: `; its kind says what
+/// went wrong, and [`Error::exit_code`] what the process exits with:
+///
+/// | Variant | What went wrong | Exit code |
+/// |---|---|---|
+/// | [`Input`](Error::Input) | a model, space, folding or weights file is invalid (located) | 2 |
+/// | [`Io`](Error::Io) | the operating system could not read or write a file | 2 |
+/// | [`InvalidOption`](Error::InvalidOption) | a command-line option value, or a combination of options, is invalid | 2 |
+/// | [`BadInputFile`](Error::BadInputFile) | an input file cannot be used: not a regular file, too large, not UTF-8, or a malformed data or vector array | 2 |
+/// | [`InvalidBuildDir`](Error::InvalidBuildDir) | a directory given to `csim`, `cosim` or `synth` is not a complete build | 2 |
+/// | [`OutputRefused`](Error::OutputRefused) | an output location cannot be written as asked: not half-gen's, changed, locked, or a file or directory in the way | 2 |
+/// | [`CannotResume`](Error::CannotResume) | a search directory cannot be resumed: other settings, or records this version did not write | 2 |
+/// | [`LimitExceeded`](Error::LimitExceeded) | what was asked for is larger than one of half-gen's limits | 2 |
+/// | [`Unsupported`](Error::Unsupported) | a valid input half-gen cannot compile: a reserved model name, an accumulator too wide | 2 |
+/// | [`Serialization`](Error::Serialization) | a report could not be written as JSON or CSV | 2 |
+/// | [`Internal`](Error::Internal) | an internal invariant broke: a bug in half-gen | 2 |
+/// | [`Usage`](Error::Usage) | (being replaced by the kinds above) | 2 |
+/// | [`Tool`](Error::Tool) | an external tool (g++, Verilator, Yosys) is missing or failed | 2 |
+/// | [`Interrupted`](Error::Interrupted) | a signal stopped the command after it saved what it could | 130 |
+/// | [`NoFit`](Error::NoFit) | even the cheapest folding exceeds the board budget | 1 |
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A user's input file is invalid (exit code 2).
@@ -82,7 +103,48 @@ pub enum Error {
         /// The operating system's error.
         source: std::io::Error,
     },
-    /// A command-line option is invalid (exit code 2).
+    /// A command-line option value, or a combination of options, is invalid: a number out of
+    /// its range, an unknown board, objective or proxy, a malformed `--max-util`, an
+    /// `--evaluator` command without its placeholders (exit code 2). The message names the
+    /// option.
+    #[error("{0}")]
+    InvalidOption(String),
+    /// An input file cannot be used as one: a directory, larger than half-gen reads, not
+    /// UTF-8 text, or a data or vector array (`.npz`, `.npy`, an input frame) that is
+    /// malformed or does not match the model (exit code 2).
+    #[error("{0}")]
+    BadInputFile(String),
+    /// A directory given to `csim`, `cosim` or `synth` is not a build half-gen wrote, or lacks
+    /// or garbles a file that command reads (exit code 2).
+    #[error("{0}")]
+    InvalidBuildDir(String),
+    /// An output location cannot be written as asked: a file where a directory goes (or a
+    /// directory where a file goes), a directory half-gen did not write, a file the user
+    /// changed or owns in the way, another half-gen writing it, a previous search that needs
+    /// `--resume` or `--force` (exit code 2). Nothing of the user's is touched.
+    #[error("{0}")]
+    OutputRefused(String),
+    /// A search directory cannot be resumed: it was searched with other settings, or its
+    /// setup or logs are not what this version of half-gen writes (exit code 2).
+    #[error("{0}")]
+    CannotResume(String),
+    /// What was asked for is larger than one of half-gen's limits (a lookup table with too
+    /// many configurations or rows); the message names the limit (exit code 2).
+    #[error("{0}")]
+    LimitExceeded(String),
+    /// A valid input half-gen cannot compile: a model name the HLS top function cannot take,
+    /// an accumulator wider than half-gen supports after requantisation (exit code 2).
+    #[error("{0}")]
+    Unsupported(String),
+    /// A report could not be serialised as JSON or CSV (exit code 2).
+    #[error("{0}")]
+    Serialization(String),
+    /// An internal invariant broke (a sized pipeline that deadlocks, an evaluation lost): a
+    /// bug in half-gen, not in the input (exit code 2).
+    #[error("{0}")]
+    Internal(String),
+    /// A catch-all being replaced by the specific kinds above; kept until its last uses move
+    /// to them (exit code 2).
     #[error("{0}")]
     Usage(String),
     /// An external tool (g++, Verilator, Yosys) is missing or failed (exit code 2).
@@ -103,7 +165,7 @@ pub enum Error {
 
 impl Error {
     /// The process exit code this error maps to: 1 for "does not fit", 130 after an
-    /// interruption, 2 for bad input.
+    /// interruption, 2 for every other kind (see the table on [`Error`]).
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::NoFit(_) => 1,
@@ -118,3 +180,29 @@ pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// The library's result type.
 pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_by_kind() {
+        let m = || "m".to_string();
+        for e in [
+            Error::InvalidOption(m()),
+            Error::BadInputFile(m()),
+            Error::InvalidBuildDir(m()),
+            Error::OutputRefused(m()),
+            Error::CannotResume(m()),
+            Error::LimitExceeded(m()),
+            Error::Unsupported(m()),
+            Error::Serialization(m()),
+            Error::Internal(m()),
+            Error::Usage(m()),
+        ] {
+            assert_eq!((e.exit_code(), e.to_string()), (2, m()));
+        }
+        assert_eq!(Error::Interrupted(m()).exit_code(), 130);
+        assert_eq!(Error::NoFit(NoFit { lines: vec![] }).exit_code(), 1);
+    }
+}

@@ -33,7 +33,7 @@ pub fn read_text(path: &Path) -> Result<String> {
     use std::io::Read;
     let f = std::fs::File::open(path).map_err(io(path))?;
     if f.metadata().is_ok_and(|m| m.is_dir()) {
-        return Err(Error::Usage(format!(
+        return Err(Error::BadInputFile(format!(
             "{} is a directory, not a file",
             path.display()
         )));
@@ -43,14 +43,14 @@ pub fn read_text(path: &Path) -> Result<String> {
         .read_to_end(&mut bytes)
         .map_err(io(path))?;
     if bytes.len() as u64 > MAX_INPUT_BYTES {
-        return Err(Error::Usage(format!(
+        return Err(Error::BadInputFile(format!(
             "{}: the file is larger than half-gen's limit of {} bytes for an input file",
             path.display(),
             crate::limits::group(MAX_INPUT_BYTES)
         )));
     }
     String::from_utf8(bytes).map_err(|e| {
-        Error::Usage(format!(
+        Error::BadInputFile(format!(
             "{}: not UTF-8 text (invalid byte at offset {})",
             path.display(),
             e.utf8_error().valid_up_to()
@@ -94,7 +94,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         std::fs::create_dir_all(parent).map_err(io(parent))?;
     }
     if path.is_dir() {
-        return Err(Error::Usage(format!(
+        return Err(Error::OutputRefused(format!(
             "{} is a directory; give a file name",
             path.display()
         )));

@@ -70,14 +70,14 @@ impl FoldArgs {
         if let Some(c) = self.clock_mhz
             && !(c.is_finite() && c > 0.0 && c <= 1000.0)
         {
-            return Err(Error::Usage(format!(
+            return Err(Error::InvalidOption(format!(
                 "--clock-mhz must be in (0, 1000], got {c}"
             )));
         }
         if let Some(f) = self.target_fps
             && !(f.is_finite() && f > 0.0)
         {
-            return Err(Error::Usage(format!(
+            return Err(Error::InvalidOption(format!(
                 "--target-fps must be positive, got {f}"
             )));
         }
@@ -199,8 +199,9 @@ enum Command {
     },
 }
 
+/// `v` as pretty-printed JSON.
 fn to_json<T: serde::Serialize>(v: &T) -> Result<String, Error> {
-    serde_json::to_string_pretty(v).map_err(|e| Error::Usage(e.to_string()))
+    serde_json::to_string_pretty(v).map_err(|e| Error::Serialization(e.to_string()))
 }
 
 /// Runs a command; the value is the process exit code when the command itself succeeded.
@@ -333,7 +334,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
             json,
         } => {
             if !(0.0..1.0).contains(&stall) {
-                return Err(Error::Usage(format!(
+                return Err(Error::InvalidOption(format!(
                     "--stall must be in [0, 1), got {stall}"
                 )));
             }
@@ -381,7 +382,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
             timeout,
         } => {
             if jobs == 0 || timeout == 0 {
-                return Err(Error::Usage(
+                return Err(Error::InvalidOption(
                     "--jobs and --timeout must be at least 1".into(),
                 ));
             }

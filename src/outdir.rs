@@ -36,10 +36,6 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     }
 }
 
-fn usage(m: String) -> Error {
-    Error::Usage(m)
-}
-
 /// What the directory's manifest says half-gen owns.
 enum Owned {
     /// No manifest: the directory is the user's (or new and empty).
@@ -112,7 +108,7 @@ impl DirLock {
         if r != 0 {
             let e = std::io::Error::last_os_error();
             if e.kind() == std::io::ErrorKind::WouldBlock {
-                return Err(usage(format!(
+                return Err(Error::OutputRefused(format!(
                     "{} is being written by another half-gen right now; wait for it or choose another -o",
                     dir.display()
                 )));
@@ -127,14 +123,15 @@ impl DirLock {
 /// allows writing into an existing, non-empty directory half-gen did not write.
 pub fn write_tree(dir: &Path, files: &[(String, Vec<u8>)], force: bool) -> Result<()> {
     if dir.exists() && !dir.is_dir() {
-        return Err(usage(format!(
+        return Err(Error::OutputRefused(format!(
             "{} is a file, not a directory; choose another -o",
             dir.display()
         )));
     }
     for (rel, _) in files {
-        check_relative(rel)
-            .map_err(|m| usage(format!("cannot write {m} into {}", dir.display())))?;
+        check_relative(rel).map_err(|m| {
+            Error::OutputRefused(format!("cannot write {m} into {}", dir.display()))
+        })?;
     }
     let created = !dir.exists();
     std::fs::create_dir_all(dir).map_err(io(dir))?;
@@ -151,7 +148,7 @@ fn write_locked(dir: &Path, files: &[(String, Vec<u8>)], force: bool) -> Result<
     let owned = read_manifest(dir)?;
     let empty = std::fs::read_dir(dir).map_err(io(dir))?.next().is_none();
     if matches!(owned, Owned::Nothing) && !empty && !force {
-        return Err(usage(format!(
+        return Err(Error::OutputRefused(format!(
             "{} exists and was not written by half-gen; choose another -o, or pass --force to add half-gen's files to it (it never touches the others)",
             dir.display()
         )));
@@ -220,7 +217,7 @@ fn check_collisions(
                 Mine::Yes => false,
                 Mine::Edited if force => false,
                 Mine::Edited => {
-                    return Err(usage(format!(
+                    return Err(Error::OutputRefused(format!(
                         "{} was changed since half-gen wrote it; move your version away, or pass --force to replace it",
                         p.display()
                     )));
@@ -234,7 +231,7 @@ fn check_collisions(
             .filter(|a| !a.as_os_str().is_empty())
             .any(|a| std::fs::symlink_metadata(dir.join(a)).is_ok_and(|m| !m.is_dir()));
         if taken || blocked {
-            return Err(usage(format!(
+            return Err(Error::OutputRefused(format!(
                 "{} exists and half-gen did not write it; half-gen never replaces your files: move it away or choose another -o",
                 p.display()
             )));

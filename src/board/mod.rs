@@ -173,7 +173,7 @@ pub fn lookup(name_or_path: &str) -> Result<Board> {
         return parse(&text, name_or_path);
     }
     let names: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
-    Err(Error::Usage(format!(
+    Err(Error::InvalidOption(format!(
         "unknown board `{name_or_path}`{}; known boards: {} (or a path to a board .yaml)",
         crate::hint::hint(name_or_path, names.iter().copied()),
         names.join(", ")
@@ -202,6 +202,6 @@ mod tests {
                 dsp: 220
             }
         );
-        assert!(matches!(lookup("pynq-z9"), Err(Error::Usage(_))));
+        assert!(matches!(lookup("pynq-z9"), Err(Error::InvalidOption(_))));
     }
 }

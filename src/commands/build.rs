@@ -79,7 +79,7 @@ pub fn build(
     let board = board::lookup(board_name)?;
     let (model, mut graph) = estimate::parse(model_path)?;
     if RESERVED.contains(&graph.name.as_str()) || graph.name.starts_with("layer_") {
-        return Err(Error::Usage(format!(
+        return Err(Error::Unsupported(format!(
             "model name `{}` cannot name the HLS top function; set `name:` in {}",
             graph.name,
             model_path.display()
@@ -133,7 +133,8 @@ pub fn build(
                 .map(|(p, t)| (format!("{dir}/{p}"), t.into_bytes())),
         );
     }
-    let json = serde_json::to_string_pretty(&estimate).map_err(|e| Error::Usage(e.to_string()))?;
+    let json =
+        serde_json::to_string_pretty(&estimate).map_err(|e| Error::Serialization(e.to_string()))?;
     files.push(("report/estimate.json".into(), (json + "\n").into_bytes()));
     files.push((
         "report/estimate.csv".into(),
@@ -165,7 +166,7 @@ pub fn build(
 /// output values of every frame) within [`MAX_BUILD_VECTOR_VALUES`].
 fn check_frames(graph: &crate::ir::Graph, frames: usize) -> Result<()> {
     if frames == 0 || frames > MAX_BUILD_FRAMES {
-        return Err(Error::Usage(format!(
+        return Err(Error::InvalidOption(format!(
             "--frames must be in 1..={MAX_BUILD_FRAMES}, got {frames}"
         )));
     }
@@ -173,7 +174,7 @@ fn check_frames(graph: &crate::ir::Graph, frames: usize) -> Result<()> {
         graph.g[graph.input].out.shape.elems() + graph.g[graph.output].out.shape.elems();
     let values = per_frame.saturating_mul(frames as u64);
     if values > MAX_BUILD_VECTOR_VALUES {
-        return Err(Error::Usage(format!(
+        return Err(Error::InvalidOption(format!(
             "--frames {frames}: {}",
             crate::limits::exceeded(
                 "the number of test-vector values",
@@ -203,13 +204,15 @@ fn override_fifos(
                 .edge_indices()
                 .map(|e| graph.edge_label(e))
                 .collect();
-            return Err(Error::Usage(format!(
+            return Err(Error::InvalidOption(format!(
                 "--fifo-depth: no edge `{edge}`; the edges are {}",
                 all.join(", ")
             )));
         };
         if *depth < 1 {
-            return Err(Error::Usage("--fifo-depth: a depth is at least 1".into()));
+            return Err(Error::InvalidOption(
+                "--fifo-depth: a depth is at least 1".into(),
+            ));
         }
         if let Some(s) = design.pipeline.edges[e.index()].as_mut() {
             s.depth = *depth;

@@ -124,7 +124,7 @@ pub fn schedule(graph: &ir::Graph, folded: fold::Design) -> Result<(fold::Design
         return Ok((folded, Scheduled::Skipped(why)));
     }
     let (sized, schedule) = crate::schedule::fifo::size(graph, &folded)
-        .map_err(|m| Error::Usage(format!("FIFO sizing: {m}")))?;
+        .map_err(|m| Error::Internal(format!("FIFO sizing: {m}")))?;
     Ok((sized, Scheduled::Done(schedule)))
 }
 

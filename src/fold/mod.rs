@@ -34,7 +34,7 @@ impl Caps {
         let mut caps = Caps::default();
         for part in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             let (k, v) = part.split_once('=').ok_or_else(|| {
-                Error::Usage(format!(
+                Error::InvalidOption(format!(
                     "--max-util: expected resource=fraction, got `{part}`"
                 ))
             })?;
@@ -42,7 +42,7 @@ impl Caps {
                 .iter()
                 .position(|n| *n == k.trim())
                 .ok_or_else(|| {
-                    Error::Usage(format!(
+                    Error::InvalidOption(format!(
                         "--max-util: unknown resource `{k}`; expected one of {}",
                         RESOURCE_NAMES.join(", ")
                     ))
@@ -50,9 +50,9 @@ impl Caps {
             let f: f64 = v
                 .trim()
                 .parse()
-                .map_err(|_| Error::Usage(format!("--max-util: `{v}` is not a number")))?;
+                .map_err(|_| Error::InvalidOption(format!("--max-util: `{v}` is not a number")))?;
             if !(0.0..=1.0).contains(&f) {
-                return Err(Error::Usage(format!(
+                return Err(Error::InvalidOption(format!(
                     "--max-util: {k}={f} must be within 0..=1"
                 )));
             }
@@ -133,7 +133,7 @@ impl Design {
 pub fn check_fit(graph: &Graph, board: &Board, opts: &Options) -> Result<()> {
     let relaxed = graph
         .with_unit_requant()
-        .map_err(|m| Error::Usage(format!("folding: {m}")))?;
+        .map_err(|m| Error::Unsupported(format!("folding: {m}")))?;
     let spaces = space::build_cached(
         &relaxed,
         board,

@@ -228,7 +228,7 @@ pub fn calibrate(graph: &mut Graph, params: &mut Params, seed: u64, generated: b
                     let node = &mut graph.g[n];
                     node.requant = Some(new);
                     node.refresh_acc().map_err(|m| {
-                        Error::Usage(format!("layer `{}`: calibration: {m}", node.name))
+                        Error::Unsupported(format!("layer `{}`: calibration: {m}", node.name))
                     })?;
                 }
                 let node = &graph.g[n];

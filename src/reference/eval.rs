@@ -46,7 +46,7 @@ pub fn argmax(v: &[i64]) -> usize {
 pub fn load_data(graph: &Graph, path: &Path) -> Result<DataSet> {
     let file = path.display().to_string();
     let mut ar = npz::open(path)?;
-    let bad = |m: String| Error::Usage(format!("{file}: {m}"));
+    let bad = |m: String| Error::BadInputFile(format!("{file}: {m}"));
     let (shape, x) = npz::read_array(&mut ar, &file, "x", crate::limits::MAX_ARRAY_VALUES)?
         .ok_or_else(|| bad("no array `x` (the input frames)".into()))?;
     let t = graph.g[graph.input].out;
@@ -115,7 +115,7 @@ pub fn evaluate(
         }
         None => {
             if frames == 0 || frames > MAX_EVAL_FRAMES {
-                return Err(Error::Usage(format!(
+                return Err(Error::InvalidOption(format!(
                     "--frames must be in 1..={MAX_EVAL_FRAMES}, got {frames}"
                 )));
             }
@@ -127,7 +127,7 @@ pub fn evaluate(
     if out.is_some() {
         let values = (n as u64).saturating_mul(out_shape.elems());
         if values > MAX_ARRAY_VALUES {
-            return Err(Error::Usage(format!(
+            return Err(Error::InvalidOption(format!(
                 "--out: {}",
                 limits::exceeded("the number of output values", values, MAX_ARRAY_VALUES)
             )));

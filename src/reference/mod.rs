@@ -28,14 +28,14 @@ impl Trace {
 pub fn check_input(graph: &Graph, input: &[i64]) -> Result<()> {
     let t = graph.g[graph.input].out;
     if input.len() as u64 != t.shape.elems() {
-        return Err(Error::Usage(format!(
+        return Err(Error::BadInputFile(format!(
             "an input frame has {} values; the model input {} has {}",
             input.len(),
             t.shape,
             t.shape.elems()
         )));
     }
-    check_range(input, t.ty).map_err(|m| Error::Usage(format!("input frame: {m}")))
+    check_range(input, t.ty).map_err(|m| Error::BadInputFile(format!("input frame: {m}")))
 }
 
 /// Runs one frame through the graph, keeping every node's output.

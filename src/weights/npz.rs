@@ -192,7 +192,7 @@ pub fn open(path: &Path) -> Result<NpzArchive<BufReader<std::fs::File>>> {
             .filter_map(|i| zip.by_index_raw(i).ok().map(|f| f.name().to_string()))
             .find(|n| !seen.insert(n.clone()))
             .unwrap_or_default();
-        return Err(Error::Usage(format!(
+        return Err(Error::BadInputFile(format!(
             "{}: the archive holds `{twice}` more than once",
             path.display()
         )));
@@ -204,10 +204,10 @@ pub fn open(path: &Path) -> Result<NpzArchive<BufReader<std::fs::File>>> {
 pub fn read_npy_i64(path: &Path) -> Result<IntArray> {
     let mut f = std::fs::File::open(path).map_err(|e| io_err(path, e))?;
     check_header(&mut f, crate::limits::MAX_ARRAY_VALUES)
-        .map_err(|m| Error::Usage(format!("{}: {m}", path.display())))?;
+        .map_err(|m| Error::BadInputFile(format!("{}: {m}", path.display())))?;
     let f = std::fs::File::open(path).map_err(|e| io_err(path, e))?;
     let npy = NpyFile::new(BufReader::new(f)).map_err(|e| io_err(path, e))?;
-    read_ints(npy).map_err(|m| Error::Usage(format!("{}: {m}", path.display())))
+    read_ints(npy).map_err(|m| Error::BadInputFile(format!("{}: {m}", path.display())))
 }
 
 /// Writes an `.npy` array of i64 values (C order), atomically.

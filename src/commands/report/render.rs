@@ -108,7 +108,7 @@ pub fn table(e: &Estimate) -> String {
 /// One CSV row per layer, then a `total` row.
 pub fn csv(e: &Estimate) -> crate::error::Result<String> {
     let mut w = ::csv::Writer::from_writer(Vec::new());
-    let io = |err: ::csv::Error| crate::error::Error::Usage(format!("csv: {err}"));
+    let io = |err: ::csv::Error| crate::error::Error::Serialization(format!("csv: {err}"));
     w.write_record([
         "name",
         "op",
@@ -168,7 +168,7 @@ pub fn csv(e: &Estimate) -> crate::error::Result<String> {
     .map_err(io)?;
     let bytes = w
         .into_inner()
-        .map_err(|e| crate::error::Error::Usage(format!("csv: {e}")))?;
+        .map_err(|e| crate::error::Error::Serialization(format!("csv: {e}")))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 

@@ -116,7 +116,7 @@ fn closest<'a>(name: &str, unknown: &[&'a str]) -> Option<&'a str> {
 /// Checks an evaluator command: not blank, with both `{model}` and `{out}`.
 pub fn check_command(cmd: &str) -> Result<()> {
     if cmd.trim().is_empty() {
-        return Err(Error::Usage(
+        return Err(Error::InvalidOption(
             "--evaluator: the command is empty; give a shell command with {model} (the candidate's model file) and {out} (the JSON file it writes {\"accuracy\": x} to)".into(),
         ));
     }
@@ -134,7 +134,7 @@ pub fn check_command(cmd: &str) -> Result<()> {
             Some(t) => format!("; `{{{t}}}` is not a placeholder: did you mean `{{{name}}}`?"),
             None => String::new(),
         };
-        return Err(Error::Usage(format!(
+        return Err(Error::InvalidOption(format!(
             "--evaluator: the command has no `{{{name}}}` ({what}){hint}"
         )));
     }

@@ -305,7 +305,7 @@ fn collect(
                         }
                     }
                     None if nodes.len() >= max_configs => {
-                        return Err(Error::Usage(format!(
+                        return Err(Error::LimitExceeded(format!(
                             "{}: the lookup table would hold more than {max_configs} layer configurations (the limit; {} choice vectors read so far); lower --max-archs or narrow the choices",
                             space.file, archs.done
                         )));
@@ -328,19 +328,19 @@ fn build_within(
     (max_configs, max_rows): (usize, usize),
 ) -> Result<Lut> {
     if !(1..=MAX_ARCHS).contains(&max_archs) {
-        return Err(Error::Usage(format!(
+        return Err(Error::InvalidOption(format!(
             "--max-archs must be in 1..={MAX_ARCHS}, got {max_archs}"
         )));
     }
     if !(1..=MAX_JOBS).contains(&jobs) {
-        return Err(Error::Usage(format!(
+        return Err(Error::InvalidOption(format!(
             "--jobs must be in 1..={MAX_JOBS}, got {jobs}"
         )));
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .build()
-        .map_err(|e| Error::Usage(format!("--jobs: {e}")))?;
+        .map_err(|e| Error::InvalidOption(format!("--jobs: {e}")))?;
     let mut archs = Archs::new(space, max_archs);
     let sampled = archs.sampled;
     let (nodes, architectures) = collect(space, &mut archs, &pool, max_configs)?;
@@ -355,7 +355,7 @@ fn build_within(
             .sum()
     });
     if rows > max_rows {
-        return Err(Error::Usage(format!(
+        return Err(Error::LimitExceeded(format!(
             "{}: the lookup table would hold {rows} (configuration, fold) rows, more than the limit of {max_rows}; lower --max-archs or narrow the choices",
             space.file
         )));
@@ -381,7 +381,7 @@ fn build_within(
 /// The full table as CSV: one row per (configuration, fold).
 pub fn csv(lut: &Lut) -> Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let err = |e: csv::Error| Error::Usage(format!("writing CSV: {e}"));
+    let err = |e: csv::Error| Error::Serialization(format!("writing CSV: {e}"));
     w.write_record([
         "id",
         "op",
@@ -443,7 +443,7 @@ pub fn csv(lut: &Lut) -> Result<String> {
     }
     let bytes = w
         .into_inner()
-        .map_err(|e| Error::Usage(format!("writing CSV: {e}")))?;
+        .map_err(|e| Error::Serialization(format!("writing CSV: {e}")))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 

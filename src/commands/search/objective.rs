@@ -82,20 +82,20 @@ impl Objective {
         let mut out: Vec<Objective> = Vec::new();
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let o = ALL.iter().find(|o| o.name() == part).ok_or_else(|| {
-                Error::Usage(format!(
+                Error::InvalidOption(format!(
                     "--objectives: unknown objective `{part}`; expected some of {}",
                     ALL.map(|o| o.name()).join(", ")
                 ))
             })?;
             if out.contains(o) {
-                return Err(Error::Usage(format!(
+                return Err(Error::InvalidOption(format!(
                     "--objectives: `{part}` is listed twice"
                 )));
             }
             out.push(*o);
         }
         if out.is_empty() {
-            return Err(Error::Usage(
+            return Err(Error::InvalidOption(
                 "--objectives: name at least one objective".into(),
             ));
         }

@@ -41,7 +41,8 @@ pub fn write_outputs(
         front: pts.clone(),
     };
     let dir: &Path = &opts.out;
-    let json = serde_json::to_string_pretty(&file).map_err(|e| Error::Usage(e.to_string()))?;
+    let json =
+        serde_json::to_string_pretty(&file).map_err(|e| Error::Serialization(e.to_string()))?;
     fsutil::write_atomic(&dir.join("pareto.json"), (json + "\n").as_bytes())?;
     fsutil::write_atomic(
         &dir.join("pareto.csv"),

@@ -179,7 +179,7 @@ pub fn folding_summary(folds: &[FoldRow]) -> String {
 /// pareto.csv: one row per point; a column per variable, per objective, then the design.
 pub fn csv(space: &Space, objs: &[Objective], pts: &[Point]) -> Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let err = |e: csv::Error| Error::Usage(format!("writing CSV: {e}"));
+    let err = |e: csv::Error| Error::Serialization(format!("writing CSV: {e}"));
     let mut head: Vec<String> = vec!["hash".into(), "file".into()];
     head.extend(space.vars.iter().map(|v| v.name.clone()));
     head.extend(objs.iter().map(|o| format!("objective_{}", o.name())));
@@ -229,7 +229,7 @@ pub fn csv(space: &Space, objs: &[Objective], pts: &[Point]) -> Result<String> {
     }
     let bytes = w
         .into_inner()
-        .map_err(|e| Error::Usage(format!("writing CSV: {e}")))?;
+        .map_err(|e| Error::Serialization(format!("writing CSV: {e}")))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 

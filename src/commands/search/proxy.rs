@@ -41,7 +41,7 @@ impl Proxy {
             "params" => Ok(Proxy::Params),
             "macs" => Ok(Proxy::Macs),
             "naswot" => Ok(Proxy::Naswot),
-            _ => Err(Error::Usage(format!(
+            _ => Err(Error::InvalidOption(format!(
                 "--proxy: unknown proxy `{s}`; expected params, macs or naswot"
             ))),
         }
@@ -78,7 +78,9 @@ pub fn load_frames(path: &Path) -> Result<Vec<Vec<i64>>> {
     let mut ar = weights::npz::open(path)?;
     let (shape, x) =
         weights::npz::read_array(&mut ar, &file, "x", crate::limits::MAX_ARRAY_VALUES)?
-            .ok_or_else(|| Error::Usage(format!("{file}: no array `x` (the input frames)")))?;
+            .ok_or_else(|| {
+                Error::BadInputFile(format!("{file}: no array `x` (the input frames)"))
+            })?;
     let per = shape.iter().skip(1).product::<u64>().max(1) as usize;
     Ok(x.chunks_exact(per).map(<[i64]>::to_vec).collect())
 }

@@ -231,7 +231,7 @@ impl Search<'_> {
                 }
                 None => fresh
                     .next()
-                    .ok_or_else(|| Error::Usage("lost an evaluation".into()))?,
+                    .ok_or_else(|| Error::Internal("lost an evaluation".into()))?,
             };
             self.seen.insert(j.cand.hash.clone());
             out.push(self.visited.len());
@@ -424,19 +424,21 @@ impl Search<'_> {
 /// Checks the options a search cannot run with.
 fn check_options(opts: &SearchOptions) -> Result<()> {
     if !(2..=MAX_POPULATION).contains(&opts.population) {
-        return Err(Error::Usage(format!(
+        return Err(Error::InvalidOption(format!(
             "--population must be in 2..={MAX_POPULATION}, got {}",
             opts.population
         )));
     }
     if !(1..=MAX_JOBS).contains(&opts.jobs) {
-        return Err(Error::Usage(format!(
+        return Err(Error::InvalidOption(format!(
             "--jobs must be in 1..={MAX_JOBS}, got {}",
             opts.jobs
         )));
     }
     if opts.generations.is_none() && opts.evaluations.is_none() {
-        return Err(Error::Usage("give --generations or --evaluations".into()));
+        return Err(Error::InvalidOption(
+            "give --generations or --evaluations".into(),
+        ));
     }
     Ok(())
 }
@@ -461,7 +463,7 @@ pub fn search(space: &Space, settings: &Settings, opts: &SearchOptions) -> Resul
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs)
         .build()
-        .map_err(|e| Error::Usage(format!("--jobs: {e}")))?;
+        .map_err(|e| Error::InvalidOption(format!("--jobs: {e}")))?;
     let budget = opts.evaluations.unwrap_or(usize::MAX);
     let len = opts.evaluations.unwrap_or_else(|| {
         opts.population

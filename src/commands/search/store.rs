@@ -74,10 +74,6 @@ pub struct Store {
 /// The longest a search with a proxy goes between two saves of its logs.
 pub const SAVE_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
-fn usage(m: String) -> Error {
-    Error::Usage(m)
-}
-
 fn read_jsonl<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
@@ -94,7 +90,7 @@ fn read_jsonl<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>> {
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, l)| {
             serde_json::from_str(l).map_err(|e| {
-                usage(format!(
+                Error::CannotResume(format!(
                     "{}:{}: not a record this version of half-gen wrote ({e})",
                     path.display(),
                     i + 1
@@ -107,7 +103,7 @@ fn read_jsonl<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>> {
 fn jsonl<T: Serialize>(items: &[T]) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     for it in items {
-        let line = serde_json::to_string(it).map_err(|e| usage(e.to_string()))?;
+        let line = serde_json::to_string(it).map_err(|e| Error::Serialization(e.to_string()))?;
         out.extend_from_slice(line.as_bytes());
         out.push(b'\n');
     }
@@ -152,7 +148,7 @@ impl Store {
         };
         let ours = crate::outdir::is_ours(dir);
         if dir.exists() && !dir.is_dir() {
-            return Err(usage(format!(
+            return Err(Error::OutputRefused(format!(
                 "{} is a file, not a directory; choose another -o",
                 dir.display()
             )));
@@ -163,13 +159,13 @@ impl Store {
                 source: e,
             })?;
             let old: Setup = serde_json::from_str(&text).map_err(|e| {
-                usage(format!(
+                Error::CannotResume(format!(
                     "{}: not a half-gen search setup ({e})",
                     settings.display()
                 ))
             })?;
             if old != *setup {
-                return Err(usage(format!(
+                return Err(Error::CannotResume(format!(
                     "cannot resume {}: it was searched with other settings ({}); use another -o or --force to start over",
                     dir.display(),
                     difference(&old, setup)
@@ -186,14 +182,15 @@ impl Store {
             return Ok(store);
         }
         if ours && results.is_file() && !force {
-            return Err(usage(format!(
+            return Err(Error::OutputRefused(format!(
                 "{} holds a previous search; pass --resume to continue it or --force to start over",
                 dir.display()
             )));
         }
         // Starting (over): the setup, and empty logs, so a search interrupted before its
         // first save never resumes another setup's records.
-        let json = serde_json::to_string_pretty(setup).map_err(|e| usage(e.to_string()))?;
+        let json =
+            serde_json::to_string_pretty(setup).map_err(|e| Error::Serialization(e.to_string()))?;
         let files = [
             ("search.json".to_string(), (json + "\n").into_bytes()),
             ("results.jsonl".to_string(), Vec::new()),

@@ -55,7 +55,7 @@ pub fn cosim(dir: &Path, frames: Option<usize>, stall: f64) -> Result<CosimRepor
     let dir = &crate::fsutil::absolute(dir)?;
     let rtl = dir.join("rtl");
     if !rtl.join("tb").join("tb.cpp").is_file() {
-        return Err(Error::Usage(format!(
+        return Err(Error::InvalidBuildDir(format!(
             "{} has no rtl/ (built by an older half-gen, or a layer kind the Verilog backend does not cover yet)",
             dir.display()
         )));
@@ -63,7 +63,9 @@ pub fn cosim(dir: &Path, frames: Option<usize>, stall: f64) -> Result<CosimRepor
     let est: serde_json::Value = std::fs::read_to_string(dir.join("report/estimate.json"))
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok())
-        .ok_or_else(|| Error::Usage(format!("{}: no report/estimate.json", dir.display())))?;
+        .ok_or_else(|| {
+            Error::InvalidBuildDir(format!("{}: no report/estimate.json", dir.display()))
+        })?;
     let name = est["model"].as_str().unwrap_or("top").to_string();
     // The scheduled figure (the cycle-level schedule of this RTL) when there is one.
     let model_cycles = est["schedule"]["cycles_per_frame"]

@@ -75,7 +75,7 @@ pub fn csim(dir: &Path, frames: Option<usize>) -> Result<CsimReport> {
         .filter_map(|e| e.ok())
         .map(|e| e.path())
         .find(|p| p.extension().is_some_and(|x| x == "cpp"))
-        .ok_or_else(|| Error::Usage(format!("{}: no top .cpp in src/", hls.display())))?;
+        .ok_or_else(|| Error::InvalidBuildDir(format!("{}: no top .cpp in src/", hls.display())))?;
     let ap = ap_include(&hls);
     std::fs::create_dir_all(hls.join("build")).map_err(|e| Error::Io {
         path: hls.join("build"),

@@ -29,7 +29,7 @@ pub fn hls_dir(dir: &Path) -> Result<PathBuf> {
             return Ok(d);
         }
     }
-    Err(Error::Usage(format!(
+    Err(Error::InvalidBuildDir(format!(
         "{} is not a half-gen build directory (no hls/tb/tb.cpp); run `half-gen build` first",
         dir.display()
     )))
@@ -39,7 +39,7 @@ pub fn hls_dir(dir: &Path) -> Result<PathBuf> {
 /// counts.
 pub fn check_frames(frames: Option<usize>) -> Result<()> {
     match frames {
-        Some(n) if n == 0 || n > i32::MAX as usize => Err(Error::Usage(format!(
+        Some(n) if n == 0 || n > i32::MAX as usize => Err(Error::InvalidOption(format!(
             "--frames must be in 1..={}, got {n}",
             i32::MAX
         ))),

@@ -74,8 +74,9 @@ struct RunResult {
     wall_s: f64,
 }
 
-fn bad(dir: &Path, msg: impl std::fmt::Display) -> Error {
-    Error::Usage(format!("{}: {msg}", dir.display()))
+/// An error about a file of the build directory `dir` that `synth` reads.
+fn bad_build(dir: &Path, msg: impl std::fmt::Display) -> Error {
+    Error::InvalidBuildDir(format!("{}: {msg}", dir.display()))
 }
 
 /// A parameter value as a Verilog literal; None for a value that cannot be one safely.
@@ -101,10 +102,10 @@ pub(crate) fn ident_ok(s: &str) -> bool {
 /// Parses `rtl/stages.json` into its instances.
 pub fn parse_netlist(dir: &Path, text: &str) -> Result<Vec<Inst>> {
     let v: Value =
-        serde_json::from_str(text).map_err(|e| bad(dir, format!("rtl/stages.json: {e}")))?;
+        serde_json::from_str(text).map_err(|e| bad_build(dir, format!("rtl/stages.json: {e}")))?;
     let insts = v["instances"]
         .as_array()
-        .ok_or_else(|| bad(dir, "rtl/stages.json has no `instances` list"))?;
+        .ok_or_else(|| bad_build(dir, "rtl/stages.json has no `instances` list"))?;
     let widths: BTreeMap<&str, u64> = v["channels"]
         .as_array()
         .into_iter()
@@ -118,18 +119,18 @@ pub fn parse_netlist(dir: &Path, text: &str) -> Result<Vec<Inst>> {
                 .as_str()
                 .filter(|s| ident_ok(s))
                 .map(str::to_string)
-                .ok_or_else(|| bad(dir, format!("rtl/stages.json: instance {i}: bad `{k}`")))
+                .ok_or_else(|| bad_build(dir, format!("rtl/stages.json: instance {i}: bad `{k}`")))
         };
         let (module, name) = (field("module")?, field("name")?);
         let layer = inst["layer"]
             .as_str()
             .map(str::to_string)
-            .ok_or_else(|| bad(dir, format!("rtl/stages.json: instance {i}: no `layer`")))?;
+            .ok_or_else(|| bad_build(dir, format!("rtl/stages.json: instance {i}: no `layer`")))?;
         let mut params = Vec::new();
         for p in inst["params"].as_array().into_iter().flatten() {
             let (pn, pv) = (p[0].as_str().filter(|s| ident_ok(s)), literal(&p[1]));
             let (Some(pn), Some(pv)) = (pn, pv) else {
-                return Err(bad(
+                return Err(bad_build(
                     dir,
                     format!("rtl/stages.json: instance `{name}`: bad parameter {p}"),
                 ));
@@ -152,12 +153,12 @@ pub fn parse_netlist(dir: &Path, text: &str) -> Result<Vec<Inst>> {
                         Ok(own)
                     }
                     Some(c) => widths.get(c).copied().filter(|w| *w > 0).ok_or_else(|| {
-                        bad(
+                        bad_build(
                             dir,
                             format!("rtl/stages.json: instance `{name}`: unknown channel `{c}`"),
                         )
                     }),
-                    None => Err(bad(
+                    None => Err(bad_build(
                         dir,
                         format!("rtl/stages.json: instance `{name}`: bad `{k}`"),
                     )),
@@ -325,7 +326,7 @@ pub fn synth(dir: &Path, opts: SynthOptions) -> Result<SynthReport> {
     let rtl = dir.join("rtl");
     let stages_path = rtl.join("stages.json");
     let text = std::fs::read_to_string(&stages_path).map_err(|_| {
-        bad(
+        bad_build(
             dir,
             "no rtl/stages.json; run `half-gen build` first (a build of a layer kind the Verilog backend does not cover has no rtl/)",
         )
@@ -334,7 +335,7 @@ pub fn synth(dir: &Path, opts: SynthOptions) -> Result<SynthReport> {
     let est: Value = std::fs::read_to_string(dir.join("report/estimate.json"))
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok())
-        .ok_or_else(|| bad(dir, "no readable report/estimate.json"))?;
+        .ok_or_else(|| bad_build(dir, "no readable report/estimate.json"))?;
     let stages = stages(&insts);
     let family = family(&est);
     let version = yosys_version()?;
@@ -366,8 +367,8 @@ pub fn synth(dir: &Path, opts: SynthOptions) -> Result<SynthReport> {
             .collect();
         let base = format!("{k:02}_{clean}");
         let members: Vec<&Inst> = st.insts.iter().map(|&i| &insts[i]).collect();
-        let v =
-            wrapper(&members, &ports).map_err(|m| bad(dir, format!("stage `{}`: {m}", st.name)))?;
+        let v = wrapper(&members, &ports)
+            .map_err(|m| bad_build(dir, format!("stage `{}`: {m}", st.name)))?;
         let rel = |ext: &str| format!("../synth/{base}.{ext}");
         crate::fsutil::write_atomic(&out_dir.join(format!("{base}.v")), v.as_bytes())?;
         let ys = script(&lib, &rel("v"), family, &rel("json"));
