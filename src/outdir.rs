@@ -73,22 +73,35 @@ fn read_manifest(dir: &Path) -> Result<Owned> {
     ))
 }
 
+/// Why a path cannot be one of the files of a tree half-gen writes.
+#[derive(Debug, thiserror::Error)]
+enum NotPlainRelative {
+    /// Empty, absolute, or holding a newline (the manifest is one path a line).
+    #[error("`{0}` is not a relative path")]
+    NotRelative(String),
+    /// A component longer than [`MAX_COMPONENT`] bytes.
+    #[error("`{0}` is longer than {max} bytes", max = MAX_COMPONENT)]
+    LongComponent(String),
+    /// A `..`, `.` or root component.
+    #[error("`{0}` is not a plain relative path")]
+    NotPlain(String),
+}
+
 /// A relative path of plain components (no `..`, no root, short names, no newline).
-fn check_relative(rel: &str) -> std::result::Result<(), String> {
+fn check_relative(rel: &str) -> std::result::Result<(), NotPlainRelative> {
     let p = Path::new(rel);
     if rel.is_empty() || rel.contains('\n') || p.is_absolute() {
-        return Err(format!("`{rel}` is not a relative path"));
+        return Err(NotPlainRelative::NotRelative(rel.to_string()));
     }
     for c in p.components() {
         match c {
             Component::Normal(n) if n.len() <= MAX_COMPONENT => {}
             Component::Normal(n) => {
-                return Err(format!(
-                    "`{}` is longer than {MAX_COMPONENT} bytes",
-                    n.to_string_lossy()
+                return Err(NotPlainRelative::LongComponent(
+                    n.to_string_lossy().into_owned(),
                 ));
             }
-            _ => return Err(format!("`{rel}` is not a plain relative path")),
+            _ => return Err(NotPlainRelative::NotPlain(rel.to_string())),
         }
     }
     Ok(())

@@ -35,7 +35,7 @@ pub fn check_input(graph: &Graph, input: &[i64]) -> Result<()> {
             t.shape.elems()
         )));
     }
-    check_range(input, t.ty).map_err(|m| Error::BadInputFile(format!("input frame: {m}")))
+    check_range(input, t.ty).map_err(|e| Error::BadInputFile(format!("input frame: {e}")))
 }
 
 /// Runs one frame through the graph, keeping every node's output.

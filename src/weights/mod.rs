@@ -86,8 +86,29 @@ pub fn load(model: &Model, graph: &mut Graph) -> Result<Params> {
     }
 }
 
+/// A value outside the range of its element type.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("element {index} is {value}, outside {}", range_text(.ty))]
+pub struct OutOfRange {
+    /// Index of the first value out of range.
+    pub index: usize,
+    /// That value.
+    pub value: i64,
+    /// The type it should fit.
+    pub ty: ElemType,
+}
+
+/// The values `t` holds, as a message writes them: `{-1, +1}` or `[min, max]`.
+fn range_text(t: &ElemType) -> String {
+    if t.is_bipolar() {
+        "{-1, +1}".to_string()
+    } else {
+        format!("[{}, {}]", t.min(), t.max())
+    }
+}
+
 /// Checks `values` against the integer range of `t` (bipolar: only -1 and +1).
-pub fn check_range(values: &[i64], t: ElemType) -> std::result::Result<(), String> {
+pub fn check_range(values: &[i64], t: ElemType) -> std::result::Result<(), OutOfRange> {
     let bad = values.iter().position(|&v| {
         if t.is_bipolar() {
             v != 1 && v != -1
@@ -97,39 +118,53 @@ pub fn check_range(values: &[i64], t: ElemType) -> std::result::Result<(), Strin
     });
     match bad {
         None => Ok(()),
-        Some(i) => Err(format!(
-            "element {i} is {}, outside {}",
-            values[i],
-            if t.is_bipolar() {
-                "{-1, +1}".to_string()
-            } else {
-                format!("[{}, {}]", t.min(), t.max())
-            }
-        )),
+        Some(index) => Err(OutOfRange {
+            index,
+            value: values[index],
+            ty: t,
+        }),
     }
 }
 
+/// Why a weights file's `.scale` and `.shift` cannot be a layer's requantisation.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequantRefused {
+    /// The name is not a layer of the graph.
+    #[error("`{0}` is not a layer")]
+    NotALayer(String),
+    /// The layer has no `output` type, so no requantiser.
+    #[error("the layer has no `output`, so it has no requantiser")]
+    NoRequantiser,
+    /// The layer kind refuses it (entry counts), or its accumulator would be too wide.
+    #[error("{0}")]
+    Refused(String),
+    /// A scale or shift beyond what the requantiser computes.
+    #[error("scale must satisfy |scale| < 2^22 and shift 0..=62")]
+    OutOfRange,
+}
+
 /// A requant given in a weights file for a layer whose model has none.
-pub fn set_requant(graph: &mut Graph, layer: &str, r: Requant) -> std::result::Result<(), String> {
-    let n = graph
-        .find(layer)
-        .ok_or_else(|| format!("`{layer}` is not a layer"))?;
+pub fn set_requant(
+    graph: &mut Graph,
+    layer: &str,
+    r: Requant,
+) -> std::result::Result<(), RequantRefused> {
+    let not_a_layer = || RequantRefused::NotALayer(layer.to_string());
+    let n = graph.find(layer).ok_or_else(not_a_layer)?;
     let node = &mut graph.g[n];
-    let op = node
-        .op()
-        .ok_or_else(|| format!("`{layer}` is not a layer"))?;
+    let op = node.op().ok_or_else(not_a_layer)?;
     if node.requant.is_none() {
-        return Err("the layer has no `output`, so it has no requantiser".into());
+        return Err(RequantRefused::NoRequantiser);
     }
     op.op()
         .check_requant(&r, op.op().out_channels(node), node.inputs.len())
-        .map_err(|e| e.message)?;
+        .map_err(|e| RequantRefused::Refused(e.message))?;
     if r.shift.iter().any(|s| !(0..=62).contains(s)) || r.scale.iter().any(|s| s.abs() >= 1 << 22) {
-        return Err("scale must satisfy |scale| < 2^22 and shift 0..=62".into());
+        return Err(RequantRefused::OutOfRange);
     }
     node.requant = Some(r);
     node.requant_derived = false;
-    node.refresh_acc()
+    node.refresh_acc().map_err(RequantRefused::Refused)
 }
 
 /// An error about one array of a weights file (exit code 2).

@@ -21,73 +21,101 @@ fn io_err(path: &Path, e: std::io::Error) -> Error {
     }
 }
 
+/// Why a `.npy` array (alone or in an archive) cannot be read as integers.
+#[derive(Debug, thiserror::Error)]
+enum BadArray {
+    /// Too short for the prefix.
+    #[error("not a NumPy array (too short)")]
+    TooShort,
+    /// No `\x93NUMPY` magic.
+    #[error("not a NumPy .npy array (no magic string)")]
+    NoMagic,
+    /// Reading the header length or the values failed.
+    #[error("{0}")]
+    Read(std::io::Error),
+    /// A format version other than 1, 2 or 3.
+    #[error("unknown .npy format version {0}")]
+    Version(u8),
+    /// A header longer than [`MAX_HEADER`].
+    #[error("its header is {0} bytes, more than the {max} half-gen reads", max = MAX_HEADER)]
+    LongHeader(usize),
+    /// The file ends inside the header.
+    #[error("its header is cut short")]
+    CutHeader,
+    /// The header is not UTF-8.
+    #[error("its header is not text")]
+    HeaderNotText,
+    /// Nested or repeated brackets: not what NumPy writes for a simple array.
+    #[error("its header is not the plain dict NumPy writes for a simple array")]
+    NotPlainHeader,
+    /// No `'shape': (...)`.
+    #[error("its header has no shape")]
+    NoShape,
+    /// A shape that is not a list of integers.
+    #[error("its header's shape `({0})` is not a list of sizes")]
+    BadShape(String),
+    /// More elements than the caller expects.
+    #[error(
+        "its header declares shape {dims:?}, {} elements, more than the {} expected",
+        crate::limits::group(*.elems),
+        crate::limits::group(*.max)
+    )]
+    TooManyElements {
+        /// The declared shape.
+        dims: Vec<u64>,
+        /// Its element count (saturated).
+        elems: u64,
+        /// The most expected.
+        max: u64,
+    },
+    /// Fortran (column-major) order.
+    #[error("Fortran-ordered arrays are not supported; save with C order")]
+    Fortran,
+    /// A structured (record) dtype.
+    #[error("structured dtype; expected an integer array")]
+    Structured,
+    /// A `u64` value above `i64::MAX`.
+    #[error("value {0} does not fit a signed 64-bit integer")]
+    Unsigned64(u64),
+    /// A float, complex or other non-integer dtype (`f4`, ...).
+    #[error("dtype `{0}` is not an integer type")]
+    NotInteger(String),
+}
+
 /// Reads any NumPy integer or bool array as i64 values (its header passed [`check_header`]).
-fn read_ints<R: Read>(npy: NpyFile<R>) -> std::result::Result<IntArray, String> {
+fn read_ints<R: Read>(npy: NpyFile<R>) -> std::result::Result<IntArray, BadArray> {
     if npy.order() == Order::Fortran {
-        return Err("Fortran-ordered arrays are not supported; save with C order".into());
+        return Err(BadArray::Fortran);
     }
     let shape = npy.shape().to_vec();
     let DType::Plain(ts) = npy.dtype() else {
-        return Err("structured dtype; expected an integer array".into());
+        return Err(BadArray::Structured);
     };
     let bytes = ts.size_field();
-    let err = |e: std::io::Error| e.to_string();
+    let err = BadArray::Read;
     let values: Vec<i64> = match (ts.type_char(), bytes) {
-        (TypeChar::Int, 1) => npy
-            .into_vec::<i8>()
-            .map_err(err)?
-            .into_iter()
-            .map(i64::from)
-            .collect(),
-        (TypeChar::Int, 2) => npy
-            .into_vec::<i16>()
-            .map_err(err)?
-            .into_iter()
-            .map(i64::from)
-            .collect(),
-        (TypeChar::Int, 4) => npy
-            .into_vec::<i32>()
-            .map_err(err)?
-            .into_iter()
-            .map(i64::from)
-            .collect(),
+        (TypeChar::Int, 1) => widen(npy.into_vec::<i8>().map_err(err)?),
+        (TypeChar::Int, 2) => widen(npy.into_vec::<i16>().map_err(err)?),
+        (TypeChar::Int, 4) => widen(npy.into_vec::<i32>().map_err(err)?),
         (TypeChar::Int, 8) => npy.into_vec::<i64>().map_err(err)?,
-        (TypeChar::Uint, 1) => npy
-            .into_vec::<u8>()
-            .map_err(err)?
-            .into_iter()
-            .map(i64::from)
-            .collect(),
-        (TypeChar::Uint, 2) => npy
-            .into_vec::<u16>()
-            .map_err(err)?
-            .into_iter()
-            .map(i64::from)
-            .collect(),
-        (TypeChar::Uint, 4) => npy
-            .into_vec::<u32>()
-            .map_err(err)?
-            .into_iter()
-            .map(i64::from)
-            .collect(),
+        (TypeChar::Uint, 1) => widen(npy.into_vec::<u8>().map_err(err)?),
+        (TypeChar::Uint, 2) => widen(npy.into_vec::<u16>().map_err(err)?),
+        (TypeChar::Uint, 4) => widen(npy.into_vec::<u32>().map_err(err)?),
         (TypeChar::Uint, 8) => npy
             .into_vec::<u64>()
             .map_err(err)?
             .into_iter()
-            .map(|v| {
-                i64::try_from(v)
-                    .map_err(|_| format!("value {v} does not fit a signed 64-bit integer"))
-            })
+            .map(|v| i64::try_from(v).map_err(|_| BadArray::Unsigned64(v)))
             .collect::<std::result::Result<_, _>>()?,
-        (TypeChar::Bool, _) => npy
-            .into_vec::<bool>()
-            .map_err(err)?
-            .into_iter()
-            .map(i64::from)
-            .collect(),
-        (c, b) => return Err(format!("dtype `{}{b}` is not an integer type", c.to_str())),
+        (TypeChar::Bool, _) => widen(npy.into_vec::<bool>().map_err(err)?),
+        (c, b) => return Err(BadArray::NotInteger(format!("{}{b}", c.to_str()))),
     };
     Ok((shape, values))
+}
+
+/// Values of a narrower integer type (or bool) as i64.
+fn widen<T: Into<i64>>(values: Vec<T>) -> Vec<i64> {
+    values.into_iter().map(Into::into).collect()
 }
 
 /// Longest `.npy` header half-gen reads (NumPy writes well under 200 bytes for any integer
@@ -98,59 +126,51 @@ const MAX_HEADER: usize = 4096;
 /// [`MAX_HEADER`] bytes of the plain form NumPy writes for a simple array (one `{...}` dict, at
 /// most one `(...)` shape, no nesting: the parser npyz uses backtracks exponentially on nested
 /// brackets), and a shape of at most `max` elements (npyz's own product can overflow).
-fn check_header(r: &mut impl Read, max: u64) -> std::result::Result<(), String> {
+fn check_header(r: &mut impl Read, max: u64) -> std::result::Result<(), BadArray> {
     let mut pre = [0u8; 8];
-    r.read_exact(&mut pre)
-        .map_err(|_| "not a NumPy array (too short)".to_string())?;
+    r.read_exact(&mut pre).map_err(|_| BadArray::TooShort)?;
     if &pre[..6] != b"\x93NUMPY" {
-        return Err("not a NumPy .npy array (no magic string)".into());
+        return Err(BadArray::NoMagic);
     }
     let len = match pre[6] {
         1 => {
             let mut b = [0u8; 2];
-            r.read_exact(&mut b).map_err(|e| e.to_string())?;
+            r.read_exact(&mut b).map_err(BadArray::Read)?;
             u16::from_le_bytes(b) as usize
         }
         2 | 3 => {
             let mut b = [0u8; 4];
-            r.read_exact(&mut b).map_err(|e| e.to_string())?;
+            r.read_exact(&mut b).map_err(BadArray::Read)?;
             u32::from_le_bytes(b) as usize
         }
-        v => return Err(format!("unknown .npy format version {v}")),
+        v => return Err(BadArray::Version(v)),
     };
     if len > MAX_HEADER {
-        return Err(format!(
-            "its header is {len} bytes, more than the {MAX_HEADER} half-gen reads"
-        ));
+        return Err(BadArray::LongHeader(len));
     }
     let mut header = vec![0u8; len];
-    r.read_exact(&mut header)
-        .map_err(|_| "its header is cut short".to_string())?;
-    let text = String::from_utf8(header).map_err(|_| "its header is not text".to_string())?;
+    r.read_exact(&mut header).map_err(|_| BadArray::CutHeader)?;
+    let text = String::from_utf8(header).map_err(|_| BadArray::HeaderNotText)?;
     let count = |c: char| text.matches(c).count();
     if count('{') != 1 || count('}') != 1 || count('(') > 1 || count(')') > 1 || count('[') > 0 {
-        return Err("its header is not the plain dict NumPy writes for a simple array".into());
+        return Err(BadArray::NotPlainHeader);
     }
     let shape = text
         .split_once("'shape':")
         .and_then(|(_, rest)| rest.split_once('('))
         .and_then(|(_, rest)| rest.split_once(')'))
         .map(|(dims, _)| dims)
-        .ok_or_else(|| "its header has no shape".to_string())?;
+        .ok_or(BadArray::NoShape)?;
     let dims: Vec<u64> = shape
         .split(',')
         .map(str::trim)
         .filter(|d| !d.is_empty())
         .map(|d| d.parse())
         .collect::<std::result::Result<_, _>>()
-        .map_err(|_| format!("its header's shape `({shape})` is not a list of sizes"))?;
+        .map_err(|_| BadArray::BadShape(shape.to_string()))?;
     let elems = dims.iter().fold(1u64, |a, &d| a.saturating_mul(d));
     if elems > max {
-        return Err(format!(
-            "its header declares shape {dims:?}, {} elements, more than the {} expected",
-            crate::limits::group(elems),
-            crate::limits::group(max)
-        ));
+        return Err(BadArray::TooManyElements { dims, elems, max });
     }
     Ok(())
 }
@@ -165,7 +185,9 @@ pub fn read_array(
 ) -> Result<Option<IntArray>> {
     let member = npyz::npz::file_name_from_array_name(name);
     match archive.zip_archive().by_name(&member) {
-        Ok(mut raw) => check_header(&mut raw, max).map_err(|m| array_error(file, name, m))?,
+        Ok(mut raw) => {
+            check_header(&mut raw, max).map_err(|e| array_error(file, name, e.to_string()))?
+        }
         Err(npyz::zip::result::ZipError::FileNotFound) => return Ok(None),
         Err(e) => return Err(array_error(file, name, e.to_string())),
     }
@@ -176,7 +198,7 @@ pub fn read_array(
         None => Ok(None),
         Some(npy) => read_ints(npy)
             .map(Some)
-            .map_err(|m| array_error(file, name, m)),
+            .map_err(|e| array_error(file, name, e.to_string())),
     }
 }
 
@@ -204,10 +226,10 @@ pub fn open(path: &Path) -> Result<NpzArchive<BufReader<std::fs::File>>> {
 pub fn read_npy_i64(path: &Path) -> Result<IntArray> {
     let mut f = std::fs::File::open(path).map_err(|e| io_err(path, e))?;
     check_header(&mut f, crate::limits::MAX_ARRAY_VALUES)
-        .map_err(|m| Error::BadInputFile(format!("{}: {m}", path.display())))?;
+        .map_err(|e| Error::BadInputFile(format!("{}: {e}", path.display())))?;
     let f = std::fs::File::open(path).map_err(|e| io_err(path, e))?;
     let npy = NpyFile::new(BufReader::new(f)).map_err(|e| io_err(path, e))?;
-    read_ints(npy).map_err(|m| Error::BadInputFile(format!("{}: {m}", path.display())))
+    read_ints(npy).map_err(|e| Error::BadInputFile(format!("{}: {e}", path.display())))
 }
 
 /// Writes an `.npy` array of i64 values (C order), atomically.
@@ -266,7 +288,7 @@ pub fn load(path: &Path, model: &Model, graph: &mut Graph) -> Result<Params> {
                     format!("shape {shape:?}, expected {:?}", s.weight_shape),
                 ));
             }
-            check_range(&values, wt).map_err(|m| array_error(&file, &name, m))?;
+            check_range(&values, wt).map_err(|e| array_error(&file, &name, e.to_string()))?;
             p.weight = values;
             used.insert(name);
             let bname = format!("{}.bias", node.name);
@@ -336,7 +358,7 @@ pub fn load(path: &Path, model: &Model, graph: &mut Graph) -> Result<Params> {
                     ));
                 }
                 set_requant(graph, &node.name, Requant { scale, shift })
-                    .map_err(|m| array_error(&file, &sn, m))?;
+                    .map_err(|e| array_error(&file, &sn, e.to_string()))?;
                 used.insert(sn);
                 used.insert(hn);
             }

@@ -141,63 +141,82 @@ pub fn check_command(cmd: &str) -> Result<()> {
     Ok(())
 }
 
+/// Why an evaluator's result file gave no accuracy (the candidate fails with this reason).
+#[derive(Debug, thiserror::Error)]
+pub enum BadResultFile {
+    /// The command succeeded but wrote no file.
+    #[error("the evaluator exited with code 0 but wrote no `{{out}}` file")]
+    Missing,
+    /// The file could not be opened.
+    #[error("cannot open `{{out}}`: {0}")]
+    Open(std::io::Error),
+    /// Its metadata could not be read.
+    #[error("cannot inspect `{{out}}`: {0}")]
+    Inspect(std::io::Error),
+    /// It is not a regular file: `a FIFO`, `a directory`, `a device`, `a socket` or `not a
+    /// file`.
+    #[error(
+        "`{{out}}` is {0}, not a regular file: the evaluator must write {{\"accuracy\": x}} into a file"
+    )]
+    NotRegular(&'static str),
+    /// It holds more than [`RESULT_CAP`] bytes (this many, or more).
+    #[error("`{{out}}` holds {0} bytes; a result file may hold at most {cap} bytes", cap = RESULT_CAP)]
+    TooLarge(u64),
+    /// Reading it failed.
+    #[error("cannot read `{{out}}`: {0}")]
+    Read(std::io::Error),
+    /// It does not hold `{"accuracy": <finite number>}`; the tail of what it holds.
+    #[error("`{{out}}` does not hold {{\"accuracy\": <number>}}: {0}")]
+    NoAccuracy(String),
+}
+
+/// What kind of file other than a regular one `ft` is.
+fn irregular_kind(ft: std::fs::FileType) -> &'static str {
+    if ft.is_fifo() {
+        "a FIFO"
+    } else if ft.is_dir() {
+        "a directory"
+    } else if ft.is_char_device() || ft.is_block_device() {
+        "a device"
+    } else if ft.is_socket() {
+        "a socket"
+    } else {
+        "not a file"
+    }
+}
+
 /// Reads the accuracy from the result file without blocking: it must be a regular file of at
 /// most [`RESULT_CAP`] bytes holding `{"accuracy": <finite number>}`.
-pub fn read_result(out: &Path) -> std::result::Result<f64, String> {
+pub fn read_result(out: &Path) -> std::result::Result<f64, BadResultFile> {
     let file = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
         .open(out);
     let file = match file {
         Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err("the evaluator exited with code 0 but wrote no `{out}` file".into());
-        }
-        Err(e) => return Err(format!("cannot open `{{out}}`: {e}")),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(BadResultFile::Missing),
+        Err(e) => return Err(BadResultFile::Open(e)),
     };
-    let meta = file
-        .metadata()
-        .map_err(|e| format!("cannot inspect `{{out}}`: {e}"))?;
+    let meta = file.metadata().map_err(BadResultFile::Inspect)?;
     let ft = meta.file_type();
     if !ft.is_file() {
-        let kind = if ft.is_fifo() {
-            "a FIFO"
-        } else if ft.is_dir() {
-            "a directory"
-        } else if ft.is_char_device() || ft.is_block_device() {
-            "a device"
-        } else if ft.is_socket() {
-            "a socket"
-        } else {
-            "not a file"
-        };
-        return Err(format!(
-            "`{{out}}` is {kind}, not a regular file: the evaluator must write {{\"accuracy\": x}} into a file"
-        ));
+        return Err(BadResultFile::NotRegular(irregular_kind(ft)));
     }
-    let too_big = |n: u64| {
-        format!("`{{out}}` holds {n} bytes; a result file may hold at most {RESULT_CAP} bytes")
-    };
     if meta.len() > RESULT_CAP {
-        return Err(too_big(meta.len()));
+        return Err(BadResultFile::TooLarge(meta.len()));
     }
     let mut bytes = Vec::new();
     file.take(RESULT_CAP + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read `{{out}}`: {e}"))?;
+        .map_err(BadResultFile::Read)?;
     if bytes.len() as u64 > RESULT_CAP {
-        return Err(too_big(bytes.len() as u64));
+        return Err(BadResultFile::TooLarge(bytes.len() as u64));
     }
     serde_json::from_slice::<serde_json::Value>(&bytes)
         .ok()
         .and_then(|v| v.get("accuracy").and_then(serde_json::Value::as_f64))
         .filter(|a| a.is_finite())
-        .ok_or_else(|| {
-            format!(
-                "`{{out}}` does not hold {{\"accuracy\": <number>}}: {}",
-                tail(&bytes)
-            )
-        })
+        .ok_or_else(|| BadResultFile::NoAccuracy(tail(&bytes)))
 }
 
 impl Evaluator {
@@ -308,24 +327,25 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let f = dir.join("r.json");
         std::fs::write(&f, b"{\"accuracy\": 0.25}").unwrap();
-        assert_eq!(read_result(&f), Ok(0.25));
+        assert_eq!(read_result(&f).ok(), Some(0.25));
+        let why = |p: &Path| read_result(p).unwrap_err().to_string();
         std::fs::write(&f, vec![b' '; RESULT_CAP as usize + 1]).unwrap();
-        assert!(
-            read_result(&f)
-                .unwrap_err()
-                .contains("at most 1048576 bytes")
-        );
-        assert!(read_result(&dir).unwrap_err().contains("is a directory"));
-        assert!(
-            read_result(&dir.join("none"))
-                .unwrap_err()
-                .contains("wrote no")
+        assert!(why(&f).contains("at most 1048576 bytes"));
+        assert!(why(&dir).contains("is a directory"));
+        assert!(why(&dir.join("none")).contains("wrote no"));
+        std::fs::write(&f, b"{\"acc\": 1}").unwrap();
+        assert_eq!(
+            why(&f),
+            "`{out}` does not hold {\"accuracy\": <number>}: {\"acc\": 1}"
         );
         let fifo = dir.join("fifo");
         let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
         // SAFETY: mkfifo reads a NUL-terminated path.
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
-        assert!(read_result(&fifo).unwrap_err().contains("is a FIFO"));
+        assert_eq!(
+            why(&fifo),
+            "`{out}` is a FIFO, not a regular file: the evaluator must write {\"accuracy\": x} into a file"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

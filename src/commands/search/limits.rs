@@ -23,22 +23,46 @@ pub const MAX_CONFIGS: usize = 100_000;
 /// Most (configuration, fold) rows in a lookup table.
 pub const MAX_ROWS: usize = 1_000_000;
 
+/// A search space beyond [`MAX_OPTIONS`] or [`MAX_VARIABLES`]; the space's reader places it
+/// at the choice or variable concerned.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SpaceTooLarge {
+    /// A choice with more than [`MAX_OPTIONS`] options.
+    #[error("`{path}`: a choice has at most {max} options, got {options}", max = MAX_OPTIONS)]
+    Options {
+        /// The choice's path (`c1.channels`).
+        path: String,
+        /// Its options.
+        options: usize,
+    },
+    /// One decision variable more than [`MAX_VARIABLES`].
+    #[error(
+        "a space has at most {max} decision variables; `{name}` would be one more",
+        max = MAX_VARIABLES
+    )]
+    Variables {
+        /// The variable that would be one too many.
+        name: String,
+    },
+}
+
 /// Checks that the choice at `path` has at most [`MAX_OPTIONS`] options.
-pub fn options(n: usize, path: &str) -> Result<(), String> {
+pub fn options(n: usize, path: &str) -> Result<(), SpaceTooLarge> {
     if n > MAX_OPTIONS {
-        return Err(format!(
-            "`{path}`: a choice has at most {MAX_OPTIONS} options, got {n}"
-        ));
+        return Err(SpaceTooLarge::Options {
+            path: path.to_string(),
+            options: n,
+        });
     }
     Ok(())
 }
 
 /// Checks that `n` decision variables, the last named `name`, are at most [`MAX_VARIABLES`].
-pub fn variables(n: usize, name: &str) -> Result<(), String> {
+pub fn variables(n: usize, name: &str) -> Result<(), SpaceTooLarge> {
     if n > MAX_VARIABLES {
-        return Err(format!(
-            "a space has at most {MAX_VARIABLES} decision variables; `{name}` would be one more"
-        ));
+        return Err(SpaceTooLarge::Variables {
+            name: name.to_string(),
+        });
     }
     Ok(())
 }

@@ -262,7 +262,8 @@ impl Builder<'_> {
 
     /// Adds a decision variable, within [`limits::MAX_VARIABLES`].
     fn push_var(&mut self, v: Variable) -> Result<()> {
-        limits::variables(self.vars.len() + 1, &v.name).map_err(|m| self.err(v.loc, m))?;
+        limits::variables(self.vars.len() + 1, &v.name)
+            .map_err(|e| self.err(v.loc, e.to_string()))?;
         self.vars.push(v);
         Ok(())
     }
@@ -292,7 +293,7 @@ impl Builder<'_> {
                         format!("`{path}`: `choice` needs at least one option"),
                     ));
                 }
-                limits::options(list.len(), path).map_err(|m| self.err(opts.loc, m))?;
+                limits::options(list.len(), path).map_err(|e| self.err(opts.loc, e.to_string()))?;
                 let def = (n.defined.line, n.defined.col);
                 if let Some(&var) = self.anchored.get(&def) {
                     return Ok(Tmpl::Choice {

@@ -39,6 +39,11 @@ pub fn module_ports(lib_text: &str, module: &str) -> Option<Vec<(bool, String)>>
     Some(ports)
 }
 
+/// An instance's module that the build's Verilog library does not define.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("module `{0}` is not in the library")]
+pub struct UnknownModule(pub String);
+
 /// The wrapper module `half_synth_top` of a stage: every instance with its parameters, every
 /// port of every instance on a top-level port of its own (`u<k>_<port>`), except the shared
 /// clock and reset. Every instance keeps its hierarchy (`keep_hierarchy`): it is synthesised
@@ -48,7 +53,7 @@ pub fn module_ports(lib_text: &str, module: &str) -> Option<Vec<(bool, String)>>
 pub fn wrapper(
     insts: &[&Inst],
     ports: &BTreeMap<String, Vec<(bool, String)>>,
-) -> std::result::Result<String, String> {
+) -> Result<String, UnknownModule> {
     let mut decl = vec![
         "    input  wire ap_clk".to_string(),
         "    input  wire ap_rst_n".to_string(),
@@ -57,7 +62,7 @@ pub fn wrapper(
     for (k, inst) in insts.iter().enumerate() {
         let plist = ports
             .get(&inst.module)
-            .ok_or_else(|| format!("module `{}` is not in the library", inst.module))?;
+            .ok_or_else(|| UnknownModule(inst.module.clone()))?;
         let (ins, outs) = crate::stage::netlist::port_names(&inst.module);
         let mut conns = Vec::new();
         for (is_in, p) in plist {
