@@ -59,7 +59,7 @@ fn main() {
         fold: Options::default(),
         min_fps: None,
         proxy: Proxy::Macs,
-        spaces: Default::default(),
+        candidate_cache: Default::default(),
     };
     let list = candidates(&space, n);
     let n = list.len();
@@ -136,15 +136,20 @@ fn main() {
         let Ok(g) = ir::build(&m) else { continue };
         ti += t.elapsed().as_secs_f64();
         let t = Instant::now();
-        let spaces = fold::space::build_cached(
+        let spaces = fold::candidates::build_cached(
             &g,
             &settings.board,
             &Default::default(),
-            Some(&settings.spaces),
+            Some(&settings.candidate_cache),
         );
         ts += t.elapsed().as_secs_f64();
         let t = Instant::now();
-        let d = fold::optimize_cached(&g, &settings.board, &settings.fold, Some(&settings.spaces));
+        let d = fold::optimize_cached(
+            &g,
+            &settings.board,
+            &settings.fold,
+            Some(&settings.candidate_cache),
+        );
         tf += t.elapsed().as_secs_f64();
         std::hint::black_box((spaces.is_ok(), d.is_ok()));
     }

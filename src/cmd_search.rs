@@ -145,7 +145,7 @@ pub fn search(a: SearchArgs) -> Result<u8, Error> {
         fold,
         min_fps: a.min_fps,
         proxy: Proxy::parse(&a.proxy)?,
-        spaces: Default::default(),
+        candidate_cache: Default::default(),
     };
     let space = search::load(&a.space)?;
     if !a.json {

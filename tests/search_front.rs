@@ -48,7 +48,7 @@ fn settings() -> Settings {
         fold: Options::default(),
         min_fps: None,
         proxy: Proxy::Params,
-        spaces: Default::default(),
+        candidate_cache: Default::default(),
     }
 }
 

@@ -241,7 +241,7 @@ fn json_tree_and_text_give_the_same_evaluation() {
         fold: Default::default(),
         min_fps: None,
         proxy: half_gen::search::Proxy::Macs,
-        spaces: Default::default(),
+        candidate_cache: Default::default(),
     };
     let same = |s: &Space, arch: &[usize]| {
         let c = s.materialise(arch);

@@ -9,7 +9,7 @@
 //! LUT budget (bisection; the need falls as `T` grows). No design within the budget can be
 //! faster than the larger of the two bounds.
 
-use super::space::LayerSpace;
+use super::candidates::LayerCandidates;
 use crate::board::Board;
 use crate::cost::{DspKind, MultStyle, Resources};
 use crate::ir::Graph;
@@ -69,7 +69,12 @@ fn lut_need(layers: &[MacLayer], t: f64, dsp_budget: f64) -> f64 {
 }
 
 /// The bound for `budget`, given every layer's candidate space.
-pub fn lower_bound(graph: &Graph, spaces: &[LayerSpace], board: &Board, budget: &Resources) -> u64 {
+pub fn lower_bound(
+    graph: &Graph,
+    spaces: &[LayerCandidates],
+    board: &Board,
+    budget: &Resources,
+) -> u64 {
     let per_stage = spaces
         .iter()
         .filter_map(|s| s.list.cycles.iter().copied().min())

@@ -11,7 +11,7 @@
 //!    to the candidate that removes the most over-budget share per unit of share it adds to
 //!    the resources still within budget, until the design fits or no swap helps.
 
-use super::search::{Folding, Selection};
+use super::select::{Folding, Selection};
 use crate::cost::Resources;
 
 /// Lagrangian rounds before the repair.

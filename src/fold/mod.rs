@@ -2,20 +2,20 @@
 //! graph so the design fits the board budget at the highest throughput, then at the least cost.
 
 pub mod bound;
+pub mod candidates;
 pub mod config;
 pub mod fit;
 pub mod pipeline;
-pub mod search;
-pub mod space;
+pub mod select;
 
 use crate::board::Board;
 use crate::cost::{RESOURCE_NAMES, Resources};
 use crate::error::{Error, NoFit, Result};
 use crate::ir::Graph;
 use crate::stage::Fold;
+use candidates::LayerCandidates;
 use config::Pins;
 use pipeline::Pipeline;
-use space::LayerSpace;
 
 /// Utilisation caps per resource, in [`Resources::as_array`] order.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -86,9 +86,10 @@ pub struct Options {
 /// The chosen design: every layer's fold and cost, the pipeline, the bound.
 #[derive(Debug, Clone)]
 pub struct Design {
-    /// The candidate spaces (the chosen candidate is `spaces[i].list.cands[selection[i]]`).
-    pub spaces: Vec<LayerSpace>,
-    /// Chosen candidate per space.
+    /// Every layer's candidate list, in layer order (the chosen candidate is
+    /// `spaces[i].list.cands[selection[i]]`).
+    pub spaces: Vec<LayerCandidates>,
+    /// Chosen candidate per layer (an index into its list).
     pub selection: Vec<usize>,
     /// The evaluated pipeline.
     pub pipeline: Pipeline,
@@ -134,11 +135,11 @@ pub fn check_fit(graph: &Graph, board: &Board, opts: &Options) -> Result<()> {
     let relaxed = graph
         .with_unit_requant()
         .map_err(|m| Error::Unsupported(format!("folding: {m}")))?;
-    let spaces = space::build_cached(
+    let spaces = candidates::build_cached(
         &relaxed,
         board,
         &opts.pins,
-        Some(&space::SpaceCache::default()),
+        Some(&candidates::CandidateCache::default()),
     )?;
     let budget = opts.caps.budget(&board.resources()).as_array();
     // Candidates that use a resource without budget can never be chosen.
@@ -229,44 +230,49 @@ pub fn check_fit(graph: &Graph, board: &Board, opts: &Options) -> Result<()> {
 /// Folds `graph` for `board` under `opts`.
 pub fn optimize(graph: &Graph, board: &Board, opts: &Options) -> Result<Design> {
     // Layers of one configuration (a deep network repeats its blocks) share their list.
-    optimize_cached(graph, board, opts, Some(&space::SpaceCache::default()))
+    optimize_cached(
+        graph,
+        board,
+        opts,
+        Some(&candidates::CandidateCache::default()),
+    )
 }
 
 /// [`optimize`] with layer candidate lists shared through `cache` (see
-/// [`space::SpaceCache`]); the result is the same.
+/// [`candidates::CandidateCache`]); the result is the same.
 pub fn optimize_cached(
     graph: &Graph,
     board: &Board,
     opts: &Options,
-    cache: Option<&space::SpaceCache>,
+    cache: Option<&candidates::CandidateCache>,
 ) -> Result<Design> {
-    let spaces = space::build_cached(graph, board, &opts.pins, cache)?;
+    let spaces = candidates::build_cached(graph, board, &opts.pins, cache)?;
     let budget = opts.caps.budget(&board.resources());
     let clock_mhz = opts.clock_mhz.unwrap_or(board.clock_mhz);
-    let folding = search::Folding::new(graph, &spaces);
-    let fastest = search::fastest(&folding, &budget);
+    let folding = select::Folding::new(graph, &spaces);
+    let fastest = select::fastest(&folding, &budget);
     let Some((t_fast, sel_fast)) = fastest else {
         return Err(no_fit(graph, &spaces, &budget));
     };
     let (selection, target_met) = match opts.target_fps {
         None => (
-            search::cheapest_within(&folding, &budget, t_fast).unwrap_or(sel_fast),
+            select::cheapest_within(&folding, &budget, t_fast).unwrap_or(sel_fast),
             true,
         ),
         Some(fps) => {
             let t_target = (clock_mhz * 1e6 / fps).floor() as u64;
             if t_target < t_fast {
                 (
-                    search::cheapest_within(&folding, &budget, t_fast).unwrap_or(sel_fast),
+                    select::cheapest_within(&folding, &budget, t_fast).unwrap_or(sel_fast),
                     false,
                 )
             } else {
-                let sel = search::cheapest_within(&folding, &budget, t_target);
+                let sel = select::cheapest_within(&folding, &budget, t_target);
                 (sel.unwrap_or(sel_fast), true)
             }
         }
     };
-    let (total, pipeline) = search::total(graph, &spaces, &selection);
+    let (total, pipeline) = select::total(graph, &spaces, &selection);
     let bound = bound::lower_bound(graph, &spaces, board, &budget);
     Ok(Design {
         spaces,
@@ -280,9 +286,9 @@ pub fn optimize_cached(
     })
 }
 
-fn no_fit(graph: &Graph, spaces: &[LayerSpace], budget: &Resources) -> Error {
-    let need = search::minimum_need(graph, spaces).as_array();
-    let lean = search::leanest(graph, spaces, budget).as_array();
+fn no_fit(graph: &Graph, spaces: &[LayerCandidates], budget: &Resources) -> Error {
+    let need = select::minimum_need(graph, spaces).as_array();
+    let lean = select::leanest(graph, spaces, budget).as_array();
     let lines = RESOURCE_NAMES
         .iter()
         .enumerate()

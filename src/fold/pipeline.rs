@@ -9,7 +9,7 @@
 //! `tail` cycles after its last input word. Stages overlap; the latency is the output stage's
 //! last word plus the output register, not a sum of stage cycles.
 
-use super::space::Candidate;
+use super::candidates::Candidate;
 use crate::cost::Resources;
 use crate::ir::Graph;
 use crate::ops::NodeKind;

@@ -153,7 +153,7 @@ pub struct Settings {
     pub proxy: Proxy,
     /// Layer candidate lists shared by every evaluation (a layer configuration is costed
     /// once per search; `Default::default()` starts empty).
-    pub spaces: std::sync::Arc<fold::space::SpaceCache>,
+    pub candidate_cache: std::sync::Arc<fold::candidates::CandidateCache>,
 }
 
 fn round(v: f64, digits: i32) -> f64 {
@@ -164,15 +164,15 @@ fn round(v: f64, digits: i32) -> f64 {
 /// Relative shortfall of the leanest design against the budget, summed over resources.
 fn overrun(graph: &Graph, settings: &Settings) -> f64 {
     let budget = settings.fold.caps.budget(&settings.board.resources());
-    let Ok(spaces) = fold::space::build_cached(
+    let Ok(spaces) = fold::candidates::build_cached(
         graph,
         &settings.board,
         &settings.fold.pins,
-        Some(&settings.spaces),
+        Some(&settings.candidate_cache),
     ) else {
         return VIOLATION_INVALID;
     };
-    let lean = fold::search::leanest(graph, &spaces, &budget);
+    let lean = fold::select::leanest(graph, &spaces, &budget);
     lean.as_array()
         .iter()
         .zip(budget.as_array())
@@ -269,7 +269,7 @@ pub fn hardware_side(
         &graph,
         &settings.board,
         &settings.fold,
-        Some(&settings.spaces),
+        Some(&settings.candidate_cache),
     ) {
         Ok(d) => {
             let hw = hardware(&graph, &settings.board, &d);

@@ -1,4 +1,4 @@
-//! The folding search: for a family of fixed price vectors (how many LUT-equivalents a FF,
+//! The folding selection: for a family of fixed price vectors (how many LUT-equivalents a FF,
 //! BRAM18, URAM or DSP is worth), each layer takes its cheapest candidate that meets a cycle
 //! target `T`. Sweeping `T` upward over the points where some layer's choice changes gives,
 //! per price vector, the fastest selection whose whole pipeline (glue and FIFOs included) fits
@@ -8,14 +8,14 @@
 //! The price family does not depend on the budget, so a larger budget can only admit more
 //! (price, T) pairs: more budget is never slower, by construction.
 
+use super::candidates::LayerCandidates;
 use super::pipeline::{Pipeline, evaluate, evaluate_lean};
-use super::space::LayerSpace;
 use crate::cost::Resources;
 use crate::ir::Graph;
 use petgraph::visit::NodeIndexable;
 use std::cell::RefCell;
 
-/// A selection: candidate index per layer space.
+/// A selection: per layer, the index of its chosen candidate in its [`LayerCandidates`].
 pub type Selection = Vec<usize>;
 
 /// Base prices in LUT-equivalents: a RAMB18 stores 18 Kib, which 288 LUTs of distributed RAM
@@ -40,7 +40,7 @@ pub fn price_family(has_uram: bool) -> Vec<[f64; 5]> {
 }
 
 /// The candidates (fastest first) that become the cheapest under price `p` as `T` grows:
-/// (cycles, index) steps. [`super::space::build`] keeps one per price of the family. Only
+/// (cycles, index) steps. [`super::candidates::build`] keeps one per price of the family. Only
 /// the price frontier can step down (an earlier candidate using no more of anything costs no
 /// more), so only its members are priced.
 pub fn staircase(
@@ -65,12 +65,12 @@ pub fn staircase(
 }
 
 /// Every layer's staircase under the family's `k`-th price vector.
-fn staircases(spaces: &[LayerSpace], k: usize) -> Vec<&[(u64, usize)]> {
+fn staircases(spaces: &[LayerCandidates], k: usize) -> Vec<&[(u64, usize)]> {
     spaces.iter().map(|s| s.list.stairs.get(k)).collect()
 }
 
-/// Price vectors the spaces carry staircases for.
-fn family_len(spaces: &[LayerSpace]) -> usize {
+/// Price vectors every layer's list carries staircases for.
+fn family_len(spaces: &[LayerCandidates]) -> usize {
     spaces
         .iter()
         .map(|s| s.list.stairs.len())
@@ -79,26 +79,26 @@ fn family_len(spaces: &[LayerSpace]) -> usize {
 }
 
 /// Evaluates a selection: total resources (layers + glue) and the pipeline.
-pub fn total(graph: &Graph, spaces: &[LayerSpace], sel: &Selection) -> (Resources, Pipeline) {
+pub fn total(graph: &Graph, spaces: &[LayerCandidates], sel: &Selection) -> (Resources, Pipeline) {
     let (res, choice) = chosen(graph, spaces, sel);
     let p = evaluate(graph, &choice);
     (res + p.glue_res, p)
 }
 
-/// One graph's folding problem: its layer spaces, and the figures (total resources, cycles
+/// One graph's folding problem: its layers' candidate lists, and the figures (total resources, cycles
 /// per frame) of every selection evaluated so far, which the price family, the bisection and
 /// the repair revisit often.
 pub struct Folding<'a> {
     /// The graph.
     pub graph: &'a Graph,
-    /// Its layer spaces.
-    pub spaces: &'a [LayerSpace],
+    /// Its layers' candidate lists, in layer order.
+    pub spaces: &'a [LayerCandidates],
     seen: RefCell<rustc_hash::FxHashMap<Selection, (Resources, u64)>>,
 }
 
 impl<'a> Folding<'a> {
     /// A folding problem with nothing evaluated yet.
-    pub fn new(graph: &'a Graph, spaces: &'a [LayerSpace]) -> Self {
+    pub fn new(graph: &'a Graph, spaces: &'a [LayerCandidates]) -> Self {
         Folding {
             graph,
             spaces,
@@ -123,9 +123,9 @@ impl<'a> Folding<'a> {
 /// The layers' resources and the candidate per node index.
 fn chosen<'a>(
     graph: &Graph,
-    spaces: &'a [LayerSpace],
+    spaces: &'a [LayerCandidates],
     sel: &Selection,
-) -> (Resources, Vec<Option<&'a super::space::Candidate>>) {
+) -> (Resources, Vec<Option<&'a super::candidates::Candidate>>) {
     let mut choice = vec![None; graph.g.node_bound()];
     let mut res = Resources::default();
     for (s, &i) in spaces.iter().zip(sel) {
@@ -138,7 +138,7 @@ fn chosen<'a>(
 
 /// The layers' resources alone: a lower bound of [`total`]'s (glue only adds), which rules
 /// out most selections before the pipeline is evaluated.
-fn layers_fit(spaces: &[LayerSpace], sel: &Selection, budget: &Resources) -> bool {
+fn layers_fit(spaces: &[LayerCandidates], sel: &Selection, budget: &Resources) -> bool {
     spaces
         .iter()
         .zip(sel)
@@ -290,7 +290,7 @@ fn refine(
 
 /// Per resource, the sum over layers of the least any candidate meeting `t` uses: no
 /// selection meeting `t` uses less (saturated when some layer cannot meet `t`).
-fn least_within(spaces: &[LayerSpace], t: u64) -> Resources {
+fn least_within(spaces: &[LayerCandidates], t: u64) -> Resources {
     let mut need = [0u64; 5];
     for s in spaces {
         let n = s.list.within(t);
@@ -338,7 +338,7 @@ pub fn cheapest_within(f: &Folding, budget: &Resources, t: u64) -> Option<Select
 /// The leanest design for `budget`: every layer's candidate of least budget share (the
 /// all-slowest fold in practice), glue included. When nothing fits, some resource of it is
 /// over the budget (a fitting one would have been found: it is the first Lagrangian choice).
-pub fn leanest(graph: &Graph, spaces: &[LayerSpace], budget: &Resources) -> Resources {
+pub fn leanest(graph: &Graph, spaces: &[LayerCandidates], budget: &Resources) -> Resources {
     let sel: Selection = spaces
         .iter()
         .map(|s| {
@@ -355,7 +355,7 @@ pub fn leanest(graph: &Graph, spaces: &[LayerSpace], budget: &Resources) -> Reso
 
 /// The smallest resources each layer can have (its cheapest candidate per resource), plus the
 /// glue of the all-slowest selection: a per-resource lower bound for "does not fit".
-pub fn minimum_need(graph: &Graph, spaces: &[LayerSpace]) -> Resources {
+pub fn minimum_need(graph: &Graph, spaces: &[LayerCandidates]) -> Resources {
     let slowest: Selection = spaces.iter().map(|s| s.list.cands.len() - 1).collect();
     let (_, pipe) = total(graph, spaces, &slowest);
     let mut need = [0u64; 5];

@@ -1,8 +1,9 @@
 //! Candidate folds per layer: every legal fold, restricted by pins, costed, with dominated
-//! candidates removed.
+//! candidates removed, and the tables the selection ([`super::select`]) reads. Layers of one
+//! configuration share their [`CandidateList`] through a [`CandidateCache`].
 
 use super::config::{Pin, Pins};
-use super::search::{price_family, staircase};
+use super::select::{price_family, staircase};
 use crate::board::Board;
 use crate::cost::{DspKind, MemStyle, MultStyle, Resources};
 use crate::error::Result;
@@ -40,9 +41,9 @@ impl Candidate {
 }
 
 /// A layer configuration's candidates and the tables the folding search reads, shared by
-/// every layer of that configuration through a [`SpaceCache`].
+/// every layer of that configuration through a [`CandidateCache`].
 #[derive(Debug)]
-pub struct Listing {
+pub struct CandidateList {
     /// Non-dominated candidates sorted by cycles, then resources.
     pub cands: Vec<Candidate>,
     /// Every candidate's cycles per frame (ascending; compact for binary searches).
@@ -52,8 +53,8 @@ pub struct Listing {
     /// The same as floating point, in [`Resources::as_array`] order (the fitting heuristic's
     /// arithmetic).
     pub res_f64: Vec<[f64; 5]>,
-    /// Per price vector of [`super::search::price_family`], the candidates that are the
-    /// cheapest as the cycle target grows ([`super::search::staircase`]).
+    /// Per price vector of [`super::select::price_family`], the candidates that are the
+    /// cheapest as the cycle target grows ([`super::select::staircase`]).
     pub stairs: Staircases,
     /// Indices (ascending) of the candidates no earlier candidate matches or beats in every
     /// resource: the only ones the fitting heuristic can pick ([`price_frontier`]).
@@ -70,7 +71,7 @@ pub struct Listing {
     pub has_weights: bool,
 }
 
-impl Listing {
+impl CandidateList {
     /// Costs `folds` of `node`, prunes them and builds the tables.
     fn new(
         node: &Node,
@@ -107,7 +108,7 @@ impl Listing {
                 Some(*m)
             })
             .collect();
-        Listing {
+        CandidateList {
             cycles,
             frontier_res: frontier.iter().map(|&i| res_f64[i]).collect(),
             frontier,
@@ -166,11 +167,11 @@ impl Staircases {
 
 /// The candidates of one layer node, fastest first.
 #[derive(Debug, Clone)]
-pub struct LayerSpace {
+pub struct LayerCandidates {
     /// The node.
     pub node: NodeIndex,
     /// Its candidates and tables.
-    pub list: Arc<Listing>,
+    pub list: Arc<CandidateList>,
 }
 
 /// Everything a layer's candidate costs depend on (op, tensors, accumulator,
@@ -209,13 +210,17 @@ impl ConfigKey {
 /// architecture search folds thousands of networks whose layers repeat; each configuration
 /// is costed once.
 #[derive(Debug, Default)]
-pub struct SpaceCache {
-    lists: Mutex<rustc_hash::FxHashMap<ConfigKey, Arc<Listing>>>,
+pub struct CandidateCache {
+    lists: Mutex<rustc_hash::FxHashMap<ConfigKey, Arc<CandidateList>>>,
 }
 
-impl SpaceCache {
+impl CandidateCache {
     /// The cached listing under `key`, or `make`'s, remembered when it succeeds.
-    fn get(&self, key: ConfigKey, make: impl FnOnce() -> Result<Listing>) -> Result<Arc<Listing>> {
+    fn get(
+        &self,
+        key: ConfigKey,
+        make: impl FnOnce() -> Result<CandidateList>,
+    ) -> Result<Arc<CandidateList>> {
         if let Some(l) = self.locked().get(&key) {
             return Ok(l.clone());
         }
@@ -226,7 +231,9 @@ impl SpaceCache {
 
     /// The map (a panic while holding the lock cannot leave it half-written: inserts are
     /// single calls).
-    fn locked(&self) -> std::sync::MutexGuard<'_, rustc_hash::FxHashMap<ConfigKey, Arc<Listing>>> {
+    fn locked(
+        &self,
+    ) -> std::sync::MutexGuard<'_, rustc_hash::FxHashMap<ConfigKey, Arc<CandidateList>>> {
         self.lists
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -244,7 +251,7 @@ impl SpaceCache {
 }
 
 /// Builds every layer's candidate list.
-pub fn build(graph: &Graph, board: &Board, pins: &Pins) -> Result<Vec<LayerSpace>> {
+pub fn build(graph: &Graph, board: &Board, pins: &Pins) -> Result<Vec<LayerCandidates>> {
     build_cached(graph, board, pins, None)
 }
 
@@ -253,8 +260,8 @@ pub fn build_cached(
     graph: &Graph,
     board: &Board,
     pins: &Pins,
-    cache: Option<&SpaceCache>,
-) -> Result<Vec<LayerSpace>> {
+    cache: Option<&CandidateCache>,
+) -> Result<Vec<LayerCandidates>> {
     for name in pins.by_layer.keys() {
         if graph.find(name).is_none_or(|n| graph.g[n].op().is_none()) {
             return Err(pins.error(
@@ -269,7 +276,7 @@ pub fn build_cached(
         let Some(layer_op) = node.op() else { continue };
         let op = layer_op.op();
         let pin = pins.by_layer.get(&node.name);
-        let make = || -> Result<Listing> {
+        let make = || -> Result<CandidateList> {
             let space = op.fold_space(node);
             let folds: Vec<Fold> = mac_folds(&space, board.dsp > 0)
                 .into_iter()
@@ -281,13 +288,13 @@ pub fn build_cached(
                 });
                 return Err(pins.error(&node.name, format!("no legal fold matches the pin: {why}")));
             }
-            Ok(Listing::new(node, op, &folds, &space, board))
+            Ok(CandidateList::new(node, op, &folds, &space, board))
         };
         let list = match cache {
             Some(c) if pin.is_none() => c.get(ConfigKey::new(node, layer_op, board), make)?,
             _ => Arc::new(make()?),
         };
-        out.push(LayerSpace { node: n, list });
+        out.push(LayerCandidates { node: n, list });
     }
     Ok(out)
 }
