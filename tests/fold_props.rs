@@ -4,6 +4,7 @@
 mod common;
 
 use half_gen::board::{self, Board};
+use half_gen::cost::PerResource;
 use half_gen::fold::{self, Caps, Options};
 use half_gen::{ir, model};
 use proptest::prelude::*;
@@ -47,8 +48,8 @@ proptest! {
     fn more_budget_is_never_slower(seed in any::<u64>(), lo in 0.05f64..0.5, extra in 0.0f64..0.5) {
         let text = common::random_model(seed);
         let board = board::lookup("zybo-z7-10").unwrap();
-        let small = Caps([lo; 5]);
-        let large = Caps([lo + extra; 5]);
+        let small = Caps(PerResource::splat(lo));
+        let large = Caps(PerResource::splat(lo + extra));
         let a = fold_with(&text, &board, small);
         let b = fold_with(&text, &board, large);
         match (a, b) {
@@ -113,7 +114,7 @@ fn the_early_fit_check_never_turns_away_what_folds() {
         let text = common::random_model(seed);
         let cap = [0.002, 0.01, 0.05, 0.3][(seed % 4) as usize];
         let opts = Options {
-            caps: Caps([cap; 5]),
+            caps: Caps(PerResource::splat(cap)),
             ..Default::default()
         };
         let m = model::parse(&text, "rand.yaml", "rand", Path::new(".")).unwrap();

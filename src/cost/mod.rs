@@ -96,6 +96,63 @@ impl Resources {
 /// Resource names in [`Resources::as_array`] order.
 pub const RESOURCE_NAMES: [&str; 5] = ["lut", "ff", "bram18", "uram", "dsp"];
 
+/// One floating-point figure per resource, in [`RESOURCE_NAMES`] order (LUT, FF, BRAM18, URAM,
+/// DSP): resource amounts as numbers for the folding heuristics' arithmetic, prices in
+/// LUT-equivalents, utilisation caps, a budget's reciprocals. It is the plain array with a
+/// name: indexing reads and writes components, and nothing reorders floating-point operations.
+/// It serialises as the array (`[0.85, 0.85, 0.9, 0.9, 0.9]`).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PerResource(pub [f64; 5]);
+
+impl PerResource {
+    /// The same figure for every resource.
+    pub const fn splat(v: f64) -> PerResource {
+        PerResource([v; 5])
+    }
+
+    /// The figure of resource `k` is `f(k)`.
+    pub fn from_fn(f: impl FnMut(usize) -> f64) -> PerResource {
+        PerResource(std::array::from_fn(f))
+    }
+
+    /// A resource vector's amounts as floating point (exact below 2^53).
+    pub fn of(r: &Resources) -> PerResource {
+        PerResource(r.as_array().map(|x| x as f64))
+    }
+
+    /// Every figure passed through `f`.
+    pub fn map(self, f: impl FnMut(f64) -> f64) -> PerResource {
+        PerResource(self.0.map(f))
+    }
+
+    /// The figures in [`RESOURCE_NAMES`] order.
+    pub fn iter(&self) -> std::slice::Iter<'_, f64> {
+        self.0.iter()
+    }
+}
+
+impl std::ops::Index<usize> for PerResource {
+    type Output = f64;
+    fn index(&self, k: usize) -> &f64 {
+        &self.0[k]
+    }
+}
+
+impl std::ops::IndexMut<usize> for PerResource {
+    fn index_mut(&mut self, k: usize) -> &mut f64 {
+        &mut self.0[k]
+    }
+}
+
+impl<'a> IntoIterator for &'a PerResource {
+    type Item = &'a f64;
+    type IntoIter = std::slice::Iter<'a, f64>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
 /// Multiplier implementation.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,

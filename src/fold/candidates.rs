@@ -5,7 +5,7 @@
 use super::config::{Pin, Pins};
 use super::select::{price_family, staircase};
 use crate::board::Board;
-use crate::cost::{DspKind, MemStyle, MultStyle, Resources};
+use crate::cost::{DspKind, MemStyle, MultStyle, PerResource, Resources};
 use crate::error::Result;
 use crate::format::Tensor;
 use crate::format::{Activation, ElemType, Requant};
@@ -52,7 +52,7 @@ pub struct CandidateList {
     pub res: Vec<Resources>,
     /// The same as floating point, in [`Resources::as_array`] order (the fitting heuristic's
     /// arithmetic).
-    pub res_f64: Vec<[f64; 5]>,
+    pub res_f64: Vec<PerResource>,
     /// Per price vector of [`super::select::price_family`], the candidates that are the
     /// cheapest as the cycle target grows ([`super::select::staircase`]).
     pub stairs: Staircases,
@@ -61,7 +61,7 @@ pub struct CandidateList {
     pub frontier: Vec<usize>,
     /// The frontier's resources as floating point, in frontier order (contiguous for the
     /// fitting heuristic's scans).
-    pub frontier_res: Vec<[f64; 5]>,
+    pub frontier_res: Vec<PerResource>,
     /// Per candidate index `i`, the least of each resource over candidates `0..=i` (the
     /// least any candidate at least as fast as candidate `i` can use).
     pub least: Vec<[u64; 5]>,
@@ -93,7 +93,7 @@ impl CandidateList {
         prune(&mut cands);
         let cycles: Vec<u64> = cands.iter().map(|c| c.cycles()).collect();
         let res: Vec<Resources> = cands.iter().map(|c| c.res()).collect();
-        let res_f64: Vec<[f64; 5]> = res.iter().map(|r| r.as_array().map(|x| x as f64)).collect();
+        let res_f64: Vec<PerResource> = res.iter().map(PerResource::of).collect();
         let frontier = price_frontier(&res_f64);
         let mut stairs = Staircases::default();
         for p in price_family(board.uram > 0) {
@@ -343,7 +343,7 @@ fn pin_conflict(pin: &Pin, space: &FoldSpace, channels: u32, dsp_ok: bool) -> St
 /// earlier candidate that uses no more of any costs no more (floating-point rounding is
 /// monotone), and searches that keep the first of equals never pick a candidate off this
 /// list; skipping them leaves their choices unchanged.
-pub fn price_frontier(res: &[[f64; 5]]) -> Vec<usize> {
+pub fn price_frontier(res: &[PerResource]) -> Vec<usize> {
     (0..res.len())
         .filter(|&i| {
             !res[..i]
@@ -386,6 +386,7 @@ fn prune(cands: &mut Vec<Candidate>) {
 #[cfg(test)]
 mod tests {
     use super::price_frontier;
+    use crate::cost::PerResource;
 
     #[test]
     fn price_frontier_drops_what_an_earlier_candidate_matches() {
@@ -396,7 +397,7 @@ mod tests {
             [100.0, 50.0, 2.0, 0.0, 4.0], // equal to the first: off (the first of equals)
             [50.0, 30.0, 1.0, 0.0, 2.0],  // cheapest of all: on
         ];
-        assert_eq!(price_frontier(&res), vec![0, 2, 4]);
+        assert_eq!(price_frontier(&res.map(PerResource)), vec![0, 2, 4]);
         assert!(price_frontier(&[]).is_empty());
     }
 }

@@ -12,7 +12,7 @@
 //!    the resources still within budget, until the design fits or no swap helps.
 
 use super::select::{Folding, Selection};
-use crate::cost::Resources;
+use crate::cost::{PerResource, Resources};
 
 /// Lagrangian rounds before the repair.
 const ROUNDS: usize = 10;
@@ -21,12 +21,15 @@ const MAX_SWAPS: usize = 400;
 
 /// Over-budget share: the sum over resources of the excess as a fraction of the budget
 /// (`inv_b` holds the budget's reciprocals).
-fn violation(tot: &[f64; 5], b: &[f64; 5], inv_b: &[f64; 5]) -> f64 {
+fn violation(tot: &PerResource, b: &PerResource, inv_b: &PerResource) -> f64 {
     (0..5).map(|k| ((tot[k] - b[k]) * inv_b[k]).max(0.0)).sum()
 }
 
-fn as_f64(r: &Resources) -> [f64; 5] {
-    r.as_array().map(|x| x as f64)
+/// The budget as floating point (at least 1 per resource, so its reciprocals are finite) and
+/// those reciprocals.
+fn budget_f64(budget: &Resources) -> (PerResource, PerResource) {
+    let b = PerResource::of(budget).map(|x| x.max(1.0));
+    (b, b.map(|x| 1.0 / x))
 }
 
 /// A selection meeting `t` that fits `budget`, or None when the heuristic finds none.
@@ -43,13 +46,12 @@ pub fn fit_at(f: &Folding, budget: &Resources, t: u64) -> Option<Selection> {
         let fr = &s.list.frontier[..];
         pickable.push(&fr[..fr.partition_point(|&i| i < n)]);
     }
-    let b = budget.as_array().map(|x| (x as f64).max(1.0));
-    let inv_b = b.map(|x| 1.0 / x);
-    let mut m = [1.0f64; 5];
+    let (b, inv_b) = budget_f64(budget);
+    let mut m = PerResource::splat(1.0);
     let mut best: Option<(f64, Selection)> = None;
     for _ in 0..ROUNDS {
         // Every layer's candidate of least priced share (the first of equals).
-        let w: [f64; 5] = std::array::from_fn(|k| m[k] * inv_b[k]);
+        let w = PerResource::from_fn(|k| m[k] * inv_b[k]);
         let sel: Selection = spaces
             .iter()
             .zip(&pickable)
@@ -69,7 +71,7 @@ pub fn fit_at(f: &Folding, budget: &Resources, t: u64) -> Option<Selection> {
         if res.fits(budget) && cycles <= t {
             return Some(sel);
         }
-        let r = as_f64(&res);
+        let r = PerResource::of(&res);
         let viol = violation(&r, &b, &inv_b);
         for k in 0..5 {
             if r[k] > b[k] {
@@ -94,29 +96,28 @@ fn repair(
     mut sel: Selection,
 ) -> Option<Selection> {
     let spaces = f.spaces;
-    let b = budget.as_array().map(|x| (x as f64).max(1.0));
-    let inv_b = b.map(|x| 1.0 / x);
+    let (b, inv_b) = budget_f64(budget);
     for _ in 0..MAX_SWAPS {
         let (res, cycles) = f.figures(&sel);
         if res.fits(budget) {
             return (cycles <= t).then_some(sel);
         }
-        let tot = as_f64(&res);
+        let tot = PerResource::of(&res);
         let viol = violation(&tot, &b, &inv_b);
         // Added share counts only the resources still within budget.
-        let within: [f64; 5] = std::array::from_fn(|k| if tot[k] <= b[k] { inv_b[k] } else { 0.0 });
+        let within = PerResource::from_fn(|k| if tot[k] <= b[k] { inv_b[k] } else { 0.0 });
         let over: Vec<usize> = (0..5).filter(|&k| tot[k] > b[k]).collect();
         let mut best: Option<(f64, usize, usize)> = None;
         for (li, (s, idx)) in spaces.iter().zip(pickable).enumerate() {
             let cur = s.list.res_f64[sel[li]];
-            let rest: [f64; 5] = std::array::from_fn(|k| tot[k] - cur[k]);
+            let rest = PerResource::from_fn(|k| tot[k] - cur[k]);
             for (&j, new) in idx.iter().zip(&s.list.frontier_res) {
                 // A swap that lowers no over-budget resource cannot lower the violation
                 // (every term is monotone): its gain is at most 0.
                 if j == sel[li] || !over.iter().any(|&k| new[k] < cur[k]) {
                     continue;
                 }
-                let next: [f64; 5] = std::array::from_fn(|k| rest[k] + new[k]);
+                let next = PerResource::from_fn(|k| rest[k] + new[k]);
                 let gain = viol - violation(&next, &b, &inv_b);
                 if gain <= 1e-12 {
                     continue;

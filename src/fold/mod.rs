@@ -9,7 +9,7 @@ pub mod pipeline;
 pub mod select;
 
 use crate::board::Board;
-use crate::cost::{RESOURCE_NAMES, Resources};
+use crate::cost::{PerResource, RESOURCE_NAMES, Resources};
 use crate::error::{Error, NoFit, Result};
 use crate::ir::Graph;
 use crate::stage::Fold;
@@ -17,14 +17,16 @@ use candidates::LayerCandidates;
 use config::Pins;
 use pipeline::Pipeline;
 
-/// Utilisation caps per resource, in [`Resources::as_array`] order.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Caps(pub [f64; 5]);
+/// Utilisation caps per resource, in [`Resources::as_array`] order; a search's `search.json`
+/// records them as the array.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Caps(pub PerResource);
 
 impl Default for Caps {
     /// LUT 0.85, FF 0.85, BRAM18 0.90, URAM 0.90, DSP 0.90.
     fn default() -> Self {
-        Caps([0.85, 0.85, 0.90, 0.90, 0.90])
+        Caps(PerResource([0.85, 0.85, 0.90, 0.90, 0.90]))
     }
 }
 

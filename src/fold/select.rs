@@ -10,7 +10,7 @@
 
 use super::candidates::LayerCandidates;
 use super::pipeline::{Pipeline, evaluate, evaluate_lean};
-use crate::cost::Resources;
+use crate::cost::{PerResource, Resources};
 use crate::ir::Graph;
 use petgraph::visit::NodeIndexable;
 use std::cell::RefCell;
@@ -20,10 +20,10 @@ pub type Selection = Vec<usize>;
 
 /// Base prices in LUT-equivalents: a RAMB18 stores 18 Kib, which 288 LUTs of distributed RAM
 /// would hold (64 bits each); a DSP replaces a mid-size fabric multiplier (~64 LUTs).
-const BASE: [f64; 5] = [1.0, 0.5, 288.0, 1152.0, 64.0];
+const BASE: PerResource = PerResource([1.0, 0.5, 288.0, 1152.0, 64.0]);
 
 /// The fixed family of price vectors.
-pub fn price_family(has_uram: bool) -> Vec<[f64; 5]> {
+pub fn price_family(has_uram: bool) -> Vec<PerResource> {
     let scales = [1.0 / 16.0, 0.25, 1.0, 4.0, 16.0];
     let uram_scales: &[f64] = if has_uram { &[0.25, 1.0, 4.0] } else { &[1.0] };
     let mut out = Vec::new();
@@ -31,7 +31,13 @@ pub fn price_family(has_uram: bool) -> Vec<[f64; 5]> {
         for &b in &scales {
             for &u in uram_scales {
                 for &d in &scales {
-                    out.push([BASE[0], BASE[1] * ff, BASE[2] * b, BASE[3] * u, BASE[4] * d]);
+                    out.push(PerResource([
+                        BASE[0],
+                        BASE[1] * ff,
+                        BASE[2] * b,
+                        BASE[3] * u,
+                        BASE[4] * d,
+                    ]));
                 }
             }
         }
@@ -45,9 +51,9 @@ pub fn price_family(has_uram: bool) -> Vec<[f64; 5]> {
 /// more), so only its members are priced.
 pub fn staircase(
     cycles: &[u64],
-    res: &[[f64; 5]],
+    res: &[PerResource],
     frontier: &[usize],
-    p: &[f64; 5],
+    p: &PerResource,
 ) -> Vec<(u64, usize)> {
     let mut steps: Vec<(u64, usize)> = Vec::new();
     let mut best = f64::INFINITY;

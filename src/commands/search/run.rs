@@ -295,7 +295,7 @@ pub fn setup(space: &Space, settings: &Settings, opts: &SearchOptions) -> Setup 
     Setup {
         space_fingerprint: space.fingerprint.clone(),
         board: settings.board.clone(),
-        caps: settings.fold.caps.0,
+        caps: settings.fold.caps,
         clock_mhz: settings.fold.clock_mhz,
         min_fps: settings.min_fps,
         proxy: opts

@@ -11,6 +11,7 @@
 use super::evaluate::{Record, Status};
 use crate::board::Board;
 use crate::error::{Error, Result};
+use crate::fold::Caps;
 use crate::fsutil;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -24,7 +25,7 @@ pub struct Setup {
     /// The board.
     pub board: Board,
     /// Utilisation caps.
-    pub caps: [f64; 5],
+    pub caps: Caps,
     /// Clock override, MHz.
     pub clock_mhz: Option<f64>,
     /// `--min-fps`.
