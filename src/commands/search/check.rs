@@ -3,7 +3,8 @@
 //! option that can never give a valid model (`channels: {choice: [16, 0]}`, an unknown key, a
 //! key that does not apply to the op) is reported at its position before any search starts.
 
-use super::space::{Entry, LayerT, Space, Tmpl};
+use super::space::Space;
+use super::template::{Entry, LayerTemplate, ValueTemplate};
 use super::yaml::Value;
 use crate::error::{Diagnostic, Error, Loc, Result};
 use crate::model;
@@ -18,14 +19,16 @@ fn err(space: &Space, loc: Loc, layer: Option<&str>, msg: impl Into<String>) -> 
 }
 
 /// Largest copy count a block may take.
-fn max_repeat(t: &Tmpl) -> i128 {
+fn max_repeat(t: &ValueTemplate) -> i128 {
     let count = |v: &Value| match v {
         Value::Int(i) => *i,
         _ => 0,
     };
     match t {
-        Tmpl::Fixed(n) => count(&n.value),
-        Tmpl::Choice { options, .. } => options.iter().map(|o| count(&o.value)).max().unwrap_or(0),
+        ValueTemplate::Fixed(n) => count(&n.value),
+        ValueTemplate::Choice { options, .. } => {
+            options.iter().map(|o| count(&o.value)).max().unwrap_or(0)
+        }
         _ => 0,
     }
 }
@@ -34,7 +37,7 @@ fn max_repeat(t: &Tmpl) -> i128 {
 /// earlier layers (a block's own earlier layers, or anything before the block).
 pub(crate) fn names(space: &Space) -> Result<()> {
     let mut all: BTreeMap<&str, Loc> = BTreeMap::new();
-    let every: Vec<&LayerT> = space
+    let every: Vec<&LayerTemplate> = space
         .entries
         .iter()
         .flat_map(|e| match e {
@@ -72,7 +75,7 @@ pub(crate) fn names(space: &Space) -> Result<()> {
         }
     }
     let mut before: BTreeSet<&str> = BTreeSet::new();
-    let check = |l: &LayerT, seen: &BTreeSet<&str>, local: &BTreeSet<&str>| -> Result<()> {
+    let check = |l: &LayerTemplate, seen: &BTreeSet<&str>, local: &BTreeSet<&str>| -> Result<()> {
         let Some(f) = &l.from else { return Ok(()) };
         for (n, loc) in &f.names {
             if n == "input" || seen.contains(n.as_str()) || local.contains(n.as_str()) {

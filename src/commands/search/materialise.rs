@@ -12,7 +12,8 @@
 //! * a skipped optional layer (or a block repeated 0 times) passes its first input through:
 //!   references to it mean that input.
 
-use super::space::{Entry, LayerT, Space, Tmpl};
+use super::space::Space;
+use super::template::{Entry, LayerTemplate, ValueTemplate};
 use super::yaml::{self, Key, Node, Value};
 use crate::error::{Diagnostic, Error, Loc};
 use std::collections::HashMap;
@@ -193,13 +194,20 @@ impl Writer {
     }
 
     /// Same for a value that may hold choices: lines from a choice point at the option.
-    fn entry_t(&mut self, depth: usize, key: &Key, t: &Tmpl, arch: &[usize], layer: Option<&str>) {
+    fn entry_t(
+        &mut self,
+        depth: usize,
+        key: &Key,
+        t: &ValueTemplate,
+        arch: &[usize],
+        layer: Option<&str>,
+    ) {
         match t {
-            Tmpl::Fixed(n) => self.entry(depth, key, n, layer, false),
-            Tmpl::Choice { .. } if let Some(n) = t.pick(arch) => {
+            ValueTemplate::Fixed(n) => self.entry(depth, key, n, layer, false),
+            ValueTemplate::Choice { .. } if let Some(n) = t.pick(arch) => {
                 self.entry(depth, key, n, layer, true)
             }
-            Tmpl::Map(loc, m) => {
+            ValueTemplate::Map(loc, m) => {
                 let origin = || Origin {
                     layer: layer.map(str::to_string),
                     key: key.loc,
@@ -357,7 +365,7 @@ impl Space {
         &self,
         w: &mut Writer,
         walk: &mut Walk<'a>,
-        l: &'a LayerT,
+        l: &'a LayerTemplate,
         copy: Option<&Copy<'a>>,
         arch: &[usize],
     ) {

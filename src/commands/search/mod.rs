@@ -22,6 +22,7 @@ pub mod run;
 pub mod space;
 pub mod store;
 pub mod svg;
+mod template;
 pub mod yaml;
 
 pub use evaluate::{Record, Settings, Status};

@@ -6,7 +6,8 @@
 //! The format is specified in docs/search-space.md.
 
 use super::limits;
-use super::yaml::{self, Key, Node, Value};
+use super::template::{BlockTemplate, Entry, FromNames, LayerTemplate, ValueTemplate};
+use super::yaml::{self, Node, Value};
 use crate::error::{Diagnostic, Error, Loc, Result};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -41,142 +42,6 @@ pub struct Variable {
     pub loc: Loc,
 }
 
-/// A value that may hold choices.
-#[derive(Debug, Clone)]
-pub(crate) enum Tmpl {
-    /// A value written without choices.
-    Fixed(Node),
-    /// `{choice: [...]}`: the option picked by variable `var`.
-    Choice {
-        /// The variable's index.
-        var: usize,
-        /// The options.
-        options: Vec<Node>,
-    },
-    /// A mapping with choices somewhere inside.
-    Map(Loc, Vec<(Key, Tmpl)>),
-    /// A list with choices somewhere inside.
-    Seq(Loc, Vec<Tmpl>),
-}
-
-impl Tmpl {
-    /// The concrete value under `arch`.
-    pub(crate) fn resolve(&self, arch: &[usize]) -> Node {
-        match self {
-            Tmpl::Fixed(_) | Tmpl::Choice { .. } => self.pick(arch).cloned().unwrap_or(Node {
-                value: Value::Null,
-                loc: Loc::default(),
-                defined: Loc::default(),
-            }),
-            Tmpl::Map(loc, m) => Node {
-                value: Value::Map(
-                    m.iter()
-                        .map(|(k, t)| (k.clone(), t.resolve(arch)))
-                        .collect(),
-                ),
-                loc: *loc,
-                defined: *loc,
-            },
-            Tmpl::Seq(loc, s) => Node {
-                value: Value::Seq(s.iter().map(|t| t.resolve(arch)).collect()),
-                loc: *loc,
-                defined: *loc,
-            },
-        }
-    }
-
-    /// The node under `arch` when it is a single written node: a fixed value or a choice's
-    /// option (a mapping or list with choices inside is built by [`Tmpl::resolve`]).
-    pub(crate) fn pick(&self, arch: &[usize]) -> Option<&Node> {
-        match self {
-            // Option 0 when `arch` is short, the last when out of range (the parser
-            // rejects a choice without options).
-            Tmpl::Choice { var, options } => options.get(
-                arch.get(*var)
-                    .copied()
-                    .unwrap_or(0)
-                    .min(options.len().saturating_sub(1)),
-            ),
-            Tmpl::Fixed(n) => Some(n),
-            Tmpl::Map(..) | Tmpl::Seq(..) => None,
-        }
-    }
-
-    /// Where the value under `arch` is written.
-    pub(crate) fn loc(&self, arch: &[usize]) -> Loc {
-        match (self, self.pick(arch)) {
-            (_, Some(n)) => n.loc,
-            (Tmpl::Map(loc, _) | Tmpl::Seq(loc, _), None) => *loc,
-            _ => Loc::default(),
-        }
-    }
-
-    /// [`Tmpl::resolve`] as JSON ([`super::yaml::json`]), without copying the nodes.
-    pub(crate) fn json(&self, arch: &[usize]) -> Option<serde_json::Value> {
-        match self {
-            Tmpl::Fixed(_) | Tmpl::Choice { .. } => super::yaml::json(&self.pick(arch)?.value),
-            Tmpl::Map(_, m) => {
-                let mut out = serde_json::Map::new();
-                for (k, t) in m {
-                    if !super::yaml::put_new(&mut out, &k.name, t.json(arch)) {
-                        return None;
-                    }
-                }
-                Some(serde_json::Value::Object(out))
-            }
-            Tmpl::Seq(_, s) => Some(serde_json::Value::Array(
-                s.iter().map(|t| t.json(arch)).collect::<Option<_>>()?,
-            )),
-        }
-    }
-}
-
-/// A layer's `from`, as written.
-#[derive(Debug, Clone)]
-pub(crate) struct FromT {
-    /// The names with their positions.
-    pub names: Vec<(String, Loc)>,
-    /// Written as a list.
-    pub list: bool,
-    /// Position of the `from` key.
-    pub key: Loc,
-    /// Position of the value.
-    pub loc: Loc,
-}
-
-/// One layer of the space.
-#[derive(Debug, Clone)]
-pub(crate) struct LayerT {
-    /// Name as written.
-    pub name: String,
-    /// Position of the layer entry.
-    pub loc: Loc,
-    /// The `optional` variable, when the layer is optional.
-    pub optional: Option<usize>,
-    /// `from`, when written.
-    pub from: Option<FromT>,
-    /// Every other key, in file order.
-    pub keys: Vec<(Key, Tmpl)>,
-}
-
-/// A `repeat` block.
-#[derive(Debug, Clone)]
-pub(crate) struct BlockT {
-    /// The copies (an integer, or a choice of integers).
-    pub repeat: Tmpl,
-    /// The layers of one copy.
-    pub layers: Vec<LayerT>,
-}
-
-/// An entry of the layer list.
-#[derive(Debug, Clone)]
-pub(crate) enum Entry {
-    /// A layer.
-    Layer(LayerT),
-    /// A repeated block of layers.
-    Block(BlockT),
-}
-
 /// A parsed search space.
 #[derive(Debug, Clone)]
 pub struct Space {
@@ -190,7 +55,7 @@ pub struct Space {
     pub fingerprint: String,
     /// The decision variables, in file order (the `input` block first).
     pub vars: Vec<Variable>,
-    pub(crate) input: Tmpl,
+    pub(crate) input: ValueTemplate,
     pub(crate) seed: Option<Node>,
     pub(crate) output: Option<(String, Loc)>,
     pub(crate) entries: Vec<Entry>,
@@ -268,7 +133,7 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn tmpl(&mut self, n: &Node, path: &str) -> Result<Tmpl> {
+    fn template(&mut self, n: &Node, path: &str) -> Result<ValueTemplate> {
         match &n.value {
             Value::Map(m) if m.iter().any(|(k, _)| k.name == "choice") => {
                 if m.len() != 1 {
@@ -296,7 +161,7 @@ impl Builder<'_> {
                 limits::options(list.len(), path).map_err(|e| self.err(opts.loc, e.to_string()))?;
                 let def = (n.defined.line, n.defined.col);
                 if let Some(&var) = self.anchored.get(&def) {
-                    return Ok(Tmpl::Choice {
+                    return Ok(ValueTemplate::Choice {
                         var,
                         options: list.clone(),
                     });
@@ -320,25 +185,25 @@ impl Builder<'_> {
                     loc: n.loc,
                 })?;
                 self.anchored.insert(def, self.vars.len() - 1);
-                Ok(Tmpl::Choice {
+                Ok(ValueTemplate::Choice {
                     var: self.vars.len() - 1,
                     options: list.clone(),
                 })
             }
-            Value::Map(m) if n.contains_choice() => Ok(Tmpl::Map(
+            Value::Map(m) if n.contains_choice() => Ok(ValueTemplate::Map(
                 n.loc,
                 m.iter()
-                    .map(|(k, v)| Ok((k.clone(), self.tmpl(v, &format!("{path}.{}", k.name))?)))
+                    .map(|(k, v)| Ok((k.clone(), self.template(v, &format!("{path}.{}", k.name))?)))
                     .collect::<Result<_>>()?,
             )),
-            Value::Seq(s) if n.contains_choice() => Ok(Tmpl::Seq(
+            Value::Seq(s) if n.contains_choice() => Ok(ValueTemplate::Seq(
                 n.loc,
                 s.iter()
                     .enumerate()
-                    .map(|(i, v)| self.tmpl(v, &format!("{path}[{i}]")))
+                    .map(|(i, v)| self.template(v, &format!("{path}[{i}]")))
                     .collect::<Result<_>>()?,
             )),
-            _ => Ok(Tmpl::Fixed(n.clone())),
+            _ => Ok(ValueTemplate::Fixed(n.clone())),
         }
     }
 
@@ -349,7 +214,7 @@ impl Builder<'_> {
         Ok(n)
     }
 
-    fn layer(&mut self, n: &Node, in_block: bool) -> Result<LayerT> {
+    fn layer(&mut self, n: &Node, in_block: bool) -> Result<LayerTemplate> {
         self.layer = None;
         let Value::Map(m) = &n.value else {
             return Err(self.err(n.loc, format!("a layer is a mapping, got {}", n.kind())));
@@ -379,7 +244,7 @@ impl Builder<'_> {
         if n.get("layers").is_some() && !in_block {
             return Err(self.err(n.loc, "a block of `layers` needs `repeat`"));
         }
-        let mut l = LayerT {
+        let mut l = LayerTemplate {
             name: name.clone(),
             loc: n.loc,
             optional: None,
@@ -425,7 +290,7 @@ impl Builder<'_> {
                             }
                         }
                     }
-                    l.from = Some(FromT {
+                    l.from = Some(FromNames {
                         names,
                         list,
                         key: k.loc,
@@ -433,7 +298,7 @@ impl Builder<'_> {
                     });
                 }
                 _ => {
-                    let t = self.tmpl(v, &format!("{name}.{}", k.name))?;
+                    let t = self.template(v, &format!("{name}.{}", k.name))?;
                     l.keys.push((k.clone(), t));
                 }
             }
@@ -441,7 +306,7 @@ impl Builder<'_> {
         Ok(l)
     }
 
-    fn block(&mut self, n: &Node, index: usize) -> Result<BlockT> {
+    fn block(&mut self, n: &Node, index: usize) -> Result<BlockTemplate> {
         self.layer = None;
         let name = match n.get("name").map(|x| &x.value) {
             Some(Value::Str(s)) => s.clone(),
@@ -462,14 +327,14 @@ impl Builder<'_> {
             ));
         }
         let rep = n.get("repeat").unwrap_or(n);
-        let repeat = self.tmpl(rep, &format!("{name}.repeat"))?;
+        let repeat = self.template(rep, &format!("{name}.repeat"))?;
         if let Some(v) = self.vars.last_mut()
-            && matches!(repeat, Tmpl::Choice { .. })
+            && matches!(repeat, ValueTemplate::Choice { .. })
         {
             v.kind = VarKind::Repeat;
         }
         let counts: Vec<&Node> = match &repeat {
-            Tmpl::Choice { options, .. } => options.iter().collect(),
+            ValueTemplate::Choice { options, .. } => options.iter().collect(),
             _ => vec![rep],
         };
         for c in counts {
@@ -496,7 +361,7 @@ impl Builder<'_> {
             .iter()
             .map(|l| self.layer(l, true))
             .collect::<Result<_>>()?;
-        Ok(BlockT { repeat, layers })
+        Ok(BlockTemplate { repeat, layers })
     }
 }
 
@@ -556,7 +421,7 @@ pub(crate) fn structure(text: &str, file: &str, stem: &str, dir: &Path) -> Resul
     let input_node = top
         .get("input")
         .ok_or_else(|| b.err(Loc { line: 1, col: 1 }, "missing required key `input`"))?;
-    let input = b.tmpl(input_node, "input")?;
+    let input = b.template(input_node, "input")?;
     let output = match top.get("output") {
         None => None,
         Some(Node {
