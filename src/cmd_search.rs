@@ -2,9 +2,11 @@
 
 use super::{FoldArgs, to_json};
 use clap::Args;
+use half_gen::search::failures::Failures;
 use half_gen::search::{self, Evaluator, Objective, Proxy, SearchOptions, Settings, render};
 use half_gen::{Error, board};
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// `half-gen search` options.
 #[derive(Args)]
@@ -95,16 +97,9 @@ fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// Runs `half-gen search`.
-pub fn search(a: SearchArgs) -> Result<u8, Error> {
-    let fold = FoldArgs {
-        board: a.board.clone(),
-        clock_mhz: a.clock_mhz,
-        max_util: a.max_util.clone(),
-        target_fps: None,
-        folding: None,
-    }
-    .options()?;
+/// The evaluator timeout, after checking `--min-fps`, `--timeout` and which options go
+/// together (in that order).
+fn checked_timeout(a: &SearchArgs) -> Result<Option<Duration>, Error> {
     if let Some(f) = a.min_fps
         && !(f.is_finite() && f > 0.0)
     {
@@ -114,7 +109,7 @@ pub fn search(a: SearchArgs) -> Result<u8, Error> {
     }
     let timeout = match a.timeout {
         Some(t) if t > 0.0 => Some(
-            std::time::Duration::try_from_secs_f64(t)
+            Duration::try_from_secs_f64(t)
                 .map_err(|_| Error::InvalidOption(format!("--timeout is too large: {t:e} s")))?,
         ),
         Some(t) => {
@@ -130,6 +125,20 @@ pub fn search(a: SearchArgs) -> Result<u8, Error> {
     if a.data.is_some() && (a.proxy != "naswot" || a.evaluator.is_some()) {
         return Err(Error::InvalidOption("--data is for --proxy naswot".into()));
     }
+    Ok(timeout)
+}
+
+/// Runs `half-gen search`.
+pub fn search(a: SearchArgs) -> Result<u8, Error> {
+    let fold = FoldArgs {
+        board: a.board.clone(),
+        clock_mhz: a.clock_mhz,
+        max_util: a.max_util.clone(),
+        target_fps: None,
+        folding: None,
+    }
+    .options()?;
+    let timeout = checked_timeout(&a)?;
     let evaluator = match a.evaluator {
         Some(command) => Some(Evaluator::new(command, timeout)?),
         None => None,
@@ -173,7 +182,11 @@ pub fn search(a: SearchArgs) -> Result<u8, Error> {
     } else {
         out!("{}", render::summary(&s));
     }
-    let f = &s.failures;
+    Ok(exit_code(&s.failures))
+}
+
+/// 1 (with a message) when the evaluator failed on every candidate it ran on, else 0.
+fn exit_code(f: &Failures) -> u8 {
     if f.evaluator_always_failed() {
         let why = f.reasons.first().map_or(String::new(), |r| {
             format!("; most frequent reason: {}", r.reason)
@@ -182,9 +195,9 @@ pub fn search(a: SearchArgs) -> Result<u8, Error> {
             "error: the evaluator failed for all {} candidates it ran on{why}",
             f.evaluator_runs
         );
-        return Ok(1);
+        return 1;
     }
-    Ok(0)
+    0
 }
 
 /// Runs `half-gen lut`.

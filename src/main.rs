@@ -4,7 +4,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use half_gen::fold::{Caps, Options, config};
 use half_gen::{Error, board, fsutil, reference, report};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// mimalloc: the search and the schedule allocate many small, short-lived vectors, which it
@@ -213,56 +213,14 @@ fn run(cli: Cli) -> Result<u8, Error> {
             write_folding,
             json,
             csv,
-        } => {
-            let r = half_gen::estimate(&model, &fold.board, &fold.options()?)?;
-            for w in &r.model.warnings {
-                eprintln!("warning: {w}");
-            }
-            if let Some(path) = write_folding {
-                let text = config::to_yaml(&r.design.folds(&r.graph));
-                fsutil::write_atomic(&path, text.as_bytes())?;
-            }
-            if json {
-                outln!("{}", to_json(&r.estimate)?);
-            } else if csv {
-                out!("{}", report::csv(&r.estimate)?);
-            } else {
-                out!("{}", report::table(&r.estimate));
-            }
-        }
+        } => estimate(&model, &fold, write_folding.as_deref(), json, csv),
         Command::Eval {
             model,
             data,
             frames,
             out,
             json,
-        } => {
-            let l = half_gen::load(&model)?;
-            for w in &l.model.warnings {
-                eprintln!("warning: {w}");
-            }
-            let r = reference::eval::evaluate(
-                &l.graph,
-                &l.params,
-                l.model.seed,
-                data.as_deref(),
-                frames,
-                out.as_deref(),
-            )?;
-            if json {
-                outln!("{}", to_json(&r)?);
-            } else {
-                if let (Some(a), Some(c)) = (r.accuracy, r.correct) {
-                    outln!("top-1 accuracy: {:.2} % ({c}/{})", a * 100.0, r.frames);
-                }
-                outln!(
-                    "{} frames in {:.3} s ({:.1} frames/s, reference interpreter)",
-                    r.frames,
-                    r.run_s,
-                    r.fps
-                );
-            }
-        }
+        } => eval(&model, data.as_deref(), frames, out.as_deref(), json),
         Command::Build {
             model,
             fold,
@@ -270,144 +228,223 @@ fn run(cli: Cli) -> Result<u8, Error> {
             frames,
             force,
             fifo_depth,
-        } => {
-            let b = half_gen::build::build(
-                &model,
-                &fold.board,
-                &fold.options()?,
-                out.as_deref(),
-                frames,
-                force,
-                &fifo_depth,
-            )?;
-            let e = &b.estimate;
-            if let Some(why) = &b.rtl_skipped {
-                eprintln!("note: {why}");
-            }
-            outln!(
-                "wrote {} ({} files): {} on {}, {} cycles/frame ({:.1} frames/s), latency {} cycles, {} test frames",
-                b.dir.display(),
-                b.files,
-                e.model,
-                e.board,
-                e.cycles_per_frame,
-                e.fps,
-                e.latency_cycles,
-                b.frames
-            );
-        }
-        Command::Csim { dir, frames, json } => {
-            let r = half_gen::sim::csim::csim(&dir, frames)?;
-            if json {
-                outln!("{}", to_json(&r)?);
-            } else {
-                outln!(
-                    "csim {}: {} frames, {} mismatches, {} protocol errors",
-                    if r.passed { "PASSED" } else { "FAILED" },
-                    r.frames,
-                    r.mismatches,
-                    r.protocol_errors
-                );
-                if let Some(m) = &r.first_mismatch {
-                    outln!(
-                        "first mismatch: frame {}, output index {}, expected {}, got {}",
-                        m.frame,
-                        m.index,
-                        m.expected,
-                        m.got
-                    );
-                }
-                outln!(
-                    "compile {:.2} s, run {:.3} s ({:.1} frames/s), ap_int from {}",
-                    r.compile_s,
-                    r.run_s,
-                    r.fps,
-                    r.ap_include
-                );
-            }
-            return Ok(if r.passed { 0 } else { 1 });
-        }
+        } => build(&model, &fold, out.as_deref(), frames, force, &fifo_depth),
+        Command::Csim { dir, frames, json } => csim(&dir, frames, json),
         Command::Cosim {
             dir,
             frames,
             stall,
             json,
-        } => {
-            if !(0.0..1.0).contains(&stall) {
-                return Err(Error::InvalidOption(format!(
-                    "--stall must be in [0, 1), got {stall}"
-                )));
-            }
-            let r = half_gen::sim::cosim::cosim(&dir, frames, stall)?;
-            if json {
-                outln!("{}", to_json(&r)?);
-            } else if let Some(stage) = &r.last_stage {
-                outln!(
-                    "cosim FAILED: deadlock: no stream moved for the watchdog's cycles after {} frames; the last stage that moved was `{stage}`",
-                    r.frames
-                );
-            } else {
-                outln!(
-                    "cosim {}: {} frames, {} mismatches (stall {})",
-                    if r.passed { "PASSED" } else { "FAILED" },
-                    r.frames,
-                    r.mismatches,
-                    r.stall
-                );
-                outln!(
-                    "cycles/frame: measured {:.1}, model {:.1}, error {:.2} %",
-                    r.measured_cycles_per_frame,
-                    r.model_cycles_per_frame,
-                    r.cycles_error_pct
-                );
-                outln!(
-                    "latency: measured {}, model {}, error {:.2} %",
-                    r.measured_latency_cycles,
-                    r.model_latency_cycles,
-                    r.latency_error_pct
-                );
-                outln!(
-                    "Verilator build {:.1} s, simulation {:.2} s ({:.0} cycles/s)",
-                    r.build_s,
-                    r.sim_s,
-                    r.cycles_per_s
-                );
-            }
-            return Ok(if r.passed { 0 } else { 1 });
-        }
+        } => cosim(&dir, frames, stall, json),
         Command::Synth {
             dir,
             json,
             jobs,
             timeout,
-        } => {
-            if jobs == 0 || timeout == 0 {
-                return Err(Error::InvalidOption(
-                    "--jobs and --timeout must be at least 1".into(),
-                ));
-            }
-            let opts = half_gen::synth::SynthOptions {
-                jobs,
-                timeout: std::time::Duration::from_secs(timeout),
-            };
-            let r = half_gen::synth::synth(&dir, opts)?;
-            if json {
-                outln!("{}", to_json(&r)?);
-            } else {
-                out!("{}", half_gen::synth::table(&r));
-            }
-            return Ok(if r.failed == 0 { 0 } else { 1 });
+        } => synth(&dir, json, jobs, timeout),
+        Command::Search(a) => cmd_search::search(a),
+        Command::Lut(a) => cmd_search::lut(a),
+        Command::Boards { json } => boards(json),
+    }
+}
+
+/// `half-gen estimate`: the report as a table, CSV or JSON; the folding written on request.
+fn estimate(
+    model: &Path,
+    fold: &FoldArgs,
+    write_folding: Option<&Path>,
+    json: bool,
+    csv: bool,
+) -> Result<u8, Error> {
+    let r = half_gen::estimate(model, &fold.board, &fold.options()?)?;
+    for w in &r.model.warnings {
+        eprintln!("warning: {w}");
+    }
+    if let Some(path) = write_folding {
+        let text = config::to_yaml(&r.design.folds(&r.graph));
+        fsutil::write_atomic(path, text.as_bytes())?;
+    }
+    if json {
+        outln!("{}", to_json(&r.estimate)?);
+    } else if csv {
+        out!("{}", report::csv(&r.estimate)?);
+    } else {
+        out!("{}", report::table(&r.estimate));
+    }
+    Ok(0)
+}
+
+/// `half-gen eval`: the reference interpreter's accuracy (with labels) and speed.
+fn eval(
+    model: &Path,
+    data: Option<&Path>,
+    frames: usize,
+    out: Option<&Path>,
+    json: bool,
+) -> Result<u8, Error> {
+    let l = half_gen::load(model)?;
+    for w in &l.model.warnings {
+        eprintln!("warning: {w}");
+    }
+    let r = reference::eval::evaluate(&l.graph, &l.params, l.model.seed, data, frames, out)?;
+    if json {
+        outln!("{}", to_json(&r)?);
+    } else {
+        if let (Some(a), Some(c)) = (r.accuracy, r.correct) {
+            outln!("top-1 accuracy: {:.2} % ({c}/{})", a * 100.0, r.frames);
         }
-        Command::Search(a) => return cmd_search::search(a),
-        Command::Lut(a) => return cmd_search::lut(a),
-        Command::Boards { json } => {
-            let boards = board::builtin();
-            if json {
-                outln!("{}", to_json(&boards)?);
-            } else {
-                out!("{}", report::boards_table(&boards));
-            }
+        outln!(
+            "{} frames in {:.3} s ({:.1} frames/s, reference interpreter)",
+            r.frames,
+            r.run_s,
+            r.fps
+        );
+    }
+    Ok(0)
+}
+
+/// `half-gen build`: writes the project and prints one line about it.
+fn build(
+    model: &Path,
+    fold: &FoldArgs,
+    out: Option<&Path>,
+    frames: usize,
+    force: bool,
+    fifo_depth: &[(String, u64)],
+) -> Result<u8, Error> {
+    let b = half_gen::build::build(
+        model,
+        &fold.board,
+        &fold.options()?,
+        out,
+        frames,
+        force,
+        fifo_depth,
+    )?;
+    let e = &b.estimate;
+    if let Some(why) = &b.rtl_skipped {
+        eprintln!("note: {why}");
+    }
+    outln!(
+        "wrote {} ({} files): {} on {}, {} cycles/frame ({:.1} frames/s), latency {} cycles, {} test frames",
+        b.dir.display(),
+        b.files,
+        e.model,
+        e.board,
+        e.cycles_per_frame,
+        e.fps,
+        e.latency_cycles,
+        b.frames
+    );
+    Ok(0)
+}
+
+/// `half-gen csim`: exit code 0 when the C simulation matches the reference, 1 otherwise.
+fn csim(dir: &Path, frames: Option<usize>, json: bool) -> Result<u8, Error> {
+    let r = half_gen::sim::csim::csim(dir, frames)?;
+    if json {
+        outln!("{}", to_json(&r)?);
+    } else {
+        outln!(
+            "csim {}: {} frames, {} mismatches, {} protocol errors",
+            if r.passed { "PASSED" } else { "FAILED" },
+            r.frames,
+            r.mismatches,
+            r.protocol_errors
+        );
+        if let Some(m) = &r.first_mismatch {
+            outln!(
+                "first mismatch: frame {}, output index {}, expected {}, got {}",
+                m.frame,
+                m.index,
+                m.expected,
+                m.got
+            );
         }
+        outln!(
+            "compile {:.2} s, run {:.3} s ({:.1} frames/s), ap_int from {}",
+            r.compile_s,
+            r.run_s,
+            r.fps,
+            r.ap_include
+        );
+    }
+    Ok(if r.passed { 0 } else { 1 })
+}
+
+/// `half-gen cosim`: exit code 0 when the Verilog simulation matches the reference, 1
+/// otherwise.
+fn cosim(dir: &Path, frames: Option<usize>, stall: f64, json: bool) -> Result<u8, Error> {
+    if !(0.0..1.0).contains(&stall) {
+        return Err(Error::InvalidOption(format!(
+            "--stall must be in [0, 1), got {stall}"
+        )));
+    }
+    let r = half_gen::sim::cosim::cosim(dir, frames, stall)?;
+    if json {
+        outln!("{}", to_json(&r)?);
+    } else if let Some(stage) = &r.last_stage {
+        outln!(
+            "cosim FAILED: deadlock: no stream moved for the watchdog's cycles after {} frames; the last stage that moved was `{stage}`",
+            r.frames
+        );
+    } else {
+        outln!(
+            "cosim {}: {} frames, {} mismatches (stall {})",
+            if r.passed { "PASSED" } else { "FAILED" },
+            r.frames,
+            r.mismatches,
+            r.stall
+        );
+        outln!(
+            "cycles/frame: measured {:.1}, model {:.1}, error {:.2} %",
+            r.measured_cycles_per_frame,
+            r.model_cycles_per_frame,
+            r.cycles_error_pct
+        );
+        outln!(
+            "latency: measured {}, model {}, error {:.2} %",
+            r.measured_latency_cycles,
+            r.model_latency_cycles,
+            r.latency_error_pct
+        );
+        outln!(
+            "Verilator build {:.1} s, simulation {:.2} s ({:.0} cycles/s)",
+            r.build_s,
+            r.sim_s,
+            r.cycles_per_s
+        );
+    }
+    Ok(if r.passed { 0 } else { 1 })
+}
+
+/// `half-gen synth`: exit code 0 when every stage synthesised, 1 otherwise.
+fn synth(dir: &Path, json: bool, jobs: usize, timeout: u64) -> Result<u8, Error> {
+    if jobs == 0 || timeout == 0 {
+        return Err(Error::InvalidOption(
+            "--jobs and --timeout must be at least 1".into(),
+        ));
+    }
+    let opts = half_gen::synth::SynthOptions {
+        jobs,
+        timeout: std::time::Duration::from_secs(timeout),
+    };
+    let r = half_gen::synth::synth(dir, opts)?;
+    if json {
+        outln!("{}", to_json(&r)?);
+    } else {
+        out!("{}", half_gen::synth::table(&r));
+    }
+    Ok(if r.failed == 0 { 0 } else { 1 })
+}
+
+/// `half-gen boards`: the built-in boards as a table or JSON.
+fn boards(json: bool) -> Result<u8, Error> {
+    let boards = board::builtin();
+    if json {
+        outln!("{}", to_json(&boards)?);
+    } else {
+        out!("{}", report::boards_table(&boards));
     }
     Ok(0)
 }
