@@ -6,7 +6,7 @@ use super::{run_tool, tail};
 use crate::error::{Error, Result};
 use serde::Serialize;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Output};
 use std::time::Instant;
 
 /// What `cosim` measured.
@@ -44,17 +44,25 @@ pub struct CosimReport {
     pub last_stage: Option<String>,
 }
 
+/// The number of field `key=` of a result line.
 fn field(line: &str, key: &str) -> Option<f64> {
     line.split_whitespace()
         .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('=')?.parse().ok())
 }
 
-/// Runs the co-simulation of the build in `dir`.
-pub fn cosim(dir: &Path, frames: Option<usize>, stall: f64) -> Result<CosimReport> {
-    super::check_frames(frames)?;
-    let dir = &crate::fsutil::absolute(dir)?;
-    let rtl = dir.join("rtl");
-    if !rtl.join("tb").join("tb.cpp").is_file() {
+/// What the build's report says the simulation should measure.
+struct Modelled {
+    /// The model name (the top module is `<name>_top`).
+    name: String,
+    /// Cycles per frame: the cycle-level schedule's when there is one.
+    cycles_per_frame: f64,
+    /// Latency, cycles.
+    latency: u64,
+}
+
+/// Reads `report/estimate.json` of the build in `dir`, after checking it has an `rtl/`.
+fn modelled(dir: &Path) -> Result<Modelled> {
+    if !dir.join("rtl").join("tb").join("tb.cpp").is_file() {
         return Err(Error::InvalidBuildDir(format!(
             "{} has no rtl/ (built by an older half-gen, or a layer kind the Verilog backend does not cover yet)",
             dir.display()
@@ -66,16 +74,23 @@ pub fn cosim(dir: &Path, frames: Option<usize>, stall: f64) -> Result<CosimRepor
         .ok_or_else(|| {
             Error::InvalidBuildDir(format!("{}: no report/estimate.json", dir.display()))
         })?;
-    let name = est["model"].as_str().unwrap_or("top").to_string();
-    // The scheduled figure (the cycle-level schedule of this RTL) when there is one.
-    let model_cycles = est["schedule"]["cycles_per_frame"]
-        .as_f64()
-        .or(est["cycles_per_frame"].as_f64())
-        .unwrap_or(0.0);
-    let model_latency = est["latency_cycles"].as_u64().unwrap_or(0);
-    let mut sources: Vec<String> = std::fs::read_dir(&rtl)
+    Ok(Modelled {
+        name: est["model"].as_str().unwrap_or("top").to_string(),
+        // The scheduled figure (the cycle-level schedule of this RTL) when there is one.
+        cycles_per_frame: est["schedule"]["cycles_per_frame"]
+            .as_f64()
+            .or(est["cycles_per_frame"].as_f64())
+            .unwrap_or(0.0),
+        latency: est["latency_cycles"].as_u64().unwrap_or(0),
+    })
+}
+
+/// Builds the testbench `rtl/obj_dir/Vtb` from every `.v` of `rtl` with Verilator; the
+/// seconds it took.
+fn verilate(rtl: &Path, name: &str) -> Result<f64> {
+    let mut sources: Vec<String> = std::fs::read_dir(rtl)
         .map_err(|e| Error::Io {
-            path: rtl.clone(),
+            path: rtl.to_path_buf(),
             source: e,
         })?
         .filter_map(|e| e.ok())
@@ -86,7 +101,7 @@ pub fn cosim(dir: &Path, frames: Option<usize>, stall: f64) -> Result<CosimRepor
     let t0 = Instant::now();
     let out = run_tool(
         Command::new("verilator")
-            .current_dir(&rtl)
+            .current_dir(rtl)
             .args([
                 "--cc",
                 "--exe",
@@ -124,22 +139,12 @@ pub fn cosim(dir: &Path, frames: Option<usize>, stall: f64) -> Result<CosimRepor
             ),
         });
     }
-    let watchdog = (model_cycles as u64).saturating_mul(8).max(10_000) + model_latency * 4;
-    let n = frames.map_or("-1".to_string(), |f| f.to_string());
-    let t1 = Instant::now();
-    let run = run_tool(
-        Command::new(rtl.join("obj_dir").join("Vtb"))
-            .current_dir(&rtl)
-            .args([
-                n.as_str(),
-                &stall.to_string(),
-                "12345",
-                &watchdog.to_string(),
-            ]),
-        "Vtb",
-        "verilator",
-    )?;
-    let sim_s = t1.elapsed().as_secs_f64();
+    Ok(build_s)
+}
+
+/// The testbench's `HALF_COSIM ...` result line; an error when it printed none or reported
+/// an error.
+fn result_line(run: &Output) -> Result<String> {
     let stdout = String::from_utf8_lossy(&run.stdout);
     let Some(line) = stdout.lines().find(|l| l.starts_with("HALF_COSIM ")) else {
         return Err(Error::Tool {
@@ -157,6 +162,55 @@ pub fn cosim(dir: &Path, frames: Option<usize>, stall: f64) -> Result<CosimRepor
             message: msg.to_string(),
         });
     }
+    Ok(line.to_string())
+}
+
+/// Runs the co-simulation of the build in `dir`.
+pub fn cosim(dir: &Path, frames: Option<usize>, stall: f64) -> Result<CosimReport> {
+    super::check_frames(frames)?;
+    let dir = &crate::fsutil::absolute(dir)?;
+    let rtl = dir.join("rtl");
+    let model = modelled(dir)?;
+    let build_s = verilate(&rtl, &model.name)?;
+    let watchdog = (model.cycles_per_frame as u64)
+        .saturating_mul(8)
+        .max(10_000)
+        + model.latency * 4;
+    let n = frames.map_or("-1".to_string(), |f| f.to_string());
+    let t1 = Instant::now();
+    let run = run_tool(
+        Command::new(rtl.join("obj_dir").join("Vtb"))
+            .current_dir(&rtl)
+            .args([
+                n.as_str(),
+                &stall.to_string(),
+                "12345",
+                &watchdog.to_string(),
+            ]),
+        "Vtb",
+        "verilator",
+    )?;
+    let sim_s = t1.elapsed().as_secs_f64();
+    let line = result_line(&run)?;
+    Ok(report(
+        &line,
+        run.status.success(),
+        &model,
+        stall,
+        build_s,
+        sim_s,
+    ))
+}
+
+/// The report of a result line (`key=value` fields) against the model's figures.
+fn report(
+    line: &str,
+    exited_ok: bool,
+    model: &Modelled,
+    stall: f64,
+    build_s: f64,
+    sim_s: f64,
+) -> CosimReport {
     let deadlock = line.contains("deadlock=1");
     let last_stage = deadlock.then(|| {
         line.split("last_stream=")
@@ -176,24 +230,21 @@ pub fn cosim(dir: &Path, frames: Option<usize>, stall: f64) -> Result<CosimRepor
         }
     };
     let sim_cycles = get("sim_cycles");
-    Ok(CosimReport {
+    CosimReport {
         frames: get("frames") as u64,
         mismatches: get("mismatches") as u64,
-        passed: !deadlock
-            && run.status.success()
-            && get("mismatches") == 0.0
-            && get("protocol_errors") == 0.0,
+        passed: !deadlock && exited_ok && get("mismatches") == 0.0 && get("protocol_errors") == 0.0,
         measured_cycles_per_frame: measured,
-        model_cycles_per_frame: model_cycles,
-        cycles_error_pct: pct(measured, model_cycles),
+        model_cycles_per_frame: model.cycles_per_frame,
+        cycles_error_pct: pct(measured, model.cycles_per_frame),
         measured_latency_cycles: latency,
-        model_latency_cycles: model_latency,
-        latency_error_pct: pct(latency as f64, model_latency as f64),
+        model_latency_cycles: model.latency,
+        latency_error_pct: pct(latency as f64, model.latency as f64),
         sim_s,
         build_s,
         cycles_per_s: sim_cycles / sim_s.max(1e-9),
         stall,
         deadlock,
         last_stage,
-    })
+    }
 }

@@ -5,7 +5,7 @@ use super::{hls_dir, run_tool, tail};
 use crate::error::{Error, Result};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 use std::time::Instant;
 
 /// The first output element that differs from the reference.
@@ -58,16 +58,15 @@ pub fn ap_include(hls: &Path) -> PathBuf {
     std::path::absolute(&dir).unwrap_or(dir)
 }
 
+/// The integer of field `key=` of a result line.
 fn field(line: &str, key: &str) -> Option<i64> {
     line.split_whitespace()
         .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('=')?.parse().ok())
 }
 
-/// Compiles and runs the C simulation of the build in `dir` (`frames`: at most this many).
-pub fn csim(dir: &Path, frames: Option<usize>) -> Result<CsimReport> {
-    super::check_frames(frames)?;
-    let hls = hls_dir(&crate::fsutil::absolute(dir)?)?;
-    let top = std::fs::read_dir(hls.join("src"))
+/// The build's top function source: the `.cpp` in `hls/src/`.
+fn top_source(hls: &Path) -> Result<PathBuf> {
+    std::fs::read_dir(hls.join("src"))
         .map_err(|e| Error::Io {
             path: hls.join("src"),
             source: e,
@@ -75,18 +74,21 @@ pub fn csim(dir: &Path, frames: Option<usize>) -> Result<CsimReport> {
         .filter_map(|e| e.ok())
         .map(|e| e.path())
         .find(|p| p.extension().is_some_and(|x| x == "cpp"))
-        .ok_or_else(|| Error::InvalidBuildDir(format!("{}: no top .cpp in src/", hls.display())))?;
-    let ap = ap_include(&hls);
+        .ok_or_else(|| Error::InvalidBuildDir(format!("{}: no top .cpp in src/", hls.display())))
+}
+
+/// Compiles the testbench and `top` into `exe` with `$CXX` (default g++) against the ap_int
+/// headers in `ap`; the seconds it took.
+fn compile(hls: &Path, top: &Path, ap: &Path, exe: &Path) -> Result<f64> {
     std::fs::create_dir_all(hls.join("build")).map_err(|e| Error::Io {
         path: hls.join("build"),
         source: e,
     })?;
-    let exe = hls.join("build").join("csim");
     let cxx = std::env::var("CXX").unwrap_or_else(|_| "g++".into());
     let t0 = Instant::now();
     let out = run_tool(
         Command::new(&cxx)
-            .current_dir(&hls)
+            .current_dir(hls)
             .args([
                 "-std=c++14",
                 "-O2",
@@ -95,11 +97,11 @@ pub fn csim(dir: &Path, frames: Option<usize>) -> Result<CsimReport> {
                 "-Wno-unknown-pragmas",
             ])
             .args(["-I", "include", "-I", "src", "-isystem"])
-            .arg(&ap)
+            .arg(ap)
             .args(["-isystem", "include/host", "-o"])
-            .arg(&exe)
+            .arg(exe)
             .arg("tb/tb.cpp")
-            .arg(&top),
+            .arg(top),
         &cxx,
         "g++",
     )?;
@@ -110,16 +112,12 @@ pub fn csim(dir: &Path, frames: Option<usize>) -> Result<CsimReport> {
             message: format!("compiling the testbench failed:\n{}", tail(&out.stderr, 30)),
         });
     }
-    let t1 = Instant::now();
-    let n = frames.map_or("-1".to_string(), |f| f.to_string());
-    let run = run_tool(
-        Command::new(&exe)
-            .current_dir(&hls)
-            .args([n.as_str(), "tb"]),
-        "csim",
-        "g++",
-    )?;
-    let run_s = t1.elapsed().as_secs_f64();
+    Ok(compile_s)
+}
+
+/// The testbench's `HALF_CSIM ...` result line; an error when it printed none or reported an
+/// error.
+fn result_line(run: &Output) -> Result<String> {
     let stdout = String::from_utf8_lossy(&run.stdout);
     let Some(line) = stdout.lines().find(|l| l.starts_with("HALF_CSIM ")) else {
         return Err(Error::Tool {
@@ -138,7 +136,29 @@ pub fn csim(dir: &Path, frames: Option<usize>) -> Result<CsimReport> {
             message: msg.to_string(),
         });
     }
-    let get = |k| field(line, k).unwrap_or(0);
+    Ok(line.to_string())
+}
+
+/// Compiles and runs the C simulation of the build in `dir` (`frames`: at most this many).
+pub fn csim(dir: &Path, frames: Option<usize>) -> Result<CsimReport> {
+    super::check_frames(frames)?;
+    let hls = hls_dir(&crate::fsutil::absolute(dir)?)?;
+    let top = top_source(&hls)?;
+    let ap = ap_include(&hls);
+    let exe = hls.join("build").join("csim");
+    let compile_s = compile(&hls, &top, &ap, &exe)?;
+    let t1 = Instant::now();
+    let n = frames.map_or("-1".to_string(), |f| f.to_string());
+    let run = run_tool(
+        Command::new(&exe)
+            .current_dir(&hls)
+            .args([n.as_str(), "tb"]),
+        "csim",
+        "g++",
+    )?;
+    let run_s = t1.elapsed().as_secs_f64();
+    let line = result_line(&run)?;
+    let get = |k| field(&line, k).unwrap_or(0);
     let (frames, mismatches, protocol) = (
         get("frames") as u64,
         get("mismatches") as u64,

@@ -339,18 +339,52 @@ pub fn synth(dir: &Path, opts: SynthOptions) -> Result<SynthReport> {
     let stages = stages(&insts);
     let family = family(&est);
     let version = yosys_version()?;
-    let mut lib = Vec::new();
+    let jobs = write_jobs(dir, &stages, &insts, family)?;
+    let t0 = Instant::now();
+    let results = run_jobs(&rtl, &jobs, opts);
+    let per_stage = stage_runs(&stages, &insts, results)?;
+    Ok(report::build(
+        &est,
+        family,
+        &version,
+        per_stage,
+        t0.elapsed().as_secs_f64(),
+    ))
+}
+
+/// The build's Verilog library.
+struct Library {
+    /// Its files in `rtl/` (names relative to it).
+    files: Vec<String>,
+    /// The ports of each module found in them.
+    ports: BTreeMap<String, Vec<(bool, String)>>,
+}
+
+/// Reads the library files of [`crate::stage::library::RTL`] that `rtl` holds.
+fn library(rtl: &Path) -> Library {
+    let mut files = Vec::new();
     let mut ports = BTreeMap::new();
     for (f, _) in crate::stage::library::RTL.iter() {
         let Ok(text) = std::fs::read_to_string(rtl.join(f)) else {
             continue;
         };
-        lib.push(f.to_string());
+        files.push(f.to_string());
         let module = f.trim_end_matches(".v");
         if let Some(p) = module_ports(&text, module) {
             ports.insert(module.to_string(), p);
         }
     }
+    Library { files, ports }
+}
+
+/// One Yosys run: its script (relative to `rtl/`, where Yosys runs), its log and its
+/// statistics file.
+type Job = (PathBuf, PathBuf, PathBuf);
+
+/// Writes every stage's wrapper and script into `dir/synth/`; the runs to make, in stage
+/// order.
+fn write_jobs(dir: &Path, stages: &[Stage], insts: &[Inst], family: &str) -> Result<Vec<Job>> {
+    let lib = library(&dir.join("rtl"));
     let out_dir = dir.join("synth");
     std::fs::create_dir_all(&out_dir).map_err(|e| Error::Io {
         path: out_dir.clone(),
@@ -358,7 +392,7 @@ pub fn synth(dir: &Path, opts: SynthOptions) -> Result<SynthReport> {
     })?;
     // Per stage: the wrapper, the script, the log and the statistics, named by position and
     // stage name; Yosys runs in rtl/, so the files are named relative to it.
-    let mut jobs: Vec<(PathBuf, PathBuf, PathBuf)> = Vec::new();
+    let mut jobs: Vec<Job> = Vec::new();
     for (k, st) in stages.iter().enumerate() {
         let clean: String = st
             .name
@@ -367,11 +401,11 @@ pub fn synth(dir: &Path, opts: SynthOptions) -> Result<SynthReport> {
             .collect();
         let base = format!("{k:02}_{clean}");
         let members: Vec<&Inst> = st.insts.iter().map(|&i| &insts[i]).collect();
-        let v = wrapper(&members, &ports)
-            .map_err(|m| bad_build(dir, format!("stage `{}`: {m}", st.name)))?;
+        let v = wrapper(&members, &lib.ports)
+            .map_err(|e| bad_build(dir, format!("stage `{}`: {e}", st.name)))?;
         let rel = |ext: &str| format!("../synth/{base}.{ext}");
         crate::fsutil::write_atomic(&out_dir.join(format!("{base}.v")), v.as_bytes())?;
-        let ys = script(&lib, &rel("v"), family, &rel("json"));
+        let ys = script(&lib.files, &rel("v"), family, &rel("json"));
         crate::fsutil::write_atomic(&out_dir.join(format!("{base}.ys")), ys.as_bytes())?;
         let json = out_dir.join(format!("{base}.json"));
         let _ = std::fs::remove_file(&json);
@@ -381,7 +415,12 @@ pub fn synth(dir: &Path, opts: SynthOptions) -> Result<SynthReport> {
             json,
         ));
     }
-    let t0 = Instant::now();
+    Ok(jobs)
+}
+
+/// Runs the jobs on `opts.jobs` threads; per job its result, None when it did not run (a
+/// missing Yosys stops the others from starting).
+fn run_jobs(rtl: &Path, jobs: &[Job], opts: SynthOptions) -> Vec<Option<Result<RunResult>>> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<RunResult>>>> =
         Mutex::new((0..jobs.len()).map(|_| None).collect());
@@ -394,7 +433,7 @@ pub fn synth(dir: &Path, opts: SynthOptions) -> Result<SynthReport> {
                         break;
                     }
                     let (ys, log, json) = &jobs[k];
-                    let r = run_yosys(&rtl, ys, log, json, opts.timeout);
+                    let r = run_yosys(rtl, ys, log, json, opts.timeout);
                     let missing = matches!(&r, Err(Error::Tool { message, .. }) if message.starts_with("not found"));
                     if let Ok(mut v) = results.lock() {
                         v[k] = Some(r);
@@ -406,7 +445,16 @@ pub fn synth(dir: &Path, opts: SynthOptions) -> Result<SynthReport> {
             });
         }
     });
-    let results = results.into_inner().unwrap_or_default();
+    results.into_inner().unwrap_or_default()
+}
+
+/// Each stage's cells, time and error from its run; an error of the whole command when Yosys
+/// is missing.
+fn stage_runs(
+    stages: &[Stage],
+    insts: &[Inst],
+    results: Vec<Option<Result<RunResult>>>,
+) -> Result<Vec<report::StageRun>> {
     // A missing Yosys is an error of the whole command, not of a stage.
     for r in results.iter().flatten() {
         if let Err(Error::Tool { message, .. }) = r
@@ -418,7 +466,7 @@ pub fn synth(dir: &Path, opts: SynthOptions) -> Result<SynthReport> {
             });
         }
     }
-    let per_stage: Vec<report::StageRun> = stages
+    Ok(stages
         .iter()
         .zip(results)
         .map(|(st, r)| {
@@ -440,14 +488,7 @@ pub fn synth(dir: &Path, opts: SynthOptions) -> Result<SynthReport> {
                 error,
             }
         })
-        .collect();
-    Ok(report::build(
-        &est,
-        family,
-        &version,
-        per_stage,
-        t0.elapsed().as_secs_f64(),
-    ))
+        .collect())
 }
 
 #[cfg(test)]
