@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Extra seeded probes that must all fail the same way before an option is rejected.
 const CONFIRM_PROBES: usize = 8;
 
+/// A located error about the space file.
 fn err(space: &Space, loc: Loc, layer: Option<&str>, msg: impl Into<String>) -> Error {
     Error::Input(Diagnostic::new(&space.file, loc, layer, msg))
 }
@@ -36,6 +37,13 @@ fn max_repeat(t: &ValueTemplate) -> i128 {
 /// Unique names, generated copy names that clash with nothing, `from` and `output` naming
 /// earlier layers (a block's own earlier layers, or anything before the block).
 pub(crate) fn names(space: &Space) -> Result<()> {
+    let all = unique_names(space)?;
+    copy_names_free(space, &all)?;
+    references(space)
+}
+
+/// Every layer name, with its position; an error on the first name written twice.
+fn unique_names(space: &Space) -> Result<BTreeMap<&str, Loc>> {
     let mut all: BTreeMap<&str, Loc> = BTreeMap::new();
     let every: Vec<&LayerTemplate> = space
         .entries
@@ -55,6 +63,11 @@ pub(crate) fn names(space: &Space) -> Result<()> {
             ));
         }
     }
+    Ok(all)
+}
+
+/// No written name (`all`) is the name of a copy a repeat block makes (`<layer>_r<k>`).
+fn copy_names_free(space: &Space, all: &BTreeMap<&str, Loc>) -> Result<()> {
     for e in &space.entries {
         let Entry::Block(b) = e else { continue };
         for l in &b.layers {
@@ -74,6 +87,12 @@ pub(crate) fn names(space: &Space) -> Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+/// Every `from` names `input` or an earlier layer (within a block: the block's earlier layers
+/// or anything before it), and `output` names a layer.
+fn references(space: &Space) -> Result<()> {
     let mut before: BTreeSet<&str> = BTreeSet::new();
     let check = |l: &LayerTemplate, seen: &BTreeSet<&str>, local: &BTreeSet<&str>| -> Result<()> {
         let Some(f) = &l.from else { return Ok(()) };

@@ -231,6 +231,30 @@ pub fn size(graph: &Graph) -> (u64, u64) {
     })
 }
 
+/// The record of a candidate that folded into `hw`: feasible, or infeasible below `min_fps`.
+fn folded(hash: &str, arch: &[usize], hw: Hardware, min_fps: Option<f64>) -> Record {
+    let mut r = Record {
+        hash: hash.to_string(),
+        arch: arch.to_vec(),
+        status: Status::Ok,
+        violation: 0.0,
+        reason: None,
+        params: None,
+        macs: None,
+        hw: None,
+        accuracy: None,
+    };
+    if let Some(min) = min_fps
+        && hw.fps < min
+    {
+        r.status = Status::MinFps;
+        r.violation = (min - hw.fps) / min;
+        r.reason = Some(format!("{} frames/s is below --min-fps {min}", hw.fps));
+    }
+    r.hw = Some(hw);
+    r
+}
+
 /// The hardware side of an evaluation: a record with `hw`, `params` and `macs`, its status
 /// `Ok` or infeasible (invalid, no fit, below `min_fps`), and no accuracy yet. The validated
 /// model and graph come back for an accuracy proxy that needs them.
@@ -271,29 +295,12 @@ pub fn hardware_side(
         &settings.fold,
         Some(&settings.candidate_cache),
     ) {
-        Ok(d) => {
-            let hw = hardware(&graph, &settings.board, &d);
-            let mut r = Record {
-                hash: cand.hash.clone(),
-                arch: arch.to_vec(),
-                status: Status::Ok,
-                violation: 0.0,
-                reason: None,
-                params: None,
-                macs: None,
-                hw: None,
-                accuracy: None,
-            };
-            if let Some(min) = settings.min_fps
-                && hw.fps < min
-            {
-                r.status = Status::MinFps;
-                r.violation = (min - hw.fps) / min;
-                r.reason = Some(format!("{} frames/s is below --min-fps {min}", hw.fps));
-            }
-            r.hw = Some(hw);
-            r
-        }
+        Ok(d) => folded(
+            &cand.hash,
+            arch,
+            hardware(&graph, &settings.board, &d),
+            settings.min_fps,
+        ),
         Err(Error::NoFit(nf)) => Record::infeasible(
             &cand.hash,
             arch,

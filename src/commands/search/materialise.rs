@@ -13,7 +13,7 @@
 //!   references to it mean that input.
 
 use super::space::Space;
-use super::template::{Entry, LayerTemplate, ValueTemplate};
+use super::template::{BlockTemplate, Entry, LayerTemplate, ValueTemplate};
 use super::yaml::{self, Key, Node, Value};
 use crate::error::{Diagnostic, Error, Loc};
 use std::collections::HashMap;
@@ -68,6 +68,7 @@ impl Candidate {
         }
     }
 
+    /// [`Candidate::map_error`] of a diagnostic.
     fn map_diag(&self, space: &Space, d: Diagnostic, space_names: bool) -> Diagnostic {
         let traced;
         let origins = if self.origins.is_empty() {
@@ -105,6 +106,7 @@ fn indent(n: usize) -> std::borrow::Cow<'static, str> {
     }
 }
 
+/// The model text, the origin of each of its lines and its JSON tree, as they are written.
 struct Writer {
     text: String,
     /// Keep every line's origin (for messages) or not (the search's hot path).
@@ -251,93 +253,27 @@ struct Copy<'a> {
     last: &'a str,
 }
 
-impl Space {
-    /// The model text of choice vector `arch` (missing entries take option 0), with every
-    /// line's origin in the space.
-    pub fn materialise(&self, arch: &[usize]) -> Candidate {
-        self.write(arch, true)
-    }
+/// Where the placeholder `output:` line sits in the text being written.
+struct OutputLine {
+    /// Its index in the origins.
+    origin: usize,
+    /// Its first byte in the text.
+    start: usize,
+    /// The byte after its newline.
+    end: usize,
+}
 
-    /// [`Space::materialise`] without the origins, for the search's hot path: the same text,
-    /// hash and tree; [`Candidate::map_error`] works the origins out again when it needs them.
-    pub fn materialise_lean(&self, arch: &[usize]) -> Candidate {
-        self.write(arch, false)
-    }
-
-    fn write(&self, arch: &[usize], trace: bool) -> Candidate {
-        let mut w = Writer {
-            text: String::with_capacity(2048),
-            trace,
-            origins: Vec::new(),
-            tree: Some(Default::default()),
-        };
-        let none = Origin::default;
-        w.line("", "name", &self.name, none);
-        w.put_top("name", Some(self.name.clone().into()));
-        let input_key = Key {
-            name: "input".into(),
-            loc: self.input.loc(arch),
-        };
-        w.entry_t(0, &input_key, &self.input, arch, None);
-        w.put_top("input", self.input.json(arch));
-        if let Some(s) = &self.seed {
-            w.line("", "seed", &yaml::flow(&s.value), none);
-            w.put_top("seed", yaml::json(&s.value));
-        }
-        let output_line = w.origins.len();
-        let output_at = w.text.len();
-        w.line("", "output", "", none);
-        let output_end = w.text.len();
-        w.line("", "layers", "", none);
-        let mut walk = Walk {
-            alias: HashMap::new(),
-            prev: "input",
-            last: None,
-        };
-        for e in &self.entries {
-            match e {
-                Entry::Layer(l) => self.layer(&mut w, &mut walk, l, None, arch),
-                Entry::Block(b) => {
-                    let n = match b.repeat.resolve(arch).value {
-                        Value::Int(n) => n.max(0),
-                        _ => 1,
-                    };
-                    let input = walk.prev;
-                    let last = b.layers.last().map_or(input, |l| l.name.as_str());
-                    if n == 0 {
-                        let src = walk.resolve(input);
-                        for l in &b.layers {
-                            walk.alias.insert(&l.name, src.clone());
-                        }
-                        walk.prev = last;
-                    }
-                    for k in 1..=n {
-                        let copy = Copy {
-                            suffix: format!("_r{k}"),
-                            index: k,
-                            input,
-                            last,
-                        };
-                        for l in &b.layers {
-                            self.layer(&mut w, &mut walk, l, Some(&copy), arch);
-                        }
-                    }
-                }
-            }
-        }
-        let out = match &self.output {
-            Some((o, _)) => walk.resolve(o),
-            None => walk.resolve(walk.prev),
-        };
-        let out_loc = self.output.as_ref().map_or(Loc::default(), |o| o.1);
-        // Rewrite the `output:` line now that the output is known.
+impl OutputLine {
+    /// The candidate: `w`'s text with the line naming `out` (written at `out_loc` in the
+    /// space), its hash and its JSON tree.
+    fn finish(self, mut w: Writer, out: String, out_loc: Loc, arch: &[usize]) -> Candidate {
         let mut text = String::with_capacity(w.text.len() + out.len() + 1);
-        text.push_str(&w.text[..output_at]);
+        text.push_str(&w.text[..self.start]);
         text.push_str("output: ");
         text.push_str(&out);
         text.push('\n');
-        text.push_str(&w.text[output_end..]);
-        if let Some(o) = w.origins.get_mut(output_line) {
+        text.push_str(&w.text[self.end..]);
+        if let Some(o) = w.origins.get_mut(self.origin) {
             *o = Origin {
                 layer: None,
                 key: out_loc,
@@ -360,7 +296,100 @@ impl Space {
             tree,
         }
     }
+}
 
+impl Space {
+    /// The model text of choice vector `arch` (missing entries take option 0), with every
+    /// line's origin in the space.
+    pub fn materialise(&self, arch: &[usize]) -> Candidate {
+        self.write(arch, true)
+    }
+
+    /// [`Space::materialise`] without the origins, for the search's hot path: the same text,
+    /// hash and tree; [`Candidate::map_error`] works the origins out again when it needs them.
+    pub fn materialise_lean(&self, arch: &[usize]) -> Candidate {
+        self.write(arch, false)
+    }
+
+    /// The candidate of `arch`, with the origins when `trace`.
+    fn write(&self, arch: &[usize], trace: bool) -> Candidate {
+        let mut w = Writer {
+            text: String::with_capacity(2048),
+            trace,
+            origins: Vec::new(),
+            tree: Some(Default::default()),
+        };
+        let none = Origin::default;
+        w.line("", "name", &self.name, none);
+        w.put_top("name", Some(self.name.clone().into()));
+        let input_key = Key {
+            name: "input".into(),
+            loc: self.input.loc(arch),
+        };
+        w.entry_t(0, &input_key, &self.input, arch, None);
+        w.put_top("input", self.input.json(arch));
+        if let Some(s) = &self.seed {
+            w.line("", "seed", &yaml::flow(&s.value), none);
+            w.put_top("seed", yaml::json(&s.value));
+        }
+        // A placeholder `output:` line, rewritten once the output is known.
+        let (origin, start) = (w.origins.len(), w.text.len());
+        w.line("", "output", "", none);
+        let output = OutputLine {
+            origin,
+            start,
+            end: w.text.len(),
+        };
+        w.line("", "layers", "", none);
+        let mut walk = Walk {
+            alias: HashMap::new(),
+            prev: "input",
+            last: None,
+        };
+        for e in &self.entries {
+            match e {
+                Entry::Layer(l) => self.layer(&mut w, &mut walk, l, None, arch),
+                Entry::Block(b) => self.block(&mut w, &mut walk, b, arch),
+            }
+        }
+        let out = match &self.output {
+            Some((o, _)) => walk.resolve(o),
+            None => walk.resolve(walk.prev),
+        };
+        let out_loc = self.output.as_ref().map_or(Loc::default(), |o| o.1);
+        output.finish(w, out, out_loc, arch)
+    }
+
+    /// The copies of a repeat block (none, when it repeats 0 times: its layers then pass the
+    /// block's input through).
+    fn block<'a>(&self, w: &mut Writer, walk: &mut Walk<'a>, b: &'a BlockTemplate, arch: &[usize]) {
+        let n = match b.repeat.resolve(arch).value {
+            Value::Int(n) => n.max(0),
+            _ => 1,
+        };
+        let input = walk.prev;
+        let last = b.layers.last().map_or(input, |l| l.name.as_str());
+        if n == 0 {
+            let src = walk.resolve(input);
+            for l in &b.layers {
+                walk.alias.insert(&l.name, src.clone());
+            }
+            walk.prev = last;
+        }
+        for k in 1..=n {
+            let copy = Copy {
+                suffix: format!("_r{k}"),
+                index: k,
+                input,
+                last,
+            };
+            for l in &b.layers {
+                self.layer(w, walk, l, Some(&copy), arch);
+            }
+        }
+    }
+
+    /// One layer (of copy `copy` when in a repeat block): its lines, its JSON, its aliases.
     fn layer<'a>(
         &self,
         w: &mut Writer,

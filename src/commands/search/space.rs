@@ -7,7 +7,7 @@
 
 use super::limits;
 use super::template::{BlockTemplate, Entry, FromNames, LayerTemplate, ValueTemplate};
-use super::yaml::{self, Node, Value};
+use super::yaml::{self, Key, Node, Value};
 use crate::error::{Diagnostic, Error, Loc, Result};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -254,49 +254,8 @@ impl Builder<'_> {
         for (k, v) in m {
             match k.name.as_str() {
                 "name" => {}
-                "optional" => match &self.fixed(v, "optional")?.value {
-                    Value::Bool(true) => {
-                        self.push_var(Variable {
-                            name: format!("{name}.optional"),
-                            kind: VarKind::Optional,
-                            options: vec!["keep".into(), "skip".into()],
-                            loc: v.loc,
-                        })?;
-                        l.optional = Some(self.vars.len() - 1);
-                    }
-                    Value::Bool(false) => {}
-                    _ => {
-                        return Err(self.err(
-                            v.loc,
-                            format!("`optional` is true or false, got {}", v.kind()),
-                        ));
-                    }
-                },
-                "from" => {
-                    let v = self.fixed(v, "from")?;
-                    let (items, list): (Vec<&Node>, bool) = match &v.value {
-                        Value::Seq(s) => (s.iter().collect(), true),
-                        _ => (vec![v], false),
-                    };
-                    let mut names = Vec::new();
-                    for it in items {
-                        match &it.value {
-                            Value::Str(s) => names.push((s.clone(), it.loc)),
-                            _ => {
-                                return Err(self.err(
-                                    it.loc,
-                                    format!("`from` names layers, got {}", it.kind()),
-                                ));
-                            }
-                        }
-                    }
-                    l.from = Some(FromNames {
-                        names,
-                        list,
-                        key: k.loc,
-                        loc: v.loc,
-                    });
-                }
+                "optional" => l.optional = self.optional(v, &name)?,
+                "from" => l.from = Some(self.layer_from(k, v)?),
                 _ => {
                     let t = self.template(v, &format!("{name}.{}", k.name))?;
                     l.keys.push((k.clone(), t));
@@ -304,6 +263,50 @@ impl Builder<'_> {
             }
         }
         Ok(l)
+    }
+
+    /// The `optional` variable of layer `name` when `v` is true.
+    fn optional(&mut self, v: &Node, name: &str) -> Result<Option<usize>> {
+        match &self.fixed(v, "optional")?.value {
+            Value::Bool(true) => {
+                self.push_var(Variable {
+                    name: format!("{name}.optional"),
+                    kind: VarKind::Optional,
+                    options: vec!["keep".into(), "skip".into()],
+                    loc: v.loc,
+                })?;
+                Ok(Some(self.vars.len() - 1))
+            }
+            Value::Bool(false) => Ok(None),
+            _ => Err(self.err(
+                v.loc,
+                format!("`optional` is true or false, got {}", v.kind()),
+            )),
+        }
+    }
+
+    /// A layer's `from` (key `k`, value `v`): one name or a list of names.
+    fn layer_from(&self, k: &Key, v: &Node) -> Result<FromNames> {
+        let v = self.fixed(v, "from")?;
+        let (items, list): (Vec<&Node>, bool) = match &v.value {
+            Value::Seq(s) => (s.iter().collect(), true),
+            _ => (vec![v], false),
+        };
+        let mut names = Vec::new();
+        for it in items {
+            match &it.value {
+                Value::Str(s) => names.push((s.clone(), it.loc)),
+                _ => {
+                    return Err(self.err(it.loc, format!("`from` names layers, got {}", it.kind())));
+                }
+            }
+        }
+        Ok(FromNames {
+            names,
+            list,
+            key: k.loc,
+            loc: v.loc,
+        })
     }
 
     fn block(&mut self, n: &Node, index: usize) -> Result<BlockTemplate> {
@@ -381,43 +384,8 @@ pub(crate) fn structure(text: &str, file: &str, stem: &str, dir: &Path) -> Resul
             "a search space is a mapping with `input` and `layers`",
         ));
     };
-    for (k, v) in m {
-        match k.name.as_str() {
-            "name" | "input" | "seed" | "output" | "layers" => {
-                if k.name != "input" && k.name != "layers" {
-                    b.fixed(v, &k.name)?;
-                }
-            }
-            "weights" => {
-                return Err(b.err(
-                    k.loc,
-                    "a search space cannot name a weights file (its candidates have different weights)",
-                ));
-            }
-            other => {
-                return Err(b.err(
-                    k.loc,
-                    format!(
-                        "unknown key `{other}`; expected one of name, input, seed, output, layers"
-                    ),
-                ));
-            }
-        }
-    }
-    let name = match top.get("name").map(|n| (&n.value, n.loc)) {
-        Some((Value::Str(s), _)) if is_identifier(s) => s.clone(),
-        Some((v, loc)) => {
-            return Err(b.err(
-                loc,
-                format!(
-                    "space name `{}` is not an identifier [A-Za-z_][A-Za-z0-9_]* of at most {} characters",
-                    yaml::flow(v),
-                    crate::model::MAX_NAME
-                ),
-            ));
-        }
-        None => crate::model::name_from_stem(stem),
-    };
+    b.top_keys(m)?;
+    let name = b.space_name(&top, stem)?;
     let input_node = top
         .get("input")
         .ok_or_else(|| b.err(Loc { line: 1, col: 1 }, "missing required key `input`"))?;
@@ -431,23 +399,7 @@ pub(crate) fn structure(text: &str, file: &str, stem: &str, dir: &Path) -> Resul
         }) => Some((s.clone(), *loc)),
         Some(o) => return Err(b.err(o.loc, "`output` names a layer")),
     };
-    let layers_node = top
-        .get("layers")
-        .ok_or_else(|| b.err(Loc { line: 1, col: 1 }, "missing required key `layers`"))?;
-    let list = match &layers_node.value {
-        Value::Seq(s) if !s.is_empty() => s,
-        _ => return Err(b.err(layers_node.loc, "the layer list is empty")),
-    };
-    let mut entries = Vec::new();
-    let mut blocks = 0;
-    for e in list {
-        if e.get("repeat").is_some() {
-            blocks += 1;
-            entries.push(Entry::Block(b.block(e, blocks)?));
-        } else {
-            entries.push(Entry::Layer(b.layer(e, false)?));
-        }
-    }
+    let entries = b.entries(&top)?;
     let space = Space {
         name,
         file: file.to_string(),
@@ -461,4 +413,74 @@ pub(crate) fn structure(text: &str, file: &str, stem: &str, dir: &Path) -> Resul
     };
     super::check::names(&space)?;
     Ok(space)
+}
+
+/// The top level of a space file.
+impl Builder<'_> {
+    /// Checks the top-level keys: known ones only, and `name`, `seed` and `output` without
+    /// choices.
+    fn top_keys(&self, m: &[(Key, Node)]) -> Result<()> {
+        for (k, v) in m {
+            match k.name.as_str() {
+                "name" | "input" | "seed" | "output" | "layers" => {
+                    if k.name != "input" && k.name != "layers" {
+                        self.fixed(v, &k.name)?;
+                    }
+                }
+                "weights" => {
+                    return Err(self.err(
+                        k.loc,
+                        "a search space cannot name a weights file (its candidates have different weights)",
+                    ));
+                }
+                other => {
+                    return Err(self.err(
+                        k.loc,
+                        format!(
+                            "unknown key `{other}`; expected one of name, input, seed, output, layers"
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The space's name: `name:` (an identifier), else derived from the file stem.
+    fn space_name(&self, top: &Node, stem: &str) -> Result<String> {
+        match top.get("name").map(|n| (&n.value, n.loc)) {
+            Some((Value::Str(s), _)) if is_identifier(s) => Ok(s.clone()),
+            Some((v, loc)) => Err(self.err(
+                loc,
+                format!(
+                    "space name `{}` is not an identifier [A-Za-z_][A-Za-z0-9_]* of at most {} characters",
+                    yaml::flow(v),
+                    crate::model::MAX_NAME
+                ),
+            )),
+            None => Ok(crate::model::name_from_stem(stem)),
+        }
+    }
+
+    /// The layer list: layers and repeat blocks, in file order.
+    fn entries(&mut self, top: &Node) -> Result<Vec<Entry>> {
+        let layers_node = top
+            .get("layers")
+            .ok_or_else(|| self.err(Loc { line: 1, col: 1 }, "missing required key `layers`"))?;
+        let list = match &layers_node.value {
+            Value::Seq(s) if !s.is_empty() => s,
+            _ => return Err(self.err(layers_node.loc, "the layer list is empty")),
+        };
+        let mut entries = Vec::new();
+        let mut blocks = 0;
+        for e in list {
+            if e.get("repeat").is_some() {
+                blocks += 1;
+                entries.push(Entry::Block(self.block(e, blocks)?));
+            } else {
+                entries.push(Entry::Layer(self.layer(e, false)?));
+            }
+        }
+        Ok(entries)
+    }
 }

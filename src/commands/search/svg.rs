@@ -32,6 +32,7 @@ const VIRIDIS: [(f64, f64, f64); 5] = [
     (253.0, 231.0, 37.0),
 ];
 
+/// The viridis colour at `t` in 0..1, as `#rrggbb`.
 fn colour(t: f64) -> String {
     let t = if t.is_finite() {
         t.clamp(0.0, 1.0)
@@ -141,6 +142,7 @@ fn label(v: f64) -> String {
     }
 }
 
+/// `s` escaped for SVG text and attributes.
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -166,28 +168,66 @@ pub fn front2d(dots: &[Dot]) -> Vec<Dot> {
     out
 }
 
+/// The plot's geometry: the plotting area, its two axes and the colour range of the LUT
+/// shares.
+struct Frame {
+    /// Plotting area width and height.
+    pw: f64,
+    ph: f64,
+    /// Frames per second.
+    xa: Axis,
+    /// Accuracy.
+    ya: Axis,
+    /// The LUT shares the colour scale spans.
+    c_lo: f64,
+    c_hi: f64,
+}
+
+impl Frame {
+    fn new(dots: &[Dot]) -> Frame {
+        // Colours span the LUT shares present (at least 2 percentage points), so designs that
+        // all use most of the budget still differ visibly; the colour bar gives the range.
+        let (mut c_lo, mut c_hi) = dots
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), d| {
+                (l.min(d.lut_share), h.max(d.lut_share))
+            });
+        if !(c_lo.is_finite() && c_hi.is_finite()) {
+            (c_lo, c_hi) = (0.0, 1.0);
+        }
+        if c_hi - c_lo < 0.02 {
+            let mid = 0.5 * (c_lo + c_hi);
+            (c_lo, c_hi) = ((mid - 0.01).max(0.0), mid + 0.01);
+        }
+        Frame {
+            pw: W - LEFT - RIGHT,
+            ph: H - TOP - BOTTOM,
+            xa: Axis::new(dots.iter().map(|d| d.fps)),
+            ya: Axis::new(dots.iter().map(|d| d.accuracy)),
+            c_lo,
+            c_hi,
+        }
+    }
+
+    /// The colour of a LUT share.
+    fn shade(&self, v: f64) -> String {
+        colour((v - self.c_lo) / (self.c_hi - self.c_lo))
+    }
+
+    /// The x coordinate of a frames-per-second value.
+    fn x(&self, v: f64) -> f64 {
+        LEFT + self.xa.frac(v) * self.pw
+    }
+
+    /// The y coordinate of an accuracy.
+    fn y(&self, v: f64) -> f64 {
+        TOP + (1.0 - self.ya.frac(v)) * self.ph
+    }
+}
+
 /// The plot. `title` heads it, `y_label` names the accuracy measure.
 pub fn plot(dots: &[Dot], title: &str, y_label: &str) -> String {
-    let (pw, ph) = (W - LEFT - RIGHT, H - TOP - BOTTOM);
-    let xa = Axis::new(dots.iter().map(|d| d.fps));
-    let ya = Axis::new(dots.iter().map(|d| d.accuracy));
-    // Colours span the LUT shares present (at least 2 percentage points), so designs that all
-    // use most of the budget still differ visibly; the colour bar gives the range.
-    let (mut c_lo, mut c_hi) = dots
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), d| {
-            (l.min(d.lut_share), h.max(d.lut_share))
-        });
-    if !(c_lo.is_finite() && c_hi.is_finite()) {
-        (c_lo, c_hi) = (0.0, 1.0);
-    }
-    if c_hi - c_lo < 0.02 {
-        let mid = 0.5 * (c_lo + c_hi);
-        (c_lo, c_hi) = ((mid - 0.01).max(0.0), mid + 0.01);
-    }
-    let shade = |v: f64| colour((v - c_lo) / (c_hi - c_lo));
-    let x = |v: f64| LEFT + xa.frac(v) * pw;
-    let y = |v: f64| TOP + (1.0 - ya.frac(v)) * ph;
+    let fr = Frame::new(dots);
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -197,15 +237,34 @@ pub fn plot(dots: &[Dot], title: &str, y_label: &str) -> String {
     let _ = writeln!(
         s,
         r#"<text x="{}" y="24" text-anchor="middle" font-size="15">{}</text>"#,
-        LEFT + pw / 2.0,
+        LEFT + fr.pw / 2.0,
         esc(title)
     );
+    axes(&mut s, &fr, y_label);
+    for d in dots {
+        let _ = writeln!(
+            s,
+            r#"<circle cx="{:.2}" cy="{:.2}" r="3.5" fill="{}" fill-opacity="0.8"/>"#,
+            fr.x(d.fps),
+            fr.y(d.accuracy),
+            fr.shade(d.lut_share)
+        );
+    }
+    front(&mut s, &fr, &front2d(dots));
+    colour_bar(&mut s, &fr, dots.len());
+    s.push_str("</svg>\n");
+    s
+}
+
+/// The plotting area's border, the grid, the ticks with their labels and the axis titles.
+fn axes(s: &mut String, fr: &Frame, y_label: &str) {
+    let (pw, ph) = (fr.pw, fr.ph);
     let _ = writeln!(
         s,
         r##"<rect x="{LEFT}" y="{TOP}" width="{pw}" height="{ph}" fill="none" stroke="#444"/>"##
     );
-    for t in xa.ticks() {
-        let px = x(t);
+    for t in fr.xa.ticks() {
+        let px = fr.x(t);
         let _ = writeln!(
             s,
             r##"<line x1="{px:.2}" y1="{TOP}" x2="{px:.2}" y2="{:.2}" stroke="#e4e4e4"/><line x1="{px:.2}" y1="{:.2}" x2="{px:.2}" y2="{:.2}" stroke="#444"/><text x="{px:.2}" y="{:.2}" text-anchor="middle">{}</text>"##,
@@ -216,8 +275,8 @@ pub fn plot(dots: &[Dot], title: &str, y_label: &str) -> String {
             label(t)
         );
     }
-    for t in ya.ticks() {
-        let py = y(t);
+    for t in fr.ya.ticks() {
+        let py = fr.y(t);
         let _ = writeln!(
             s,
             r##"<line x1="{LEFT}" y1="{py:.2}" x2="{:.2}" y2="{py:.2}" stroke="#e4e4e4"/><line x1="{:.2}" y1="{py:.2}" x2="{LEFT}" y2="{py:.2}" stroke="#444"/><text x="{:.2}" y="{:.2}" text-anchor="end">{}</text>"##,
@@ -234,47 +293,50 @@ pub fn plot(dots: &[Dot], title: &str, y_label: &str) -> String {
         r#"<text x="{:.2}" y="{:.2}" text-anchor="middle">frames per second{}</text>"#,
         LEFT + pw / 2.0,
         H - 18.0,
-        scale(xa.log)
+        scale(fr.xa.log)
     );
     let _ = writeln!(
         s,
         r#"<text transform="translate(20 {:.2}) rotate(-90)" text-anchor="middle">{}{}</text>"#,
         TOP + ph / 2.0,
         esc(y_label),
-        scale(ya.log)
+        scale(fr.ya.log)
     );
-    for d in dots {
+}
+
+/// The front `f` (by increasing fps) as a staircase, its points outlined.
+fn front(s: &mut String, fr: &Frame, f: &[Dot]) {
+    if f.is_empty() {
+        return;
+    }
+    let mut path = format!(
+        "M {LEFT} {:.2} H {:.2}",
+        fr.y(f[0].accuracy),
+        fr.x(f[0].fps)
+    );
+    for p in &f[1..] {
+        let _ = write!(path, " V {:.2} H {:.2}", fr.y(p.accuracy), fr.x(p.fps));
+    }
+    let _ = write!(path, " V {:.2}", TOP + fr.ph);
+    // Staircase: the region the front dominates lies below and to the left.
+    let _ = writeln!(
+        s,
+        r##"<path d="{path}" fill="none" stroke="#c0392b" stroke-width="1.5"/>"##
+    );
+    for p in f {
         let _ = writeln!(
             s,
-            r#"<circle cx="{:.2}" cy="{:.2}" r="3.5" fill="{}" fill-opacity="0.8"/>"#,
-            x(d.fps),
-            y(d.accuracy),
-            shade(d.lut_share)
+            r##"<circle cx="{:.2}" cy="{:.2}" r="6" fill="{}" stroke="#c0392b" stroke-width="2"/>"##,
+            fr.x(p.fps),
+            fr.y(p.accuracy),
+            fr.shade(p.lut_share)
         );
     }
-    let f = front2d(dots);
-    if !f.is_empty() {
-        let mut path = format!("M {LEFT} {:.2} H {:.2}", y(f[0].accuracy), x(f[0].fps));
-        for p in &f[1..] {
-            let _ = write!(path, " V {:.2} H {:.2}", y(p.accuracy), x(p.fps));
-        }
-        let _ = write!(path, " V {:.2}", TOP + ph);
-        // Staircase: the region the front dominates lies below and to the left.
-        let _ = writeln!(
-            s,
-            r##"<path d="{path}" fill="none" stroke="#c0392b" stroke-width="1.5"/>"##
-        );
-        for p in &f {
-            let _ = writeln!(
-                s,
-                r##"<circle cx="{:.2}" cy="{:.2}" r="6" fill="{}" stroke="#c0392b" stroke-width="2"/>"##,
-                x(p.fps),
-                y(p.accuracy),
-                shade(p.lut_share)
-            );
-        }
-    }
-    let (bx, by, bh) = (W - RIGHT + 30.0, TOP + 20.0, ph - 40.0);
+}
+
+/// The colour bar of the LUT shares, with the number of points under it.
+fn colour_bar(s: &mut String, fr: &Frame, points: usize) {
+    let (bx, by, bh) = (W - RIGHT + 30.0, TOP + 20.0, fr.ph - 40.0);
     let _ = writeln!(
         s,
         r#"<text x="{bx}" y="{:.2}">LUT share</text>"#,
@@ -296,17 +358,15 @@ pub fn plot(dots: &[Dot], title: &str, y_label: &str) -> String {
             r#"<text x="{:.2}" y="{:.2}">{:.1} %</text>"#,
             bx + 22.0,
             by + bh * (1.0 - t) + 4.0,
-            100.0 * (c_lo + t * (c_hi - c_lo))
+            100.0 * (fr.c_lo + t * (fr.c_hi - fr.c_lo))
         );
     }
     let _ = writeln!(
         s,
         r#"<text x="{bx}" y="{:.2}" font-size="11">{} points</text>"#,
         by + bh + 24.0,
-        dots.len()
+        points
     );
-    s.push_str("</svg>\n");
-    s
 }
 
 #[cfg(test)]
