@@ -66,6 +66,9 @@ pub struct Built {
     pub rtl_skipped: Option<String>,
 }
 
+/// Files to write: a path relative to the output directory and the contents.
+type Files = Vec<(String, Vec<u8>)>;
+
 /// Builds `model_path` for `board_name` into `out` (default `build/<name>`).
 pub fn build(
     model_path: &Path,
@@ -78,13 +81,7 @@ pub fn build(
 ) -> Result<Built> {
     let board = board::lookup(board_name)?;
     let (model, mut graph) = estimate::parse(model_path)?;
-    if RESERVED.contains(&graph.name.as_str()) || graph.name.starts_with("layer_") {
-        return Err(Error::Unsupported(format!(
-            "model name `{}` cannot name the HLS top function; set `name:` in {}",
-            graph.name,
-            model_path.display()
-        )));
-    }
+    check_top_name(&graph, model_path)?;
     check_frames(&graph, frames)?;
     fold::check_fit(&graph, &board, opts)?;
     let params = estimate::parameters(&model, &mut graph)?;
@@ -111,43 +108,8 @@ pub fn build(
         inputs: &inputs,
         expected: &expected,
     };
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut rtl_skipped = None;
-    for b in backend::ALL {
-        if let Some(kind) = b.unsupported(graph) {
-            rtl_skipped = Some(format!(
-                "the {} backend does not cover `{kind}` layers yet; {}/ not written",
-                if b.name() == "rtl" {
-                    "Verilog"
-                } else {
-                    b.name()
-                },
-                b.name()
-            ));
-            continue;
-        }
-        let dir = b.name();
-        files.extend(
-            b.emit(&input)?
-                .into_iter()
-                .map(|(p, t)| (format!("{dir}/{p}"), t.into_bytes())),
-        );
-    }
-    let json =
-        serde_json::to_string_pretty(&estimate).map_err(|e| Error::Serialization(e.to_string()))?;
-    files.push(("report/estimate.json".into(), (json + "\n").into_bytes()));
-    files.push((
-        "report/estimate.csv".into(),
-        report::csv(&estimate)?.into_bytes(),
-    ));
-    files.push((
-        "report/summary.md".into(),
-        report::summary_md(&estimate).into_bytes(),
-    ));
-    files.push((
-        "report/folding.yaml".into(),
-        config::to_yaml(&design.folds(graph)).into_bytes(),
-    ));
+    let (mut files, rtl_skipped) = backend_files(&input)?;
+    files.extend(report_files(&estimate, &design, graph)?);
     files.sort();
     let dir = out
         .map(Path::to_path_buf)
@@ -160,6 +122,71 @@ pub fn build(
         frames,
         rtl_skipped,
     })
+}
+
+/// The model's name becomes the HLS top function's: no C++ keyword, no `layer_` prefix.
+fn check_top_name(graph: &crate::ir::Graph, model_path: &Path) -> Result<()> {
+    if RESERVED.contains(&graph.name.as_str()) || graph.name.starts_with("layer_") {
+        return Err(Error::Unsupported(format!(
+            "model name `{}` cannot name the HLS top function; set `name:` in {}",
+            graph.name,
+            model_path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Every backend's files, each under its directory (`hls/`, `rtl/`); why a backend was left
+/// out (the last one that does not cover a layer kind).
+fn backend_files(input: &backend::EmitInput) -> Result<(Files, Option<String>)> {
+    let mut files = Files::new();
+    let mut skipped = None;
+    for b in backend::ALL {
+        if let Some(kind) = b.unsupported(input.graph) {
+            skipped = Some(format!(
+                "the {} backend does not cover `{kind}` layers yet; {}/ not written",
+                if b.name() == "rtl" {
+                    "Verilog"
+                } else {
+                    b.name()
+                },
+                b.name()
+            ));
+            continue;
+        }
+        let dir = b.name();
+        files.extend(
+            b.emit(input)?
+                .into_iter()
+                .map(|(p, t)| (format!("{dir}/{p}"), t.into_bytes())),
+        );
+    }
+    Ok((files, skipped))
+}
+
+/// The reports under `report/`: the estimate as JSON, CSV and Markdown, and the folding.
+fn report_files(
+    estimate: &report::Estimate,
+    design: &fold::Design,
+    graph: &crate::ir::Graph,
+) -> Result<Files> {
+    let json =
+        serde_json::to_string_pretty(estimate).map_err(|e| Error::Serialization(e.to_string()))?;
+    Ok(vec![
+        ("report/estimate.json".into(), (json + "\n").into_bytes()),
+        (
+            "report/estimate.csv".into(),
+            report::csv(estimate)?.into_bytes(),
+        ),
+        (
+            "report/summary.md".into(),
+            report::summary_md(estimate).into_bytes(),
+        ),
+        (
+            "report/folding.yaml".into(),
+            config::to_yaml(&design.folds(graph)).into_bytes(),
+        ),
+    ])
 }
 
 /// `--frames`: at least one, at most [`MAX_BUILD_FRAMES`], and the test vectors (input and

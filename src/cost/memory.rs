@@ -163,6 +163,37 @@ fn map_uncached(m: &Memory, style: Style, family: Family) -> Mapping {
     if m.depth == 0 || m.width == 0 || m.read_ports == 0 {
         return Mapping::Logic;
     }
+    let lutram = cheapest_lutram(m, style, family);
+    let bram = cheapest_bram(m, style, family);
+    // Soft logic sets the bar (truncated, as Yosys keeps it in an int); a candidate must be
+    // strictly cheaper; distributed candidates come first.
+    let bits = (m.depth * m.width) as f64;
+    let logic = if m.rom { bits / 64.0 } else { bits };
+    let mut best = match style {
+        Style::Auto | Style::Logic => Some(logic.trunc()),
+        _ => None,
+    };
+    let mut out = Mapping::Logic;
+    if style == Style::Logic {
+        return out;
+    }
+    for (cand, mk) in [
+        (lutram, Mapping::Lutram as fn(u64) -> Mapping),
+        (bram, Mapping::Bram as fn(u64) -> Mapping),
+    ] {
+        if let Some((c, n)) = cand
+            && best.is_none_or(|b| c < b)
+        {
+            best = Some(c);
+            out = mk(n);
+        }
+    }
+    out
+}
+
+/// The cheapest distributed-RAM mapping of `m` (Yosys's cost, LUTs), when `style` allows one:
+/// the single-port kinds for a shared port, the others otherwise (the first of equals).
+fn cheapest_lutram(m: &Memory, style: Style, family: Family) -> Option<(f64, u64)> {
     let (kinds, luts_per_cell): (&[LutramKind], u64) = match family {
         Family::Xc7 => (&LUTRAM_XC7, 4),
         Family::Xcup => (&LUTRAM_XCUP, 8),
@@ -196,6 +227,12 @@ fn map_uncached(m: &Memory, style: Style, family: Family) -> Mapping {
             }
         }
     }
+    lutram
+}
+
+/// The cheapest block-RAM mapping of `m` (Yosys's cost, BRAM18s), when `style` allows one
+/// (the first of equals).
+fn cheapest_bram(m: &Memory, style: Style, family: Family) -> Option<(f64, u64)> {
     let mut bram: Option<(f64, u64)> = None;
     // A single-port memory's registered address makes its read synchronous for Yosys
     // (`memory_dff`), with read-after-write transparency to emulate: block RAM is a candidate
@@ -226,30 +263,7 @@ fn map_uncached(m: &Memory, style: Style, family: Family) -> Mapping {
             }
         }
     }
-    // Soft logic sets the bar (truncated, as Yosys keeps it in an int); a candidate must be
-    // strictly cheaper; distributed candidates come first.
-    let bits = (m.depth * m.width) as f64;
-    let logic = if m.rom { bits / 64.0 } else { bits };
-    let mut best = match style {
-        Style::Auto | Style::Logic => Some(logic.trunc()),
-        _ => None,
-    };
-    let mut out = Mapping::Logic;
-    if style == Style::Logic {
-        return out;
-    }
-    for (cand, mk) in [
-        (lutram, Mapping::Lutram as fn(u64) -> Mapping),
-        (bram, Mapping::Bram as fn(u64) -> Mapping),
-    ] {
-        if let Some((c, n)) = cand
-            && best.is_none_or(|b| c < b)
-        {
-            best = Some(c);
-            out = mk(n);
-        }
-    }
-    out
+    bram
 }
 
 #[cfg(test)]

@@ -156,6 +156,11 @@ pub fn check_fit(graph: &Graph, board: &Board, opts: &Options) -> Result<()> {
                 .collect()
         })
         .collect();
+    let (over, together) = sets_over_budget(&usable, &budget);
+    let stuck = spaces.iter().zip(&usable).find(|(_, u)| u.is_empty());
+    if over.is_empty() && stuck.is_none() {
+        return Ok(());
+    }
     let least: Vec<u64> = (0..5)
         .map(|k| {
             usable
@@ -164,6 +169,35 @@ pub fn check_fit(graph: &Graph, board: &Board, opts: &Options) -> Result<()> {
                 .sum()
         })
         .collect();
+    let mut lines: Vec<String> = RESOURCE_NAMES
+        .iter()
+        .enumerate()
+        .map(|(k, n)| {
+            let mark = if least[k] > budget[k] {
+                "  <- over"
+            } else {
+                ""
+            };
+            format!(
+                "  {n:>6}: needs at least {} (the layers alone); budget {}{mark}",
+                least[k], budget[k]
+            )
+        })
+        .collect();
+    lines.extend(together);
+    if let Some((s, _)) = stuck {
+        lines.push(format!(
+            "  layer `{}` has no folding within the resources the board offers",
+            graph.g[s.node].name
+        ));
+    }
+    Err(Error::NoFit(NoFit { lines }))
+}
+
+/// The sets of budgeted resources (bit masks over those with a budget) that the layers' usable
+/// candidates (`usable[layer]`) cannot share, each at its cheapest mix: the minimal ones, and
+/// a line about each of more than one resource.
+fn sets_over_budget(usable: &[Vec<[u64; 5]>], budget: &[u64; 5]) -> (Vec<u32>, Vec<String>) {
     let mut over: Vec<u32> = Vec::new();
     let mut together = Vec::new();
     let with_budget: Vec<usize> = (0..5).filter(|&k| budget[k] > 0).collect();
@@ -200,33 +234,7 @@ pub fn check_fit(graph: &Graph, board: &Board, opts: &Options) -> Result<()> {
             }
         }
     }
-    let stuck = spaces.iter().zip(&usable).find(|(_, u)| u.is_empty());
-    if over.is_empty() && stuck.is_none() {
-        return Ok(());
-    }
-    let mut lines: Vec<String> = RESOURCE_NAMES
-        .iter()
-        .enumerate()
-        .map(|(k, n)| {
-            let mark = if least[k] > budget[k] {
-                "  <- over"
-            } else {
-                ""
-            };
-            format!(
-                "  {n:>6}: needs at least {} (the layers alone); budget {}{mark}",
-                least[k], budget[k]
-            )
-        })
-        .collect();
-    lines.extend(together);
-    if let Some((s, _)) = stuck {
-        lines.push(format!(
-            "  layer `{}` has no folding within the resources the board offers",
-            graph.g[s.node].name
-        ));
-    }
-    Err(Error::NoFit(NoFit { lines }))
+    (over, together)
 }
 
 /// Folds `graph` for `board` under `opts`.

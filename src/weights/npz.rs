@@ -1,10 +1,11 @@
 //! NumPy `.npz` / `.npy` input and output of integer arrays.
 
-use super::{LayerParams, Params, array_error, check_range, set_requant, spec};
+use super::{LayerParams, ParamSpec, Params, array_error, check_range, set_requant, spec};
 use crate::error::{Error, Result};
 use crate::format::Requant;
 use crate::ir::Graph;
 use crate::model::Model;
+use crate::ops::Node;
 use npyz::npz::NpzArchive;
 use npyz::{DType, NpyFile, Order, TypeChar, WriterBuilder};
 use std::collections::BTreeSet;
@@ -13,6 +14,9 @@ use std::path::Path;
 
 /// An integer array: shape and C-order values.
 pub type IntArray = (Vec<u64>, Vec<i64>);
+
+/// An open `.npz` archive.
+pub type Archive = NpzArchive<BufReader<std::fs::File>>;
 
 fn io_err(path: &Path, e: std::io::Error) -> Error {
     Error::Io {
@@ -178,7 +182,7 @@ fn check_header(r: &mut impl Read, max: u64) -> std::result::Result<(), BadArray
 /// Reads array `name` of an open archive, if present; at most `max` elements (checked from
 /// the array's header before its values are read).
 pub fn read_array(
-    archive: &mut NpzArchive<BufReader<std::fs::File>>,
+    archive: &mut Archive,
     file: &str,
     name: &str,
     max: u64,
@@ -204,7 +208,7 @@ pub fn read_array(
 
 /// Opens an `.npz` archive; one that holds an array twice is refused (which copy counts would
 /// depend on the reader).
-pub fn open(path: &Path) -> Result<NpzArchive<BufReader<std::fs::File>>> {
+pub fn open(path: &Path) -> Result<Archive> {
     let mut ar = NpzArchive::open(path).map_err(|e| io_err(path, e))?;
     let zip = ar.zip_archive();
     let distinct: BTreeSet<&str> = zip.file_names().collect();
@@ -274,109 +278,8 @@ pub fn load(path: &Path, model: &Model, graph: &mut Graph) -> Result<Params> {
     for n in layers {
         let node = graph.g[n].clone();
         let Some(op) = node.op() else { continue };
-        let s = spec(op, &node);
-        let mut p = LayerParams::default();
-        if let Some(wt) = s.weight_type {
-            let name = format!("{}.weight", node.name);
-            let want: u64 = s.weight_shape.iter().product();
-            let (shape, values) = read_array(&mut ar, &file, &name, want)?
-                .ok_or_else(|| array_error(&file, &name, "missing from the weights file"))?;
-            if shape != s.weight_shape {
-                return Err(array_error(
-                    &file,
-                    &name,
-                    format!("shape {shape:?}, expected {:?}", s.weight_shape),
-                ));
-            }
-            check_range(&values, wt).map_err(|e| array_error(&file, &name, e.to_string()))?;
-            p.weight = values;
-            used.insert(name);
-            let bname = format!("{}.bias", node.name);
-            if s.bias_len > 0 {
-                let (shape, values) =
-                    read_array(&mut ar, &file, &bname, s.bias_len)?.ok_or_else(|| {
-                        array_error(
-                            &file,
-                            &bname,
-                            "missing from the weights file (the layer has `bias: true`)",
-                        )
-                    })?;
-                if shape != [s.bias_len] {
-                    return Err(array_error(
-                        &file,
-                        &bname,
-                        format!("shape {shape:?}, expected [{}]", s.bias_len),
-                    ));
-                }
-                let (lo, hi) = s.bias_range;
-                if let Some(i) = values.iter().position(|v| *v < lo || *v > hi) {
-                    return Err(array_error(
-                        &file,
-                        &bname,
-                        format!(
-                            "element {i} is {}, outside [{lo}, {hi}] (the accumulator width assumes biases within the range of the products' sum)",
-                            values[i]
-                        ),
-                    ));
-                }
-                p.bias = values;
-                used.insert(bname);
-            }
-        }
-        let (sn, hn) = (
-            format!("{}.scale", node.name),
-            format!("{}.shift", node.name),
-        );
-        let per_channel = node.out.shape.c.max(2) as u64;
-        let scale = read_array(&mut ar, &file, &sn, per_channel)?;
-        let shift = read_array(&mut ar, &file, &hn, per_channel)?;
-        for (name, a) in [(&sn, &scale), (&hn, &shift)] {
-            if let Some((shape, _)) = a
-                && shape.len() > 1
-            {
-                return Err(array_error(
-                    &file,
-                    name,
-                    format!("shape {shape:?}; expected a scalar or a list (one per channel)"),
-                ));
-            }
-        }
-        match (scale, shift) {
-            (None, None) => {}
-            (Some((_, scale)), Some((_, shift))) => {
-                let explicit = match node.kind {
-                    crate::ops::NodeKind::Layer { index, .. } => {
-                        model.layers.get(index).is_some_and(|l| l.requant.is_some())
-                    }
-                    _ => false,
-                };
-                if explicit {
-                    return Err(array_error(
-                        &file,
-                        &sn,
-                        "the model file already gives this layer a `requant`; give it in one place",
-                    ));
-                }
-                set_requant(graph, &node.name, Requant { scale, shift })
-                    .map_err(|e| array_error(&file, &sn, e.to_string()))?;
-                used.insert(sn);
-                used.insert(hn);
-            }
-            (Some(_), None) => {
-                return Err(array_error(
-                    &file,
-                    &hn,
-                    "missing: `.scale` and `.shift` come together",
-                ));
-            }
-            (None, Some(_)) => {
-                return Err(array_error(
-                    &file,
-                    &sn,
-                    "missing: `.scale` and `.shift` come together",
-                ));
-            }
-        }
+        let p = weight_and_bias(&mut ar, &file, &node, &spec(op, &node), &mut used)?;
+        requant(&mut ar, &file, model, graph, &node, &mut used)?;
         if !p.weight.is_empty() {
             out.layers.insert(node.name.clone(), p);
         }
@@ -389,4 +292,131 @@ pub fn load(path: &Path, model: &Model, graph: &mut Graph) -> Result<Params> {
         ));
     }
     Ok(out)
+}
+
+/// Reads `<layer>.weight` and `<layer>.bias` of `node` (when its spec `s` has them), checked
+/// against their shapes and ranges; their names go into `used`.
+fn weight_and_bias(
+    ar: &mut Archive,
+    file: &str,
+    node: &Node,
+    s: &ParamSpec,
+    used: &mut BTreeSet<String>,
+) -> Result<LayerParams> {
+    let mut p = LayerParams::default();
+    let Some(wt) = s.weight_type else {
+        return Ok(p);
+    };
+    let name = format!("{}.weight", node.name);
+    let want: u64 = s.weight_shape.iter().product();
+    let (shape, values) = read_array(ar, file, &name, want)?
+        .ok_or_else(|| array_error(file, &name, "missing from the weights file"))?;
+    if shape != s.weight_shape {
+        return Err(array_error(
+            file,
+            &name,
+            format!("shape {shape:?}, expected {:?}", s.weight_shape),
+        ));
+    }
+    check_range(&values, wt).map_err(|e| array_error(file, &name, e.to_string()))?;
+    p.weight = values;
+    used.insert(name);
+    let bname = format!("{}.bias", node.name);
+    if s.bias_len > 0 {
+        let (shape, values) = read_array(ar, file, &bname, s.bias_len)?.ok_or_else(|| {
+            array_error(
+                file,
+                &bname,
+                "missing from the weights file (the layer has `bias: true`)",
+            )
+        })?;
+        if shape != [s.bias_len] {
+            return Err(array_error(
+                file,
+                &bname,
+                format!("shape {shape:?}, expected [{}]", s.bias_len),
+            ));
+        }
+        let (lo, hi) = s.bias_range;
+        if let Some(i) = values.iter().position(|v| *v < lo || *v > hi) {
+            return Err(array_error(
+                file,
+                &bname,
+                format!(
+                    "element {i} is {}, outside [{lo}, {hi}] (the accumulator width assumes biases within the range of the products' sum)",
+                    values[i]
+                ),
+            ));
+        }
+        p.bias = values;
+        used.insert(bname);
+    }
+    Ok(p)
+}
+
+/// Applies `<layer>.scale` and `<layer>.shift` of `node`, when the file has them, as its
+/// requantisation in `graph`; their names go into `used`.
+fn requant(
+    ar: &mut Archive,
+    file: &str,
+    model: &Model,
+    graph: &mut Graph,
+    node: &Node,
+    used: &mut BTreeSet<String>,
+) -> Result<()> {
+    let (sn, hn) = (
+        format!("{}.scale", node.name),
+        format!("{}.shift", node.name),
+    );
+    let per_channel = node.out.shape.c.max(2) as u64;
+    let scale = read_array(ar, file, &sn, per_channel)?;
+    let shift = read_array(ar, file, &hn, per_channel)?;
+    for (name, a) in [(&sn, &scale), (&hn, &shift)] {
+        if let Some((shape, _)) = a
+            && shape.len() > 1
+        {
+            return Err(array_error(
+                file,
+                name,
+                format!("shape {shape:?}; expected a scalar or a list (one per channel)"),
+            ));
+        }
+    }
+    match (scale, shift) {
+        (None, None) => {}
+        (Some((_, scale)), Some((_, shift))) => {
+            let explicit = match node.kind {
+                crate::ops::NodeKind::Layer { index, .. } => {
+                    model.layers.get(index).is_some_and(|l| l.requant.is_some())
+                }
+                _ => false,
+            };
+            if explicit {
+                return Err(array_error(
+                    file,
+                    &sn,
+                    "the model file already gives this layer a `requant`; give it in one place",
+                ));
+            }
+            set_requant(graph, &node.name, Requant { scale, shift })
+                .map_err(|e| array_error(file, &sn, e.to_string()))?;
+            used.insert(sn);
+            used.insert(hn);
+        }
+        (Some(_), None) => {
+            return Err(array_error(
+                file,
+                &hn,
+                "missing: `.scale` and `.shift` come together",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(array_error(
+                file,
+                &sn,
+                "missing: `.scale` and `.shift` come together",
+            ));
+        }
+    }
+    Ok(())
 }

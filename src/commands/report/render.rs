@@ -4,12 +4,63 @@ use super::Estimate;
 use crate::cost::RESOURCE_NAMES;
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 
+/// A shape as `HxWxC`.
 fn shape(s: &[u32]) -> String {
     s.iter().map(u32::to_string).collect::<Vec<_>>().join("x")
 }
 
 /// The per-layer table, totals and headline figures.
 pub fn table(e: &Estimate) -> String {
+    let t = layer_table(e);
+    let b = e.budget.as_array();
+    let budget = RESOURCE_NAMES
+        .iter()
+        .zip(b)
+        .map(|(n, v)| format!("{n} {v}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "{} on {} ({}, {} MHz)\n{t}\nbudget: {budget}\nbottleneck: {} ({} cycles/frame)\nthroughput: {:.2} frames/s\nlatency: {} cycles ({:.3} us)\nbound: {} cycles/frame, efficiency {:.4}\nFIFO storage: {} bits{}{}\n",
+        e.model,
+        e.board,
+        e.part,
+        e.clock_mhz,
+        e.bottleneck,
+        e.cycles_per_frame,
+        e.fps,
+        e.latency_cycles,
+        e.latency_us,
+        e.bound_cycles_per_frame,
+        e.efficiency,
+        e.fifo_bits,
+        schedule_note(e),
+        if e.target_met {
+            ""
+        } else {
+            "\nnote: the target frame rate cannot be met within the budget; this is the fastest design"
+        },
+    )
+}
+
+/// How the FIFOs were sized: by the cycle-level schedule, or why not.
+fn schedule_note(e: &Estimate) -> String {
+    match &e.schedule {
+        Some(s) => format!(
+            " (sized by the cycle-level schedule in {:.0} ms: {:.1} cycles/frame, {} simulated cycles)",
+            s.seconds * 1000.0,
+            s.cycles_per_frame,
+            s.sim_cycles
+        ),
+        None => e
+            .schedule_skipped
+            .as_ref()
+            .map_or(String::new(), |why| format!(" (not scheduled: {why})")),
+    }
+}
+
+/// One row per layer (the bottleneck marked `*`), then the glue and the totals with the
+/// board utilisation.
+fn layer_table(e: &Estimate) -> Table {
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED);
     t.set_header([
@@ -64,45 +115,7 @@ pub fn table(e: &Estimate) -> String {
             c.set_cell_alignment(CellAlignment::Right);
         }
     }
-    let b = e.budget.as_array();
-    let budget = RESOURCE_NAMES
-        .iter()
-        .zip(b)
-        .map(|(n, v)| format!("{n} {v}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!(
-        "{} on {} ({}, {} MHz)\n{t}\nbudget: {budget}\nbottleneck: {} ({} cycles/frame)\nthroughput: {:.2} frames/s\nlatency: {} cycles ({:.3} us)\nbound: {} cycles/frame, efficiency {:.4}\nFIFO storage: {} bits{}{}\n",
-        e.model,
-        e.board,
-        e.part,
-        e.clock_mhz,
-        e.bottleneck,
-        e.cycles_per_frame,
-        e.fps,
-        e.latency_cycles,
-        e.latency_us,
-        e.bound_cycles_per_frame,
-        e.efficiency,
-        e.fifo_bits,
-        match &e.schedule {
-            Some(s) => format!(
-                " (sized by the cycle-level schedule in {:.0} ms: {:.1} cycles/frame, {} simulated cycles)",
-                s.seconds * 1000.0,
-                s.cycles_per_frame,
-                s.sim_cycles
-            ),
-            None => e
-                .schedule_skipped
-                .as_ref()
-                .map_or(String::new(), |why| format!(" (not scheduled: {why})")),
-        },
-        if e.target_met {
-            ""
-        } else {
-            "\nnote: the target frame rate cannot be met within the budget; this is the fastest design"
-        },
-    )
+    t
 }
 
 /// One CSV row per layer, then a `total` row.
