@@ -101,193 +101,239 @@ pub fn evaluate_lean(graph: &Graph, choice: &[Option<&Candidate>]) -> Pipeline {
 /// [`evaluate`], naming glue items and the bottleneck only when `named`.
 fn evaluate_with(graph: &Graph, choice: &[Option<&Candidate>], named: bool) -> Pipeline {
     let g = &graph.g;
-    let bound = g.node_bound();
-    let mut times: Vec<Option<NodeTime>> = vec![None; bound];
-    let mut sink = GlueSink {
-        named,
-        items: Vec::new(),
-        res: Resources::default(),
-        cycles: 0,
-        slowest: None,
+    let mut ev = Evaluation {
+        graph,
+        choice,
+        times: vec![None; g.node_bound()],
+        sink: GlueSink {
+            named,
+            items: Vec::new(),
+            res: Resources::default(),
+            cycles: 0,
+            slowest: None,
+        },
+        fifo_depth: vec![MIN_FIFO_DEPTH; g.edge_bound()],
+        arrivals: Vec::new(),
     };
     let mut cycles = 0u64;
     let mut bottleneck = String::new();
-    let note = |c: u64, name: &str, cycles: &mut u64, bottleneck: &mut String| {
-        if c > *cycles {
-            *cycles = c;
-            if named {
-                *bottleneck = name.to_string();
-            }
-        }
-    };
-    // Arrival of each edge's words at its consumer: (first arrival, cycles per consumer word).
-    let mut fifo_depth: Vec<u64> = vec![MIN_FIFO_DEPTH; g.edge_bound()];
-    // Per input port: first word's arrival, cycles per word, the edge, words per frame.
-    let mut arrivals: Vec<(f64, f64, EdgeIndex, u64)> = Vec::new();
     for n in graph.order() {
         let node = &g[n];
-        let elems = node.out.shape.elems();
         let t = match &node.kind {
-            NodeKind::Input => {
-                let par = input_par(graph, choice, n);
-                let words = elems / par as u64;
-                NodeTime {
-                    first_out: 0.0,
-                    last_out: (words - 1) as f64,
-                    cpw: 1.0,
-                    out_par: par,
-                    cycles: words,
-                }
-            }
-            NodeKind::Fork { ways } => {
-                let p = times[graph.producers(n)[0].index()].unwrap_or_default();
-                let words = elems / p.out_par as u64;
-                let width = p.out_par as u64 * node.out.ty.bits as u64;
-                sink.add(
-                    "fork",
-                    || node.name.clone(),
-                    words,
-                    0,
-                    width,
-                    glue::fork(width, *ways as u64),
-                );
-                NodeTime {
-                    first_out: p.first_out + 1.0,
-                    last_out: p.last_out + 1.0,
-                    cpw: p.cpw,
-                    out_par: p.out_par,
-                    cycles: words,
-                }
-            }
+            NodeKind::Input => ev.input(n),
+            NodeKind::Fork { ways } => ev.fork(n, *ways),
             NodeKind::Layer { .. } => {
                 let Some(c) = choice[n.index()] else { continue };
-                let tm = c.cost.timing;
-                arrivals.clear();
-                for e in g.edges_directed(n, petgraph::Direction::Incoming) {
-                    let s = times[e.source().index()].unwrap_or_default();
-                    let tensor = e.weight().tensor;
-                    let (p, q) = (s.out_par as u64, c.in_par as u64);
-                    let mut first = s.first_out + 1.0;
-                    let cpw_in = s.cpw * q as f64 / p as f64;
-                    let te = tensor.shape.elems();
-                    if p != q {
-                        let res = glue::dwc(p as u32, q as u32, tensor.ty.bits).unwrap_or_default();
-                        sink.add(
-                            "dwc",
-                            || graph.edge_label(e.id()),
-                            (te / p).max(te / q),
-                            0,
-                            p.max(q) * tensor.ty.bits as u64,
-                            res,
-                        );
-                        first += (q.div_ceil(p) - 1) as f64 * s.cpw + 1.0;
-                    }
-                    arrivals.push((first, cpw_in, e.id(), te / q));
-                }
-                let need = tm.first_need.max(1) as f64;
-                let ready = arrivals
-                    .iter()
-                    .map(|(f, r, _, _)| f + (need - 1.0) * r)
-                    .fold(0.0, f64::max);
-                let first_out = ready + tm.depth as f64;
-                let last_in = arrivals
-                    .iter()
-                    .map(|(f, r, _, words)| f + ((*words).max(1) - 1) as f64 * r)
-                    .fold(0.0, f64::max);
-                let own = tm.cycles as f64 / tm.out_words.max(1) as f64;
-                let pace = if tm.burst { 1.0 } else { own };
-                let last_out = (first_out + (tm.out_words.max(1) - 1) as f64 * pace)
-                    .max(last_in + tm.tail as f64);
-                let cpw = if tm.out_words > 1 {
-                    (last_out - first_out) / (tm.out_words - 1) as f64
-                } else {
-                    own
-                };
-                size_skew_fifos(&arrivals, &mut fifo_depth);
-                NodeTime {
-                    first_out,
-                    last_out,
-                    cpw,
-                    out_par: c.out_par,
-                    cycles: tm.cycles,
-                }
+                ev.layer(n, c)
             }
         };
-        note(t.cycles, &node.name, &mut cycles, &mut bottleneck);
-        times[n.index()] = Some(t);
+        if t.cycles > cycles {
+            cycles = t.cycles;
+            if named {
+                bottleneck = node.name.to_string();
+            }
+        }
+        ev.times[n.index()] = Some(t);
     }
     // The glue's slowest item (the first of the slowest), after the stages.
-    if sink.cycles > cycles {
-        cycles = sink.cycles;
-        if let Some(i) = sink.slowest {
-            bottleneck = sink.items[i].name.clone();
+    if ev.sink.cycles > cycles {
+        cycles = ev.sink.cycles;
+        if let Some(i) = ev.sink.slowest {
+            bottleneck = ev.sink.items[i].name.clone();
         }
     }
-    let mut fifo_bits = 0;
-    let mut edges = vec![None; if named { g.edge_bound() } else { 0 }];
-    for e in g.edge_indices() {
-        let Some((s, t)) = g.edge_endpoints(e) else {
-            continue;
-        };
-        let tensor = g[e].tensor;
-        let par = match &g[t].kind {
-            NodeKind::Layer { .. } => choice[t.index()].map_or(1, |c| c.in_par),
-            _ => times[s.index()].map_or(1, |x| x.out_par),
-        };
-        let width = par as u64 * tensor.ty.bits as u64;
-        let depth = fifo_depth[e.index()];
-        fifo_bits += depth * width;
-        if let Some(slot) = edges.get_mut(e.index()) {
-            *slot = Some(EdgeStream {
-                src_par: times[s.index()].map_or(par, |x| x.out_par),
-                dst_par: par,
-                depth,
-            });
-        }
-        sink.add(
-            "fifo",
-            || graph.edge_label(e),
-            0,
-            depth,
-            width,
-            glue::fifo(depth, width),
-        );
-    }
-    // The AXI-Stream adapters at the accelerator's ports (`half_axis_in`, `half_axis_out`).
-    if let Some(t) = times[graph.input.index()] {
-        let width = t.out_par as u64 * g[graph.input].out.ty.bits as u64;
-        sink.add(
-            "axis",
-            || "axis_in".into(),
-            0,
-            0,
-            width,
-            glue::axis_in(width),
-        );
-    }
-    if let Some(t) = times[graph.output.index()] {
-        let out = g[graph.output].out;
-        let width = t.out_par as u64 * out.ty.bits as u64;
-        let words = out.shape.elems() / t.out_par.max(1) as u64;
-        sink.add(
-            "axis",
-            || "axis_out".into(),
-            0,
-            0,
-            width,
-            glue::axis_out(width, words),
-        );
-    }
-    let out_time = times[graph.output.index()].unwrap_or_default();
+    let (fifo_bits, edges) = ev.fifos();
+    ev.port_adapters();
+    let out_time = ev.times[graph.output.index()].unwrap_or_default();
     Pipeline {
-        times,
-        glue: sink.items,
-        glue_res: sink.res,
+        times: ev.times,
+        glue: ev.sink.items,
+        glue_res: ev.sink.res,
         cycles,
         bottleneck,
         latency: out_time.last_out as u64 + 2,
         fifo_bits,
         edges,
+    }
+}
+
+/// The state of one pipeline evaluation, node by node in topological order.
+struct Evaluation<'a> {
+    graph: &'a Graph,
+    /// The candidate of the layer at each node index.
+    choice: &'a [Option<&'a Candidate>],
+    /// The schedule of every node evaluated so far.
+    times: Vec<Option<NodeTime>>,
+    sink: GlueSink,
+    /// FIFO depth per edge index (the skew of a multi-input stage raises it).
+    fifo_depth: Vec<u64>,
+    /// Per input port of the current layer: first word's arrival, cycles per word, the edge,
+    /// words per frame (reused from layer to layer).
+    arrivals: Vec<(f64, f64, EdgeIndex, u64)>,
+}
+
+impl Evaluation<'_> {
+    /// The input adapter: one word per cycle from time 0.
+    fn input(&self, n: NodeIndex) -> NodeTime {
+        let elems = self.graph.g[n].out.shape.elems();
+        let par = input_par(self.graph, self.choice, n);
+        let words = elems / par as u64;
+        NodeTime {
+            first_out: 0.0,
+            last_out: (words - 1) as f64,
+            cpw: 1.0,
+            out_par: par,
+            cycles: words,
+        }
+    }
+
+    /// A fork of `ways` copies: its producer's stream, one cycle later.
+    fn fork(&mut self, n: NodeIndex, ways: usize) -> NodeTime {
+        let node = &self.graph.g[n];
+        let elems = node.out.shape.elems();
+        let p = self.times[self.graph.producers(n)[0].index()].unwrap_or_default();
+        let words = elems / p.out_par as u64;
+        let width = p.out_par as u64 * node.out.ty.bits as u64;
+        self.sink.add(
+            "fork",
+            || node.name.clone(),
+            words,
+            0,
+            width,
+            glue::fork(width, ways as u64),
+        );
+        NodeTime {
+            first_out: p.first_out + 1.0,
+            last_out: p.last_out + 1.0,
+            cpw: p.cpw,
+            out_par: p.out_par,
+            cycles: words,
+        }
+    }
+
+    /// A layer with candidate `c`: its inputs' arrivals (through width converters where the
+    /// words differ), its first and last output, and the skew FIFOs of its inputs.
+    fn layer(&mut self, n: NodeIndex, c: &Candidate) -> NodeTime {
+        let graph = self.graph;
+        let tm = c.cost.timing;
+        self.arrivals.clear();
+        for e in graph.g.edges_directed(n, petgraph::Direction::Incoming) {
+            let s = self.times[e.source().index()].unwrap_or_default();
+            let tensor = e.weight().tensor;
+            let (p, q) = (s.out_par as u64, c.in_par as u64);
+            let mut first = s.first_out + 1.0;
+            let cpw_in = s.cpw * q as f64 / p as f64;
+            let te = tensor.shape.elems();
+            if p != q {
+                let res = glue::dwc(p as u32, q as u32, tensor.ty.bits).unwrap_or_default();
+                self.sink.add(
+                    "dwc",
+                    || graph.edge_label(e.id()),
+                    (te / p).max(te / q),
+                    0,
+                    p.max(q) * tensor.ty.bits as u64,
+                    res,
+                );
+                first += (q.div_ceil(p) - 1) as f64 * s.cpw + 1.0;
+            }
+            self.arrivals.push((first, cpw_in, e.id(), te / q));
+        }
+        let arrivals = &self.arrivals;
+        let need = tm.first_need.max(1) as f64;
+        let ready = arrivals
+            .iter()
+            .map(|(f, r, _, _)| f + (need - 1.0) * r)
+            .fold(0.0, f64::max);
+        let first_out = ready + tm.depth as f64;
+        let last_in = arrivals
+            .iter()
+            .map(|(f, r, _, words)| f + ((*words).max(1) - 1) as f64 * r)
+            .fold(0.0, f64::max);
+        let own = tm.cycles as f64 / tm.out_words.max(1) as f64;
+        let pace = if tm.burst { 1.0 } else { own };
+        let last_out =
+            (first_out + (tm.out_words.max(1) - 1) as f64 * pace).max(last_in + tm.tail as f64);
+        let cpw = if tm.out_words > 1 {
+            (last_out - first_out) / (tm.out_words - 1) as f64
+        } else {
+            own
+        };
+        size_skew_fifos(arrivals, &mut self.fifo_depth);
+        NodeTime {
+            first_out,
+            last_out,
+            cpw,
+            out_par: c.out_par,
+            cycles: tm.cycles,
+        }
+    }
+
+    /// Every edge's FIFO (into the glue): the total FIFO storage in bits and, when named, the
+    /// stream plan per edge index.
+    fn fifos(&mut self) -> (u64, Vec<Option<EdgeStream>>) {
+        let graph = self.graph;
+        let g = &graph.g;
+        let mut fifo_bits = 0;
+        let mut edges = vec![None; if self.sink.named { g.edge_bound() } else { 0 }];
+        for e in g.edge_indices() {
+            let Some((s, t)) = g.edge_endpoints(e) else {
+                continue;
+            };
+            let tensor = g[e].tensor;
+            let par = match &g[t].kind {
+                NodeKind::Layer { .. } => self.choice[t.index()].map_or(1, |c| c.in_par),
+                _ => self.times[s.index()].map_or(1, |x| x.out_par),
+            };
+            let width = par as u64 * tensor.ty.bits as u64;
+            let depth = self.fifo_depth[e.index()];
+            fifo_bits += depth * width;
+            if let Some(slot) = edges.get_mut(e.index()) {
+                *slot = Some(EdgeStream {
+                    src_par: self.times[s.index()].map_or(par, |x| x.out_par),
+                    dst_par: par,
+                    depth,
+                });
+            }
+            self.sink.add(
+                "fifo",
+                || graph.edge_label(e),
+                0,
+                depth,
+                width,
+                glue::fifo(depth, width),
+            );
+        }
+        (fifo_bits, edges)
+    }
+
+    /// The AXI-Stream adapters at the accelerator's ports (`half_axis_in`, `half_axis_out`).
+    fn port_adapters(&mut self) {
+        let graph = self.graph;
+        let g = &graph.g;
+        if let Some(t) = self.times[graph.input.index()] {
+            let width = t.out_par as u64 * g[graph.input].out.ty.bits as u64;
+            self.sink.add(
+                "axis",
+                || "axis_in".into(),
+                0,
+                0,
+                width,
+                glue::axis_in(width),
+            );
+        }
+        if let Some(t) = self.times[graph.output.index()] {
+            let out = g[graph.output].out;
+            let width = t.out_par as u64 * out.ty.bits as u64;
+            let words = out.shape.elems() / t.out_par.max(1) as u64;
+            self.sink.add(
+                "axis",
+                || "axis_out".into(),
+                0,
+                0,
+                width,
+                glue::axis_out(width, words),
+            );
+        }
     }
 }
 
