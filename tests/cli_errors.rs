@@ -438,3 +438,82 @@ fn no_fit_single_huge_dense_marks_a_resource_over() {
     let r = run(&yaml, &["--board", "zybo-z7-10"]);
     assert_no_fit(&r);
 }
+
+/// A conv `a` keeping the 8x8 map (4 channels) and a concat `j` with `keys` under it; the
+/// concat's first key is on line 12.
+fn concat_of(keys: &[&str]) -> String {
+    let mut layers: Vec<String> = [
+        "  - name: a",
+        "    op: conv",
+        "    channels: 4",
+        "    kernel: 3",
+        "    padding: same",
+        "  - name: j",
+        "    op: concat",
+    ]
+    .map(String::from)
+    .to_vec();
+    layers.extend(keys.iter().map(|k| format!("    {k}")));
+    model(&layers.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+#[test]
+fn concat_inputs_of_different_sizes() {
+    let yaml = concat_of(&["from: [input, a, p]"]);
+    let yaml = yaml.replace(
+        "  - name: j",
+        "  - {name: p, op: maxpool, from: a, kernel: 2}\n  - name: j",
+    );
+    // `from` moved to line 13 by the inserted layer.
+    let msg = [
+        "concat inputs must have the same height and width",
+        "[8, 8, 3]",
+        "[4, 4, 4]",
+    ];
+    check(&yaml, (13, 11), Some("j"), &msg);
+}
+
+#[test]
+fn concat_of_a_map_and_a_vector() {
+    let yaml = concat_of(&["from: [a, d]"]).replace(
+        "  - name: j",
+        "  - {name: d, op: dense, from: a, units: 4}\n  - name: j",
+    );
+    let msg = ["concat inputs must have the same height and width", "[4]"];
+    check(&yaml, (13, 11), Some("j"), &msg);
+}
+
+#[test]
+fn concat_needs_two_to_sixteen_inputs() {
+    check(
+        &concat_of(&["from: a"]),
+        (12, 11),
+        Some("j"),
+        &["op `concat` takes 2 to 16 inputs, `from` names 1"],
+    );
+    let many = format!("from: [{}]", vec!["a"; 17].join(", "));
+    check(
+        &concat_of(&[&many]),
+        (12, 11),
+        Some("j"),
+        &["op `concat` takes 2 to 16 inputs, `from` names 17"],
+    );
+}
+
+#[test]
+fn concat_requant_lists_match_the_inputs() {
+    let yaml = concat_of(&[
+        "from: [input, a]",
+        "output: {bits: 4}",
+        "requant: {scale: [1, 2, 3], shift: 1}", // the scale list at 14:22
+    ]);
+    let msg = ["a concat's `requant.scale` has one entry or one per input (2), got 3"];
+    check(&yaml, (14, 22), Some("j"), &msg);
+    let yaml = concat_of(&[
+        "from: [input, a]",
+        "output: {bits: 4}",
+        "requant: {scale: [1, 2], shift: [1, 2]}",
+    ]);
+    let msg = ["a concat's `requant.shift` is a single value, got 2 entries"];
+    check(&yaml, (14, 37), Some("j"), &msg);
+}

@@ -185,3 +185,19 @@ fn a_layer_reading_one_tensor_on_both_ports_is_bit_exact() {
     )
     .unwrap();
 }
+
+#[test]
+fn concatenations_are_bit_exact() {
+    // Three maps of different types joined with per-input scales, a pass-through join, a
+    // residual add across a join and a join of vectors (tests/data/concat.yaml), with our
+    // ap_int and with the official headers.
+    let ap = official_ap();
+    let dir = temp("concat");
+    build_and_csim(
+        Path::new("tests/data/concat.yaml"),
+        &dir.join("c"),
+        6,
+        &[None, Some(&ap)],
+    )
+    .unwrap();
+}

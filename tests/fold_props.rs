@@ -78,6 +78,7 @@ fn generator_models_are_valid_and_varied() {
             "maxpool",
             "avgpool",
             "add",
+            "concat",
             "dense",
             "stride: 2",
             "bits: 1",
@@ -88,7 +89,7 @@ fn generator_models_are_valid_and_varied() {
             }
         }
     }
-    assert_eq!(ops.len(), 9, "generator covers {ops:?}");
+    assert_eq!(ops.len(), 10, "generator covers {ops:?}");
 }
 
 #[test]

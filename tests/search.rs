@@ -451,3 +451,58 @@ fn infeasible_candidates_are_recorded() {
         serde_json::from_str(&fs::read_to_string(d.join("big/pareto.json")).unwrap()).unwrap();
     assert_eq!(pj["feasible"], 0);
 }
+
+#[test]
+fn an_inception_space_with_concat_searches_and_builds() {
+    // models/spaces/cifar_inception.yaml joins three branches with `concat` inside a repeat
+    // block: every architecture materialises and fits pynq-z2, every Pareto model holds a
+    // concat, and the first one builds into a project that passes csim.
+    let d = tmp();
+    let space =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/spaces/cifar_inception.yaml");
+    let r = half_gen(
+        &[
+            "search",
+            space.to_str().unwrap(),
+            "--board",
+            "pynq-z2",
+            "-o",
+            "out",
+        ],
+        &d,
+    );
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(
+        r.stdout.contains("8 decision variables, 256 architectures")
+            && r.stdout.contains("; 256 feasible"),
+        "{}",
+        r.stdout
+    );
+    let pj: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(d.join("out/pareto.json")).unwrap()).unwrap();
+    let front = pj["front"].as_array().unwrap();
+    assert!(!front.is_empty());
+    for pt in front {
+        let text = fs::read_to_string(d.join("out").join(pt["file"].as_str().unwrap())).unwrap();
+        assert!(text.contains("op: concat"), "{text}");
+    }
+    let first = format!("out/{}", front[0]["file"].as_str().unwrap());
+    let b = half_gen(
+        &[
+            "build", &first, "--board", "pynq-z2", "--frames", "2", "-o", "b",
+        ],
+        &d,
+    );
+    assert_eq!(b.code, Some(0), "{}", b.stderr);
+    let c = half_gen(&["csim", "b"], &d);
+    assert_eq!(c.code, Some(0), "{}{}", c.stdout, c.stderr);
+    assert!(c.stdout.contains("PASSED"), "{}", c.stdout);
+    // The per-layer lookup table lists the joins among its layers.
+    let l = half_gen(&["lut", space.to_str().unwrap(), "--board", "pynq-z2"], &d);
+    assert_eq!(l.code, Some(0), "{}", l.stderr);
+    assert!(
+        l.stdout.contains("concat   [16, 16, 4] uint4 + "),
+        "{}",
+        l.stdout
+    );
+}

@@ -170,6 +170,7 @@ fn example_spaces() {
     for (file, size, vars) in [
         ("models/spaces/cifar_resnet.yaml", 2592, 9),
         ("models/spaces/kws.yaml", 648, 7),
+        ("models/spaces/cifar_inception.yaml", 256, 8),
     ] {
         let s = search::load(Path::new(file)).unwrap();
         assert_eq!(s.size(), size, "{file}");

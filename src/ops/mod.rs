@@ -5,6 +5,7 @@
 
 pub mod add;
 pub mod avgpool;
+pub mod concat;
 pub mod conv;
 pub mod dense;
 pub mod dwconv;

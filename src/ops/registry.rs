@@ -3,7 +3,7 @@
 //! name, the list of names and the dispatch to the [`Operator`] trait that every other part of
 //! half-gen goes through (docs/architecture.md, "Adding a layer kind").
 
-use super::{Operator, add, avgpool, conv, dense, dwconv, maxpool};
+use super::{Operator, add, avgpool, concat, conv, dense, dwconv, maxpool};
 use crate::error::Result;
 use crate::format::fields::LayerFields;
 
@@ -52,6 +52,8 @@ layer_kinds! {
     AvgPool(avgpool::AvgPool) = "avgpool",
     /// Elementwise add.
     Add(add::Add) = "add",
+    /// Channel concatenation.
+    Concat(concat::Concat) = "concat",
 }
 
 impl LayerOp {
@@ -90,6 +92,7 @@ mod tests {
             ("maxpool", "kernel: 2"),
             ("avgpool", "kernel: 2"),
             ("add", "from: [a, b]"),
+            ("concat", "from: [a, b, c]"),
         ];
         let mut names: Vec<&str> = minimal.iter().map(|m| m.0).collect();
         names.sort_unstable();

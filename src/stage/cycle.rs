@@ -35,6 +35,8 @@ pub enum Model {
     Fork(super::glue::Fork),
     /// `half_add`.
     Add(super::add::Add),
+    /// `half_concat`.
+    Concat(super::concat::Concat),
     /// `half_pool`.
     Pool(super::pool::Pool),
     /// `half_mvu`, `half_vvu`.
@@ -51,6 +53,7 @@ macro_rules! each_model {
             Model::Dwc($m) => $body,
             Model::Fork($m) => $body,
             Model::Add($m) => $body,
+            Model::Concat($m) => $body,
             Model::Pool($m) => $body,
             Model::Mvu($m) => $body,
             Model::Swg($m) => $body,
@@ -88,6 +91,7 @@ pub fn model(inst: &Instance) -> Result<Model, String> {
         "half_dwc" => Model::Dwc(super::glue::Dwc::new(p("PI")? as u64, p("PO")? as u64)),
         "half_fork" => Model::Fork(super::glue::Fork::new(p("WAYS")? as usize)),
         "half_add" => Model::Add(super::add::Add::new()),
+        "half_concat" => Model::Concat(super::concat::ConcatUnit::cycle_model(inst)?),
         "half_pool" => Model::Pool(super::pool::Pool::new(
             p("GLOBAL")? != 0,
             p("KK")? as u64,

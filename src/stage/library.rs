@@ -10,7 +10,7 @@ macro_rules! rtl {
 }
 
 /// The HLS library and the host shim: path in the project and text.
-pub const HLS: [(&str, &str); 12] = [
+pub const HLS: [(&str, &str); 13] = [
     (
         "include/half/ap.h",
         include_str!("../../hls/include/half/ap.h"),
@@ -44,6 +44,10 @@ pub const HLS: [(&str, &str); 12] = [
         include_str!("../../hls/include/half/add.h"),
     ),
     (
+        "include/half/concat.h",
+        include_str!("../../hls/include/half/concat.h"),
+    ),
+    (
         "include/half/glue.h",
         include_str!("../../hls/include/half/glue.h"),
     ),
@@ -62,10 +66,11 @@ pub const HLS: [(&str, &str); 12] = [
 ];
 
 /// The Verilog of every unit (hls/rtl/), embedded so every build is self-contained.
-pub const RTL: [(&str, &str); 12] = [
+pub const RTL: [(&str, &str); 13] = [
     rtl!("half_add.v"),
     rtl!("half_axis_in.v"),
     rtl!("half_axis_out.v"),
+    rtl!("half_concat.v"),
     rtl!("half_dwc.v"),
     rtl!("half_fifo.v"),
     rtl!("half_finish.v"),

@@ -6,6 +6,7 @@
 
 pub mod add;
 pub mod arrays;
+pub mod concat;
 pub mod cycle;
 pub mod glue;
 pub mod library;

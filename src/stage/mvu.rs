@@ -61,6 +61,13 @@ struct MacCall<'a> {
 }
 
 impl MacUnit<'_> {
+    /// The RTL units' `ACC`: the exact accumulator, but never narrower than one product
+    /// (`PB = WB + XB + 2` bits: the modules sign-extend every product to `ACC` bits). Wider
+    /// holds the same values.
+    fn rtl_acc(&self) -> u32 {
+        self.ep.acc_bits().max(self.wt.bits + self.x.bits + 2)
+    }
+
     /// Synapse folds `MW / SIMD` and neuron folds `MH / PE`.
     fn folds(&self) -> (u64, u64) {
         (
@@ -141,7 +148,7 @@ impl MacUnit<'_> {
             .int("XB", self.x.bits)
             .int("XS", self.x.signed && self.x.bits > 1)
             .int("WB", self.wt.bits)
-            .int("ACC", self.ep.acc_bits())
+            .int("ACC", self.rtl_acc())
             .int("HAS_BIAS", self.has_bias)
             .int("HAS_RQ", rq.has)
             .int("SB", rq.sb)
@@ -169,7 +176,7 @@ impl MacUnit<'_> {
     fn memories(&self, name: &str, weights: &[i64], bias: &[i64]) -> Vec<(String, String)> {
         let (pe, simd) = (self.fold.pe, self.fold.simd);
         let (sf, nf) = self.folds();
-        let acc = self.ep.acc_bits();
+        let acc = self.rtl_acc();
         let rq = self.ep.rtl();
         let weight = weight_at(weights, self.mw, self.mh, &self.fold);
         let mut w = String::new();

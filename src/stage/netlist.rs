@@ -106,7 +106,7 @@ pub struct Netlist {
 /// The port prefixes of a module's inputs and outputs.
 pub fn port_names(module: &str) -> (&'static [&'static str], &'static [&'static str]) {
     match module {
-        "half_add" => (&["s0_axis", "s1_axis"], &["m_axis"]),
+        "half_add" | "half_concat" => (&["s0_axis", "s1_axis"], &["m_axis"]),
         "half_fork" => (&["s_axis"], &["m0_axis", "m1_axis", "m2_axis", "m3_axis"]),
         _ => (&["s_axis"], &["m_axis"]),
     }

@@ -51,7 +51,12 @@ pub fn random_model(seed: u64) -> String {
     let blocks = r.range(1, 5);
     let mut prev = "input".to_string();
     for i in 0..blocks {
-        let kind = r.range(0, 5);
+        // Concat widens the map, so it is drawn only while the map is narrow; otherwise
+        // the block becomes a residual one (the lean budgets of the cosim test must hold).
+        let kind = match r.range(0, 6) {
+            5 if c > 4 => 4,
+            k => k,
+        };
         let bits = r.pick(&[1u32, 2, 3, 4, 8]);
         let wb = r.pick(&[1u32, 2, 4, 8]);
         let out = |bits: u32, relu: bool| {
@@ -116,7 +121,7 @@ pub fn random_model(seed: u64) -> String {
                 h /= 2;
                 w /= 2;
             }
-            _ => {
+            4 => {
                 // Residual block: a same-padded conv keeping the shape, added to its input.
                 writeln!(
                     y,
@@ -130,6 +135,36 @@ pub fn random_model(seed: u64) -> String {
                     bits.max(2)
                 )
                 .unwrap();
+            }
+            _ => {
+                // Concat block: the input, a same-padded conv of other channels and type, and
+                // sometimes a 1x1 branch of a third type, joined along the channels (requantised
+                // to one output type, or passed through in a common type).
+                let (ca, cb) = (r.range(1, 2), 1);
+                writeln!(
+                    y,
+                    "  - {{name: l{i}r, op: conv, from: {prev}, channels: {ca}, kernel: 3, padding: same, weight_bits: {wb}, {}}}",
+                    out(bits.max(2), true)
+                )
+                .unwrap();
+                let mut from = format!("{prev}, l{i}r");
+                c += ca;
+                if r.range(0, 1) == 1 {
+                    let sb = r.pick(&[2u32, 4, 8]);
+                    writeln!(
+                        y,
+                        "  - {{name: l{i}s, op: conv, from: {prev}, channels: {cb}, kernel: 1, weight_bits: {wb}, output: {{bits: {sb}, signed: true}}}}"
+                    )
+                    .unwrap();
+                    from.push_str(&format!(", l{i}s"));
+                    c += cb;
+                }
+                let tail = match r.range(0, 2) {
+                    0 => String::new(),
+                    1 => format!(", activation: relu, output: {{bits: {}}}", bits.max(2)),
+                    _ => format!(", output: {{bits: {}, signed: true}}", bits.max(2)),
+                };
+                writeln!(y, "  - {{name: l{i}, op: concat, from: [{from}]{tail}}}").unwrap();
             }
         }
         prev = format!("l{i}");

@@ -4,6 +4,7 @@
 
 #include "add.h"
 #include "common.h"
+#include "concat.h"
 #include "glue.h"
 #include "mvu.h"
 #include "pool.h"

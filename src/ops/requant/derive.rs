@@ -109,22 +109,73 @@ pub fn for_add(a: ElemType, b: ElemType, out: ElemType) -> Requant {
     }
 }
 
-/// Two factors as scales over one shared shift, `f_i ~ scale_i / 2^shift`: the finest shift
-/// either factor asks for (an 8-bit scale for the smaller one), limited so that no scale
-/// reaches 2^21 (the accumulator `a*scale_a + b*scale_b` stays narrow); each scale >= 1.
+/// Two factors as scales over one shared shift ([`shared_shift_scales`]).
 pub fn add_scales(fa: f64, fb: f64) -> ([i64; 2], i64) {
-    let (_, ha) = quantize_factor(fa);
-    let (_, hb) = quantize_factor(fb);
-    let fmax = fa.max(fb).max(f64::MIN_POSITIVE);
+    let (scales, shift) = shared_shift_scales(&[fa, fb]);
+    ([scales[0], scales[1]], shift)
+}
+
+/// Factors as scales over one shared shift, `f_i ~ scale_i / 2^shift`: the finest shift any
+/// factor asks for (an 8-bit scale for the smallest), limited so that no scale reaches 2^21
+/// (the accumulator `sum x_i*scale_i` stays narrow); each scale >= 1.
+pub fn shared_shift_scales(factors: &[f64]) -> (Vec<i64>, i64) {
+    let finest = factors
+        .iter()
+        .map(|&f| quantize_factor(f).1)
+        .max()
+        .unwrap_or(0);
+    let fmax = factors.iter().fold(f64::MIN_POSITIVE, |m, &f| m.max(f));
     let limit = (((1u64 << 21) - 1) as f64 / fmax).log2().floor().max(0.0) as i64;
-    let shift = ha.max(hb).min(limit).clamp(0, 62);
+    let shift = finest.min(limit).clamp(0, 62);
     let q = |f: f64| ((f * (1u64 << shift) as f64).round() as i64).clamp(1, (1 << 21) - 1);
-    ([q(fa), q(fb)], shift)
+    (factors.iter().map(|&f| q(f)).collect(), shift)
+}
+
+/// Requant for a concatenation into `out`: every input whose largest value fits the output
+/// keeps its values (factor 1; smaller values saturate, or become 0 under relu), a wider one
+/// maps its largest value to the output's (`f = out_max / in_max`), all over one shared
+/// shift; exact (`scale 1, shift 0`) when every input fits. A bipolar output takes the sign.
+pub fn for_concat(inputs: &[ElemType], out: ElemType) -> Requant {
+    let n = inputs.len();
+    if out.is_bipolar() || inputs.iter().all(|t| t.max() <= out.max()) {
+        return Requant {
+            scale: vec![1; n],
+            shift: vec![0],
+        };
+    }
+    let factors: Vec<f64> = inputs
+        .iter()
+        .map(|t| {
+            if t.max() <= out.max() {
+                1.0
+            } else {
+                out.max() as f64 / t.max() as f64
+            }
+        })
+        .collect();
+    let (scale, shift) = shared_shift_scales(&factors);
+    Requant {
+        scale,
+        shift: vec![shift],
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn concat_keeps_values_that_fit() {
+        let t = |bits, signed| ElemType { bits, signed };
+        let r = for_concat(&[t(4, false), t(8, false)], t(8, false));
+        assert_eq!((r.scale, r.shift), (vec![1, 1], vec![0]));
+        // A 16-bit input into 8 bits is scaled down by about 255 / 65535; the other keeps
+        // factor 1 over the shared shift.
+        let r = for_concat(&[t(8, false), t(16, false)], t(8, false));
+        let f = |i: usize| r.scale[i] as f64 / (1u64 << r.shift[0]) as f64;
+        assert!((f(0) - 1.0).abs() < 1e-9, "{r:?}");
+        assert!((f(1) / (255.0 / 65535.0) - 1.0).abs() < 0.01, "{r:?}");
+    }
 
     #[test]
     fn add_scales_stay_narrow() {
