@@ -86,7 +86,6 @@ pub struct NoFit {
 /// | [`Unsupported`](Error::Unsupported) | a valid input half-gen cannot compile: a reserved model name, an accumulator too wide | 2 |
 /// | [`Serialization`](Error::Serialization) | a report could not be written as JSON or CSV | 2 |
 /// | [`Internal`](Error::Internal) | an internal invariant broke: a bug in half-gen | 2 |
-/// | [`Usage`](Error::Usage) | (being replaced by the kinds above) | 2 |
 /// | [`Tool`](Error::Tool) | an external tool (g++, Verilator, Yosys) is missing or failed | 2 |
 /// | [`Interrupted`](Error::Interrupted) | a signal stopped the command after it saved what it could | 130 |
 /// | [`NoFit`](Error::NoFit) | even the cheapest folding exceeds the board budget | 1 |
@@ -143,10 +142,6 @@ pub enum Error {
     /// bug in half-gen, not in the input (exit code 2).
     #[error("{0}")]
     Internal(String),
-    /// A catch-all being replaced by the specific kinds above; kept until its last uses move
-    /// to them (exit code 2).
-    #[error("{0}")]
-    Usage(String),
     /// An external tool (g++, Verilator, Yosys) is missing or failed (exit code 2).
     #[error("{tool}: {message}")]
     Tool {
@@ -198,7 +193,6 @@ mod tests {
             Error::Unsupported(m()),
             Error::Serialization(m()),
             Error::Internal(m()),
-            Error::Usage(m()),
         ] {
             assert_eq!((e.exit_code(), e.to_string()), (2, m()));
         }

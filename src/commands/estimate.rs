@@ -3,7 +3,7 @@
 //! the cycle-level schedule of the folded design.
 
 use crate::commands::report;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::{board, fold, ir, limits, model, reference, weights};
 use std::path::Path;
 
@@ -100,13 +100,7 @@ pub fn schedule(graph: &ir::Graph, folded: fold::Design) -> Result<(fold::Design
         let why = format!("the Verilog backend does not cover `{kind}` layers");
         return Ok((folded, Scheduled::Skipped(why)));
     }
-    let net = match crate::lower::netlist::netlist(graph, &folded, None) {
-        Ok((net, _)) => net,
-        Err(kind) => {
-            let why = format!("the Verilog backend does not cover `{kind}` layers");
-            return Ok((folded, Scheduled::Skipped(why)));
-        }
-    };
+    let (net, _) = crate::lower::netlist::netlist(graph, &folded, None)?;
     // The sizing simulates about eight frames plus the pipeline's fill, every instance every
     // cycle (docs/schedule.md).
     let p = &folded.pipeline;
@@ -123,8 +117,7 @@ pub fn schedule(graph: &ir::Graph, folded: fold::Design) -> Result<(fold::Design
         );
         return Ok((folded, Scheduled::Skipped(why)));
     }
-    let (sized, schedule) = crate::schedule::fifo::size(graph, &folded)
-        .map_err(|m| Error::Internal(format!("FIFO sizing: {m}")))?;
+    let (sized, schedule) = crate::schedule::fifo::size(graph, &folded)?;
     Ok((sized, Scheduled::Done(schedule)))
 }
 

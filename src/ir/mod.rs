@@ -121,9 +121,9 @@ impl Graph {
     }
 
     /// A copy whose derived requantisers are the cheapest ones (scale 1, shift 0; both of an
-    /// add's scales 1): calibration and a weights file change only derived requantisers, so
+    /// add's or a concat's scales 1): calibration and a weights file change only derived requantisers, so
     /// no layer of this copy costs more than in the graph that will be folded.
-    pub fn with_unit_requant(&self) -> std::result::Result<Graph, String> {
+    pub fn with_unit_requant(&self) -> Result<Graph> {
         let mut out = self.clone();
         for n in self.layers() {
             let node = &mut out.g[n];
@@ -131,7 +131,7 @@ impl Graph {
                 continue;
             }
             if let Some(r) = &mut node.requant {
-                r.scale = vec![1; r.scale.len().min(2)];
+                r.scale = vec![1; r.scale.len()];
                 r.shift = vec![0];
             }
             node.refresh_acc()?;

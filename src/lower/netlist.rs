@@ -19,7 +19,7 @@ pub fn netlist(
     graph: &Graph,
     design: &Design,
     params: Option<&Params>,
-) -> Result<(Netlist, Vec<(String, String)>), String> {
+) -> crate::Result<(Netlist, Vec<(String, String)>)> {
     let g = &graph.g;
     let mut net = Netlist::default();
     let mut mems = Vec::new();
@@ -122,7 +122,10 @@ pub fn netlist(
                 };
                 let lp = params.map(|p| p.get(&node.name));
                 let Some(stage) = op.op().rtl(node, &cand.fold, lp, &ctx) else {
-                    return Err(op.kind().to_string());
+                    return Err(crate::Error::Unsupported(format!(
+                        "the Verilog backend does not cover `{}` layers",
+                        op.kind()
+                    )));
                 };
                 net.channels.extend(stage.channels);
                 net.instances.extend(stage.instances);

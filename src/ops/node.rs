@@ -50,22 +50,22 @@ pub struct Node {
 }
 
 impl Node {
-    /// Recomputes the accumulator type after the requantisation changed (only an add's
-    /// accumulator, `a*scale_a + b*scale_b`, depends on it).
-    pub fn refresh_acc(&mut self) -> std::result::Result<(), String> {
+    /// Recomputes the accumulator type after the requantisation changed (only the accumulator
+    /// of an op with a scale per input, an add or a concat, depends on it).
+    pub fn refresh_acc(&mut self) -> crate::Result<()> {
         if let (Some(op), Some(r)) = (self.op(), &self.requant)
             && op.op().scales_per_input()
         {
             let inf = op
                 .op()
                 .infer(&self.inputs, &r.scale)
-                .map_err(|e| e.message)?;
+                .map_err(|e| crate::Error::Unsupported(e.message))?;
             let acc = ElemType::for_range(inf.acc_min, inf.acc_max);
             if acc.bits > MAX_ACC_BITS {
-                return Err(format!(
+                return Err(crate::Error::Unsupported(format!(
                     "the accumulator needs {} bits, more than the {} half-gen supports",
                     acc.bits, MAX_ACC_BITS
-                ));
+                )));
             }
             self.acc = acc;
         }

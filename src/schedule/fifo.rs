@@ -62,8 +62,8 @@ fn drive(design: &Design, frames: u64, pace: Option<u64>) -> Drive {
 
 /// Sizes every FIFO of the `folded` design: the design with those depths (the FIFOs priced
 /// again, the totals and the latency updated) and its schedule. Err when a layer kind has no
-/// RTL stage or cycle model.
-pub fn size(graph: &Graph, folded: &Design) -> Result<(Design, Schedule), String> {
+/// RTL stage, and (a bug) when an instance has no cycle model or the sized pipeline deadlocks.
+pub fn size(graph: &Graph, folded: &Design) -> crate::Result<(Design, Schedule)> {
     let t0 = Instant::now();
     let mut sized = folded.clone();
     let design = &mut sized;
@@ -94,9 +94,9 @@ pub fn size(graph: &Graph, folded: &Design) -> Result<(Design, Schedule), String
         free = simulate(graph, design, &mut sim_cycles)?;
     }
     if let Some((cycle, chan)) = &free.deadlock {
-        return Err(format!(
-            "the sized pipeline deadlocks at cycle {cycle} (last handshake on {chan})"
-        ));
+        return Err(crate::Error::Internal(format!(
+            "FIFO sizing: the sized pipeline deadlocks at cycle {cycle} (last handshake on {chan})"
+        )));
     }
     update_costs(graph, design);
     design.pipeline.latency = free.latency();
@@ -112,7 +112,7 @@ pub fn size(graph: &Graph, folded: &Design) -> Result<(Design, Schedule), String
 }
 
 /// Schedules `design` as it stands (FIFO depths as set), as the testbench drives it.
-pub fn simulate(graph: &Graph, design: &Design, sim_cycles: &mut u64) -> Result<Run, String> {
+pub fn simulate(graph: &Graph, design: &Design, sim_cycles: &mut u64) -> crate::Result<Run> {
     let (net, _) = netlist(graph, design, None)?;
     let r = run(&net, drive(design, FRAMES, None))?;
     *sim_cycles += r.cycles;

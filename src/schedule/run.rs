@@ -60,8 +60,9 @@ pub struct Drive {
 
 const SOURCE: usize = usize::MAX;
 
-/// Simulates `net` under `drive`. Err when an instance has no model or a channel is unconnected.
-pub fn run(net: &Netlist, drive: Drive) -> Result<Run, String> {
+/// Simulates `net` under `drive`. Err (a bug in lowering) when an instance has no model or a
+/// channel is not declared.
+pub fn run(net: &Netlist, drive: Drive) -> crate::Result<Run> {
     let mut models: Vec<Model> = Vec::with_capacity(net.instances.len());
     let mut id: HashMap<&str, usize> = HashMap::new();
     let mut names: Vec<&str> = Vec::new();
@@ -80,7 +81,7 @@ pub fn run(net: &Netlist, drive: Drive) -> Result<Run, String> {
     let chan = |c: &str| {
         id.get(c)
             .copied()
-            .ok_or_else(|| format!("channel {c} is not declared"))
+            .ok_or_else(|| crate::Error::Internal(format!("channel {c} is not declared")))
     };
     for (i, inst) in net.instances.iter().enumerate() {
         models.push(model(inst)?);

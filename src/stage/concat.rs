@@ -174,16 +174,13 @@ impl ConcatUnit {
     }
 
     /// The cycle model of an instance.
-    pub fn cycle_model(inst: &Instance) -> Result<Concat, String> {
-        let p = |n: &str| {
-            inst.get(n)
-                .ok_or_else(|| format!("{}: parameter {n} missing", inst.name))
-        };
+    pub fn cycle_model(inst: &Instance) -> crate::Result<Concat> {
+        let (wa, wb) = (inst.param("WA")?, inst.param("WB")?);
         Ok(Concat {
             queue: Fifo::new(3),
             v1: false,
-            wa: p("WA")? as u64,
-            wn: (p("WA")? + p("WB")?) as u64,
+            wa: wa as u64,
+            wn: (wa + wb) as u64,
             w: 0,
         })
     }

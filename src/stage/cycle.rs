@@ -79,12 +79,9 @@ impl CycleModel for Model {
     }
 }
 
-/// The model of `inst`, or the name of a parameter it lacks / a module without a model.
-pub fn model(inst: &Instance) -> Result<Model, String> {
-    let p = |n: &str| {
-        inst.get(n)
-            .ok_or_else(|| format!("{}: parameter {n} missing", inst.name))
-    };
+/// The model of `inst`; Err (a bug) when it lacks a parameter or its module has no model.
+pub fn model(inst: &Instance) -> crate::Result<Model> {
+    let p = |n: &str| inst.param(n);
     Ok(match inst.module {
         "half_fifo" => Model::Fifo(super::glue::Fifo::new(p("DEPTH")? as u64)),
         "half_axis_in" | "half_axis_out" => Model::Skid(super::glue::Skid::default()),
@@ -100,6 +97,11 @@ pub fn model(inst: &Instance) -> Result<Model, String> {
         )),
         "half_mvu" | "half_vvu" => Model::Mvu(super::mvu::MacUnit::cycle_model(inst)?),
         "half_swg" => Model::Swg(super::swg::Swg::new(inst)?),
-        m => return Err(format!("{}: no cycle model for module {m}", inst.name)),
+        m => {
+            return Err(crate::Error::Internal(format!(
+                "{}: no cycle model for module {m}",
+                inst.name
+            )));
+        }
     })
 }

@@ -224,11 +224,8 @@ impl MacUnit<'_> {
     }
 
     /// The cycle model of the instance.
-    pub fn cycle_model(inst: &Instance) -> Result<Mvu, String> {
-        let p = |n: &str| {
-            inst.get(n)
-                .ok_or_else(|| format!("{}: parameter {n} missing", inst.name))
-        };
+    pub fn cycle_model(inst: &Instance) -> crate::Result<Mvu> {
+        let p = |n: &str| inst.param(n);
         Ok(if inst.module == "half_vvu" {
             Mvu::new(
                 (p("KK")? / p("SIMD")?) as u64,

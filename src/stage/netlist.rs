@@ -69,6 +69,14 @@ impl Instance {
             _ => None,
         })
     }
+
+    /// An integer parameter a cycle model needs; its absence is a bug in the unit that made
+    /// the instance.
+    pub fn param(&self, name: &str) -> crate::Result<i64> {
+        self.get(name).ok_or_else(|| {
+            crate::Error::Internal(format!("{}: parameter {name} missing", self.name))
+        })
+    }
 }
 
 /// A channel: `<name>_tdata`, `<name>_tvalid`, `<name>_tready`.

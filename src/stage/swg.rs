@@ -327,16 +327,14 @@ pub struct Swg {
 
 impl Swg {
     /// The model of a `half_swg` instance.
-    pub fn new(inst: &Instance) -> Result<Swg, String> {
-        let p = |n: &str| {
-            inst.get(n)
-                .ok_or_else(|| format!("{}: parameter {n} missing", inst.name))
-        };
+    pub fn new(inst: &Instance) -> crate::Result<Swg> {
+        let p = |n: &str| inst.param(n);
         let (ih, iw, c, kh, kw) = (p("IH")?, p("IW")?, p("C")?, p("KH")?, p("KW")?);
         let (sh, sw, pt, pb, pl, pr) = (p("SH")?, p("SW")?, p("PT")?, p("PB")?, p("PL")?, p("PR")?);
         let (pp, kp) = (p("P")?, p("KP")?);
         if pp <= 0 || kp <= 0 || sh <= 0 || sw <= 0 || c % pp != 0 || (kh * kw) % kp != 0 {
-            return Err(format!("{}: inconsistent window parameters", inst.name));
+            let why = format!("{}: inconsistent window parameters", inst.name);
+            return Err(crate::Error::Internal(why));
         }
         let oh = (ih + pt + pb - kh) / sh + 1;
         let ow = (iw + pl + pr - kw) / sw + 1;

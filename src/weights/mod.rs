@@ -164,7 +164,8 @@ pub fn set_requant(
     }
     node.requant = Some(r);
     node.requant_derived = false;
-    node.refresh_acc().map_err(RequantRefused::Refused)
+    node.refresh_acc()
+        .map_err(|e| RequantRefused::Refused(e.to_string()))
 }
 
 /// An error about one array of a weights file (exit code 2).

@@ -8,7 +8,7 @@ use crate::fold::Design;
 use crate::ir::Graph;
 use crate::weights::Params;
 
-/// The RTL files (paths relative to `rtl/`), or the name of a layer kind the backend cannot
+/// The RTL files (paths relative to `rtl/`); Err naming a layer kind the backend cannot
 /// generate yet.
 pub fn emit(
     graph: &Graph,
@@ -16,7 +16,7 @@ pub fn emit(
     params: &Params,
     inputs: &str,
     expected: &str,
-) -> Result<Vec<(String, String)>, String> {
+) -> crate::Result<Vec<(String, String)>> {
     let g = &graph.g;
     let name = &graph.name;
     let (net, mut files) = crate::lower::netlist::netlist(graph, design, Some(params))?;
