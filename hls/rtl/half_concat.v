@@ -3,9 +3,9 @@
 // then the WB words of s1 (input b); every element is requantised to the output type
 //   RQ_A / RQ_B = 1: q = half_finish(x * SCALE_A / SCALE_B, SHIFT, RELU)
 //   RQ_A / RQ_B = 0: q = relu(x) truncated to OB bits
-// where x is the decoded element: bipolar (1 bit, raw 1 = +1, raw 0 = -1), signed (AS/BS = 1,
-// two's complement) or unsigned. SCALE_A and SCALE_B are SB-bit signed constants (SB <= 32),
-// SHIFT is 0..63; ACC holds every x * SCALE and every passed-through element.
+// where x is the decoded element (half_decode_scale: bipolar, signed with AS/BS = 1, or
+// unsigned). SCALE_A and SCALE_B are SB-bit signed constants (SB <= 32), SHIFT is 0..63; ACC
+// holds every x * SCALE and every passed-through element.
 //
 // A position counter (0 .. WA + WB - 1, compare-and-wrap) says which input is read: only that
 // input's tready is raised.
@@ -52,8 +52,6 @@ module half_concat #(
     input  wire             m_axis_tready
 );
     localparam integer QD = 3;                      // output queue: pipeline depth + 2
-    localparam integer DA = AB + 1;                 // decoded widths (as Elem<B, S>::T)
-    localparam integer DB = BB + 1;
     localparam integer WN = WA + WB;                // words per pixel
     localparam integer CW = (WN > 1) ? $clog2(WN) : 1;
     // PIXELS only documents the frame: the unit restarts nothing between frames.
@@ -83,42 +81,12 @@ module half_concat #(
     genvar p;
     generate
         for (p = 0; p < PE; p = p + 1) begin : g_pe
-            wire [AB-1:0] ra = s0_axis_tdata[p*AB +: AB];
-            wire [BB-1:0] rb = s1_axis_tdata[p*BB +: BB];
-            wire signed [DA-1:0] da;
-            wire signed [DB-1:0] db;
-            if (AB == 1) begin : g_a1
-                assign da = ra[0] ? 2'sd1 : -2'sd1;
-            end else if (AS != 0) begin : g_as
-                assign da = {ra[AB-1], ra};
-            end else begin : g_au
-                assign da = {1'b0, ra};
-            end
-            if (BB == 1) begin : g_b1
-                assign db = rb[0] ? 2'sd1 : -2'sd1;
-            end else if (BS != 0) begin : g_bs
-                assign db = {rb[BB-1], rb};
-            end else begin : g_bu
-                assign db = {1'b0, rb};
-            end
-            wire signed [ACC-1:0] wa = {{(ACC-DA){da[DA-1]}}, da};
-            wire signed [ACC-1:0] wb = {{(ACC-DB){db[DB-1]}}, db};
             wire signed [ACC-1:0] xa;
             wire signed [ACC-1:0] xb;
-            if (RQ_A != 0) begin : g_qa
-                wire signed [SB-1:0] s = SCALE_A[SB-1:0];
-                wire signed [ACC-1:0] ws = {{(ACC-SB){s[SB-1]}}, s};
-                assign xa = wa * ws;
-            end else begin : g_pa
-                assign xa = wa;
-            end
-            if (RQ_B != 0) begin : g_qb
-                wire signed [SB-1:0] s = SCALE_B[SB-1:0];
-                wire signed [ACC-1:0] ws = {{(ACC-SB){s[SB-1]}}, s};
-                assign xb = wb * ws;
-            end else begin : g_pb
-                assign xb = wb;
-            end
+            half_decode_scale #(.B(AB), .S(AS), .ACC(ACC), .SB(SB), .RQ(RQ_A), .SCALE(SCALE_A))
+                dec_a (.raw(s0_axis_tdata[p*AB +: AB]), .x(xa));
+            half_decode_scale #(.B(BB), .S(BS), .ACC(ACC), .SB(SB), .RQ(RQ_B), .SCALE(SCALE_B))
+                dec_b (.raw(s1_axis_tdata[p*BB +: BB]), .x(xb));
             assign val0[p*ACC +: ACC] = side ? xb : xa;
         end
     endgenerate

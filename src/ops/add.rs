@@ -4,9 +4,7 @@
 use super::HlsStage;
 use super::LayerParams;
 use super::requant;
-use super::{
-    Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, Unit, divisors,
-};
+use super::{Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, Unit};
 use crate::cost::{Resources, const_mult_bits, mult_dsps};
 use crate::error::Result;
 use crate::format::fields::LayerFields;
@@ -24,16 +22,7 @@ pub struct Add;
 impl Add {
     /// Parses the add keys.
     pub fn parse(f: &LayerFields) -> Result<Add> {
-        f.forbid(&[
-            "channels",
-            "units",
-            "kernel",
-            "stride",
-            "padding",
-            "global",
-            "weight_bits",
-            "bias",
-        ])?;
+        f.forbid(super::JOIN_REJECTS)?;
         if f.raw.from.is_none() {
             return Err(f.error("missing required key `from` for op `add` (two layer names)"));
         }
@@ -91,27 +80,9 @@ impl Operator for Add {
         &self,
         r: &Requant,
         _channels: u32,
-        _inputs: usize,
+        inputs: usize,
     ) -> std::result::Result<(), ShapeError> {
-        if r.scale.len() > 2 {
-            return Err(ShapeError::new(
-                "requant.scale",
-                format!(
-                    "an add's `requant.scale` has one entry or one per input (2), got {}",
-                    r.scale.len()
-                ),
-            ));
-        }
-        if r.shift.len() != 1 {
-            return Err(ShapeError::new(
-                "requant.shift",
-                format!(
-                    "an add's `requant.shift` is a single value, got {} entries",
-                    r.shift.len()
-                ),
-            ));
-        }
-        Ok(())
+        requant::per_input_lengths(r, "an add", inputs)
     }
 
     fn expand_requant(&self, r: &Requant, _out: ElemType, _inputs: usize) -> Requant {
@@ -136,13 +107,7 @@ impl Operator for Add {
 
     fn fold_space(&self, node: &Node) -> FoldSpace {
         // half_add has no multiplier-style parameter: synthesis decides (DSP slices).
-        let has_mult = false;
-        FoldSpace {
-            pe: divisors(node.out.shape.c),
-            simd: vec![1],
-            has_mult,
-            has_weights: false,
-        }
+        FoldSpace::lanes(node.out.shape.c)
     }
 
     fn in_par(&self, fold: &Fold) -> u32 {

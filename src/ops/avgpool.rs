@@ -8,9 +8,7 @@ use super::LayerParams;
 use super::conv::window_out;
 use super::maxpool::POOL_DEPTH;
 use super::requant;
-use super::{
-    Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, Unit, divisors,
-};
+use super::{Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, Unit};
 use crate::cost::memory::Memory;
 use crate::cost::{Resources, clog2};
 use crate::error::Result;
@@ -131,13 +129,7 @@ impl Operator for AvgPool {
 
     fn fold_space(&self, node: &Node) -> FoldSpace {
         // half_pool has no multiplier-style parameter: synthesis decides (DSP slices).
-        let has_mult = false;
-        FoldSpace {
-            pe: divisors(node.out.shape.c),
-            simd: vec![1],
-            has_mult,
-            has_weights: false,
-        }
+        FoldSpace::lanes(node.out.shape.c)
     }
 
     fn in_par(&self, fold: &Fold) -> u32 {

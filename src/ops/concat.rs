@@ -22,16 +22,7 @@ pub struct Concat;
 impl Concat {
     /// Parses the concat keys.
     pub fn parse(f: &LayerFields) -> Result<Concat> {
-        f.forbid(&[
-            "channels",
-            "units",
-            "kernel",
-            "stride",
-            "padding",
-            "global",
-            "weight_bits",
-            "bias",
-        ])?;
+        f.forbid(super::JOIN_REJECTS)?;
         if f.raw.from.is_none() {
             return Err(
                 f.error("missing required key `from` for op `concat` (two or more layer names)")
@@ -143,25 +134,7 @@ impl Operator for Concat {
         _channels: u32,
         inputs: usize,
     ) -> std::result::Result<(), ShapeError> {
-        if r.scale.len() != 1 && r.scale.len() != inputs {
-            return Err(ShapeError::new(
-                "requant.scale",
-                format!(
-                    "a concat's `requant.scale` has one entry or one per input ({inputs}), got {}",
-                    r.scale.len()
-                ),
-            ));
-        }
-        if r.shift.len() != 1 {
-            return Err(ShapeError::new(
-                "requant.shift",
-                format!(
-                    "a concat's `requant.shift` is a single value, got {} entries",
-                    r.shift.len()
-                ),
-            ));
-        }
-        Ok(())
+        requant::per_input_lengths(r, "a concat", inputs)
     }
 
     fn expand_requant(&self, r: &Requant, _out: ElemType, inputs: usize) -> Requant {
@@ -189,12 +162,7 @@ impl Operator for Concat {
             .inputs
             .iter()
             .fold(0, |g, t| crate::stage::glue::gcd(g, t.shape.c as u64));
-        FoldSpace {
-            pe: super::divisors(g.max(1) as u32),
-            simd: vec![1],
-            has_mult: false,
-            has_weights: false,
-        }
+        FoldSpace::lanes(g.max(1) as u32)
     }
 
     fn in_par(&self, fold: &Fold) -> u32 {

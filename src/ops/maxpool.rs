@@ -5,9 +5,7 @@
 use super::HlsStage;
 use super::LayerParams;
 use super::conv::window_out;
-use super::{
-    Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, Unit, divisors,
-};
+use super::{Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, Unit};
 use crate::cost::{Resources, clog2};
 use crate::error::Result;
 use crate::format::fields::LayerFields;
@@ -117,12 +115,7 @@ impl Operator for MaxPool {
     }
 
     fn fold_space(&self, node: &Node) -> FoldSpace {
-        FoldSpace {
-            pe: divisors(node.out.shape.c),
-            simd: vec![1],
-            has_mult: false,
-            has_weights: false,
-        }
+        FoldSpace::lanes(node.out.shape.c)
     }
 
     fn in_par(&self, fold: &Fold) -> u32 {

@@ -65,6 +65,32 @@ pub struct FoldSpace {
     pub has_weights: bool,
 }
 
+impl FoldSpace {
+    /// The space of a unit without weights or a multiplier-style choice that handles `pe` of
+    /// `channels` channels a word: PE divides `channels`, SIMD 1.
+    pub fn lanes(channels: u32) -> FoldSpace {
+        FoldSpace {
+            pe: divisors(channels),
+            simd: vec![1],
+            has_mult: false,
+            has_weights: false,
+        }
+    }
+}
+
+/// The keys that a layer joining its inputs elementwise or along the channels (`add`,
+/// `concat`) rejects: it has no window, weights or width of its own.
+pub const JOIN_REJECTS: &[&str] = &[
+    "channels",
+    "units",
+    "kernel",
+    "stride",
+    "padding",
+    "global",
+    "weight_bits",
+    "bias",
+];
+
 /// One layer's parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LayerParams {

@@ -66,11 +66,12 @@ pub const HLS: [(&str, &str); 13] = [
 ];
 
 /// The Verilog of every unit (hls/rtl/), embedded so every build is self-contained.
-pub const RTL: [(&str, &str); 13] = [
+pub const RTL: [(&str, &str); 14] = [
     rtl!("half_add.v"),
     rtl!("half_axis_in.v"),
     rtl!("half_axis_out.v"),
     rtl!("half_concat.v"),
+    rtl!("half_decode_scale.v"),
     rtl!("half_dwc.v"),
     rtl!("half_fifo.v"),
     rtl!("half_finish.v"),

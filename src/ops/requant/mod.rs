@@ -65,6 +65,27 @@ pub fn per_channel_lengths(r: &Requant, channels: u32) -> std::result::Result<()
     Ok(())
 }
 
+/// The rule of ops that scale every input on its own (`an add`, `a concat`: `op` names it as
+/// the message does): one scale for all inputs or one per input, one shift.
+pub fn per_input_lengths(
+    r: &Requant,
+    op: &str,
+    inputs: usize,
+) -> std::result::Result<(), ShapeError> {
+    if r.scale.len() != 1 && r.scale.len() != inputs {
+        let n = r.scale.len();
+        let message =
+            format!("{op}'s `requant.scale` has one entry or one per input ({inputs}), got {n}");
+        return Err(ShapeError::new("requant.scale", message));
+    }
+    if r.shift.len() != 1 {
+        let n = r.shift.len();
+        let message = format!("{op}'s `requant.shift` is a single value, got {n} entries");
+        return Err(ShapeError::new("requant.shift", message));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
