@@ -13,9 +13,11 @@ use crate::cost::{PerResource, RESOURCE_NAMES, Resources};
 use crate::error::{Error, NoFit, Result};
 use crate::ir::Graph;
 use crate::stage::Fold;
-use candidates::LayerCandidates;
+use candidates::{Candidate, LayerCandidates};
 use config::Pins;
+use petgraph::stable_graph::NodeIndex;
 use pipeline::Pipeline;
+use std::collections::BTreeMap;
 
 /// Utilisation caps per resource, in [`Resources::as_array`] order; a search's `search.json`
 /// records them as the array.
@@ -121,6 +123,16 @@ impl Design {
                     s.list.has_weights,
                 )
             })
+            .collect()
+    }
+
+    /// The chosen candidate of each layer, by its node (what both backends build a layer
+    /// from).
+    pub fn chosen_by_node(&self) -> BTreeMap<NodeIndex, &Candidate> {
+        self.spaces
+            .iter()
+            .zip(&self.selection)
+            .map(|(s, &i)| (s.node, &s.list.cands[i]))
             .collect()
     }
 }

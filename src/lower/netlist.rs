@@ -5,12 +5,14 @@
 
 use super::plan::Plan;
 use crate::fold::Design;
+use crate::fold::candidates::Candidate;
 use crate::ir::Graph;
-use crate::ops::NodeKind;
+use crate::ops::{LayerOp, Node, NodeKind};
 use crate::stage::glue;
 use crate::stage::netlist::{Channel, Netlist, TOP_IN, TOP_OUT};
 use crate::weights::Params;
 use petgraph::stable_graph::{EdgeIndex, NodeIndex};
+use std::collections::BTreeMap;
 
 /// The netlist of the pipeline: the input adapter, every layer's stages, a FIFO (after a width
 /// converter when the widths differ) on every edge, forks and the output adapter; and the
@@ -20,128 +22,160 @@ pub fn netlist(
     design: &Design,
     params: Option<&Params>,
 ) -> crate::Result<(Netlist, Vec<(String, String)>)> {
-    let g = &graph.g;
-    let mut net = Netlist::default();
-    let mut mems = Vec::new();
-    let by_layer: std::collections::BTreeMap<NodeIndex, usize> = design
-        .spaces
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.node, i))
-        .collect();
     let plan = Plan::new(graph, design);
-    let edge_name = |e: EdgeIndex| format!("e_{}", plan.edge(e).ident);
-    let incoming = |n: NodeIndex| Plan::incoming(graph, n);
-    let outgoing = |n: NodeIndex| Plan::outgoing(graph, n);
-    let out_node = graph.output;
-    let out_t = g[out_node].out;
-    let (in_par, out_par) = (plan.in_par, plan.out_par);
-    let in_t = g[graph.input].out;
-    net.out_words = plan.out_words(graph);
-    net.in_words = plan.in_words(graph);
-    net.channels.push(Channel {
-        name: "result".into(),
-        width: (out_par * out_t.ty.bits) as u64,
-    });
-    // The glue of one edge: producer channel -> [width converter] -> FIFO -> consumer channel.
-    let edge_glue = |e: EdgeIndex, net: &mut Netlist| {
-        let p = plan.edge(e);
-        let n = edge_name(e);
-        let (pw, cw) = (p.src_width(), p.dst_width());
-        net.channels.push(Channel {
-            name: format!("{n}_p"),
-            width: pw,
-        });
-        net.channels.push(Channel {
-            name: format!("{n}_c"),
-            width: cw,
-        });
-        let mut src = format!("{n}_p");
-        if p.converts() {
-            net.channels.push(Channel {
-                name: format!("{n}_w"),
-                width: cw,
-            });
-            net.instances.push(glue::dwc_instance(
-                &n,
-                &p.tensor,
-                (p.stream.src_par, p.stream.dst_par),
-                &src,
-                &format!("{n}_w"),
-            ));
-            src = format!("{n}_w");
-        }
-        net.edge_fifos.push((e.index(), net.instances.len()));
-        net.instances.push(glue::fifo_instance(
-            &n,
-            cw,
-            p.stream.depth,
-            &src,
-            &format!("{n}_c"),
-        ));
-        net.monitors.push(format!("{n}_c"));
+    let mut builder = Builder {
+        graph,
+        plan: &plan,
+        net: Netlist::default(),
+        mems: Vec::new(),
     };
+    builder.net.out_words = plan.out_words(graph);
+    builder.net.in_words = plan.in_words(graph);
+    builder.add_channel("result".into(), builder.result_width());
+    let chosen = design.chosen_by_node();
     for n in graph.order() {
-        let node = &g[n];
-        let out = if n == out_node {
+        builder.add_node(n, &chosen, params)?;
+    }
+    builder.add_output_adapter();
+    Ok((builder.net, builder.mems))
+}
+
+/// The netlist as it is assembled node by node in graph order, with the memory files of its
+/// units.
+struct Builder<'a> {
+    graph: &'a Graph,
+    plan: &'a Plan,
+    net: Netlist,
+    mems: Vec<(String, String)>,
+}
+
+impl Builder<'_> {
+    /// The name stem of edge `e`'s channels and units.
+    fn edge_name(&self, e: EdgeIndex) -> String {
+        format!("e_{}", self.plan.edge(e).ident)
+    }
+
+    /// Bits of a word of the accelerator's output.
+    fn result_width(&self) -> u64 {
+        let out_t = self.graph.g[self.graph.output].out;
+        (self.plan.out_par * out_t.ty.bits) as u64
+    }
+
+    /// Declares a channel.
+    fn add_channel(&mut self, name: String, width: u64) {
+        self.net.channels.push(Channel { name, width });
+    }
+
+    /// The units of node `n` and then the glue of its outgoing edges; a layer without a
+    /// candidate adds neither.
+    fn add_node(
+        &mut self,
+        n: NodeIndex,
+        chosen: &BTreeMap<NodeIndex, &Candidate>,
+        params: Option<&Params>,
+    ) -> crate::Result<()> {
+        let graph = self.graph;
+        let node = &graph.g[n];
+        let out = if n == graph.output {
             "result".to_string()
         } else {
-            outgoing(n)
+            Plan::outgoing(graph, n)
                 .first()
-                .map(|&e| format!("{}_p", edge_name(e)))
+                .map(|&e| format!("{}_p", self.edge_name(e)))
                 .unwrap_or_default()
         };
-        let ins: Vec<String> = incoming(n)
+        let incoming = Plan::incoming(graph, n);
+        let ins: Vec<String> = incoming
             .iter()
-            .map(|&e| format!("{}_c", edge_name(e)))
+            .map(|&e| format!("{}_c", self.edge_name(e)))
             .collect();
         match &node.kind {
             NodeKind::Input => {
-                let width = (in_par * in_t.ty.bits) as u64;
-                net.instances
-                    .push(glue::axis_in_instance(width, TOP_IN, &out));
+                let in_t = graph.g[graph.input].out;
+                let width = (self.plan.in_par * in_t.ty.bits) as u64;
+                let adapter = glue::axis_in_instance(width, TOP_IN, &out);
+                self.net.instances.push(adapter);
             }
             NodeKind::Fork { .. } => {
-                let outs: Vec<String> = outgoing(n)
+                let outs: Vec<String> = Plan::outgoing(graph, n)
                     .iter()
-                    .map(|&e| format!("{}_p", edge_name(e)))
+                    .map(|&e| format!("{}_p", self.edge_name(e)))
                     .collect();
-                let w = plan.edge(incoming(n)[0]).dst_width();
-                net.instances
-                    .push(glue::fork_instance(&node.name, w, &ins[0], &outs));
+                let w = self.plan.edge(incoming[0]).dst_width();
+                let fork = glue::fork_instance(&node.name, w, &ins[0], &outs);
+                self.net.instances.push(fork);
             }
             NodeKind::Layer { op, .. } => {
-                let Some(&si) = by_layer.get(&n) else {
-                    continue;
+                let Some(cand) = chosen.get(&n) else {
+                    return Ok(());
                 };
-                let cand = &design.spaces[si].list.cands[design.selection[si]];
-                let ctx = crate::stage::RtlCtx {
-                    name: &node.name,
-                    inputs: &ins,
-                    output: &out,
-                };
-                let lp = params.map(|p| p.get(&node.name));
-                let Some(stage) = op.op().rtl(node, &cand.fold, lp, &ctx) else {
-                    return Err(crate::Error::Unsupported(format!(
-                        "the Verilog backend does not cover `{}` layers",
-                        op.kind()
-                    )));
-                };
-                net.channels.extend(stage.channels);
-                net.instances.extend(stage.instances);
-                mems.extend(stage.mems.into_iter().map(|(f, t)| (format!("mem/{f}"), t)));
+                self.add_layer(node, op, cand, params, &ins, &out)?;
             }
         }
-        for e in outgoing(n) {
-            edge_glue(e, &mut net);
+        for e in Plan::outgoing(graph, n) {
+            self.add_edge_glue(e);
         }
+        Ok(())
     }
-    let width = (out_par * out_t.ty.bits) as u64;
-    net.instances.push(glue::axis_out_instance(
-        net.out_words,
-        width,
-        "result",
-        TOP_OUT,
-    ));
-    Ok((net, mems))
+
+    /// The units of a layer under candidate `cand`, reading `ins` and writing `out`, and their
+    /// memory files when `params` is given. Err when the layer kind has no RTL stage.
+    fn add_layer(
+        &mut self,
+        node: &Node,
+        op: &LayerOp,
+        cand: &Candidate,
+        params: Option<&Params>,
+        ins: &[String],
+        out: &str,
+    ) -> crate::Result<()> {
+        let ctx = crate::stage::RtlCtx {
+            name: &node.name,
+            inputs: ins,
+            output: out,
+        };
+        let lp = params.map(|p| p.get(&node.name));
+        let Some(stage) = op.op().rtl(node, &cand.fold, lp, &ctx) else {
+            return Err(crate::Error::Unsupported(format!(
+                "the Verilog backend does not cover `{}` layers",
+                op.kind()
+            )));
+        };
+        self.net.channels.extend(stage.channels);
+        self.net.instances.extend(stage.instances);
+        let mems = stage.mems.into_iter();
+        self.mems.extend(mems.map(|(f, t)| (format!("mem/{f}"), t)));
+        Ok(())
+    }
+
+    /// The glue of edge `e`: producer channel -> [width converter] -> FIFO -> consumer
+    /// channel.
+    fn add_edge_glue(&mut self, e: EdgeIndex) {
+        let p = self.plan.edge(e);
+        let n = self.edge_name(e);
+        let (pw, cw) = (p.src_width(), p.dst_width());
+        self.add_channel(format!("{n}_p"), pw);
+        self.add_channel(format!("{n}_c"), cw);
+        let mut src = format!("{n}_p");
+        if p.converts() {
+            let converted = format!("{n}_w");
+            self.add_channel(converted.clone(), cw);
+            let pars = (p.stream.src_par, p.stream.dst_par);
+            let dwc = glue::dwc_instance(&n, &p.tensor, pars, &src, &converted);
+            self.net.instances.push(dwc);
+            src = converted;
+        }
+        let net = &mut self.net;
+        net.edge_fifos.push((e.index(), net.instances.len()));
+        let fifo = glue::fifo_instance(&n, cw, p.stream.depth, &src, &format!("{n}_c"));
+        net.instances.push(fifo);
+        net.monitors.push(format!("{n}_c"));
+    }
+
+    /// The output adapter, reading the `result` channel.
+    fn add_output_adapter(&mut self) {
+        let width = self.result_width();
+        let adapter = glue::axis_out_instance(self.net.out_words, width, "result", TOP_OUT);
+        self.net.instances.push(adapter);
+    }
 }

@@ -146,35 +146,63 @@ pub fn from_json(tree: &serde_json::Value, file: &str, stem: &str, dir: &Path) -
 
 /// The checks of [`parse`] on the document as read.
 fn validate(raw: &RawModel, file: &str, stem: &str, dir: &Path) -> Result<Model> {
-    let diag =
-        |l: Loc, layer: Option<&str>, m: String| Error::Input(Diagnostic::new(file, l, layer, m));
-    let name = match &raw.name {
-        Some(n) if !is_identifier(&n.value) => {
-            return Err(diag(
-                loc(n),
-                None,
-                format!(
-                    "model name `{}` is not an identifier [A-Za-z_][A-Za-z0-9_]* of at most {MAX_NAME} characters",
-                    n.value
-                ),
-            ));
-        }
-        Some(n) => n.value.clone(),
-        None => name_from_stem(stem),
-    };
+    let name = model_name(raw, file, stem)?;
     let (input_shape, input_type) = input_block(raw, file)?;
+    let (layers, index) = layer_list(raw, file)?;
+    let output = output_layer(raw, file, &index, layers.len())?;
+    let (weights, weights_loc) = weights_file(raw, file, dir)?;
+    let mut model = Model {
+        name,
+        file: file.to_string(),
+        input_shape,
+        input_type,
+        weights,
+        weights_loc,
+        seed: raw.seed.as_ref().map_or(0, |s| s.value),
+        output,
+        layers,
+        warnings: Vec::new(),
+    };
+    model.warnings = unused_layers(&model);
+    Ok(model)
+}
+
+/// An input error at `l` of the model as a whole (no layer named).
+fn model_error(file: &str, l: Loc, msg: impl Into<String>) -> Error {
+    Error::Input(Diagnostic::new(file, l, None, msg))
+}
+
+/// The model's `name:`, else the default from the file's stem.
+fn model_name(raw: &RawModel, file: &str, stem: &str) -> Result<String> {
+    match &raw.name {
+        Some(n) if !is_identifier(&n.value) => Err(model_error(
+            file,
+            loc(n),
+            format!(
+                "model name `{}` is not an identifier [A-Za-z_][A-Za-z0-9_]* of at most {MAX_NAME} characters",
+                n.value
+            ),
+        )),
+        Some(n) => Ok(n.value.clone()),
+        None => Ok(name_from_stem(stem)),
+    }
+}
+
+/// The validated layers in file order and their indices by name. Err when the list is empty
+/// or too long, or at the first layer that fails its checks.
+fn layer_list(raw: &RawModel, file: &str) -> Result<(Vec<Layer>, BTreeMap<String, usize>)> {
     let raw_layers: &[Spanned<raw::RawLayer>] = &raw.layers.value.0;
     if raw_layers.is_empty() {
-        return Err(diag(
+        return Err(model_error(
+            file,
             loc(&raw.layers),
-            None,
-            "the layer list is empty".into(),
+            "the layer list is empty",
         ));
     }
     if raw_layers.len() > crate::limits::MAX_LAYERS {
-        return Err(diag(
+        return Err(model_error(
+            file,
             loc(&raw.layers),
-            None,
             crate::limits::exceeded(
                 "the number of layers",
                 raw_layers.len() as u64,
@@ -194,45 +222,47 @@ fn validate(raw: &RawModel, file: &str, stem: &str, dir: &Path) -> Result<Model>
         index.insert(layer.name.clone(), i);
         layers.push(layer);
     }
-    let output = match &raw.output {
-        None => layers.len() - 1,
-        Some(o) => *index.get(&o.value).ok_or_else(|| {
-            diag(
-                loc(o),
-                None,
-                format!(
-                    "output names unknown layer `{}`{}",
-                    o.value,
-                    crate::hint::hint(&o.value, index.keys().map(String::as_str))
-                ),
-            )
-        })?,
+    Ok((layers, index))
+}
+
+/// The index of the layer `output:` names, else of the last of `count` layers.
+fn output_layer(
+    raw: &RawModel,
+    file: &str,
+    index: &BTreeMap<String, usize>,
+    count: usize,
+) -> Result<usize> {
+    let Some(o) = &raw.output else {
+        return Ok(count - 1);
     };
+    index.get(&o.value).copied().ok_or_else(|| {
+        model_error(
+            file,
+            loc(o),
+            format!(
+                "output names unknown layer `{}`{}",
+                o.value,
+                crate::hint::hint(&o.value, index.keys().map(String::as_str))
+            ),
+        )
+    })
+}
+
+/// The weights file, resolved against `dir`, and where `weights:` is written. Err when it is
+/// given empty.
+fn weights_file(raw: &RawModel, file: &str, dir: &Path) -> Result<(Option<PathBuf>, Loc)> {
     if let Some(w) = &raw.weights
         && w.value.trim().is_empty()
     {
-        return Err(diag(
+        return Err(model_error(
+            file,
             loc(w),
-            None,
-            "`weights` is empty; give the path of a .npz file (relative to the model file) or leave the key out to generate weights from `seed`".into(),
+            "`weights` is empty; give the path of a .npz file (relative to the model file) or leave the key out to generate weights from `seed`",
         ));
     }
     let weights = raw.weights.as_ref().map(|w| dir.join(&w.value));
     let weights_loc = raw.weights.as_ref().map(loc).unwrap_or_default();
-    let mut model = Model {
-        name,
-        file: file.to_string(),
-        input_shape,
-        input_type,
-        weights,
-        weights_loc,
-        seed: raw.seed.as_ref().map_or(0, |s| s.value),
-        output,
-        layers,
-        warnings: Vec::new(),
-    };
-    model.warnings = unused_layers(&model);
-    Ok(model)
+    Ok((weights, weights_loc))
 }
 
 fn input_block(raw: &RawModel, file: &str) -> Result<(Shape, ElemType)> {
@@ -288,7 +318,32 @@ fn input_block(raw: &RawModel, file: &str) -> Result<(Shape, ElemType)> {
     ))
 }
 
+/// Layer `i` of the file, checked against the layers before it (`index`).
 fn layer_entry(f: &LayerFields, i: usize, index: &BTreeMap<String, usize>) -> Result<Layer> {
+    let name = layer_name(f, index)?;
+    let op = layer_op(f)?;
+    let inputs = sources(f, i, index)?;
+    check_arity(f, &op, inputs.len())?;
+    let activation = match f.raw.activation.as_ref().map(|a| a.value) {
+        Some(RawActivation::Relu) => Activation::Relu,
+        _ => Activation::None,
+    };
+    let output = output_type(f, activation)?;
+    let requant = requant(f)?;
+    Ok(Layer {
+        name: name.to_string(),
+        op,
+        inputs,
+        activation,
+        output,
+        requant,
+        loc: f.loc,
+        key_locs: key_locs(f),
+    })
+}
+
+/// The layer's name: an identifier other than `input`, not taken by an earlier layer.
+fn layer_name<'f>(f: &'f LayerFields, index: &BTreeMap<String, usize>) -> Result<&'f str> {
     let name = f.name();
     if !is_identifier(name) || name == "input" {
         return Err(f.error_at(
@@ -299,8 +354,13 @@ fn layer_entry(f: &LayerFields, i: usize, index: &BTreeMap<String, usize>) -> Re
     if index.contains_key(name) {
         return Err(f.error_at(loc(&f.raw.name), format!("duplicate layer name `{name}`")));
     }
+    Ok(name)
+}
+
+/// The layer's kind and parameters, read by its op module.
+fn layer_op(f: &LayerFields) -> Result<LayerOp> {
     let kind = &f.raw.op;
-    let op = LayerOp::parse(&kind.value, f)?.ok_or_else(|| {
+    LayerOp::parse(&kind.value, f)?.ok_or_else(|| {
         f.error_at(
             loc(kind),
             format!(
@@ -310,91 +370,101 @@ fn layer_entry(f: &LayerFields, i: usize, index: &BTreeMap<String, usize>) -> Re
                 crate::hint::hint(&kind.value, crate::ops::NAMES.iter().copied())
             ),
         )
-    })?;
-    let inputs = sources(f, i, index)?;
+    })
+}
+
+/// Err when `op` does not take `count` inputs.
+fn check_arity(f: &LayerFields, op: &LayerOp, count: usize) -> Result<()> {
     let arity = op.inputs();
-    if !arity.contains(&inputs.len()) {
-        let takes = if arity.start() == arity.end() {
-            format!("{} input(s)", arity.start())
-        } else {
-            format!("{} to {} inputs", arity.start(), arity.end())
-        };
+    if arity.contains(&count) {
+        return Ok(());
+    }
+    let takes = if arity.start() == arity.end() {
+        format!("{} input(s)", arity.start())
+    } else {
+        format!("{} to {} inputs", arity.start(), arity.end())
+    };
+    Err(f.error_at(
+        f.loc_or_layer("from"),
+        format!("op `{}` takes {takes}, `from` names {count}", op.kind()),
+    ))
+}
+
+/// The `output:` element type; its signedness defaults to signed unless the activation is
+/// relu.
+fn output_type(f: &LayerFields, activation: Activation) -> Result<Option<ElemType>> {
+    let Some(o) = &f.raw.output else {
+        return Ok(None);
+    };
+    let bits = f.bits_value("output.bits", o.value.bits.value, loc(&o.value.bits))?;
+    if bits == 1 && activation == Activation::Relu {
         return Err(f.error_at(
-            f.loc_or_layer("from"),
-            format!(
-                "op `{}` takes {takes}, `from` names {}",
-                op.kind(),
-                inputs.len()
-            ),
+            f.loc_or_layer("activation"),
+            "relu cannot produce a bipolar (1-bit) output: use activation none",
         ));
     }
-    let activation = match f.raw.activation.as_ref().map(|a| a.value) {
-        Some(RawActivation::Relu) => Activation::Relu,
-        _ => Activation::None,
+    let signed = o
+        .value
+        .signed
+        .as_ref()
+        .map(|s| s.value)
+        .unwrap_or(activation != Activation::Relu);
+    Ok(Some(ElemType { bits, signed }))
+}
+
+/// The explicit `requant:`, with non-empty lists, shifts in 0..=62 and scales below 2^22 in
+/// magnitude.
+fn requant(f: &LayerFields) -> Result<Option<Requant>> {
+    let Some(r) = &f.raw.requant else {
+        return Ok(None);
     };
-    let output = match &f.raw.output {
-        None => None,
-        Some(o) => {
-            let bits = f.bits_value("output.bits", o.value.bits.value, loc(&o.value.bits))?;
-            if bits == 1 && activation == Activation::Relu {
-                return Err(f.error_at(
-                    f.loc_or_layer("activation"),
-                    "relu cannot produce a bipolar (1-bit) output: use activation none",
-                ));
-            }
-            let signed = o
-                .value
-                .signed
-                .as_ref()
-                .map(|s| s.value)
-                .unwrap_or(activation != Activation::Relu);
-            Some(ElemType { bits, signed })
-        }
+    let list = |v: &raw::IntOrList| match v {
+        raw::IntOrList::One(x) => vec![*x],
+        raw::IntOrList::Many(l) => l.clone(),
     };
-    let requant = match &f.raw.requant {
-        None => None,
-        Some(r) => {
-            let list = |v: &raw::IntOrList| match v {
-                raw::IntOrList::One(x) => vec![*x],
-                raw::IntOrList::Many(l) => l.clone(),
-            };
-            let rq = Requant {
-                scale: list(&r.value.scale.value),
-                shift: list(&r.value.shift.value),
-            };
-            if rq.scale.is_empty() || rq.shift.is_empty() {
-                return Err(f.error_at(loc(r), "requant scale and shift lists must not be empty"));
-            }
-            if let Some(s) = rq.shift.iter().find(|s| !(0..=62).contains(*s)) {
-                return Err(f.error_at(
-                    loc(&r.value.shift),
-                    format!("requant shift must be in 0..=62, got {s}"),
-                ));
-            }
-            if let Some(s) = rq.scale.iter().find(|s| s.abs() >= 1 << 22) {
-                return Err(f.error_at(
-                    loc(&r.value.scale),
-                    format!("requant scale must be below 2^22 in magnitude, got {s}"),
-                ));
-            }
-            Some(rq)
-        }
+    let rq = Requant {
+        scale: list(&r.value.scale.value),
+        shift: list(&r.value.shift.value),
     };
+    if rq.scale.is_empty() || rq.shift.is_empty() {
+        return Err(f.error_at(loc(r), "requant scale and shift lists must not be empty"));
+    }
+    if let Some(s) = rq.shift.iter().find(|s| !(0..=62).contains(*s)) {
+        return Err(f.error_at(
+            loc(&r.value.shift),
+            format!("requant shift must be in 0..=62, got {s}"),
+        ));
+    }
+    if let Some(s) = rq.scale.iter().find(|s| s.abs() >= 1 << 22) {
+        return Err(f.error_at(
+            loc(&r.value.scale),
+            format!("requant scale must be below 2^22 in magnitude, got {s}"),
+        ));
+    }
+    Ok(Some(rq))
+}
+
+/// The keys of a layer whose positions later checks may blame ([`Layer::key_locs`]), besides
+/// `requant.scale` and `requant.shift`.
+const BLAMED_KEYS: [&str; 12] = [
+    "channels",
+    "units",
+    "kernel",
+    "stride",
+    "padding",
+    "global",
+    "weight_bits",
+    "bias",
+    "activation",
+    "output",
+    "requant",
+    "from",
+];
+
+/// The positions of the layer's keys that later checks may blame.
+fn key_locs(f: &LayerFields) -> BTreeMap<&'static str, Loc> {
     let mut key_locs = BTreeMap::new();
-    for key in [
-        "channels",
-        "units",
-        "kernel",
-        "stride",
-        "padding",
-        "global",
-        "weight_bits",
-        "bias",
-        "activation",
-        "output",
-        "requant",
-        "from",
-    ] {
+    for key in BLAMED_KEYS {
         if let Some(l) = f.key_loc(key) {
             key_locs.insert(key, l);
         }
@@ -403,16 +473,7 @@ fn layer_entry(f: &LayerFields, i: usize, index: &BTreeMap<String, usize>) -> Re
         key_locs.insert("requant.scale", loc(&r.value.scale));
         key_locs.insert("requant.shift", loc(&r.value.shift));
     }
-    Ok(Layer {
-        name: name.to_string(),
-        op,
-        inputs,
-        activation,
-        output,
-        requant,
-        loc: f.loc,
-        key_locs,
-    })
+    key_locs
 }
 
 fn sources(f: &LayerFields, i: usize, index: &BTreeMap<String, usize>) -> Result<Vec<Src>> {

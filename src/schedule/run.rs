@@ -58,26 +58,51 @@ pub struct Drive {
     pub watchdog: u64,
 }
 
+/// The producer of a channel no instance drives: the testbench (of the top ports).
 const SOURCE: usize = usize::MAX;
+/// The channel index of [`TOP_IN`] (the top ports come first).
+const TOP_IN_ID: usize = 0;
+/// The channel index of [`TOP_OUT`].
+const TOP_OUT_ID: usize = 1;
 
 /// Simulates `net` under `drive`. Err (a bug in lowering) when an instance has no model or a
 /// channel is not declared.
 pub fn run(net: &Netlist, drive: Drive) -> crate::Result<Run> {
-    let mut models: Vec<Model> = Vec::with_capacity(net.instances.len());
-    let mut id: HashMap<&str, usize> = HashMap::new();
-    let mut names: Vec<&str> = Vec::new();
-    for c in [TOP_IN, TOP_OUT]
-        .into_iter()
-        .chain(net.channels.iter().map(|c| c.name.as_str()))
-    {
-        id.insert(c, names.len());
-        names.push(c);
+    let mut sim = Sim::new(net, drive)?;
+    while (sim.run.ends.len() as u64) < drive.frames {
+        if !sim.step() {
+            break;
+        }
     }
-    let nch = names.len();
-    let mut producer = vec![(SOURCE, 0usize); nch];
-    // Ports of all instances, flat: instance i's inputs are ins[in_at[i]..in_at[i + 1]].
-    let (mut ins, mut outs) = (Vec::new(), Vec::new());
-    let (mut in_at, mut out_at) = (vec![0usize], vec![0usize]);
+    Ok(sim.finish())
+}
+
+/// The channels of every instance's ports, by channel index, flat: instance `i`'s inputs are
+/// `ins[in_at[i]..in_at[i + 1]]`, its outputs `outs[out_at[i]..out_at[i + 1]]`.
+struct Ports {
+    ins: Vec<usize>,
+    in_at: Vec<usize>,
+    outs: Vec<usize>,
+    out_at: Vec<usize>,
+    /// Per channel: the instance and output port driving it ([`SOURCE`] for none).
+    producer: Vec<(usize, usize)>,
+}
+
+/// The cycle models of `net`'s instances and their ports over the channels `id` numbers. Err
+/// when an instance has no model or names an undeclared channel.
+fn wire(
+    net: &Netlist,
+    id: &HashMap<&str, usize>,
+    nch: usize,
+) -> crate::Result<(Vec<Model>, Ports)> {
+    let mut models: Vec<Model> = Vec::with_capacity(net.instances.len());
+    let mut ports = Ports {
+        ins: Vec::new(),
+        in_at: vec![0],
+        outs: Vec::new(),
+        out_at: vec![0],
+        producer: vec![(SOURCE, 0); nch],
+    };
     let chan = |c: &str| {
         id.get(c)
             .copied()
@@ -86,99 +111,210 @@ pub fn run(net: &Netlist, drive: Drive) -> crate::Result<Run> {
     for (i, inst) in net.instances.iter().enumerate() {
         models.push(model(inst)?);
         for c in &inst.inputs {
-            ins.push(chan(c)?);
+            ports.ins.push(chan(c)?);
         }
-        in_at.push(ins.len());
+        ports.in_at.push(ports.ins.len());
         for (k, c) in inst.outputs.iter().enumerate() {
             let c = chan(c)?;
-            producer[c] = (i, k);
-            outs.push(c);
+            ports.producer[c] = (i, k);
+            ports.outs.push(c);
         }
-        out_at.push(outs.len());
+        ports.out_at.push(ports.outs.len());
     }
-    let (top_in, top_out) = (0usize, 1usize);
-    let mut valid = vec![false; nch];
-    let mut fire = vec![false; nch];
-    let mut in_valid = vec![false; ins.len()];
-    let mut took = vec![false; ins.len()];
-    let mut gave = vec![false; outs.len()];
-    let mut r = Run::default();
-    let (mut in_frame, mut in_word, mut out_word) = (0u64, 0u64, 0u64);
-    let mut last_moved = vec![0u64; nch];
-    let mut idle = 0u64;
-    let mut cycle = 0u64;
-    while (r.ends.len() as u64) < drive.frames {
-        let word = in_frame * net.in_words + in_word;
-        let offer = in_frame < drive.frames
+    Ok((models, ports))
+}
+
+/// The state of a simulation: the models, the handshake signals of the current cycle (buffers
+/// reused from cycle to cycle) and the source's and sink's word counters.
+struct Sim<'a> {
+    net: &'a Netlist,
+    drive: Drive,
+    /// Channel names by index.
+    names: Vec<&'a str>,
+    models: Vec<Model>,
+    ports: Ports,
+    /// Per channel: its producer offers a word.
+    valid: Vec<bool>,
+    /// Per channel: a word moves this cycle.
+    fire: Vec<bool>,
+    /// Per input port (as in [`Ports::ins`]): the channel's `valid`.
+    in_valid: Vec<bool>,
+    /// Per input port: it takes a word this cycle.
+    took: Vec<bool>,
+    /// Per output port: it gives a word this cycle.
+    gave: Vec<bool>,
+    /// Per channel: the last cycle a word moved on it.
+    last_moved: Vec<u64>,
+    /// The source's frame and word within it.
+    in_frame: u64,
+    in_word: u64,
+    /// The sink's word within its frame.
+    out_word: u64,
+    /// Cycles since the last handshake.
+    idle: u64,
+    cycle: u64,
+    run: Run,
+}
+
+impl<'a> Sim<'a> {
+    /// Numbers the channels (the top ports first) and wires the models before cycle 0.
+    fn new(net: &'a Netlist, drive: Drive) -> crate::Result<Self> {
+        let names: Vec<&str> = [TOP_IN, TOP_OUT]
+            .into_iter()
+            .chain(net.channels.iter().map(|c| c.name.as_str()))
+            .collect();
+        let id: HashMap<&str, usize> = names.iter().enumerate().map(|(i, &c)| (c, i)).collect();
+        let nch = names.len();
+        let (models, ports) = wire(net, &id, nch)?;
+        let (nin, nout) = (ports.ins.len(), ports.outs.len());
+        Ok(Sim {
+            net,
+            drive,
+            names,
+            models,
+            ports,
+            valid: vec![false; nch],
+            fire: vec![false; nch],
+            in_valid: vec![false; nin],
+            took: vec![false; nin],
+            gave: vec![false; nout],
+            last_moved: vec![0; nch],
+            in_frame: 0,
+            in_word: 0,
+            out_word: 0,
+            idle: 0,
+            cycle: 0,
+            run: Run::default(),
+        })
+    }
+
+    /// Simulates one cycle; false when it ends in a deadlock (recorded in the run).
+    fn step(&mut self) -> bool {
+        let offer = self.source_offers();
+        self.settle_valid(offer);
+        self.settle_fire();
+        let moved = self.note_moves();
+        self.count_io();
+        self.step_models();
+        self.cycle += 1;
+        !self.deadlocked(moved, offer)
+    }
+
+    /// The source offers a word this cycle: frames remain and, when paced, its word is due.
+    fn source_offers(&self) -> bool {
+        let (net, drive) = (self.net, self.drive);
+        let word = self.in_frame * net.in_words + self.in_word;
+        self.in_frame < drive.frames
             && drive
                 .pace
-                .is_none_or(|p| cycle * net.in_words.max(1) >= word * p);
-        for (c, v) in valid.iter_mut().enumerate() {
+                .is_none_or(|p| self.cycle * net.in_words.max(1) >= word * p)
+    }
+
+    /// Every channel's `valid` from its producer, and every input port's copy of it.
+    fn settle_valid(&mut self, offer: bool) {
+        let models = &self.models;
+        let producer = &self.ports.producer;
+        for (c, v) in self.valid.iter_mut().enumerate() {
             *v = match producer[c] {
-                (SOURCE, _) => c == top_in && offer,
+                (SOURCE, _) => c == TOP_IN_ID && offer,
                 (i, k) => models[i].valid(k),
             };
         }
-        fire.fill(false);
-        fire[top_out] = valid[top_out];
-        for (v, &c) in in_valid.iter_mut().zip(&ins) {
-            *v = valid[c];
+        for (v, &c) in self.in_valid.iter_mut().zip(&self.ports.ins) {
+            *v = self.valid[c];
         }
-        for (i, m) in models.iter().enumerate() {
-            let (a, b) = (in_at[i], in_at[i + 1]);
-            let seen = &in_valid[a..b];
-            for (k, &c) in ins[a..b].iter().enumerate() {
+    }
+
+    /// Which channels move a word: the sink is always ready, an instance's input fires when
+    /// it is valid and the instance is ready for it.
+    fn settle_fire(&mut self) {
+        let ports = &self.ports;
+        let fire = &mut self.fire;
+        fire.fill(false);
+        fire[TOP_OUT_ID] = self.valid[TOP_OUT_ID];
+        for (i, m) in self.models.iter().enumerate() {
+            let (a, b) = (ports.in_at[i], ports.in_at[i + 1]);
+            let seen = &self.in_valid[a..b];
+            for (k, &c) in ports.ins[a..b].iter().enumerate() {
                 fire[c] = seen[k] && m.ready(k, seen);
             }
         }
+    }
+
+    /// Stamps the channels that move this cycle; true when any does.
+    fn note_moves(&mut self) -> bool {
         let mut moved = false;
-        for (c, &f) in fire.iter().enumerate() {
+        for (c, &f) in self.fire.iter().enumerate() {
             if f {
-                last_moved[c] = cycle;
+                self.last_moved[c] = self.cycle;
                 moved = true;
             }
         }
-        if fire[top_in] {
-            r.first_in.get_or_insert(cycle);
-            in_word += 1;
-            if in_word == net.in_words {
-                in_word = 0;
-                in_frame += 1;
+        moved
+    }
+
+    /// Counts the source's and the sink's words; the sink's last word of a frame ends it.
+    fn count_io(&mut self) {
+        if self.fire[TOP_IN_ID] {
+            self.run.first_in.get_or_insert(self.cycle);
+            self.in_word += 1;
+            if self.in_word == self.net.in_words {
+                self.in_word = 0;
+                self.in_frame += 1;
             }
         }
-        if fire[top_out] {
-            out_word += 1;
-            if out_word == net.out_words {
-                out_word = 0;
-                r.ends.push(cycle);
+        if self.fire[TOP_OUT_ID] {
+            self.out_word += 1;
+            if self.out_word == self.net.out_words {
+                self.out_word = 0;
+                self.run.ends.push(self.cycle);
             }
-        }
-        for (t, &c) in took.iter_mut().zip(&ins) {
-            *t = fire[c];
-        }
-        for (g, &c) in gave.iter_mut().zip(&outs) {
-            *g = fire[c];
-        }
-        for (i, m) in models.iter_mut().enumerate() {
-            m.step(
-                &took[in_at[i]..in_at[i + 1]],
-                &gave[out_at[i]..out_at[i + 1]],
-            );
-        }
-        cycle += 1;
-        // A paced source waiting for its next frame is not a stall.
-        let waiting = drive.pace.is_some() && !offer && in_frame < drive.frames;
-        idle = if moved || waiting { 0 } else { idle + 1 };
-        if idle > drive.watchdog {
-            let last = (0..nch).max_by_key(|&c| last_moved[c]).unwrap_or(0);
-            r.deadlock = Some((cycle, names[last].to_string()));
-            break;
         }
     }
-    r.cycles = cycle;
-    r.max_occ = models
-        .iter()
-        .map(|m| m.max_occupancy().unwrap_or(0))
-        .collect();
-    Ok(r)
+
+    /// Steps every model with the words its ports took and gave.
+    fn step_models(&mut self) {
+        let (ports, fire) = (&self.ports, &self.fire);
+        for (t, &c) in self.took.iter_mut().zip(&ports.ins) {
+            *t = fire[c];
+        }
+        for (g, &c) in self.gave.iter_mut().zip(&ports.outs) {
+            *g = fire[c];
+        }
+        for (i, m) in self.models.iter_mut().enumerate() {
+            m.step(
+                &self.took[ports.in_at[i]..ports.in_at[i + 1]],
+                &self.gave[ports.out_at[i]..ports.out_at[i + 1]],
+            );
+        }
+    }
+
+    /// Advances the watchdog after a cycle (a paced source waiting for its next frame is not
+    /// a stall); when it runs out, records the deadlock with the channel that moved last.
+    fn deadlocked(&mut self, moved: bool, offer: bool) -> bool {
+        let drive = self.drive;
+        let waiting = drive.pace.is_some() && !offer && self.in_frame < drive.frames;
+        self.idle = if moved || waiting { 0 } else { self.idle + 1 };
+        if self.idle <= drive.watchdog {
+            return false;
+        }
+        let last_moved = &self.last_moved;
+        let last = (0..last_moved.len())
+            .max_by_key(|&c| last_moved[c])
+            .unwrap_or(0);
+        self.run.deadlock = Some((self.cycle, self.names[last].to_string()));
+        true
+    }
+
+    /// The run, with every FIFO's largest occupancy.
+    fn finish(self) -> Run {
+        let mut run = self.run;
+        run.cycles = self.cycle;
+        run.max_occ = self
+            .models
+            .iter()
+            .map(|m| m.max_occupancy().unwrap_or(0))
+            .collect();
+        run
+    }
 }

@@ -3,13 +3,15 @@
 
 use crate::board::Board;
 use crate::fold::Design;
+use crate::fold::candidates::Candidate;
 use crate::ir::Graph;
 use crate::lower::plan::{EdgePlan, Plan};
-use crate::ops::NodeKind;
+use crate::ops::{LayerOp, Node, NodeKind};
 use crate::stage::{HlsArray, glue, render};
 use crate::weights::Params;
 use askama::Template;
 use petgraph::stable_graph::{EdgeIndex, NodeIndex};
+use std::collections::BTreeMap;
 
 /// A constant array with its initialiser rendered.
 pub struct ArrayView<'a> {
@@ -146,53 +148,32 @@ pub fn files(
     board: &Board,
 ) -> (Vec<(String, String)>, Io) {
     let name = graph.name.as_str();
-    let g = &graph.g;
     let plan = Plan::new(graph, design);
+    let io = io_facts(graph, &plan);
+    let mut top = TopBody::new(graph, &plan, &io);
     let mut out: Vec<(String, String)> = Vec::new();
-    let mut streams: Vec<StreamDecl> = Vec::new();
-    let mut calls: Vec<String> = Vec::new();
-    let mut layers = Vec::new();
-    // Streams: every edge, plus a converter stream where the widths differ (its converter
-    // runs right before the consumer, so C simulation follows the dataflow order).
-    let mut dwc_calls: std::collections::BTreeMap<EdgeIndex, String> = Default::default();
-    for e in g.edge_indices() {
-        let p = plan.edge(e);
-        let (a, b) = edge_names(p);
-        if !p.converts() {
-            streams.push(StreamDecl {
-                name: a,
-                label: p.label.clone(),
-                width: p.dst_width(),
-                depth: p.stream.depth,
-            });
-        } else {
-            streams.push(StreamDecl {
-                name: a.clone(),
-                label: p.label.clone(),
-                width: p.src_width(),
-                depth: 2,
-            });
-            streams.push(StreamDecl {
-                name: b.clone(),
-                label: format!("{} (converted)", p.label),
-                width: p.dst_width(),
-                depth: p.stream.depth,
-            });
-            let (pi, po) = (p.stream.src_par, p.stream.dst_par);
-            dwc_calls.insert(e, glue::dwc_call(&p.tensor, (pi, po), &a, &b));
-        }
+    let chosen = design.chosen_by_node();
+    for n in graph.order() {
+        let Some(header) = top.add_node(n, &chosen, params, &io) else {
+            continue;
+        };
+        out.push(header);
     }
-    let consumer_side = |e: EdgeIndex| {
-        let p = plan.edge(e);
-        let (a, b) = edge_names(p);
-        if p.converts() { b } else { a }
-    };
-    let outgoing = |n: NodeIndex| Plan::outgoing(graph, n);
-    let incoming = |n: NodeIndex| Plan::incoming(graph, n);
-    let out_node = graph.output;
-    let out_t = g[out_node].out;
-    let in_t = g[graph.input].out;
-    let io = Io {
+    top.calls
+        .push(glue::axis_out_call(io.out_words, io.out_par, io.out_bits));
+    out.push((format!("src/{name}.cpp"), top.render(name)));
+    out.push((format!("src/{name}.h"), top_header(graph, board, &io)));
+    for (path, text) in crate::stage::library::HLS {
+        out.push((path.to_string(), text.to_string()));
+    }
+    (out, io)
+}
+
+/// The facts of the model's input and output streams under `plan`.
+fn io_facts(graph: &Graph, plan: &Plan) -> Io {
+    let in_t = graph.g[graph.input].out;
+    let out_t = graph.g[graph.output].out;
+    Io {
         in_par: plan.in_par,
         in_bits: in_t.ty.bits,
         in_signed: in_t.ty.signed && in_t.ty.bits > 1,
@@ -201,135 +182,207 @@ pub fn files(
         out_bits: out_t.ty.bits,
         out_signed: out_t.ty.signed && out_t.ty.bits > 1,
         out_words: plan.out_words(graph),
-    };
-    streams.push(StreamDecl {
-        name: "s_output".into(),
-        label: "output".into(),
-        width: (io.out_par * out_t.ty.bits) as u64,
-        depth: 2,
-    });
-    let by_layer: std::collections::BTreeMap<NodeIndex, usize> = design
-        .spaces
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.node, i))
-        .collect();
-    for n in graph.order() {
-        let node = &g[n];
-        let outs: Vec<String> = if n == out_node {
+    }
+}
+
+/// The top function as it is assembled in dataflow order: its streams, the calls that connect
+/// them, and the layers whose headers it includes.
+struct TopBody<'a> {
+    graph: &'a Graph,
+    plan: &'a Plan,
+    streams: Vec<StreamDecl>,
+    calls: Vec<String>,
+    layers: Vec<String>,
+    /// The width converter calls not placed yet, by edge: each runs right before the edge's
+    /// consumer, so C simulation follows the dataflow order.
+    converters: BTreeMap<EdgeIndex, String>,
+}
+
+impl<'a> TopBody<'a> {
+    /// The streams of every edge (plus a converted stream where the widths differ) and of the
+    /// output, before any call.
+    fn new(graph: &'a Graph, plan: &'a Plan, io: &Io) -> Self {
+        let mut top = TopBody {
+            graph,
+            plan,
+            streams: Vec::new(),
+            calls: Vec::new(),
+            layers: Vec::new(),
+            converters: BTreeMap::new(),
+        };
+        for e in graph.g.edge_indices() {
+            top.add_edge(e);
+        }
+        let out_bits = graph.g[graph.output].out.ty.bits;
+        top.add_stream(
+            "s_output".into(),
+            "output".into(),
+            (io.out_par * out_bits) as u64,
+            2,
+        );
+        top
+    }
+
+    /// Declares a stream.
+    fn add_stream(&mut self, name: String, label: String, width: u64, depth: u64) {
+        self.streams.push(StreamDecl {
+            name,
+            label,
+            width,
+            depth,
+        });
+    }
+
+    /// The streams of edge `e`: one, or, when a width converter sits between, the producer's
+    /// (of the default depth) and the converted one (with the edge's FIFO depth).
+    fn add_edge(&mut self, e: EdgeIndex) {
+        let p = self.plan.edge(e);
+        let (a, b) = edge_names(p);
+        if !p.converts() {
+            self.add_stream(a, p.label.clone(), p.dst_width(), p.stream.depth);
+            return;
+        }
+        self.add_stream(a.clone(), p.label.clone(), p.src_width(), 2);
+        let label = format!("{} (converted)", p.label);
+        self.add_stream(b.clone(), label, p.dst_width(), p.stream.depth);
+        let (pi, po) = (p.stream.src_par, p.stream.dst_par);
+        let call = glue::dwc_call(&p.tensor, (pi, po), &a, &b);
+        self.converters.insert(e, call);
+    }
+
+    /// The stream a consumer of edge `e` reads: the converted one when the widths differ.
+    fn consumer_side(&self, e: EdgeIndex) -> String {
+        let p = self.plan.edge(e);
+        let (a, b) = edge_names(p);
+        if p.converts() { b } else { a }
+    }
+
+    /// The calls of node `n`, after the width converters of its inputs; for a layer also its
+    /// header file (path and text), None for other nodes and a layer without a candidate.
+    fn add_node(
+        &mut self,
+        n: NodeIndex,
+        chosen: &BTreeMap<NodeIndex, &Candidate>,
+        params: &Params,
+        io: &Io,
+    ) -> Option<(String, String)> {
+        let graph = self.graph;
+        let node = &graph.g[n];
+        let outs: Vec<String> = if n == graph.output {
             vec!["s_output".into()]
         } else {
-            outgoing(n)
+            Plan::outgoing(graph, n)
                 .into_iter()
-                .map(|e| edge_names(plan.edge(e)).0)
+                .map(|e| edge_names(self.plan.edge(e)).0)
                 .collect()
         };
-        let ins: Vec<String> = incoming(n).into_iter().map(consumer_side).collect();
-        for e in incoming(n) {
-            if let Some(c) = dwc_calls.remove(&e) {
-                calls.push(c);
+        let incoming = Plan::incoming(graph, n);
+        let ins: Vec<String> = incoming.iter().map(|&e| self.consumer_side(e)).collect();
+        for e in &incoming {
+            if let Some(c) = self.converters.remove(e) {
+                self.calls.push(c);
             }
         }
         match &node.kind {
-            NodeKind::Input => calls.push(glue::axis_in_call(
-                io.in_words,
-                io.in_par,
-                io.in_bits,
-                &outs[0],
-            )),
+            NodeKind::Input => {
+                let call = glue::axis_in_call(io.in_words, io.in_par, io.in_bits, &outs[0]);
+                self.calls.push(call);
+                None
+            }
             NodeKind::Fork { .. } => {
-                let p = plan.edge(incoming(n)[0]);
-                let words = node.out.shape.elems() / p.stream.dst_par.max(1) as u64;
-                let fork = glue::fork_calls(&node.name, &ins[0], &outs, words, p.dst_width());
-                for (chain, width) in fork.streams {
-                    streams.push(StreamDecl {
-                        name: chain.clone(),
-                        label: chain,
-                        width,
-                        depth: 2,
-                    });
-                }
-                calls.extend(fork.calls);
+                self.add_fork(node, incoming[0], &ins[0], &outs);
+                None
             }
             NodeKind::Layer { op, .. } => {
-                let Some(&si) = by_layer.get(&n) else {
-                    continue;
-                };
-                let cand = &design.spaces[si].list.cands[design.selection[si]];
-                let stage = op.op().hls(node, &cand.fold, params.get(&node.name));
-                let arrays: Vec<ArrayView> = stage.arrays.iter().map(view).collect();
-                let inputs = node
-                    .inputs
-                    .iter()
-                    .enumerate()
-                    .map(|(port, t)| {
-                        let par = op.op().port_in_par(&cand.fold, port);
-                        (crate::stage::input_name(port), (par * t.ty.bits) as u64)
-                    })
-                    .collect();
-                let tpl = LayerTpl {
-                    name: &node.name,
-                    summary: format!(
-                        "{} {} -> {}, PE {}, SIMD {}, {} multipliers, {} memory",
-                        op.kind(),
-                        node.inputs[0].shape,
-                        node.out.shape,
-                        cand.fold.pe,
-                        cand.fold.simd,
-                        cand.fold.mult.name(),
-                        cand.fold.mem.name()
-                    ),
-                    inputs,
-                    out_width: (cand.out_par * node.out.ty.bits) as u64,
-                    arrays,
-                    streams: &stage.streams,
-                    calls: &stage.calls,
-                };
-                out.push((format!("src/layers/{}.h", node.name), render(&tpl)));
-                layers.push(node.name.clone());
-                calls.push(format!(
-                    "layer_{}({}, {});",
-                    node.name,
-                    ins.join(", "),
-                    outs[0]
-                ));
+                let cand = chosen.get(&n)?;
+                self.layers.push(node.name.clone());
+                let (name, ins) = (&node.name, ins.join(", "));
+                self.calls
+                    .push(format!("layer_{name}({ins}, {});", outs[0]));
+                let path = format!("src/layers/{name}.h");
+                Some((path, layer_header(node, op, cand, params)))
             }
         }
     }
-    calls.push(glue::axis_out_call(io.out_words, io.out_par, io.out_bits));
-    out.push((
-        format!("src/{name}.cpp"),
+
+    /// The chain of copy calls of a fork reading `input` (edge `e`) and the streams between
+    /// them.
+    fn add_fork(&mut self, node: &Node, e: EdgeIndex, input: &str, outs: &[String]) {
+        let p = self.plan.edge(e);
+        let words = node.out.shape.elems() / p.stream.dst_par.max(1) as u64;
+        let fork = glue::fork_calls(&node.name, input, outs, words, p.dst_width());
+        for (chain, width) in fork.streams {
+            self.add_stream(chain.clone(), chain, width, 2);
+        }
+        self.calls.extend(fork.calls);
+    }
+
+    /// The top function's source.
+    fn render(self, name: &str) -> String {
         render(&TopTpl {
             name,
-            layers,
-            streams,
-            calls,
-        }),
-    ));
-    out.push((
-        format!("src/{name}.h"),
-        render(&TopHeaderTpl {
-            name,
-            board: &board.name,
-            part: &board.part,
-            in_shape: in_t.shape.to_string(),
-            in_type: in_t.ty.to_string(),
-            out_shape: out_t.shape.to_string(),
-            out_type: out_t.ty.to_string(),
-            in_par: io.in_par,
-            in_words: io.in_words,
-            in_bits: io.in_bits,
-            in_signed: u8::from(io.in_signed),
-            in_axw: axw((io.in_par * io.in_bits) as u64),
-            out_par: io.out_par,
-            out_words: io.out_words,
-            out_bits: io.out_bits,
-            out_signed: u8::from(io.out_signed),
-            out_axw: axw((io.out_par * io.out_bits) as u64),
-        }),
-    ));
-    for (path, text) in crate::stage::library::HLS {
-        out.push((path.to_string(), text.to_string()));
+            layers: self.layers,
+            streams: self.streams,
+            calls: self.calls,
+        })
     }
-    (out, io)
+}
+
+/// The header of a layer: its arrays, internal streams and unit calls under candidate `cand`.
+fn layer_header(node: &Node, op: &LayerOp, cand: &Candidate, params: &Params) -> String {
+    let stage = op.op().hls(node, &cand.fold, params.get(&node.name));
+    let inputs = node
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(port, t)| {
+            let par = op.op().port_in_par(&cand.fold, port);
+            (crate::stage::input_name(port), (par * t.ty.bits) as u64)
+        })
+        .collect();
+    let fold = &cand.fold;
+    render(&LayerTpl {
+        name: &node.name,
+        summary: format!(
+            "{} {} -> {}, PE {}, SIMD {}, {} multipliers, {} memory",
+            op.kind(),
+            node.inputs[0].shape,
+            node.out.shape,
+            fold.pe,
+            fold.simd,
+            fold.mult.name(),
+            fold.mem.name()
+        ),
+        inputs,
+        out_width: (cand.out_par * node.out.ty.bits) as u64,
+        arrays: stage.arrays.iter().map(view).collect(),
+        streams: &stage.streams,
+        calls: &stage.calls,
+    })
+}
+
+/// The top function's header: the board, the model's input and output and their AXI-Stream
+/// widths.
+fn top_header(graph: &Graph, board: &Board, io: &Io) -> String {
+    let in_t = graph.g[graph.input].out;
+    let out_t = graph.g[graph.output].out;
+    render(&TopHeaderTpl {
+        name: &graph.name,
+        board: &board.name,
+        part: &board.part,
+        in_shape: in_t.shape.to_string(),
+        in_type: in_t.ty.to_string(),
+        out_shape: out_t.shape.to_string(),
+        out_type: out_t.ty.to_string(),
+        in_par: io.in_par,
+        in_words: io.in_words,
+        in_bits: io.in_bits,
+        in_signed: u8::from(io.in_signed),
+        in_axw: axw((io.in_par * io.in_bits) as u64),
+        out_par: io.out_par,
+        out_words: io.out_words,
+        out_bits: io.out_bits,
+        out_signed: u8::from(io.out_signed),
+        out_axw: axw((io.out_par * io.out_bits) as u64),
+    })
 }
