@@ -155,6 +155,10 @@ enum Command {
         /// Simulate at most this many of the build's test frames.
         #[arg(long)]
         frames: Option<usize>,
+        /// Cycle simulation of the HLS C++: bounded streams at the project's depths, one
+        /// pipelined-loop iteration per cycle; cycles per frame, latency, deadlocks.
+        #[arg(long)]
+        cycles: bool,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
@@ -229,7 +233,15 @@ fn run(cli: Cli) -> Result<u8, Error> {
             force,
             fifo_depth,
         } => build(&model, &fold, out.as_deref(), frames, force, &fifo_depth),
-        Command::Csim { dir, frames, json } => csim(&dir, frames, json),
+        Command::Csim {
+            dir,
+            frames,
+            cycles: true,
+            json,
+        } => csim_cycles(&dir, frames, json),
+        Command::Csim {
+            dir, frames, json, ..
+        } => csim(&dir, frames, json),
         Command::Cosim {
             dir,
             frames,
@@ -337,6 +349,54 @@ fn build(
         b.frames
     );
     Ok(0)
+}
+
+/// `half-gen csim --cycles`: exit code 0 when the cycle simulation is bit-exact without a
+/// deadlock, 1 otherwise.
+fn csim_cycles(dir: &Path, frames: Option<usize>, json: bool) -> Result<u8, Error> {
+    let r = half_gen::sim::cycles::cycles(dir, frames)?;
+    if json {
+        outln!("{}", to_json(&r)?);
+        return Ok(if r.passed { 0 } else { 1 });
+    }
+    if r.deadlock {
+        outln!("cycle simulation FAILED: deadlock; the processes that wait:");
+        for b in &r.blocked {
+            let why = if b.op == "write" { "full" } else { "empty" };
+            outln!(
+                "  {} waits to {} stream `{}` ({why}: {} of {} words)",
+                b.process,
+                b.op,
+                b.stream,
+                b.occupancy,
+                b.depth
+            );
+        }
+    } else {
+        outln!(
+            "cycle simulation {}: {} frames, {} mismatches, {} protocol errors",
+            if r.passed { "PASSED" } else { "FAILED" },
+            r.frames,
+            r.mismatches,
+            r.protocol_errors
+        );
+        outln!(
+            "cycles per frame {:.1} (estimate {:.1}, {:.2} % off), latency {} (estimate {}, {:.2} % off)",
+            r.cycles_per_frame,
+            r.model_cycles_per_frame,
+            r.cycles_error_pct,
+            r.latency_cycles,
+            r.model_latency_cycles,
+            r.latency_error_pct
+        );
+    }
+    outln!(
+        "compile {:.2} s, simulate {:.3} s ({} cycles)",
+        r.compile_s,
+        r.run_s,
+        r.sim_cycles
+    );
+    Ok(if r.passed { 0 } else { 1 })
 }
 
 /// `half-gen csim`: exit code 0 when the C simulation matches the reference, 1 otherwise.

@@ -55,9 +55,7 @@ impl Backend for Hls {
     }
 
     fn emit(&self, i: &EmitInput) -> crate::Result<Vec<(String, String)>> {
-        Ok(hls::emit(
-            i.graph, i.design, i.params, i.board, i.inputs, i.expected,
-        ))
+        hls::emit(i.graph, i.design, i.params, i.board, i.inputs, i.expected)
     }
 }
 

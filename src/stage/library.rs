@@ -10,7 +10,7 @@ macro_rules! rtl {
 }
 
 /// The HLS library and the host shim: path in the project and text.
-pub const HLS: [(&str, &str); 13] = [
+pub const HLS: [(&str, &str); 15] = [
     (
         "include/half/ap.h",
         include_str!("../../hls/include/half/ap.h"),
@@ -44,6 +44,10 @@ pub const HLS: [(&str, &str); 13] = [
         include_str!("../../hls/include/half/add.h"),
     ),
     (
+        "include/half/sim.h",
+        include_str!("../../hls/include/half/sim.h"),
+    ),
+    (
         "include/half/concat.h",
         include_str!("../../hls/include/half/concat.h"),
     ),
@@ -58,6 +62,10 @@ pub const HLS: [(&str, &str); 13] = [
     (
         "include/host/hls_stream.h",
         include_str!("../../hls/include/host/hls_stream.h"),
+    ),
+    (
+        "include/host/half_cycles.h",
+        include_str!("../../hls/include/host/half_cycles.h"),
     ),
     (
         "include/host/ap_axi_sdata.h",

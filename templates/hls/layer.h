@@ -16,8 +16,9 @@ static void layer_{{ name }}({% for i in inputs %}{% if !loop.first %} {% endif 
 {%- if !streams.is_empty() %}
 #pragma HLS DATAFLOW
 {%- for s in streams %}
-  hls::stream<ap_uint<{{ s.1 }}> > {{ s.0 }}("{{ name }}.{{ s.0 }}");
+  HALF_LOCAL hls::stream<ap_uint<{{ s.1 }}> > {{ s.0 }}("{{ name }}.{{ s.0 }}");
 #pragma HLS STREAM variable={{ s.0 }} depth=2
+  HALF_DEPTH({{ s.0 }}, 2)
 {%- endfor %}
 {%- endif %}
 {%- for c in calls %}

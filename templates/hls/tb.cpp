@@ -35,48 +35,38 @@ static long long decode(unsigned long long raw, int bits, bool is_signed) {
   return static_cast<long long>(raw);
 }
 
-int main(int argc, char** argv) {
-  const int max_frames = argc > 1 ? std::atoi(argv[1]) : -1;
-  const std::string dir = argc > 2 ? std::string(argv[2]) + "/" : std::string();
-  std::ifstream fin((dir + "input.txt").c_str()), fexp((dir + "expected.txt").c_str());
-  if (!fin || !fexp) {
-    std::printf("HALF_CSIM error=cannot open %sinput.txt or %sexpected.txt\n", dir.c_str(), dir.c_str());
-    return 2;
+// Writes one frame's input beats.
+static void feed(hls::stream<ap_axiu<HG_IN_AXW, 0, 0, 0> >& in, const std::vector<long long>& x) {
+  for (int w = 0; w < HG_IN_WORDS; w++) {
+    ap_axiu<HG_IN_AXW, 0, 0, 0> beat;
+    beat.data = 0;
+    for (int p = 0; p < HG_IN_PAR; p++) {
+      beat.data.range(p * HG_IN_BITS + HG_IN_BITS - 1, p * HG_IN_BITS) =
+          encode(x[w * HG_IN_PAR + p], HG_IN_BITS);
+    }
+    beat.keep = -1;
+    beat.strb = -1;
+    beat.last = w == HG_IN_WORDS - 1;
+    in.write(beat);
   }
-  long long frames = 0, mismatches = 0, protocol = 0;
+}
+
+// Compares the output beats of frames with the reference, counting what differs.
+struct Check {
+  long long mismatches = 0, protocol = 0;
   long long first_frame = -1, first_index = -1, first_exp = 0, first_got = 0;
-  std::vector<long long> x, want;
-  while ((max_frames < 0 || frames < max_frames) && read_frame(fin, x) && read_frame(fexp, want)) {
-    if (x.size() != static_cast<size_t>(HG_IN_WORDS) * HG_IN_PAR ||
-        want.size() != static_cast<size_t>(HG_OUT_WORDS) * HG_OUT_PAR) {
-      std::printf("HALF_CSIM error=frame %lld has %zu inputs and %zu expected outputs\n", frames,
-                  x.size(), want.size());
-      return 2;
-    }
-    hls::stream<ap_axiu<HG_IN_AXW, 0, 0, 0> > in("tb.in");
-    hls::stream<ap_axiu<HG_OUT_AXW, 0, 0, 0> > out("tb.out");
-    for (int w = 0; w < HG_IN_WORDS; w++) {
-      ap_axiu<HG_IN_AXW, 0, 0, 0> beat;
-      beat.data = 0;
-      for (int p = 0; p < HG_IN_PAR; p++) {
-        beat.data.range(p * HG_IN_BITS + HG_IN_BITS - 1, p * HG_IN_BITS) =
-            encode(x[w * HG_IN_PAR + p], HG_IN_BITS);
-      }
-      beat.keep = -1;
-      beat.strb = -1;
-      beat.last = w == HG_IN_WORDS - 1;
-      in.write(beat);
-    }
-    {{ name }}(in, out);
+
+  void frame(hls::stream<ap_axiu<HG_OUT_AXW, 0, 0, 0> >& out, const std::vector<long long>& want,
+             long long f) {
     for (int w = 0; w < HG_OUT_WORDS; w++) {
       if (out.empty()) {
-        std::printf("frame %lld: only %d of %d output beats\n", frames, w, HG_OUT_WORDS);
+        std::printf("frame %lld: only %d of %d output beats\n", f, w, HG_OUT_WORDS);
         protocol++;
-        break;
+        return;
       }
       ap_axiu<HG_OUT_AXW, 0, 0, 0> beat = out.read();
       if ((beat.last == 1) != (w == HG_OUT_WORDS - 1)) {
-        std::printf("frame %lld: TLAST wrong on beat %d\n", frames, w);
+        std::printf("frame %lld: TLAST wrong on beat %d\n", f, w);
         protocol++;
       }
       for (int p = 0; p < HG_OUT_PAR; p++) {
@@ -86,7 +76,7 @@ int main(int argc, char** argv) {
         const long long got = decode(raw, HG_OUT_BITS, HG_OUT_SIGNED);
         if (got != want[i]) {
           if (first_frame < 0) {
-            first_frame = frames;
+            first_frame = f;
             first_index = i;
             first_exp = want[i];
             first_got = got;
@@ -95,12 +85,84 @@ int main(int argc, char** argv) {
         }
       }
     }
-    if (!out.empty() || !in.empty()) {
-      std::printf("frame %lld: %s\n", frames, in.empty() ? "extra output beats" : "input not consumed");
-      protocol++;
-    }
-    frames++;
   }
+};
+
+int main(int argc, char** argv) {
+  const int max_frames = argc > 1 ? std::atoi(argv[1]) : -1;
+  const std::string dir = argc > 2 ? std::string(argv[2]) + "/" : std::string();
+  std::ifstream fin((dir + "input.txt").c_str()), fexp((dir + "expected.txt").c_str());
+  if (!fin || !fexp) {
+    std::printf("HALF_CSIM error=cannot open %sinput.txt or %sexpected.txt\n", dir.c_str(), dir.c_str());
+    return 2;
+  }
+  std::vector<std::vector<long long> > xs, wants;
+  std::vector<long long> x, want;
+  while ((max_frames < 0 || static_cast<long long>(xs.size()) < max_frames) && read_frame(fin, x) &&
+         read_frame(fexp, want)) {
+    if (x.size() != static_cast<size_t>(HG_IN_WORDS) * HG_IN_PAR ||
+        want.size() != static_cast<size_t>(HG_OUT_WORDS) * HG_OUT_PAR) {
+      std::printf("HALF_CSIM error=frame %zu has %zu inputs and %zu expected outputs\n", xs.size(),
+                  x.size(), want.size());
+      return 2;
+    }
+    xs.push_back(x);
+    wants.push_back(want);
+  }
+  const long long frames = static_cast<long long>(xs.size());
+  Check check;
+#ifndef HALF_CYCLES
+  // C simulation: one call of the top function per frame, streams unbounded.
+  for (long long f = 0; f < frames; f++) {
+    hls::stream<ap_axiu<HG_IN_AXW, 0, 0, 0> > in("tb.in");
+    hls::stream<ap_axiu<HG_OUT_AXW, 0, 0, 0> > out("tb.out");
+    feed(in, xs[f]);
+    {{ name }}(in, out);
+    check.frame(out, wants[f], f);
+    if (!out.empty() || !in.empty()) {
+      std::printf("frame %lld: %s\n", f, in.empty() ? "extra output beats" : "input not consumed");
+      check.protocol++;
+    }
+  }
+#else
+  // Cycle simulation (include/host/half_cycles.h): every frame offered at once, every process
+  // a coroutine, every stream bounded at its depth.
+  hls::stream<ap_axiu<HG_IN_AXW, 0, 0, 0> > in("tb.in");
+  hls::stream<ap_axiu<HG_OUT_AXW, 0, 0, 0> > out("tb.out");
+  in.set_depth(static_cast<std::size_t>(-1));
+  out.set_depth(static_cast<std::size_t>(-1));
+  for (long long f = 0; f < frames; f++) feed(in, xs[f]);
+  half_cycles::sched().frames = static_cast<int>(frames);
+  {{ name }}(in, out);
+  if (half_cycles::run() != 0) {
+    std::printf("HALF_CSIM deadlock=1 frames=%lld\n", frames);
+    return 3;
+  }
+  const half_cycles::Scheduler& sc = half_cycles::sched();
+  const std::vector<long long>& ends = sc.frame_end;
+  double per_frame = 0;
+  if (frames >= 3) per_frame = static_cast<double>(ends[frames - 1] - ends[1]) / (frames - 2);
+  else if (frames == 2) per_frame = static_cast<double>(ends[1] - ends[0]);
+  std::printf("HALF_CYCLES status=ok cycles_per_frame=%.3f latency=%lld sim_cycles=%llu\n",
+              per_frame, ends[0] - sc.frame_start[0] + 1, sc.cycle);
+  for (std::size_t i = 0; i < sc.channels.size(); i++) {
+    const half_cycles::Channel* c = sc.channels[i];
+    if (c->name != "tb.in" && c->name != "tb.out")
+      std::printf("HALF_CYCLES stream=\"%s\" depth=%zu max_occupancy=%zu\n", c->name.c_str(),
+                  c->depth, c->max_occupancy);
+  }
+  for (std::size_t i = 0; i < sc.procs.size(); i++)
+    std::printf("HALF_CYCLES process=\"%s\" iterations=%llu\n", sc.procs[i]->name.c_str(),
+                sc.procs[i]->iterations);
+  for (long long f = 0; f < frames; f++) check.frame(out, wants[f], f);
+  if (!out.empty() || !in.empty()) {
+    std::printf("%s\n", in.empty() ? "extra output beats" : "input not consumed");
+    check.protocol++;
+  }
+#endif
+  const long long mismatches = check.mismatches, protocol = check.protocol;
+  const long long first_frame = check.first_frame, first_index = check.first_index;
+  const long long first_exp = check.first_exp, first_got = check.first_got;
   const long long wanted = max_frames < 0 || max_frames > HG_TB_FRAMES ? HG_TB_FRAMES : max_frames;
   if (frames < wanted) {
     std::printf("HALF_CSIM error=input.txt and expected.txt hold %lld complete frames; %lld expected\n",

@@ -7,6 +7,7 @@
 #define HALF_COMMON_H
 
 #include "ap.h"
+#include "sim.h"
 
 namespace half {
 

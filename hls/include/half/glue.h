@@ -12,6 +12,7 @@ void fork2(hls::stream<ap_uint<W> >& in, hls::stream<ap_uint<W> >& o0,
            hls::stream<ap_uint<W> >& o1) {
   for (int i = 0; i < WORDS; i++) {
 #pragma HLS PIPELINE II=1
+    HALF_TICK();
     const ap_uint<W> v = in.read();
     o0.write(v);
     o1.write(v);
@@ -24,6 +25,7 @@ void fork3(hls::stream<ap_uint<W> >& in, hls::stream<ap_uint<W> >& o0,
            hls::stream<ap_uint<W> >& o1, hls::stream<ap_uint<W> >& o2) {
   for (int i = 0; i < WORDS; i++) {
 #pragma HLS PIPELINE II=1
+    HALF_TICK();
     const ap_uint<W> v = in.read();
     o0.write(v);
     o1.write(v);
@@ -32,26 +34,35 @@ void fork3(hls::stream<ap_uint<W> >& in, hls::stream<ap_uint<W> >& o0,
 }
 
 // Width converter: N elements of B bits per frame, PI per input word to PO per output word.
-// A shift register of PI + PO elements; each cycle it takes an input word when there is room
-// and gives an output word when it holds enough (II=1).
+// A shift register of PI + PO elements; each cycle it gives an output word when it holds
+// enough and takes an input word when there is room after that (both in one iteration, II=1),
+// so a frame takes max(N/PI, N/PO) cycles plus the fill, as the cost model and the Verilog
+// half_dwc.
 template <int N, int B, int PI, int PO>
 void dwc(hls::stream<ap_uint<PI * B> >& in, hls::stream<ap_uint<PO * B> >& out) {
-  ap_uint<(PI + PO) * B> sr = 0;
+  const int CAP = PI + PO;
+  ap_uint<CAP * B> sr = 0;
   int have = 0, reads = 0, writes = 0;
   while (writes < N / PO) {
 #pragma HLS PIPELINE II=1
-#pragma HLS LOOP_TRIPCOUNT min=N/PI max=N/PI+N/PO
-    if (have >= PO) {
+#pragma HLS LOOP_TRIPCOUNT min=N/PO max=N/PI+N/PO
+    HALF_TICK();
+    ap_uint<CAP * B> next = sr;
+    int left = have;
+    if (have >= PO && !out.full()) {
       out.write(sr.range(PO * B - 1, 0));
-      sr >>= PO * B;
-      have -= PO;
+      next = sr >> (PO * B);
+      left = have - PO;
       writes++;
-    } else if (reads < N / PI) {
-      ap_uint<(PI + PO) * B> v = in.read();
-      sr |= v << (have * B);
-      have += PI;
+    }
+    if (reads < N / PI && left + PI <= CAP && !in.empty()) {
+      const ap_uint<CAP * B> v = in.read();
+      next |= v << (left * B);
+      left += PI;
       reads++;
     }
+    sr = next;
+    have = left;
   }
 }
 
@@ -60,7 +71,9 @@ template <int WORDS, int P, int B, int AXW>
 void axis_in(hls::stream<ap_axiu<AXW, 0, 0, 0> >& in, hls::stream<ap_uint<P * B> >& out) {
   for (int i = 0; i < WORDS; i++) {
 #pragma HLS PIPELINE II=1
+    HALF_TICK();
     const ap_axiu<AXW, 0, 0, 0> beat = in.read();
+    if (i == 0) HALF_FRAME_START();
     out.write(beat.data.range(P * B - 1, 0));
   }
 }
@@ -70,6 +83,7 @@ template <int WORDS, int P, int B, int AXW>
 void axis_out(hls::stream<ap_uint<P * B> >& in, hls::stream<ap_axiu<AXW, 0, 0, 0> >& out) {
   for (int i = 0; i < WORDS; i++) {
 #pragma HLS PIPELINE II=1
+    HALF_TICK();
     ap_axiu<AXW, 0, 0, 0> beat;
     beat.data = 0;
     beat.data.range(P * B - 1, 0) = in.read();
@@ -77,6 +91,7 @@ void axis_out(hls::stream<ap_uint<P * B> >& in, hls::stream<ap_axiu<AXW, 0, 0, 0
     beat.strb = -1;
     beat.last = i == WORDS - 1;
     out.write(beat);
+    if (i == WORDS - 1) HALF_FRAME_END();
   }
 }
 

@@ -22,6 +22,7 @@ void pool_window(hls::stream<ap_uint<PE * XB> >& in, hls::stream<ap_uint<PE * OB
   int k = 0, cf = 0;
   for (int i = 0; i < PIXELS * CF * KK; i++) {
 #pragma HLS PIPELINE II=1
+    HALF_TICK();
     const ap_uint<PE * XB> x = in.read();
     ap_uint<PE * OB> o = 0;
     for (int p = 0; p < PE; p++) {
@@ -63,6 +64,7 @@ void pool_global(hls::stream<ap_uint<PE * XB> >& in, hls::stream<ap_uint<PE * OB
   int cf = 0, px = 0;
   for (int i = 0; i < PIXELS * CF; i++) {
 #pragma HLS PIPELINE II=1
+    HALF_TICK();
     const ap_uint<PE * XB> x = in.read();
     ap_uint<PE * OB> o = 0;
     for (int p = 0; p < PE; p++) {

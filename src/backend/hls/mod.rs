@@ -2,6 +2,7 @@
 //! dataflow region, one header per layer with its packed constants, the layer library, a
 //! testbench with reference vectors, Tcl and Makefile).
 
+pub mod check;
 pub mod project;
 
 use crate::board::Board;
@@ -60,7 +61,8 @@ pub fn vectors_text(frames: &[Vec<i64>]) -> String {
 }
 
 /// Every file of the HLS project (paths relative to the project's `hls/` directory), given the
-/// reference input frames and their expected outputs.
+/// reference input frames and their expected outputs; Err when the project fails the static
+/// checks of [`check`].
 pub fn emit(
     graph: &Graph,
     design: &Design,
@@ -68,7 +70,7 @@ pub fn emit(
     board: &Board,
     inputs: &[Vec<i64>],
     expected: &[Vec<i64>],
-) -> Vec<(String, String)> {
+) -> crate::Result<Vec<(String, String)>> {
     let name = graph.name.as_str();
     let (mut files, _io) = project::files(graph, design, params, board);
     let clock = design.clock_mhz;
@@ -91,6 +93,14 @@ pub fn emit(
             period_ns: format!("{:.3}", 1000.0 / clock),
         }),
     ));
+    let findings = check::check(&files);
+    if !findings.is_empty() {
+        let list: Vec<String> = findings.iter().map(|f| format!("  hls/{f}")).collect();
+        return Err(crate::Error::Internal(format!(
+            "the generated HLS project fails its static checks (a bug in half-gen):\n{}",
+            list.join("\n")
+        )));
+    }
     files.push(("Makefile".into(), render(&MakeTpl { name })));
     files.push((
         "README.md".into(),
@@ -105,5 +115,5 @@ pub fn emit(
             frames: inputs.len(),
         }),
     ));
-    files
+    Ok(files)
 }

@@ -323,9 +323,19 @@ impl<'a> TopBody<'a> {
             name,
             layers: self.layers,
             streams: self.streams,
-            calls: self.calls,
+            calls: self.calls.iter().map(|c| process_call(c)).collect(),
         })
     }
+}
+
+/// A unit or glue call as a dataflow process of its region (`HALF_PROCESS`, hls/include/half/
+/// sim.h: the call itself for Vitis, a coroutine for the cycle simulation); a layer's call in
+/// the top and an `#error` stay as they are (a layer function is a region of its own).
+fn process_call(call: &str) -> String {
+    if call.starts_with("layer_") || call.starts_with('#') {
+        return call.to_string();
+    }
+    format!("HALF_PROCESS({});", call.trim_end_matches(';'))
 }
 
 /// The header of a layer: its arrays, internal streams and unit calls under candidate `cand`.
@@ -357,7 +367,11 @@ fn layer_header(node: &Node, op: &LayerOp, cand: &Candidate, params: &Params) ->
         out_width: (cand.out_par * node.out.ty.bits) as u64,
         arrays: stage.arrays.iter().map(view).collect(),
         streams: &stage.streams,
-        calls: &stage.calls,
+        calls: &stage
+            .calls
+            .iter()
+            .map(|c| process_call(c))
+            .collect::<Vec<_>>(),
     })
 }
 

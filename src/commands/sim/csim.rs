@@ -59,13 +59,13 @@ pub fn ap_include(hls: &Path) -> PathBuf {
 }
 
 /// The integer of field `key=` of a result line.
-fn field(line: &str, key: &str) -> Option<i64> {
+pub(super) fn field(line: &str, key: &str) -> Option<i64> {
     line.split_whitespace()
         .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('=')?.parse().ok())
 }
 
 /// The build's top function source: the `.cpp` in `hls/src/`.
-fn top_source(hls: &Path) -> Result<PathBuf> {
+pub(super) fn top_source(hls: &Path) -> Result<PathBuf> {
     std::fs::read_dir(hls.join("src"))
         .map_err(|e| Error::Io {
             path: hls.join("src"),
@@ -78,8 +78,14 @@ fn top_source(hls: &Path) -> Result<PathBuf> {
 }
 
 /// Compiles the testbench and `top` into `exe` with `$CXX` (default g++) against the ap_int
-/// headers in `ap`; the seconds it took.
-fn compile(hls: &Path, top: &Path, ap: &Path, exe: &Path) -> Result<f64> {
+/// headers in `ap`, with the extra compiler arguments `extra`; the seconds it took.
+pub(super) fn compile(
+    hls: &Path,
+    top: &Path,
+    ap: &Path,
+    exe: &Path,
+    extra: &[&str],
+) -> Result<f64> {
     std::fs::create_dir_all(hls.join("build")).map_err(|e| Error::Io {
         path: hls.join("build"),
         source: e,
@@ -96,6 +102,7 @@ fn compile(hls: &Path, top: &Path, ap: &Path, exe: &Path) -> Result<f64> {
                 "-Werror",
                 "-Wno-unknown-pragmas",
             ])
+            .args(extra)
             .args(["-I", "include", "-I", "src", "-isystem"])
             .arg(ap)
             .args(["-isystem", "include/host", "-o"])
@@ -117,7 +124,7 @@ fn compile(hls: &Path, top: &Path, ap: &Path, exe: &Path) -> Result<f64> {
 
 /// The testbench's `HALF_CSIM ...` result line; an error when it printed none or reported an
 /// error.
-fn result_line(run: &Output) -> Result<String> {
+pub(super) fn result_line(run: &Output) -> Result<String> {
     let stdout = String::from_utf8_lossy(&run.stdout);
     let Some(line) = stdout.lines().find(|l| l.starts_with("HALF_CSIM ")) else {
         return Err(Error::Tool {
@@ -146,7 +153,7 @@ pub fn csim(dir: &Path, frames: Option<usize>) -> Result<CsimReport> {
     let top = top_source(&hls)?;
     let ap = ap_include(&hls);
     let exe = hls.join("build").join("csim");
-    let compile_s = compile(&hls, &top, &ap, &exe)?;
+    let compile_s = compile(&hls, &top, &ap, &exe, &[])?;
     let t1 = Instant::now();
     let n = frames.map_or("-1".to_string(), |f| f.to_string());
     let run = run_tool(

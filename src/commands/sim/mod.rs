@@ -3,6 +3,7 @@
 
 pub mod cosim;
 pub mod csim;
+pub mod cycles;
 
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};

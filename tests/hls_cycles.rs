@@ -1,0 +1,181 @@
+//! `half-gen csim --cycles`: the cycle simulation of the generated HLS C++ (every process a
+//! coroutine, one pipelined-loop iteration per cycle, every stream bounded at the project's
+//! depth). Bit-exact on a residual model at the written depths with the frame-0 latency of the
+//! estimate; a bypass FIFO cut to 2 words deadlocks, and the report names the process and the
+//! stream it waits on.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_half-gen"))
+}
+
+fn temp(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("half-gen-cycles-{}-{tag}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn build(dir: &Path, extra: &[&str]) {
+    let o = bin()
+        .arg("build")
+        .arg("tests/data/residual.yaml")
+        .args([
+            "--board",
+            "zybo-z7-10",
+            "--max-util",
+            "lut=0.12",
+            "--frames",
+            "4",
+        ])
+        .args(extra)
+        .arg("-o")
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+fn cycles(dir: &Path) -> (Option<i32>, serde_json::Value) {
+    let o = bin()
+        .args(["csim", "--cycles", "--json"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    let v = serde_json::from_str(&text)
+        .unwrap_or_else(|_| panic!("{text}{}", String::from_utf8_lossy(&o.stderr)));
+    (o.status.code(), v)
+}
+
+#[test]
+fn the_residual_model_runs_at_its_written_depths() {
+    let dir = temp("residual");
+    build(&dir, &[]);
+    let (code, r) = cycles(&dir);
+    assert_eq!(code, Some(0), "{r}");
+    assert_eq!(r["passed"], true, "{r}");
+    assert_eq!(r["deadlock"], false, "{r}");
+    assert_eq!(r["frames"], 4, "{r}");
+    // The first frame's latency is the estimate's within 1 %; a frame is never faster than the
+    // estimate (the generator restarts per frame in the HLS code: docs/hls.md).
+    assert!(r["latency_error_pct"].as_f64().unwrap() <= 1.0, "{r}");
+    let (got, model) = (
+        r["cycles_per_frame"].as_f64().unwrap(),
+        r["model_cycles_per_frame"].as_f64().unwrap(),
+    );
+    assert!(got >= model && model > 0.0, "{r}");
+    // Every stream stayed within its depth.
+    for s in r["streams"].as_array().unwrap() {
+        assert!(s["max_occupancy"].as_u64() <= s["depth"].as_u64(), "{s}");
+    }
+}
+
+#[test]
+fn a_cut_bypass_fifo_deadlocks_and_is_named() {
+    let dir = temp("cut");
+    build(&dir, &["--fifo-depth", "x_fork->add=2"]);
+    let (code, r) = cycles(&dir);
+    assert_eq!(code, Some(1), "{r}");
+    assert_eq!(r["deadlock"], true, "{r}");
+    let blocked = r["blocked"].as_array().unwrap();
+    assert!(
+        blocked.iter().any(|b| b["stream"] == "x_fork->add"
+            && b["op"] == "write"
+            && b["occupancy"] == 2
+            && b["depth"] == 2
+            && b["process"].as_str().unwrap().contains("fork2")),
+        "{r}"
+    );
+    // The text report says the same.
+    let o = bin().args(["csim", "--cycles"]).arg(&dir).output().unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text.contains("waits to write stream `x_fork->add` (full: 2 of 2 words)"),
+        "{text}"
+    );
+}
+
+/// Builds `model` with `extra` and runs the cycle simulation: bit-exact, no deadlock, every
+/// stream within its depth, a frame never faster than the estimate.
+fn runs_at_written_depths(model: &Path, dir: &Path, extra: &[&str]) -> Result<(), String> {
+    let o = bin()
+        .arg("build")
+        .arg(model)
+        .args(extra)
+        .arg("-o")
+        .arg(dir)
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !o.status.success() {
+        return Err(format!("build: {}", String::from_utf8_lossy(&o.stderr)));
+    }
+    let (code, r) = cycles(dir);
+    let within = r["streams"].as_array().is_some_and(|v| {
+        v.iter()
+            .all(|s| s["max_occupancy"].as_u64() <= s["depth"].as_u64())
+    });
+    let model_cycles = r["model_cycles_per_frame"].as_f64().unwrap_or(0.0);
+    let ok = code == Some(0)
+        && r["passed"] == true
+        && r["deadlock"] == false
+        && within
+        && r["cycles_per_frame"].as_f64().unwrap_or(0.0) >= model_cycles * 0.999;
+    if ok { Ok(()) } else { Err(format!("{r}")) }
+}
+
+#[test]
+fn example_models_run_at_their_written_depths() {
+    let jobs = [
+        "tfc_w1a1",
+        "cnv_w1a1",
+        "resnet8",
+        "ds_cnn",
+        "mobilenet_v1_025",
+    ]
+    .iter()
+    .map(|&m| {
+        Box::new(move || {
+            let dir = temp(m);
+            let model = PathBuf::from(format!("models/{m}.yaml"));
+            let extra = ["--board", "pynq-z2", "--frames", "3"];
+            runs_at_written_depths(&model, &dir, &extra).map_err(|e| format!("{m}: {e}"))
+        }) as common::Job
+    })
+    .collect();
+    let failures = common::parallel(jobs);
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn random_models_run_at_their_written_depths() {
+    // 20 random models (residual adds, concat joins, stride 2, dwconv, pools, 1-bit).
+    let jobs = (0..20u64)
+        .map(|k| {
+            Box::new(move || {
+                let seed = 2 * k;
+                let dir = temp(&format!("rand{seed}"));
+                std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+                let model = dir.join(format!("rand{seed}.yaml"));
+                let text = common::random_model(seed);
+                std::fs::write(&model, &text).map_err(|e| e.to_string())?;
+                let extra = [
+                    "--board",
+                    "zybo-z7-10",
+                    "--max-util",
+                    "lut=0.2",
+                    "--frames",
+                    "3",
+                ];
+                runs_at_written_depths(&model, &dir.join("b"), &extra)
+                    .map_err(|e| format!("seed {seed}: {e}\n{text}"))
+            }) as common::Job
+        })
+        .collect();
+    let failures = common::parallel(jobs);
+    assert!(failures.is_empty(), "{failures:#?}");
+}
