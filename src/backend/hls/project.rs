@@ -119,8 +119,11 @@ struct TopHeaderTpl<'a> {
     out_axw: u64,
 }
 
+/// The AXI-Stream TDATA width for `bits` of payload: the next of 8, 16, 32, 64, ... bits, the
+/// widths an AXI DMA and the AXI-Stream infrastructure offer (PG021, PG085); the payload sits
+/// in the low bits, the rest is zero (docs/hls.md, "AXI-Stream ports").
 fn axw(bits: u64) -> u64 {
-    bits.div_ceil(8).max(1) * 8
+    bits.max(8).next_power_of_two()
 }
 
 fn view(a: &HlsArray) -> ArrayView<'_> {
