@@ -26,7 +26,8 @@ void mvu(hls::stream<ap_uint<SIMD * XB> >& in, hls::stream<ap_uint<PE * OB> >& o
   ap_uint<SIMD * XB> inbuf[SF];
   ap_int<ACC> acc[PE];
 #pragma HLS ARRAY_PARTITION variable=acc type=complete
-  int sf = 0, nf = 0;
+  // Tile counter: the weight word of (nf, sf), stepped instead of computed (as FINN's MVAU).
+  int sf = 0, nf = 0, tile = 0;
   for (int i = 0; i < PIXELS * NF * SF; i++) {
 #pragma HLS PIPELINE II=1
     HALF_TICK();
@@ -46,7 +47,7 @@ void mvu(hls::stream<ap_uint<SIMD * XB> >& in, hls::stream<ap_uint<PE * OB> >& o
       } else if (HAS_BIAS) {
         a = bias[p][nf];
       }
-      const ap_uint<SIMD * WB> wv = w[p][nf * SF + sf];
+      const ap_uint<SIMD * WB> wv = w[p][tile];
       for (int s = 0; s < SIMD; s++) {
 #pragma HLS UNROLL
         a += Prod::run(field<WB>(wv, s), field<XB>(x, s));
@@ -56,6 +57,7 @@ void mvu(hls::stream<ap_uint<SIMD * XB> >& in, hls::stream<ap_uint<PE * OB> >& o
           output<HAS_RQ, ACC, SB, NQ, OB, OS, RELU>(a, nf * PE + p, scale, shift);
     }
     if (sf == SF - 1) out.write(o);
+    if (++tile == NF * SF) tile = 0;
     if (++sf == SF) {
       sf = 0;
       if (++nf == NF) nf = 0;

@@ -22,7 +22,8 @@ void vvu(hls::stream<ap_uint<SIMD * PE * XB> >& in, hls::stream<ap_uint<PE * OB>
   typedef Product<STYLE, WB, WS, XB, XS> Prod;
   ap_int<ACC> acc[PE];
 #pragma HLS ARRAY_PARTITION variable=acc type=complete
-  int kf = 0, cf = 0;
+  // Tile counter: the weight word of (cf, kf), stepped instead of computed.
+  int kf = 0, cf = 0, tile = 0;
   for (int i = 0; i < PIXELS * CF * KF; i++) {
 #pragma HLS PIPELINE II=1
     HALF_TICK();
@@ -36,7 +37,7 @@ void vvu(hls::stream<ap_uint<SIMD * PE * XB> >& in, hls::stream<ap_uint<PE * OB>
       } else if (HAS_BIAS) {
         a = bias[p][cf];
       }
-      const ap_uint<SIMD * WB> wv = w[p][cf * KF + kf];
+      const ap_uint<SIMD * WB> wv = w[p][tile];
       for (int s = 0; s < SIMD; s++) {
 #pragma HLS UNROLL
         a += Prod::run(field<WB>(wv, s), field<XB>(x, s * PE + p));
@@ -46,6 +47,7 @@ void vvu(hls::stream<ap_uint<SIMD * PE * XB> >& in, hls::stream<ap_uint<PE * OB>
           output<HAS_RQ, ACC, SB, NQ, OB, OS, RELU>(a, cf * PE + p, scale, shift);
     }
     if (kf == KF - 1) out.write(o);
+    if (++tile == CF * KF) tile = 0;
     if (++kf == KF) {
       kf = 0;
       if (++cf == CF) cf = 0;
