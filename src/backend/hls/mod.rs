@@ -28,6 +28,10 @@ struct TclTpl<'a> {
     part: &'a str,
     clock_mhz: String,
     period_ns: String,
+    /// The estimate's cycles per frame.
+    cycles: u64,
+    /// The estimate's frame latency, cycles.
+    latency: u64,
 }
 
 #[derive(Template)]
@@ -91,6 +95,8 @@ pub fn emit(
             part: &board.part,
             clock_mhz: format!("{clock}"),
             period_ns: format!("{:.3}", 1000.0 / clock),
+            cycles: design.pipeline.cycles,
+            latency: design.pipeline.latency,
         }),
     ));
     let findings = check::check(&files);
