@@ -28,23 +28,67 @@ inline std::string next_stream_name() {
 }
 }  // namespace host_detail
 
-#ifndef HALF_CYCLES
+// With HALF_CYCLES, a FIFO of the cycle simulation (half_cycles.h): bounded at its depth, a word
+// written in a cycle readable in the next, a slot freed in a cycle writable in the next, a read
+// of an empty or a write to a full stream stalling the process. Outside a process (the
+// testbench) it stays unbounded.
+#ifdef HALF_CYCLES
+#define HALF_STREAM_BASE : public half_cycles::Channel
+#else
+#define HALF_STREAM_BASE
+#endif
 
-template <typename T> class stream {
+template <typename T> class stream HALF_STREAM_BASE {
  public:
-  stream() : name_(host_detail::next_stream_name()) {}
-  stream(const char* name) : name_(name ? std::string(name) : host_detail::next_stream_name()) {}
+  stream() { enrol(host_detail::next_stream_name()); }
+  stream(const char* name) { enrol(name ? std::string(name) : host_detail::next_stream_name()); }
   stream(const stream&) = delete;
   stream& operator=(const stream&) = delete;
+#ifdef HALF_CYCLES
+  ~stream() {
+    std::vector<half_cycles::Channel*>& all = half_cycles::sched().channels;
+    for (std::size_t i = 0; i < all.size(); i++) {
+      if (all[i] == this) {
+        all.erase(all.begin() + static_cast<long>(i));
+        break;
+      }
+    }
+  }
+  void set_depth(std::size_t d) { depth = d; }
+  void commit() {
+    for (std::size_t i = 0; i < pending_.size(); i++) fifo_.push_back(pending_[i]);
+    pending_.clear();
+    settled_ = fifo_.size();
+    if (settled_ > max_occupancy) max_occupancy = settled_;
+  }
+  std::size_t occupancy() const { return fifo_.size() + pending_.size(); }
+#endif
 
-  void write(const T& v) { fifo_.push_back(v); }
+  void write(const T& v) {
+#ifdef HALF_CYCLES
+    if (half_cycles::in_process()) {
+      // Room as the cycle began: a slot freed by a read in this cycle is writable in the next.
+      while (full()) half_cycles::stall(this, true);
+      pending_.push_back(v);
+      half_cycles::moved();
+      return;
+    }
+    settled_ = fifo_.size() + 1;
+#endif
+    fifo_.push_back(v);
+  }
   bool write_nb(const T& v) {
+    if (full()) return false;
     write(v);
     return true;
   }
   void operator<<(const T& v) { write(v); }
 
   T read() {
+#ifdef HALF_CYCLES
+    while (half_cycles::in_process() && fifo_.empty()) half_cycles::stall(this, false);
+    half_cycles::moved();
+#endif
     if (fifo_.empty()) read_empty();
     T v(std::move(fifo_.front()));
     fifo_.pop_front();
@@ -59,104 +103,37 @@ template <typename T> class stream {
   void operator>>(T& out) { read(out); }
 
   bool empty() const { return fifo_.empty(); }
+#ifdef HALF_CYCLES
+  bool full() const { return half_cycles::in_process() && settled_ + pending_.size() >= depth; }
+#else
   bool full() const { return false; }
+#endif
   std::size_t size() const { return fifo_.size(); }
 
  private:
-  [[noreturn]] void read_empty() const {
-    std::fflush(stdout);
-    std::fprintf(stderr, "hls::stream '%s' read while empty\n", name_.c_str());
-    std::abort();
-  }
-
-  std::string name_;
-  std::deque<T> fifo_;
-};
-
-#else  // HALF_CYCLES: a FIFO bounded at its depth, with one cycle from write to read
-       // (include/host/half_cycles.h). Outside a process (the testbench) it is unbounded.
-
-template <typename T> class stream : public half_cycles::Channel {
- public:
-  stream() { enrol(host_detail::next_stream_name()); }
-  stream(const char* name) { enrol(name ? std::string(name) : host_detail::next_stream_name()); }
-  stream(const stream&) = delete;
-  stream& operator=(const stream&) = delete;
-  ~stream() {
-    std::vector<half_cycles::Channel*>& all = half_cycles::sched().channels;
-    for (std::size_t i = 0; i < all.size(); i++) {
-      if (all[i] == this) {
-        all.erase(all.begin() + static_cast<long>(i));
-        break;
-      }
-    }
-  }
-
-  void set_depth(std::size_t d) { depth = d; }
-
-  void write(const T& v) {
-    if (!half_cycles::in_process()) {
-      fifo_.push_back(v);
-      settled_ = fifo_.size();
-      return;
-    }
-    // Room as the cycle began: a slot freed by a read in this cycle is writable in the next.
-    while (settled_ + pending_.size() >= depth) half_cycles::stall(this, true);
-    pending_.push_back(v);
-    half_cycles::moved();
-  }
-  bool write_nb(const T& v) {
-    if (half_cycles::in_process() && settled_ + pending_.size() >= depth) return false;
-    write(v);
-    return true;
-  }
-  void operator<<(const T& v) { write(v); }
-
-  T read() {
-    if (!half_cycles::in_process() && fifo_.empty()) read_empty();
-    while (fifo_.empty()) half_cycles::stall(this, false);
-    T v(std::move(fifo_.front()));
-    fifo_.pop_front();
-    half_cycles::moved();
-    return v;
-  }
-  void read(T& out) { out = read(); }
-  bool read_nb(T& out) {
-    if (fifo_.empty()) return false;
-    out = read();
-    return true;
-  }
-  void operator>>(T& out) { read(out); }
-
-  bool empty() const { return fifo_.empty(); }
-  bool full() const { return settled_ + pending_.size() >= depth; }
-  std::size_t size() const { return fifo_.size(); }
-
-  void commit() {
-    for (std::size_t i = 0; i < pending_.size(); i++) fifo_.push_back(pending_[i]);
-    pending_.clear();
-    settled_ = fifo_.size();
-    if (settled_ > max_occupancy) max_occupancy = settled_;
-  }
-  std::size_t occupancy() const { return fifo_.size() + pending_.size(); }
-
- private:
+#ifdef HALF_CYCLES
   void enrol(const std::string& n) {
     name = n;
     half_cycles::sched().channels.push_back(this);
   }
+  const std::string& label() const { return name; }
+  std::vector<T> pending_;
+  std::size_t settled_ = 0;
+#else
+  void enrol(const std::string& n) { name_ = n; }
+  const std::string& label() const { return name_; }
+  std::string name_;
+#endif
   [[noreturn]] void read_empty() const {
     std::fflush(stdout);
-    std::fprintf(stderr, "hls::stream '%s' read while empty\n", name.c_str());
+    std::fprintf(stderr, "hls::stream '%s' read while empty\n", label().c_str());
     std::abort();
   }
 
   std::deque<T> fifo_;
-  std::vector<T> pending_;
-  std::size_t settled_ = 0;
 };
 
-#endif  // HALF_CYCLES
+#undef HALF_STREAM_BASE
 
 }  // namespace hls
 

@@ -146,6 +146,23 @@ pub(super) fn result_line(run: &Output) -> Result<String> {
     Ok(line.to_string())
 }
 
+/// Runs the compiled testbench `exe` in the project `hls` on at most `frames` of its frames
+/// (all when None): its output and the seconds it took.
+pub(super) fn run_testbench(
+    hls: &Path,
+    exe: &Path,
+    frames: Option<usize>,
+) -> Result<(Output, f64)> {
+    let t1 = Instant::now();
+    let n = frames.map_or("-1".to_string(), |f| f.to_string());
+    let run = run_tool(
+        Command::new(exe).current_dir(hls).args([n.as_str(), "tb"]),
+        "csim",
+        "g++",
+    )?;
+    Ok((run, t1.elapsed().as_secs_f64()))
+}
+
 /// Compiles and runs the C simulation of the build in `dir` (`frames`: at most this many).
 pub fn csim(dir: &Path, frames: Option<usize>) -> Result<CsimReport> {
     super::check_frames(frames)?;
@@ -154,16 +171,7 @@ pub fn csim(dir: &Path, frames: Option<usize>) -> Result<CsimReport> {
     let ap = ap_include(&hls);
     let exe = hls.join("build").join("csim");
     let compile_s = compile(&hls, &top, &ap, &exe, &[])?;
-    let t1 = Instant::now();
-    let n = frames.map_or("-1".to_string(), |f| f.to_string());
-    let run = run_tool(
-        Command::new(&exe)
-            .current_dir(&hls)
-            .args([n.as_str(), "tb"]),
-        "csim",
-        "g++",
-    )?;
-    let run_s = t1.elapsed().as_secs_f64();
+    let (run, run_s) = run_testbench(&hls, &exe, frames)?;
     let line = result_line(&run)?;
     let get = |k| field(&line, k).unwrap_or(0);
     let (frames, mismatches, protocol) = (

@@ -5,13 +5,11 @@
 //! reports cycles per frame and frame-0 latency against the estimate, the largest occupancy
 //! of every stream, and on a deadlock which process waits on which stream.
 
-use super::csim::{compile, field, result_line, top_source};
-use super::{hls_dir, run_tool};
+use super::csim::{compile, field, result_line, run_testbench, top_source};
+use super::hls_dir;
 use crate::error::{Error, Result};
 use serde::Serialize;
 use std::path::Path;
-use std::process::Command;
-use std::time::Instant;
 
 /// A process that could not move when the design deadlocked.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -125,16 +123,7 @@ pub fn cycles(dir: &Path, frames: Option<usize>) -> Result<CyclesReport> {
     // _FORTIFY_SOURCE's longjmp check rejects the coroutines' jumps between stacks.
     let flags = ["-DHALF_CYCLES", "-U_FORTIFY_SOURCE", "-D_FORTIFY_SOURCE=0"];
     let compile_s = compile(&hls, &top, &ap, &exe, &flags)?;
-    let t1 = Instant::now();
-    let n = frames.map_or("-1".to_string(), |f| f.to_string());
-    let run = run_tool(
-        Command::new(&exe)
-            .current_dir(&hls)
-            .args([n.as_str(), "tb"]),
-        "csim",
-        "g++",
-    )?;
-    let run_s = t1.elapsed().as_secs_f64();
+    let (run, run_s) = run_testbench(&hls, &exe, frames)?;
     let stdout = String::from_utf8_lossy(&run.stdout);
     let lines: Vec<&str> = stdout
         .lines()
