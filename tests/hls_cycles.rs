@@ -72,6 +72,19 @@ fn the_residual_model_runs_at_its_written_depths() {
     for s in r["streams"].as_array().unwrap() {
         assert!(s["max_occupancy"].as_u64() <= s["depth"].as_u64(), "{s}");
     }
+    // A truncated vector file is an error (exit 2) before anything is simulated.
+    let p = dir.join("hls/tb/expected.txt");
+    let first = std::fs::read_to_string(&p)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    std::fs::write(&p, first + "\n").unwrap();
+    let o = bin().args(["csim", "--cycles"]).arg(&dir).output().unwrap();
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(e.contains("hold 1 complete frames; 4 expected"), "{e}");
 }
 
 #[test]

@@ -110,6 +110,13 @@ int main(int argc, char** argv) {
     wants.push_back(want);
   }
   const long long frames = static_cast<long long>(xs.size());
+  // Fewer complete frames than written (or asked for) is an error, never a pass on fewer.
+  const long long wanted = max_frames < 0 || max_frames > HG_TB_FRAMES ? HG_TB_FRAMES : max_frames;
+  if (frames < wanted) {
+    std::printf("HALF_CSIM error=input.txt and expected.txt hold %lld complete frames; %lld expected\n",
+                frames, wanted);
+    return 2;
+  }
   Check check;
 #ifndef HALF_CYCLES
   // C simulation: one call of the top function per frame, streams unbounded.
@@ -163,12 +170,6 @@ int main(int argc, char** argv) {
   const long long mismatches = check.mismatches, protocol = check.protocol;
   const long long first_frame = check.first_frame, first_index = check.first_index;
   const long long first_exp = check.first_exp, first_got = check.first_got;
-  const long long wanted = max_frames < 0 || max_frames > HG_TB_FRAMES ? HG_TB_FRAMES : max_frames;
-  if (frames < wanted) {
-    std::printf("HALF_CSIM error=input.txt and expected.txt hold %lld complete frames; %lld expected\n",
-                frames, wanted);
-    return 2;
-  }
   std::printf(
       "HALF_CSIM frames=%lld mismatches=%lld protocol_errors=%lld first_frame=%lld "
       "first_index=%lld expected=%lld got=%lld\n",
