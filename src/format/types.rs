@@ -37,6 +37,15 @@ impl ElemType {
             (1i64 << self.bits) - 1
         }
     }
+    /// Bits of the signed value of an element as the hardware decodes it: 2 for bipolar, the
+    /// width for signed, one more for unsigned (`Elem<B, S>::T` in hls/include/half/common.h).
+    pub fn decoded_bits(&self) -> u32 {
+        match (self.bits, self.signed) {
+            (1, _) => 2,
+            (b, true) => b,
+            (b, false) => b + 1,
+        }
+    }
     /// The narrowest type holding every integer of `[lo, hi]`.
     pub fn for_range(lo: i64, hi: i64) -> ElemType {
         // 1 bit is reserved for bipolar {-1, +1}: a plain integer range needs at least 2 bits.

@@ -85,12 +85,8 @@ impl Operator for Add {
         requant::per_input_lengths(r, "an add", inputs)
     }
 
-    fn expand_requant(&self, r: &Requant, _out: ElemType, _inputs: usize) -> Requant {
-        let sa = r.scale[0];
-        Requant {
-            scale: vec![sa, *r.scale.get(1).unwrap_or(&sa)],
-            shift: r.shift.clone(),
-        }
+    fn expand_requant(&self, r: &Requant, _out: ElemType, inputs: usize) -> Requant {
+        requant::per_input_scales(r, inputs)
     }
 
     fn derive_requant(&self, inputs: &[Tensor], out: ElemType) -> Requant {
@@ -123,18 +119,13 @@ impl Operator for Add {
         // (`a * SCALE_A + b * SCALE_B`, products Yosys puts in DSP slices by its rule, whatever
         // the fold's multiplier style), the finish logic per lane, a 3-word output queue; the
         // plain sum without requantisation keeps an ACC-bit register per lane.
-        let decoded = |t: ElemType| match (t.bits, t.signed) {
-            (1, _) => 2,
-            (b, true) => b,
-            (b, false) => b + 1,
-        };
         let (lane_lut, lane_ff, lane_dsp) = match &node.requant {
             None => (acc + 2, acc, 0),
             Some(r) => {
                 let (sa, sb) = (r.scale[0], *r.scale.last().unwrap_or(&r.scale[0]));
                 let dsp = |t: ElemType, c: i64| match const_mult_bits(c) {
                     0 => 0,
-                    cb => mult_dsps(decoded(t), cb, hw.dsp),
+                    cb => mult_dsps(t.decoded_bits(), cb, hw.dsp),
                 };
                 (
                     10,

@@ -32,11 +32,6 @@ impl Concat {
     }
 }
 
-/// The scale of input `i` (one scale for all, or one per input).
-fn scale_of(scales: &[i64], i: usize) -> i64 {
-    scales.get(i).or(scales.first()).copied().unwrap_or(1)
-}
-
 /// The chain of units of a concat: unit 1 joins inputs 0 and 1, unit k joins the output of
 /// unit k-1 (already in the output type) and input k.
 fn chain(node: &Node, fold: &Fold) -> Vec<ConcatUnit> {
@@ -45,7 +40,10 @@ fn chain(node: &Node, fold: &Fold) -> Vec<ConcatUnit> {
     let side = |i: usize| Side {
         words: node.inputs[i].shape.c as u64 / pe,
         ty: node.inputs[i].ty,
-        scale: node.requant.as_ref().map(|r| scale_of(&r.scale, i)),
+        scale: node
+            .requant
+            .as_ref()
+            .map(|r| requant::input_scale(&r.scale, i)),
     };
     let shift = node.requant.as_ref().map_or(0, |r| r.shift[0]);
     let relu = node.epilogue().relu;
@@ -108,7 +106,7 @@ impl Operator for Concat {
         };
         let (mut lo, mut hi) = (i64::MAX, i64::MIN);
         for (i, t) in inputs.iter().enumerate() {
-            let s = scale_of(scales, i);
+            let s = requant::input_scale(scales, i);
             let (x, y) = (t.ty.min() * s, t.ty.max() * s);
             lo = lo.min(x.min(y));
             hi = hi.max(x.max(y));
@@ -138,10 +136,7 @@ impl Operator for Concat {
     }
 
     fn expand_requant(&self, r: &Requant, _out: ElemType, inputs: usize) -> Requant {
-        Requant {
-            scale: (0..inputs).map(|i| scale_of(&r.scale, i)).collect(),
-            shift: r.shift.clone(),
-        }
+        requant::per_input_scales(r, inputs)
     }
 
     fn derive_requant(&self, inputs: &[Tensor], out: ElemType) -> Requant {
@@ -190,7 +185,7 @@ impl Operator for Concat {
                         None if relu => v.max(0),
                         None => v,
                         Some(r) => {
-                            let acc = v as i128 * scale_of(&r.scale, i) as i128;
+                            let acc = v as i128 * requant::input_scale(&r.scale, i) as i128;
                             requant::apply(acc, r.shift[0], relu, node.out.ty)
                         }
                     });

@@ -64,15 +64,6 @@ struct ConcatCall<'a> {
     output: &'a str,
 }
 
-/// Bits of the signed value of a `t` element.
-fn decoded(t: ElemType) -> u32 {
-    match (t.bits, t.signed) {
-        (1, _) => 2,
-        (b, true) => b,
-        (b, false) => b + 1,
-    }
-}
-
 /// DSP slices and fabric LUTs of one lane's constant scaling of side `s`. Yosys trims an
 /// unsigned element (zero-extended) times a positive constant to an unsigned product of
 /// `bits x (odd part's bits)`, and keeps products under 9 bits in the fabric
@@ -89,7 +80,7 @@ fn scaling(s: &Side, dsp: DspKind) -> (u64, u64) {
     let (a, b) = if unsigned {
         (s.ty.bits, cb - 1)
     } else {
-        (decoded(s.ty), cb)
+        (s.ty.decoded_bits(), cb)
     };
     match mult_dsps(a, b, dsp) {
         0 => {
@@ -120,9 +111,11 @@ impl ConcatUnit {
                 let (x, y) = (s.ty.min() * c, s.ty.max() * c);
                 ElemType::for_range(x.min(y), x.max(y)).bits + 1
             }
-            None => decoded(s.ty) + 1,
+            None => s.ty.decoded_bits() + 1,
         };
-        side(&self.a).max(side(&self.b)).max(decoded(self.out) + 1)
+        side(&self.a)
+            .max(side(&self.b))
+            .max(self.out.decoded_bits() + 1)
     }
 
     /// The HLS call reading streams `a` and `b`, writing `out`.

@@ -2,7 +2,7 @@
 //! through it (optionally with random stalls on both AXI-Stream ports), checks every output
 //! bit-exact, and compares the measured cycles per frame and latency with the cycle model.
 
-use super::{run_tool, tail};
+use super::{Modelled, number, run_tool, tail};
 use crate::error::{Error, Result};
 use serde::Serialize;
 use std::path::Path;
@@ -44,45 +44,15 @@ pub struct CosimReport {
     pub last_stage: Option<String>,
 }
 
-/// The number of field `key=` of a result line.
-fn field(line: &str, key: &str) -> Option<f64> {
-    line.split_whitespace()
-        .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('=')?.parse().ok())
-}
-
-/// What the build's report says the simulation should measure.
-struct Modelled {
-    /// The model name (the top module is `<name>_top`).
-    name: String,
-    /// Cycles per frame: the cycle-level schedule's when there is one.
-    cycles_per_frame: f64,
-    /// Latency, cycles.
-    latency: u64,
-}
-
 /// Reads `report/estimate.json` of the build in `dir`, after checking it has an `rtl/`.
-fn modelled(dir: &Path) -> Result<Modelled> {
+fn modelled_rtl(dir: &Path) -> Result<Modelled> {
     if !dir.join("rtl").join("tb").join("tb.cpp").is_file() {
         return Err(Error::InvalidBuildDir(format!(
             "{} has no rtl/ (built by an older half-gen, or a layer kind the Verilog backend does not cover yet)",
             dir.display()
         )));
     }
-    let est: serde_json::Value = std::fs::read_to_string(dir.join("report/estimate.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .ok_or_else(|| {
-            Error::InvalidBuildDir(format!("{}: no report/estimate.json", dir.display()))
-        })?;
-    Ok(Modelled {
-        name: est["model"].as_str().unwrap_or("top").to_string(),
-        // The scheduled figure (the cycle-level schedule of this RTL) when there is one.
-        cycles_per_frame: est["schedule"]["cycles_per_frame"]
-            .as_f64()
-            .or(est["cycles_per_frame"].as_f64())
-            .unwrap_or(0.0),
-        latency: est["latency_cycles"].as_u64().unwrap_or(0),
-    })
+    super::modelled(dir)
 }
 
 /// Builds the testbench `rtl/obj_dir/Vtb` from every `.v` of `rtl` with Verilator; the
@@ -170,7 +140,7 @@ pub fn cosim(dir: &Path, frames: Option<usize>, stall: f64) -> Result<CosimRepor
     super::check_frames(frames)?;
     let dir = &crate::fsutil::absolute(dir)?;
     let rtl = dir.join("rtl");
-    let model = modelled(dir)?;
+    let model = modelled_rtl(dir)?;
     let build_s = verilate(&rtl, &model.name)?;
     let watchdog = (model.cycles_per_frame as u64)
         .saturating_mul(8)
@@ -219,7 +189,7 @@ fn report(
             .unwrap_or("input")
             .to_string()
     });
-    let get = |k| field(line, k).unwrap_or(0.0);
+    let get = |k| number(line, k).unwrap_or(0.0);
     let measured = get("cycles_per_frame");
     let latency = get("latency") as u64;
     let pct = |m: f64, x: f64| {

@@ -6,8 +6,8 @@
 //! of every stream, and on a deadlock which process waits on which stream.
 
 use super::csim::{compile, field, result_line, run_testbench, top_source};
-use super::hls_dir;
-use crate::error::{Error, Result};
+use super::{hls_dir, number};
+use crate::error::Result;
 use serde::Serialize;
 use std::path::Path;
 
@@ -81,27 +81,6 @@ fn quoted(line: &str, key: &str) -> Option<String> {
     Some(line[start..end].to_string())
 }
 
-/// The value of `key=...` (unquoted, a number) on a line.
-fn number(line: &str, key: &str) -> Option<f64> {
-    line.split_whitespace()
-        .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('=')?.parse().ok())
-}
-
-/// The estimate's cycles per frame (the schedule's when there is one) and latency.
-fn modelled(hls: &Path) -> Result<(f64, u64)> {
-    let build = hls.parent().unwrap_or(hls);
-    let path = build.join("report").join("estimate.json");
-    let est: serde_json::Value = std::fs::read_to_string(&path)
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .ok_or_else(|| Error::InvalidBuildDir(format!("{}: not readable", path.display())))?;
-    let cycles = est["schedule"]["cycles_per_frame"]
-        .as_f64()
-        .or(est["cycles_per_frame"].as_f64())
-        .unwrap_or(0.0);
-    Ok((cycles, est["latency_cycles"].as_u64().unwrap_or(0)))
-}
-
 /// `|a - b| / b` in percent (0 when `b` is 0).
 fn pct(a: f64, b: f64) -> f64 {
     if b == 0.0 {
@@ -115,7 +94,8 @@ fn pct(a: f64, b: f64) -> f64 {
 pub fn cycles(dir: &Path, frames: Option<usize>) -> Result<CyclesReport> {
     super::check_frames(frames)?;
     let hls = hls_dir(&crate::fsutil::absolute(dir)?)?;
-    let (model_cycles, model_latency) = modelled(&hls)?;
+    let model = super::modelled(hls.parent().unwrap_or(&hls))?;
+    let (model_cycles, model_latency) = (model.cycles_per_frame, model.latency);
     let top = top_source(&hls)?;
     // The host shim only: the simulation's streams are its own.
     let ap = hls.join("include").join("host");

@@ -48,6 +48,41 @@ pub fn check_frames(frames: Option<usize>) -> Result<()> {
     }
 }
 
+/// The number of field `key=` of a testbench's result line.
+pub fn number(line: &str, key: &str) -> Option<f64> {
+    line.split_whitespace()
+        .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('=')?.parse().ok())
+}
+
+/// What a build's estimate says a simulation should measure.
+pub struct Modelled {
+    /// The model name (the Verilog top module is `<name>_top`).
+    pub name: String,
+    /// Cycles per frame: the cycle-level schedule's when there is one.
+    pub cycles_per_frame: f64,
+    /// Frame-0 latency, cycles.
+    pub latency: u64,
+}
+
+/// Reads the figures of `report/estimate.json` in the build directory `dir`.
+pub fn modelled(dir: &Path) -> Result<Modelled> {
+    let est: serde_json::Value = std::fs::read_to_string(dir.join("report/estimate.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .ok_or_else(|| {
+            Error::InvalidBuildDir(format!("{}: no report/estimate.json", dir.display()))
+        })?;
+    Ok(Modelled {
+        name: est["model"].as_str().unwrap_or("top").to_string(),
+        // The scheduled figure (the cycle-level schedule) when there is one.
+        cycles_per_frame: est["schedule"]["cycles_per_frame"]
+            .as_f64()
+            .or(est["cycles_per_frame"].as_f64())
+            .unwrap_or(0.0),
+        latency: est["latency_cycles"].as_u64().unwrap_or(0),
+    })
+}
+
 /// The last `n` lines of a tool's output.
 pub fn tail(bytes: &[u8], n: usize) -> String {
     let text = String::from_utf8_lossy(bytes);

@@ -65,6 +65,21 @@ pub fn per_channel_lengths(r: &Requant, channels: u32) -> std::result::Result<()
     Ok(())
 }
 
+/// The scale of input `i` of an op that scales every input on its own: one scale for all, or
+/// one per input.
+pub fn input_scale(scales: &[i64], i: usize) -> i64 {
+    scales.get(i).or(scales.first()).copied().unwrap_or(1)
+}
+
+/// A per-input requantisation with one scale per input (a single scale repeated), the shift
+/// as given.
+pub fn per_input_scales(r: &Requant, inputs: usize) -> Requant {
+    Requant {
+        scale: (0..inputs).map(|i| input_scale(&r.scale, i)).collect(),
+        shift: r.shift.clone(),
+    }
+}
+
 /// The rule of ops that scale every input on its own (`an add`, `a concat`: `op` names it as
 /// the message does): one scale for all inputs or one per input, one shift.
 pub fn per_input_lengths(
