@@ -421,6 +421,21 @@ fn csim(dir: &Path, frames: Option<usize>, json: bool) -> Result<u8, Error> {
                 m.got
             );
         }
+        let off: Vec<_> = r.iterations.iter().filter(|c| !c.agrees).collect();
+        outln!(
+            "loop iterations per frame: {} of {} processes as the estimate says",
+            r.iterations.len() - off.len(),
+            r.iterations.len()
+        );
+        for c in off {
+            outln!(
+                "  {}: {} iterations a frame, the estimate's unit takes {} (+{} to fill)",
+                c.process,
+                c.per_frame,
+                c.expected,
+                c.fill
+            );
+        }
         outln!(
             "compile {:.2} s, run {:.3} s ({:.1} frames/s), ap_int from {}",
             r.compile_s,

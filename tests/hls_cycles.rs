@@ -1,8 +1,9 @@
 //! `half-gen csim --cycles`: the cycle simulation of the generated HLS C++ (every process a
-//! coroutine, one pipelined-loop iteration per cycle, every stream bounded at the project's
-//! depth). Bit-exact on a residual model at the written depths with the frame-0 latency of the
-//! estimate; a bypass FIFO cut to 2 words deadlocks, and the report names the process and the
-//! stream it waits on.
+//! coroutine, one pipelined-loop iteration per cycle, its writes readable after the loop's
+//! pipeline depth, every stream bounded at the project's depth). Every example and 50 random
+//! models: bit-exact at the written depths, cycles per frame and latency those of the estimate,
+//! loop iteration counts those of the estimate's units; a bypass FIFO cut to 2 words
+//! deadlocks, and the report names the process and the stream it waits on.
 
 mod common;
 
@@ -60,14 +61,10 @@ fn the_residual_model_runs_at_its_written_depths() {
     assert_eq!(r["passed"], true, "{r}");
     assert_eq!(r["deadlock"], false, "{r}");
     assert_eq!(r["frames"], 4, "{r}");
-    // The first frame's latency is the estimate's within 1 %; a frame is never faster than the
-    // estimate (the generator restarts per frame in the HLS code: docs/hls.md).
-    assert!(r["latency_error_pct"].as_f64().unwrap() <= 1.0, "{r}");
-    let (got, model) = (
-        r["cycles_per_frame"].as_f64().unwrap(),
-        r["model_cycles_per_frame"].as_f64().unwrap(),
-    );
-    assert!(got >= model && model > 0.0, "{r}");
+    // The first frame's latency and the cycles per frame are the estimate's within 1 %.
+    assert!(r["latency_error_pct"].as_f64().unwrap().abs() <= 1.0, "{r}");
+    assert!(r["cycles_error_pct"].as_f64().unwrap().abs() <= 1.0, "{r}");
+    assert!(r["model_cycles_per_frame"].as_f64().unwrap() > 0.0, "{r}");
     // Every stream stayed within its depth.
     for s in r["streams"].as_array().unwrap() {
         assert!(s["max_occupancy"].as_u64() <= s["depth"].as_u64(), "{s}");
@@ -114,8 +111,15 @@ fn a_cut_bypass_fifo_deadlocks_and_is_named() {
 }
 
 /// Builds `model` with `extra` and runs the cycle simulation: bit-exact, no deadlock, every
-/// stream within its depth, a frame never faster than the estimate.
-fn runs_at_written_depths(model: &Path, dir: &Path, extra: &[&str]) -> Result<(), String> {
+/// stream within its depth, cycles per frame within 1 % of the estimate and the frame-0
+/// latency within `latency_pct`; then C simulation, whose loop iteration counts must agree
+/// with the estimate's unit cycles.
+fn runs_at_written_depths(
+    model: &Path,
+    dir: &Path,
+    extra: &[&str],
+    latency_pct: f64,
+) -> Result<(), String> {
     let o = bin()
         .arg("build")
         .arg(model)
@@ -132,13 +136,31 @@ fn runs_at_written_depths(model: &Path, dir: &Path, extra: &[&str]) -> Result<()
         v.iter()
             .all(|s| s["max_occupancy"].as_u64() <= s["depth"].as_u64())
     });
-    let model_cycles = r["model_cycles_per_frame"].as_f64().unwrap_or(0.0);
+    let err = |k: &str| r[k].as_f64().unwrap_or(f64::INFINITY).abs();
     let ok = code == Some(0)
         && r["passed"] == true
         && r["deadlock"] == false
         && within
-        && r["cycles_per_frame"].as_f64().unwrap_or(0.0) >= model_cycles * 0.999;
-    if ok { Ok(()) } else { Err(format!("{r}")) }
+        && err("cycles_error_pct") <= 1.0
+        && err("latency_error_pct") <= latency_pct;
+    if !ok {
+        return Err(format!("{r}"));
+    }
+    let o = bin()
+        .args(["csim", "--json"])
+        .arg(dir)
+        .output()
+        .map_err(|e| e.to_string())?;
+    let c: serde_json::Value =
+        serde_json::from_slice(&o.stdout).map_err(|e| format!("csim: {e}"))?;
+    let counted = c["iterations"]
+        .as_array()
+        .is_some_and(|v| !v.is_empty() && v.iter().all(|p| p["agrees"] == true));
+    if o.status.success() && c["passed"] == true && counted {
+        Ok(())
+    } else {
+        Err(format!("csim: {c}"))
+    }
 }
 
 #[test]
@@ -146,9 +168,11 @@ fn example_models_run_at_their_written_depths() {
     let jobs = [
         "tfc_w1a1",
         "cnv_w1a1",
+        "cnv_w2a2",
         "resnet8",
         "ds_cnn",
         "mobilenet_v1_025",
+        "ad_autoencoder",
     ]
     .iter()
     .map(|&m| {
@@ -156,7 +180,7 @@ fn example_models_run_at_their_written_depths() {
             let dir = temp(m);
             let model = PathBuf::from(format!("models/{m}.yaml"));
             let extra = ["--board", "pynq-z2", "--frames", "3"];
-            runs_at_written_depths(&model, &dir, &extra).map_err(|e| format!("{m}: {e}"))
+            runs_at_written_depths(&model, &dir, &extra, 1.0).map_err(|e| format!("{m}: {e}"))
         }) as common::Job
     })
     .collect();
@@ -166,11 +190,13 @@ fn example_models_run_at_their_written_depths() {
 
 #[test]
 fn random_models_run_at_their_written_depths() {
-    // 20 random models (residual adds, concat joins, stride 2, dwconv, pools, 1-bit).
-    let jobs = (0..20u64)
-        .map(|k| {
+    // 50 random models (residual adds, concat joins, stride 2, dwconv, pools, 1-bit). Their
+    // latency may differ by up to 3 %: on a fork feeding a width converter the HLS stream
+    // before the converter holds a word more than the Verilog fork's buffer, so a branch can
+    // start a few cycles early (docs/hls.md, "Cycle simulation").
+    let jobs = (0..50u64)
+        .map(|seed| {
             Box::new(move || {
-                let seed = 2 * k;
                 let dir = temp(&format!("rand{seed}"));
                 std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
                 let model = dir.join(format!("rand{seed}.yaml"));
@@ -184,7 +210,7 @@ fn random_models_run_at_their_written_depths() {
                     "--frames",
                     "3",
                 ];
-                runs_at_written_depths(&model, &dir.join("b"), &extra)
+                runs_at_written_depths(&model, &dir.join("b"), &extra, 3.0)
                     .map_err(|e| format!("seed {seed}: {e}\n{text}"))
             }) as common::Job
         })

@@ -10,7 +10,7 @@ macro_rules! rtl {
 }
 
 /// The HLS library and the host shim: path in the project and text.
-pub const HLS: [(&str, &str); 15] = [
+pub const HLS: [(&str, &str); 16] = [
     (
         "include/half/ap.h",
         include_str!("../../hls/include/half/ap.h"),
@@ -66,6 +66,10 @@ pub const HLS: [(&str, &str); 15] = [
     (
         "include/host/half_cycles.h",
         include_str!("../../hls/include/host/half_cycles.h"),
+    ),
+    (
+        "include/host/half_count.h",
+        include_str!("../../hls/include/host/half_count.h"),
     ),
     (
         "include/host/ap_axi_sdata.h",

@@ -7,6 +7,8 @@
 
 static void layer_{{ name }}({% for i in inputs %}{% if !loop.first %} {% endif %}hls::stream<ap_uint<{{ i.1 }}> >& {{ i.0 }},{% endfor %}
                   hls::stream<ap_uint<{{ out_width }}> >& out) {
+  // This layer's own instance of any unit with state kept across frames (half::swg).
+  enum { layer_id = {{ id }} };
 {%- for a in arrays %}
   static const {{ a.ty }} {{ a.name }}{% for d in a.dims %}[{{ d }}]{% endfor %} = {{ a.init }};
 {%- for p in a.pragmas %}

@@ -16,6 +16,10 @@ csynth_design
 # What half-gen expects the csynth report to show (docs/hls.md, section 1): compare in minutes.
 puts "half-gen expects: every process loop pipelined at II=1 (no divider on a recurrence: the build checked it);"
 puts "half-gen expects: {{ cycles }} cycles per frame at steady state, {{ latency }} cycles from the first input beat to the last output beat of a frame."
+puts "half-gen expects these loop trip counts per frame (csynth: Loop, Trip Count; II 1):"
+{%- for s in stages %}
+puts "  {{ s }}"
+{%- endfor %}
 if {[info exists ::env(HALF_COSIM)]} {
   cosim_design
 }

@@ -131,6 +131,9 @@ int main(int argc, char** argv) {
       check.protocol++;
     }
   }
+#ifdef HALF_COUNT
+  half_count::report();
+#endif
 #else
   // Cycle simulation (include/host/half_cycles.h): every frame offered at once, every process
   // a coroutine, every stream bounded at its depth.
@@ -155,8 +158,8 @@ int main(int argc, char** argv) {
   for (std::size_t i = 0; i < sc.channels.size(); i++) {
     const half_cycles::Channel* c = sc.channels[i];
     if (c->name != "tb.in" && c->name != "tb.out")
-      std::printf("HALF_CYCLES stream=\"%s\" depth=%zu max_occupancy=%zu\n", c->name.c_str(),
-                  c->depth, c->max_occupancy);
+      std::printf("HALF_CYCLES stream=\"%s\" depth=%zu max_occupancy=%zu first_word=%lld\n",
+                  c->name.c_str(), c->depth, c->max_occupancy, c->first_word);
   }
   for (std::size_t i = 0; i < sc.procs.size(); i++)
     std::printf("HALF_CYCLES process=\"%s\" iterations=%llu\n", sc.procs[i]->name.c_str(),

@@ -14,7 +14,7 @@ void add(hls::stream<ap_uint<PE * AB> >& a, hls::stream<ap_uint<PE * BB> >& b,
          const ap_uint<6> (&shift)[1]) {
   for (int i = 0; i < WORDS; i++) {
 #pragma HLS PIPELINE II=1
-    HALF_TICK();
+    HALF_TICK(ADD_DEPTH);
     const ap_uint<PE * AB> x = a.read();
     const ap_uint<PE * BB> y = b.read();
     ap_uint<PE * OB> o = 0;

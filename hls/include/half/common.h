@@ -11,6 +11,26 @@
 
 namespace half {
 
+// Pipeline depths of the library's loops: cycles from an iteration's reads to the earliest
+// cycle the consumer can read its result, the stream's own cycle included (HALF_TICK's
+// argument; the cycle simulation makes every write readable `depth` cycles after the iteration
+// that made it). They are the Verilog units' (hls/rtl/, whose cycle models in src/stage/ the
+// estimate schedules; there a FIFO sits on every edge), so one latency holds for both backends.
+// Greatest common divisor (compile time).
+constexpr int gcd(int a, int b) { return b == 0 ? a : gcd(b, a % b); }
+const int MAC_DEPTH = 6;     // product, adder tree, accumulator, requantiser, output (half_mvu/vvu)
+const int SWG_DEPTH = 1;     // the window word a cycle after its input (half_swg's output register)
+const int POOL_DEPTH = 3;    // window max or sum, output queue (half_pool, GLOBAL = 0)
+const int GPOOL_DEPTH = 4;   // channel sum, requantiser, output queue (half_pool, GLOBAL = 1)
+const int ADD_DEPTH = 3;     // pipeline register, output queue (half_add)
+const int CONCAT_DEPTH = 3;  // pipeline register, output queue (half_concat)
+const int FORK_DEPTH = 2;    // the copy register (half_fork)
+const int AXIS_IN_DEPTH = 2;   // the port register (half_axis_in)
+// The port register (half_axis_out), which the Verilog feeds from the last layer directly: here
+// the stream before it stands in for it.
+const int AXIS_OUT_DEPTH = 1;
+const int DWC_DEPTH = 1;     // the shift register, read and written in one iteration (half_dwc)
+
 // Decoded value of a B-bit element: always a signed type wide enough (bipolar: ap_int<2>).
 template <int B, bool S>
 struct Elem {

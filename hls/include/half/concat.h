@@ -30,7 +30,7 @@ void concat(hls::stream<ap_uint<PE * AB> >& a, hls::stream<ap_uint<PE * BB> >& b
   int w = 0;
   for (int i = 0; i < PIXELS * (WA + WB); i++) {
 #pragma HLS PIPELINE II=1
-    HALF_TICK();
+    HALF_TICK(CONCAT_DEPTH);
     ap_uint<PE * OB> o = 0;
     if (w < WA) {
       const ap_uint<PE * AB> x = a.read();

@@ -30,7 +30,7 @@ void mvu(hls::stream<ap_uint<SIMD * XB> >& in, hls::stream<ap_uint<PE * OB> >& o
   int sf = 0, nf = 0, tile = 0;
   for (int i = 0; i < PIXELS * NF * SF; i++) {
 #pragma HLS PIPELINE II=1
-    HALF_TICK();
+    HALF_TICK(MAC_DEPTH);
     ap_uint<SIMD * XB> x = 0;
     if (nf == 0) {
       x = in.read();

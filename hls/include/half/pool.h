@@ -22,7 +22,7 @@ void pool_window(hls::stream<ap_uint<PE * XB> >& in, hls::stream<ap_uint<PE * OB
   int k = 0, cf = 0;
   for (int i = 0; i < PIXELS * CF * KK; i++) {
 #pragma HLS PIPELINE II=1
-    HALF_TICK();
+    HALF_TICK(POOL_DEPTH);
     const ap_uint<PE * XB> x = in.read();
     ap_uint<PE * OB> o = 0;
     for (int p = 0; p < PE; p++) {
@@ -61,10 +61,13 @@ void pool_global(hls::stream<ap_uint<PE * XB> >& in, hls::stream<ap_uint<PE * OB
   const int CF = C / PE;
   ap_int<ACC> sums[CF][PE];
 #pragma HLS ARRAY_PARTITION variable=sums type=complete dim=2
+  // The read-modify-write of sums[cf] repeats every CF iterations: a true dependence at that
+  // distance, not at 1 (else II=2). With CF at least the loop's depth it costs nothing.
+#pragma HLS DEPENDENCE variable=sums type=inter direction=RAW distance=CF true
   int cf = 0, px = 0;
   for (int i = 0; i < PIXELS * CF; i++) {
 #pragma HLS PIPELINE II=1
-    HALF_TICK();
+    HALF_TICK(GPOOL_DEPTH);
     const ap_uint<PE * XB> x = in.read();
     ap_uint<PE * OB> o = 0;
     for (int p = 0; p < PE; p++) {

@@ -1,7 +1,9 @@
 // Hooks for the cycle simulation of the generated design (`half-gen csim --cycles`, which
-// compiles with -DHALF_CYCLES and include/host/half_cycles.h). For Vitis HLS and plain C
+// compiles with -DHALF_CYCLES and include/host/half_cycles.h) and the iteration counts of C
+// simulation (`half-gen csim`: -DHALF_COUNT, include/host/half_count.h). For Vitis HLS and plain C
 // simulation they expand to nothing, or to the call itself:
-//   HALF_TICK()            top of a pipelined loop's body: one iteration per cycle
+//   HALF_TICK(depth)       top of a pipelined loop's body: one iteration per cycle, its
+//                          writes readable `depth` cycles after its reads
 //   HALF_PROCESS(call)     a dataflow process of a region
 //   HALF_DEPTH(s, n)       the depth of stream `s` (the STREAM pragma's)
 //   HALF_LOCAL             storage of a region's streams (static under the simulation, which
@@ -12,8 +14,10 @@
 
 #ifdef HALF_CYCLES
 #include "half_cycles.h"
+#elif defined(HALF_COUNT)
+#include "half_count.h"
 #else
-#define HALF_TICK() ((void)0)
+#define HALF_TICK(depth) ((void)0)
 #define HALF_PROCESS(...) __VA_ARGS__
 #define HALF_DEPTH(s, n)
 #define HALF_LOCAL

@@ -26,7 +26,7 @@ void vvu(hls::stream<ap_uint<SIMD * PE * XB> >& in, hls::stream<ap_uint<PE * OB>
   int kf = 0, cf = 0, tile = 0;
   for (int i = 0; i < PIXELS * CF * KF; i++) {
 #pragma HLS PIPELINE II=1
-    HALF_TICK();
+    HALF_TICK(MAC_DEPTH);
     const ap_uint<SIMD * PE * XB> x = in.read();
     ap_uint<PE * OB> o = 0;
     for (int p = 0; p < PE; p++) {

@@ -3,7 +3,10 @@
 // hardware has and C simulation lacks:
 //  - every dataflow process (HALF_PROCESS) is a coroutine that runs its function once per frame;
 //  - every iteration of a pipelined loop takes one cycle (HALF_TICK at the top of the body:
-//    the library's loops are II=1);
+//    the library's loops are II=1), and its writes become readable `depth` cycles after its
+//    reads (HALF_TICK's argument, the loop's pipeline depth): a write waits depth - 1 cycles
+//    in the pipeline, whose stages hold it while the stream is full (a full stream stalls the
+//    pipeline, so a process may be depth - 1 words ahead of its output stream's room);
 //  - every stream is a FIFO bounded at its depth (HALF_DEPTH, else 2) whose written words
 //    become readable, and whose freed slots writable, in the next cycle;
 //  - a read of an empty stream or a write to a full one stalls the process (a stalled II=1
@@ -21,6 +24,7 @@
 
 #include <cstddef>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <string>
 #include <vector>
@@ -32,9 +36,12 @@ struct Channel {
   std::string name;
   std::size_t depth = 2;
   std::size_t max_occupancy = 0;
+  long long first_word = -1;  // the cycle the first word became readable
   virtual ~Channel() {}
   virtual void commit() = 0;
   virtual std::size_t occupancy() const = 0;
+  // Written words still in their writer's pipeline.
+  virtual std::size_t in_pipeline() const = 0;
 };
 
 struct Process {
@@ -48,6 +55,8 @@ struct Process {
   const Channel* waiting = nullptr;
   bool waiting_to_write = false;
   unsigned long long iterations = 0;
+  // Pipeline depth - 1 of its loop: the cycles a write spends in the pipeline.
+  std::size_t in_flight = 0;
 };
 
 struct Scheduler {
@@ -64,6 +73,26 @@ struct Scheduler {
 inline Scheduler& sched() {
   static Scheduler s;
   return s;
+}
+
+// The depth of stream `name`: `depth`, unless $HALF_DEPTHS ("NAME=N;NAME=N...") gives another
+// (bench/hls-fifo-depths.sh searches the smallest safe depths with it, without recompiling).
+inline std::size_t depth_override(const std::string& name, std::size_t depth) {
+  const char* env = std::getenv("HALF_DEPTHS");
+  if (!env) return depth;
+  const std::string all(env);
+  std::size_t at = 0;
+  while (at <= all.size()) {
+    std::size_t end = all.find(';', at);
+    if (end == std::string::npos) end = all.size();
+    const std::string item = all.substr(at, end - at);
+    const std::size_t eq = item.rfind('=');
+    if (eq != std::string::npos && item.substr(0, eq) == name) {
+      return static_cast<std::size_t>(std::strtoull(item.c_str() + eq + 1, nullptr, 10));
+    }
+    at = end + 1;
+  }
+  return depth;
 }
 
 inline void trampoline() {
@@ -99,13 +128,19 @@ inline void yield() {
   if (!_setjmp(p->at)) _longjmp(sched().main_at, 1);
 }
 
-// The top of a pipelined loop's iteration: the previous one took this cycle.
-inline void tick() {
+// The top of a pipelined loop's iteration of pipeline depth `depth`: the previous iteration
+// took this cycle.
+inline void tick(int depth) {
   Scheduler& s = sched();
   if (!s.current) return;
+  s.current->in_flight = depth > 1 ? static_cast<std::size_t>(depth - 1) : 0;
   s.current->iterations++;
   yield();
 }
+
+// The pipeline stages the current process's writes pass before reaching their stream.
+inline std::size_t in_flight() { return sched().current ? sched().current->in_flight : 0; }
+inline unsigned long long now() { return sched().cycle; }
 
 // Stalls the current process on `c` for this cycle.
 inline void stall(const Channel* c, bool write) {
@@ -134,7 +169,24 @@ inline void spawn(const char* where, const char* call, std::function<void()> bod
 }
 
 inline void frame_start() { sched().frame_start.push_back((long long)sched().cycle); }
-inline void frame_end() { sched().frame_end.push_back((long long)sched().cycle); }
+// The last output beat's handshake: when its write leaves the adapter's pipeline.
+inline void frame_end() {
+  sched().frame_end.push_back(static_cast<long long>(sched().cycle + in_flight()));
+}
+
+// After the last process ends: the cycles its writes still spend in pipelines.
+inline int drain() {
+  Scheduler& s = sched();
+  for (int left = 1; left > 0;) {
+    left = 0;
+    for (std::size_t i = 0; i < s.channels.size(); i++) {
+      s.channels[i]->commit();
+      left += static_cast<int>(s.channels[i]->in_pipeline());
+    }
+    s.cycle++;
+  }
+  return 0;
+}
 
 // Runs every process until all have done their frames (0) or no stream moves a word for
 // `patience` cycles (1: deadlock, reported on stdout as HALF_CYCLES lines). A process may
@@ -151,7 +203,7 @@ inline int run(unsigned long long patience = 1ULL << 20) {
       all_done = false;
       resume(s.procs[i]);
     }
-    if (all_done) return 0;
+    if (all_done) return drain();
     for (std::size_t i = 0; i < s.channels.size(); i++) s.channels[i]->commit();
     s.cycle++;
     idle = s.moved ? 0 : idle + 1;
@@ -172,7 +224,7 @@ inline int run(unsigned long long patience = 1ULL << 20) {
 
 }  // namespace half_cycles
 
-#define HALF_TICK() half_cycles::tick()
+#define HALF_TICK(depth) half_cycles::tick(depth)
 #define HALF_PROCESS(...) half_cycles::spawn(__func__, #__VA_ARGS__, [&]() { __VA_ARGS__; })
 #define HALF_DEPTH(s, n) (s).set_depth(n);
 #define HALF_LOCAL static

@@ -54,14 +54,24 @@ template <typename T> class stream HALF_STREAM_BASE {
       }
     }
   }
-  void set_depth(std::size_t d) { depth = d; }
+  void set_depth(std::size_t d) { depth = half_cycles::depth_override(name, d); }
+  // End of a cycle: the written words whose pipeline time is over enter the FIFO while it
+  // has room (the others stay in the writer's pipeline).
   void commit() {
-    for (std::size_t i = 0; i < pending_.size(); i++) fifo_.push_back(pending_[i]);
-    pending_.clear();
+    std::size_t n = 0;
+    while (n < pending_.size() && pending_[n].second <= half_cycles::now() && fifo_.size() < depth) {
+      fifo_.push_back(pending_[n].first);
+      n++;
+    }
+    if (n > 0) half_cycles::moved();
+    if (n > 0 && first_word < 0) first_word = static_cast<long long>(half_cycles::now()) + 1;
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<long>(n));
     settled_ = fifo_.size();
     if (settled_ > max_occupancy) max_occupancy = settled_;
   }
-  std::size_t occupancy() const { return fifo_.size() + pending_.size(); }
+  // Words in the FIFO (those still in the writer's pipeline are not yet in it).
+  std::size_t occupancy() const { return fifo_.size(); }
+  std::size_t in_pipeline() const { return pending_.size(); }
 #endif
 
   void write(const T& v) {
@@ -69,7 +79,7 @@ template <typename T> class stream HALF_STREAM_BASE {
     if (half_cycles::in_process()) {
       // Room as the cycle began: a slot freed by a read in this cycle is writable in the next.
       while (full()) half_cycles::stall(this, true);
-      pending_.push_back(v);
+      pending_.push_back(std::make_pair(v, half_cycles::now() + half_cycles::in_flight()));
       half_cycles::moved();
       return;
     }
@@ -104,7 +114,14 @@ template <typename T> class stream HALF_STREAM_BASE {
 
   bool empty() const { return fifo_.empty(); }
 #ifdef HALF_CYCLES
-  bool full() const { return half_cycles::in_process() && settled_ + pending_.size() >= depth; }
+  // Full for the writer when the FIFO as the cycle began and the words in its pipeline fill the
+  // FIFO and the pipeline's stages.
+  bool full() const {
+    if (!half_cycles::in_process()) return false;
+    const std::size_t stages = half_cycles::in_flight();
+    const std::size_t room = depth > static_cast<std::size_t>(-1) - stages ? depth : depth + stages;
+    return settled_ + pending_.size() >= room;
+  }
 #else
   bool full() const { return false; }
 #endif
@@ -117,7 +134,7 @@ template <typename T> class stream HALF_STREAM_BASE {
     half_cycles::sched().channels.push_back(this);
   }
   const std::string& label() const { return name; }
-  std::vector<T> pending_;
+  std::vector<std::pair<T, unsigned long long> > pending_;  // word, cycle it leaves the pipeline
   std::size_t settled_ = 0;
 #else
   void enrol(const std::string& n) { name_ = n; }

@@ -32,6 +32,29 @@ struct TclTpl<'a> {
     cycles: u64,
     /// The estimate's frame latency, cycles.
     latency: u64,
+    /// Per layer: its function and its processes' loop trip counts a frame, as the estimate
+    /// costs them (`layer_c0: swg 9216, mvu 36864`).
+    stages: Vec<String>,
+}
+
+/// Per layer, `layer_NAME: unit cycles, ...`: what csynth should report as the trip count of
+/// each process loop of the layer's region (the window generator's and the converters' loops
+/// run a few rows longer to fill).
+fn stage_trip_counts(graph: &Graph, design: &Design) -> Vec<String> {
+    design
+        .spaces
+        .iter()
+        .zip(&design.selection)
+        .map(|(space, &pick)| {
+            let units: Vec<String> = space.list.cands[pick]
+                .cost
+                .units
+                .iter()
+                .map(|u| format!("{} {}", u.kind, u.cycles))
+                .collect();
+            format!("layer_{}: {}", graph.g[space.node].name, units.join(", "))
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -97,6 +120,7 @@ pub fn emit(
             period_ns: format!("{:.3}", 1000.0 / clock),
             cycles: design.pipeline.cycles,
             latency: design.pipeline.latency,
+            stages: stage_trip_counts(graph, design),
         }),
     ));
     let findings = check::check(&files);

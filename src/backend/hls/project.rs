@@ -31,6 +31,8 @@ pub struct ArrayView<'a> {
 #[template(path = "hls/layer.h", escape = "none")]
 struct LayerTpl<'a> {
     name: &'a str,
+    /// The layer's number in the top (template argument of units with static state).
+    id: usize,
     summary: String,
     /// The layer function's input streams: name and width, by port.
     inputs: Vec<(&'static str, u64)>,
@@ -298,12 +300,13 @@ impl<'a> TopBody<'a> {
             }
             NodeKind::Layer { op, .. } => {
                 let cand = chosen.get(&n)?;
+                let id = self.layers.len();
                 self.layers.push(node.name.clone());
                 let (name, ins) = (&node.name, ins.join(", "));
                 self.calls
                     .push(format!("layer_{name}({ins}, {});", outs[0]));
                 let path = format!("src/layers/{name}.h");
-                Some((path, layer_header(node, op, cand, params)))
+                Some((path, layer_header(node, id, op, cand, params)))
             }
         }
     }
@@ -341,8 +344,9 @@ fn process_call(call: &str) -> String {
     format!("HALF_PROCESS({});", call.trim_end_matches(';'))
 }
 
-/// The header of a layer: its arrays, internal streams and unit calls under candidate `cand`.
-fn layer_header(node: &Node, op: &LayerOp, cand: &Candidate, params: &Params) -> String {
+/// The header of a layer, number `id` in the top: its arrays, internal streams and unit calls
+/// under candidate `cand`.
+fn layer_header(node: &Node, id: usize, op: &LayerOp, cand: &Candidate, params: &Params) -> String {
     let stage = op.op().hls(node, &cand.fold, params.get(&node.name));
     let inputs = node
         .inputs
@@ -356,6 +360,7 @@ fn layer_header(node: &Node, op: &LayerOp, cand: &Candidate, params: &Params) ->
     let fold = &cand.fold;
     render(&LayerTpl {
         name: &node.name,
+        id,
         summary: format!(
             "{} {} -> {}, PE {}, SIMD {}, {} multipliers, {} memory",
             op.kind(),

@@ -42,6 +42,9 @@ pub struct CsimReport {
     pub fps: f64,
     /// The ap_int headers compiled against.
     pub ap_include: String,
+    /// Every dataflow process's loop iterations per frame against the estimate's cycles for
+    /// its unit ([`super::iterations`]); `passed` needs every one to agree.
+    pub iterations: Vec<super::iterations::IterationCount>,
 }
 
 /// Where `ap_int.h` comes from: `$XILINX_HLS/include`, else `$HALF_AP_INCLUDE`, else the
@@ -169,8 +172,9 @@ pub fn csim(dir: &Path, frames: Option<usize>) -> Result<CsimReport> {
     let hls = hls_dir(&crate::fsutil::absolute(dir)?)?;
     let top = top_source(&hls)?;
     let ap = ap_include(&hls);
+    let estimate = super::estimate(hls.parent().unwrap_or(&hls))?;
     let exe = hls.join("build").join("csim");
-    let compile_s = compile(&hls, &top, &ap, &exe, &[])?;
+    let compile_s = compile(&hls, &top, &ap, &exe, &["-DHALF_COUNT"])?;
     let (run, run_s) = run_testbench(&hls, &exe, frames)?;
     let line = result_line(&run)?;
     let get = |k| field(&line, k).unwrap_or(0);
@@ -185,15 +189,19 @@ pub fn csim(dir: &Path, frames: Option<usize>) -> Result<CsimReport> {
         expected: get("expected"),
         got: get("got"),
     });
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let iterations = super::iterations::check(&stdout, frames, &estimate);
+    let counted = iterations.iter().all(|c| c.agrees);
     Ok(CsimReport {
         frames,
         mismatches,
         protocol_errors: protocol,
-        passed: run.status.success() && mismatches == 0 && protocol == 0 && frames > 0,
+        passed: run.status.success() && mismatches == 0 && protocol == 0 && frames > 0 && counted,
         first_mismatch,
         compile_s,
         run_s,
         fps: frames as f64 / run_s.max(1e-9),
         ap_include: ap.display().to_string(),
+        iterations,
     })
 }

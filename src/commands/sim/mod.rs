@@ -4,6 +4,7 @@
 pub mod cosim;
 pub mod csim;
 pub mod cycles;
+pub mod iterations;
 
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
@@ -66,12 +67,7 @@ pub struct Modelled {
 
 /// Reads the figures of `report/estimate.json` in the build directory `dir`.
 pub fn modelled(dir: &Path) -> Result<Modelled> {
-    let est: serde_json::Value = std::fs::read_to_string(dir.join("report/estimate.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .ok_or_else(|| {
-            Error::InvalidBuildDir(format!("{}: no report/estimate.json", dir.display()))
-        })?;
+    let est = estimate(dir)?;
     Ok(Modelled {
         name: est["model"].as_str().unwrap_or("top").to_string(),
         // The scheduled figure (the cycle-level schedule) when there is one.
@@ -81,6 +77,16 @@ pub fn modelled(dir: &Path) -> Result<Modelled> {
             .unwrap_or(0.0),
         latency: est["latency_cycles"].as_u64().unwrap_or(0),
     })
+}
+
+/// The build's report/estimate.json (`dir`: the build directory).
+pub fn estimate(dir: &Path) -> Result<serde_json::Value> {
+    std::fs::read_to_string(dir.join("report/estimate.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .ok_or_else(|| {
+            Error::InvalidBuildDir(format!("{}: no report/estimate.json", dir.display()))
+        })
 }
 
 /// The last `n` lines of a tool's output.

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Written FIFO depths of an HLS project against the smallest safe ones for the HLS code's own
+# semantics: the cycle simulation (`half-gen csim DIR --cycles`) is run again with one stream at
+# a time made shallower ($HALF_DEPTHS, read by include/host/half_cycles.h, no recompiling), and
+# a binary search finds the smallest depth that neither deadlocks nor slows the frame by more
+# than 1 % (the other streams at their written depths). Also prints the simulation's time.
+# Usage: bench/hls_fifo_depths.sh [board] [model...]   (default pynq-z2, every example model)
+set -eu
+cd "$(dirname "$0")/.."
+BOARD=${1:-pynq-z2}
+shift || true
+MODELS=("$@")
+[ ${#MODELS[@]} -eq 0 ] && MODELS=(tfc_w1a1 cnv_w1a1 cnv_w2a2 resnet8 ds_cnn mobilenet_v1_025 ad_autoencoder)
+cargo build --release -q
+OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/half-fifo-depths.XXXXXX")}
+for m in "${MODELS[@]}"; do
+    d="$OUT/$m"
+    ./target/release/half-gen build "models/$m.yaml" --board "$BOARD" -o "$d" --frames 3 --force > /dev/null
+    ./target/release/half-gen csim "$d" --cycles > /dev/null
+    python3 - "$d/hls" "$m" <<'PY'
+import os, re, subprocess, sys, time
+hls, model = sys.argv[1], sys.argv[2]
+exe = os.path.join(hls, "build", "csim-cycles")
+
+def run(depths):
+    env = dict(os.environ, HALF_DEPTHS=";".join(f"{k}={v}" for k, v in depths.items()))
+    t = time.time()
+    out = subprocess.run([exe, "-1", "tb"], cwd=hls, env=env, capture_output=True, text=True).stdout
+    ok = re.search(r"HALF_CYCLES status=ok cycles_per_frame=([0-9.]+)", out)
+    return (float(ok.group(1)) if ok else None), out, time.time() - t
+
+base, out, secs = run({})
+streams = re.findall(r'HALF_CYCLES stream="([^"]+)" depth=(\d+) max_occupancy=(\d+)', out)
+print(f"## {model}: {base:.0f} cycles per frame, one cycle simulation {secs:.2f} s")
+print("| stream | written depth | largest occupancy | smallest safe depth |")
+print("|---|--:|--:|--:|")
+for name, depth, occ in streams:
+    depth = int(depth)
+    if depth <= 2:
+        continue
+    lo, hi = 1, depth  # hi is safe
+    while lo + 1 < hi:
+        mid = (lo + hi) // 2
+        cycles, _, _ = run({name: mid})
+        if cycles is not None and cycles <= base * 1.01:
+            hi = mid
+        else:
+            lo = mid
+    print(f"| {name} | {depth} | {occ} | {hi} |")
+PY
+done
