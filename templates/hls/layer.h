@@ -20,6 +20,7 @@ static void layer_{{ name }}({% for i in inputs %}{% if !loop.first %} {% endif 
 {%- for s in streams %}
   HALF_LOCAL hls::stream<ap_uint<{{ s.1 }}> > {{ s.0 }}("{{ name }}.{{ s.0 }}");
 #pragma HLS STREAM variable={{ s.0 }} depth=2
+#pragma HLS BIND_STORAGE variable={{ s.0 }} type=fifo impl=srl
   HALF_DEPTH({{ s.0 }}, 2)
 {%- endfor %}
 {%- endif %}

@@ -15,9 +15,7 @@ void {{ name }}(hls::stream<ap_axiu<HG_IN_AXW, 0, 0, 0> >& in,
   HALF_LOCAL hls::stream<ap_uint<{{ s.width }}> > {{ s.name }}("{{ s.label }}");
 #pragma HLS STREAM variable={{ s.name }} depth={{ s.depth }}
   HALF_DEPTH({{ s.name }}, {{ s.depth }})
-{%- if let Some(i) = s.storage() %}
-#pragma HLS BIND_STORAGE variable={{ s.name }} type=fifo impl={{ i }}
-{%- endif %}
+#pragma HLS BIND_STORAGE variable={{ s.name }} type=fifo impl={{ s.storage() }}
 {%- endfor %}
 {% for c in calls %}
   {{ c }}

@@ -12,6 +12,8 @@
 //! * **One producer and one consumer per stream.** Every `hls::stream` declared in a dataflow
 //!   region (the top and the layer functions under `src/`) is named by exactly two process calls (Vitis' dataflow canonical form, UG1399
 //!   "Dataflow": single producer, single consumer).
+//! * **Bindings as costed** ([`super::check_storage`]): every stream's FIFO, every weight
+//!   memory and every product bound to what the estimate priced.
 
 /// One finding: where and what.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +24,17 @@ pub struct Finding {
     pub line: usize,
     /// What is wrong.
     pub message: String,
+}
+
+impl Finding {
+    /// A finding at 0-based line `index` of `file`.
+    pub fn new(file: &str, index: usize, message: String) -> Finding {
+        Finding {
+            file: file.to_string(),
+            line: index + 1,
+            message,
+        }
+    }
 }
 
 impl std::fmt::Display for Finding {
@@ -53,6 +66,9 @@ pub fn check(files: &[(String, String)]) -> Vec<Finding> {
         }
         if path.starts_with("src/") {
             out.extend(stream_fanout(path, &lines));
+            out.extend(super::check_storage::stream_bindings(path, &lines));
+            let raw: Vec<String> = text.lines().map(str::to_string).collect();
+            out.extend(super::check_storage::layer_bindings(path, &raw));
         }
     }
     out
@@ -331,7 +347,7 @@ mod tests {
 
     #[test]
     fn a_stream_with_two_readers_is_named() {
-        let top = "  HALF_LOCAL hls::stream<ap_uint<8> > s_a(\"a\");\n  f(in, s_a);\n  g(s_a, o1);\n  h(s_a, o2);\n";
+        let top = "  HALF_LOCAL hls::stream<ap_uint<8> > s_a(\"a\");\n#pragma HLS STREAM variable=s_a depth=2\n#pragma HLS BIND_STORAGE variable=s_a type=fifo impl=srl\n  f(in, s_a);\n  g(s_a, o1);\n  h(s_a, o2);\n";
         let found = check(&[("src/t.cpp".to_string(), top.to_string())]);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].line, 1);

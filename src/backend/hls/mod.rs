@@ -3,6 +3,7 @@
 //! testbench with reference vectors, Tcl and Makefile).
 
 pub mod check;
+pub mod check_storage;
 pub mod project;
 
 use crate::board::Board;

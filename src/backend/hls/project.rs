@@ -55,17 +55,11 @@ pub struct StreamDecl {
 }
 
 impl StreamDecl {
-    /// The `BIND_STORAGE` implementation of a sized FIFO, by the same rule as the cost model
-    /// and the RTL ([`crate::stage::glue::fifo_in_bram`]); `None` for the default depth-2
-    /// channels, which Vitis HLS builds from shift registers.
-    pub fn storage(&self) -> Option<&'static str> {
-        if self.depth <= 2 {
-            None
-        } else if crate::stage::glue::fifo_in_bram(self.depth, self.width) {
-            Some("bram")
-        } else {
-            Some("lutram")
-        }
+    /// The `BIND_STORAGE` implementation of the FIFO, by the same rule as the cost model and
+    /// the RTL ([`super::check_storage::fifo_impl`]: shift registers for the depth-2
+    /// channels, block RAM or LUTRAM for a sized FIFO).
+    pub fn storage(&self) -> &'static str {
+        super::check_storage::fifo_impl(self.depth, self.width)
     }
 }
 

@@ -1,0 +1,177 @@
+//! Static checks of a generated project's bindings against what the estimate costed
+//! (docs/hls.md, "Static checks"):
+//!
+//! * **Every stream bound to the FIFO the estimate costed.** Each `hls::stream` a dataflow
+//!   region declares has a `STREAM depth` pragma and a `BIND_STORAGE type=fifo` whose `impl` is
+//!   the cost model's for that depth and width: shift registers (`srl`) for the depth-2
+//!   channels, block RAM or LUTRAM for a sized FIFO by [`crate::stage::glue::fifo_in_bram`].
+//! * **Every weight memory bound to the folding's memory style**, and **every product to its
+//!   multiplier style**: a layer header's summary line names the fold's styles (`lut
+//!   multipliers, bram memory`); its `weights` array's `BIND_STORAGE impl` and the `STYLE`
+//!   argument of its `half::mvu` / `half::vvu` calls (`half::MulLut`, `half::MulDsp`, whose
+//!   `BIND_OP` binds the product) must say the same.
+
+use super::check::Finding;
+
+/// The FIFO implementation the cost model prices for a stream of `depth` words of `width` bits.
+pub fn fifo_impl(depth: u64, width: u64) -> &'static str {
+    if depth <= 2 {
+        "srl"
+    } else if crate::stage::glue::fifo_in_bram(depth, width) {
+        "bram"
+    } else {
+        "lutram"
+    }
+}
+
+/// The value of `key=` in a pragma line.
+fn pragma_value<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+    line.split_whitespace()
+        .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+}
+
+/// The `#pragma HLS KIND ... variable=NAME ...` lines of `lines` for `name`.
+fn pragmas_of<'a>(lines: &'a [String], kind: &str, name: &str) -> Vec<&'a str> {
+    lines
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| l.starts_with(&format!("#pragma HLS {kind} ")))
+        .filter(|l| pragma_value(l, "variable") == Some(name))
+        .collect()
+}
+
+/// A stream declaration `... hls::stream<ap_uint<W> > NAME("label");`: name and width.
+fn stream_declaration(line: &str) -> Option<(String, u64)> {
+    let at = line.find("hls::stream<ap_uint<")?;
+    let rest = &line[at + "hls::stream<ap_uint<".len()..];
+    let width = rest[..rest.find('>')?].trim().parse().ok()?;
+    let after = &rest[rest.find("> >")? + 3..];
+    let name = after.trim_start().split('(').next()?.trim();
+    (after.contains("(\"") && !name.is_empty() && !name.contains('&'))
+        .then(|| (name.to_string(), width))
+}
+
+/// Streams without the FIFO binding the estimate costed.
+pub fn stream_bindings(path: &str, lines: &[String]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Some((name, width)) = stream_declaration(line) else {
+            continue;
+        };
+        let depth = pragmas_of(lines, "STREAM", &name)
+            .first()
+            .and_then(|p| pragma_value(p, "depth")?.parse::<u64>().ok());
+        let Some(depth) = depth else {
+            out.push(Finding::new(
+                path,
+                i,
+                format!("stream `{name}` has no STREAM depth"),
+            ));
+            continue;
+        };
+        let want = fifo_impl(depth, width);
+        let bound: Vec<_> = pragmas_of(lines, "BIND_STORAGE", &name)
+            .iter()
+            .filter_map(|p| pragma_value(p, "impl"))
+            .collect();
+        if bound != [want] {
+            let what = format!(
+                "stream `{name}` ({depth} x {width} bits) is bound to {bound:?}; the estimate \
+                 costs a `{want}` FIFO"
+            );
+            out.push(Finding::new(path, i, what));
+        }
+    }
+    out
+}
+
+/// A layer header's styles from its summary line: (multiplier, memory), e.g. ("lut", "bram").
+fn summary_styles(lines: &[String]) -> Option<(&str, &str)> {
+    let first = lines.first()?;
+    let words: Vec<&str> = first.split([',', ' ']).filter(|w| !w.is_empty()).collect();
+    let before = |k: &str| {
+        words
+            .iter()
+            .position(|w| *w == k)
+            .and_then(|i| i.checked_sub(1))
+            .map(|i| words[i])
+    };
+    Some((before("multipliers")?, before("memory")?))
+}
+
+/// Weight memories and products bound otherwise than the layer's folding says.
+pub fn layer_bindings(path: &str, lines: &[String]) -> Vec<Finding> {
+    let Some((mult, mem)) = summary_styles(lines) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let t = line.trim();
+        if t.starts_with("static const") && t.contains(" weights[") {
+            let bound: Vec<_> = pragmas_of(lines, "BIND_STORAGE", "weights")
+                .iter()
+                .filter_map(|p| pragma_value(p, "impl"))
+                .collect();
+            if bound != [mem] {
+                let what = format!("weights are bound to {bound:?}; the folding says `{mem}`");
+                out.push(Finding::new(path, i, what));
+            }
+        }
+        if t.contains("half::mvu<") || t.contains("half::vvu<") {
+            let style = match mult {
+                "lut" => "half::MulLut>",
+                "dsp" => "half::MulDsp>",
+                _ => continue,
+            };
+            if !t.contains(style) {
+                let what = format!("the products are not bound as the folding's `{mult}` style");
+                out.push(Finding::new(path, i, what));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(text: &str) -> Vec<String> {
+        text.lines().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn streams_need_the_costed_fifo() {
+        let ok = lines(
+            "  hls::stream<ap_uint<8> > s_a(\"a\");\n\
+             #pragma HLS STREAM variable=s_a depth=2\n\
+             #pragma HLS BIND_STORAGE variable=s_a type=fifo impl=srl\n",
+        );
+        assert!(stream_bindings("src/t.cpp", &ok).is_empty());
+        let wrong = lines(
+            "  HALF_LOCAL hls::stream<ap_uint<64> > s_b(\"b\");\n\
+             #pragma HLS STREAM variable=s_b depth=2048\n\
+             #pragma HLS BIND_STORAGE variable=s_b type=fifo impl=srl\n\
+             hls::stream<ap_uint<8> > s_c(\"c\");\n",
+        );
+        let f = stream_bindings("src/t.cpp", &wrong);
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert!(f[0].to_string().contains("costs a `bram` FIFO"), "{}", f[0]);
+        assert!(f[1].to_string().contains("no STREAM depth"), "{}", f[1]);
+    }
+
+    #[test]
+    fn weights_and_products_follow_the_folding() {
+        let header = lines(
+            "// Layer `c`: conv [8, 8, 4] -> [8, 8, 8], PE 2, SIMD 4, dsp multipliers, bram memory\n\
+             static void layer_c(hls::stream<ap_uint<8> >& in, hls::stream<ap_uint<8> >& out) {\n\
+             static const ap_uint<16> weights[2][36] = {};\n\
+             #pragma HLS BIND_STORAGE variable=weights type=rom_1p impl=lutram\n\
+             HALF_PROCESS(half::mvu<36, 8, 4, 2, 64, 4, false, 4, true, 16, true, true, 9, 1, 4, false, true, half::MulLut>(in, out, weights, bias, scale, shift));\n",
+        );
+        let f = layer_bindings("src/layers/c.h", &header);
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert!(f[0].to_string().contains("folding says `bram`"));
+        assert!(f[1].to_string().contains("`dsp` style"));
+    }
+}
