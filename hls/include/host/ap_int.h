@@ -252,7 +252,15 @@ template <int W, bool S> struct ap_int_base : ap_host::conv<W, S> {
     }
     normalize();
   }
-  template <int W2, bool S2> ap_int_base(const ap_range_cref<W2, S2>& r) { assign_ap(r.get()); }
+  template <int W2, bool S2> ap_int_base(const ap_range_cref<W2, S2>& r) {
+    if (N == 1) {
+      // One limb: the range's low 64 bits straight from its parent (the hot path of field()).
+      limbs_[0] = r.low64();
+      normalize();
+    } else {
+      assign_ap(r.get());
+    }
+  }
   template <int W2, bool S2> ap_int_base(const ap_bit_ref<W2, S2>& b) { set_builtin(b.get()); }
 
   template <class T>
@@ -460,6 +468,14 @@ template <int W, bool S> class ap_range_cref {
     return r;
   }
   operator unsigned long long() const { return get().to_uint64(); }
+  // The low 64 bits of the range's value, read from at most two limbs of the parent.
+  ap_host::limb low64() const {
+    const int q = lo_ / 64, s = lo_ % 64, len = hi_ - lo_ + 1;
+    ap_host::limb v = obj_->limbs_[q] >> s;
+    if (s != 0 && q + 1 < ap_int_base<W, S>::N) v |= obj_->limbs_[q + 1] << (64 - s);
+    if (len < 64) v &= (ap_host::limb(1) << len) - 1;
+    return v;
+  }
   int length() const { return hi_ - lo_ + 1; }
   int to_int() const { return get().to_int(); }
   unsigned to_uint() const { return get().to_uint(); }
@@ -571,6 +587,12 @@ namespace ap_host {
 template <int R, bool SR, int W1, bool S1, int W2, bool S2>
 void add_sub(ap_int_base<R, SR>& r, const ap_int_base<W1, S1>& x, const ap_int_base<W2, S2>& y,
              bool subtract) {
+  if (ap_int_base<R, SR>::N == 1) {
+    // One limb: the low 64 bits of the sign-extended operands' sum are the result's bits.
+    r.limbs_[0] = subtract ? x.ext(0) - y.ext(0) : x.ext(0) + y.ext(0);
+    r.normalize();
+    return;
+  }
   limb carry = subtract ? 1 : 0;
   for (int i = 0; i < ap_int_base<R, SR>::N; ++i) {
     const limb a = x.ext(i);
@@ -588,6 +610,12 @@ void add_sub(ap_int_base<R, SR>& r, const ap_int_base<W1, S1>& x, const ap_int_b
 template <int R, bool SR, int W1, bool S1, int W2, bool S2>
 void mul(ap_int_base<R, SR>& r, const ap_int_base<W1, S1>& x, const ap_int_base<W2, S2>& y) {
   const int n = ap_int_base<R, SR>::N;
+  if (n == 1) {
+    // One limb: the low 64 bits of the sign-extended operands' product are the result's bits.
+    r.limbs_[0] = x.ext(0) * y.ext(0);
+    r.normalize();
+    return;
+  }
   limb xs[n], ys[n], acc[n];
   for (int i = 0; i < n; ++i) {
     xs[i] = x.ext(i);
