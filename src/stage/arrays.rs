@@ -125,7 +125,9 @@ pub fn bias(pe: u32, channels: u32, acc_bits: u32, values: &[i64]) -> HlsArray {
 }
 
 /// Scale and shift arrays of a unit's requantiser (an add: one scale per input, one shift),
-/// and the template parameters describing them.
+/// and the template parameters describing them. A per-tensor requantiser's scale and shift
+/// are also template arguments (`scale0`, `scale1`, `shift0`), which the library uses instead
+/// of the one-entry arrays.
 pub fn requant(ep: &Epilogue, pe: u32) -> (HlsRequant, Vec<HlsArray>) {
     let is_add = ep.scales_per_input;
     let Some(r) = ep.requant else {
@@ -139,6 +141,9 @@ pub fn requant(ep: &Epilogue, pe: u32) -> (HlsRequant, Vec<HlsArray>) {
                 has: false,
                 sb: 2,
                 nq: 1,
+                scale0: 1,
+                scale1: 1,
+                shift0: 0,
             },
             arrays,
         );
@@ -161,6 +166,9 @@ pub fn requant(ep: &Epilogue, pe: u32) -> (HlsRequant, Vec<HlsArray>) {
                 has: true,
                 sb,
                 nq: 1,
+                scale0: sa,
+                scale1: sbv,
+                shift0: r.shift[0],
             },
             arrays,
         );
@@ -176,6 +184,9 @@ pub fn requant(ep: &Epilogue, pe: u32) -> (HlsRequant, Vec<HlsArray>) {
             has: true,
             sb,
             nq: n,
+            scale0: pick(&r.scale, 0),
+            scale1: pick(&r.scale, 0),
+            shift0: pick(&r.shift, 0),
         },
         vec![
             scalar_array("scale", &format!("ap_int<{sb}>"), scales, factor),

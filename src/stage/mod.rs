@@ -213,6 +213,13 @@ pub struct HlsRequant {
     pub sb: u32,
     /// Entries of the scale/shift arrays (1, or one per channel).
     pub nq: usize,
+    /// With one entry (`nq` = 1): the scale (an add's first input's), as a template argument,
+    /// so synthesis folds it into the multiplier and the shift into wiring.
+    pub scale0: i64,
+    /// An add's second input's scale (template argument).
+    pub scale1: i64,
+    /// With one entry: the shift (template argument).
+    pub shift0: i64,
 }
 
 /// The multiplier style's C++ tag.

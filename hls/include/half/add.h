@@ -7,8 +7,10 @@
 
 namespace half {
 
+// The scales and the shift are template arguments (per tensor: synthesis folds them); the
+// one-entry arrays are unused.
 template <int WORDS, int PE, int AB, bool AS, int BB, bool BS, int ACC, bool HAS_RQ, int SB,
-          int OB, bool OS, bool RELU>
+          int OB, bool OS, bool RELU, int SCALE_A, int SCALE_B, int SHIFT>
 void add(hls::stream<ap_uint<PE * AB> >& a, hls::stream<ap_uint<PE * BB> >& b,
          hls::stream<ap_uint<PE * OB> >& out, const ap_int<SB> (&scale)[2],
          const ap_uint<6> (&shift)[1]) {
@@ -24,8 +26,8 @@ void add(hls::stream<ap_uint<PE * AB> >& a, hls::stream<ap_uint<PE * BB> >& b,
       const ap_int<BB + 1> vb = Elem<BB, BS>::decode(field<BB>(y, p));
       ap_uint<OB> r = 0;
       if (HAS_RQ) {
-        const ap_int<ACC> v = va * scale[0] + vb * scale[1];
-        r = finish<ACC, OB, OS, RELU>(v, shift[0]);
+        const ap_int<ACC> v = va * ap_int<SB>(SCALE_A) + vb * ap_int<SB>(SCALE_B);
+        r = finish<ACC, OB, OS, RELU>(v, SHIFT);
       } else {
         const ap_int<ACC> v = va + vb;
         r = passthrough<ACC, OB, RELU>(v);

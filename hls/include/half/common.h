@@ -159,15 +159,17 @@ ap_uint<OB> passthrough(ap_int<ACC> acc) {
   return raw;
 }
 
-// Output element of channel `ch` from its accumulator: requantised with the per-channel (NQ
-// entries) or shared (NQ = 1) scale and shift, or passed through when HAS_RQ is false.
-template <bool HAS_RQ, int ACC, int SB, int NQ, int OB, bool OS, bool RELU>
+// Output element of channel `ch` from its accumulator: requantised with the per-channel scale
+// and shift (NQ entries), or with the per-tensor ones (NQ = 1), template arguments SCALE0 and
+// SHIFT0 that synthesis folds (a constant multiplier, a shift that is wiring; the one-entry
+// arrays are then unused), or passed through when HAS_RQ is false.
+template <bool HAS_RQ, int ACC, int SB, int NQ, int OB, bool OS, bool RELU, int SCALE0, int SHIFT0>
 ap_uint<OB> output(ap_int<ACC> acc, int ch, const ap_int<SB> (&scale)[NQ],
                    const ap_uint<6> (&shift)[NQ]) {
 #pragma HLS INLINE
   if (!HAS_RQ) return passthrough<ACC, OB, RELU>(acc);
-  const int q = NQ == 1 ? 0 : ch;
-  return requant<ACC, SB, OB, OS, RELU>(acc, scale[q], shift[q]);
+  if (NQ == 1) return requant<ACC, SB, OB, OS, RELU>(acc, ap_int<SB>(SCALE0), SHIFT0);
+  return requant<ACC, SB, OB, OS, RELU>(acc, scale[ch], shift[ch]);
 }
 
 }  // namespace half

@@ -12,7 +12,8 @@
 namespace half {
 
 template <int C, int KK, int SIMD, int PE, int PIXELS, int XB, bool XS, int WB, bool WS, int ACC,
-          bool HAS_BIAS, bool HAS_RQ, int SB, int NQ, int OB, bool OS, bool RELU, class STYLE>
+          bool HAS_BIAS, bool HAS_RQ, int SB, int NQ, int OB, bool OS, bool RELU, class STYLE,
+          int SCALE0, int SHIFT0>
 void vvu(hls::stream<ap_uint<SIMD * PE * XB> >& in, hls::stream<ap_uint<PE * OB> >& out,
          const ap_uint<SIMD * WB> (&w)[PE][(C / PE) * (KK / SIMD)],
          const ap_int<ACC> (&bias)[PE][C / PE], const ap_int<SB> (&scale)[NQ],
@@ -44,7 +45,8 @@ void vvu(hls::stream<ap_uint<SIMD * PE * XB> >& in, hls::stream<ap_uint<PE * OB>
       }
       acc[p] = a;
       o.range(p * OB + OB - 1, p * OB) =
-          output<HAS_RQ, ACC, SB, NQ, OB, OS, RELU>(a, cf * PE + p, scale, shift);
+          output<HAS_RQ, ACC, SB, NQ, OB, OS, RELU, SCALE0, SHIFT0>(
+              a, cf * PE + p, scale, shift);
     }
     if (kf == KF - 1) out.write(o);
     if (++tile == CF * KF) tile = 0;

@@ -119,8 +119,8 @@ pub fn layer_bindings(path: &str, lines: &[String]) -> Vec<Finding> {
         }
         if t.contains("half::mvu<") || t.contains("half::vvu<") {
             let style = match mult {
-                "lut" => "half::MulLut>",
-                "dsp" => "half::MulDsp>",
+                "lut" => "half::MulLut",
+                "dsp" => "half::MulDsp",
                 _ => continue,
             };
             if !t.contains(style) {
