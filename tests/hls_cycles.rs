@@ -112,13 +112,14 @@ fn a_cut_bypass_fifo_deadlocks_and_is_named() {
 
 /// Builds `model` with `extra` and runs the cycle simulation: bit-exact, no deadlock, every
 /// stream within its depth, cycles per frame within 1 % of the estimate and the frame-0
-/// latency within `latency_pct`; then C simulation, whose loop iteration counts must agree
-/// with the estimate's unit cycles.
+/// latency within `latency_pct`; then, when `count`, C simulation, whose loop iteration counts
+/// must agree with the estimate's unit cycles.
 fn runs_at_written_depths(
     model: &Path,
     dir: &Path,
     extra: &[&str],
     latency_pct: f64,
+    count: bool,
 ) -> Result<(), String> {
     let o = bin()
         .arg("build")
@@ -145,6 +146,9 @@ fn runs_at_written_depths(
         && err("latency_error_pct") <= latency_pct;
     if !ok {
         return Err(format!("{r}"));
+    }
+    if !count {
+        return Ok(());
     }
     let o = bin()
         .args(["csim", "--json"])
@@ -180,7 +184,7 @@ fn example_models_run_at_their_written_depths() {
             let dir = temp(m);
             let model = PathBuf::from(format!("models/{m}.yaml"));
             let extra = ["--board", "pynq-z2", "--frames", "3"];
-            runs_at_written_depths(&model, &dir, &extra, 1.0).map_err(|e| format!("{m}: {e}"))
+            runs_at_written_depths(&model, &dir, &extra, 1.0, true).map_err(|e| format!("{m}: {e}"))
         }) as common::Job
     })
     .collect();
@@ -210,7 +214,8 @@ fn random_models_run_at_their_written_depths() {
                     "--frames",
                     "3",
                 ];
-                runs_at_written_depths(&model, &dir.join("b"), &extra, 3.0)
+                // The iteration counts of every fifth (csim compiles the model again).
+                runs_at_written_depths(&model, &dir.join("b"), &extra, 3.0, seed % 5 == 0)
                     .map_err(|e| format!("seed {seed}: {e}\n{text}"))
             }) as common::Job
         })
