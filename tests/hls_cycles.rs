@@ -195,9 +195,8 @@ fn example_models_run_at_their_written_depths() {
 #[test]
 fn random_models_run_at_their_written_depths() {
     // 50 random models (residual adds, concat joins, stride 2, dwconv, pools, 1-bit). Their
-    // latency may differ by up to 3 %: on a fork feeding a width converter the HLS stream
-    // before the converter holds a word more than the Verilog fork's buffer, so a branch can
-    // start a few cycles early (docs/hls.md, "Cycle simulation").
+    // latency may differ by up to 3 %: on models with a fork feeding a width converter the
+    // HLS code can finish a frame a few cycles early (docs/hls.md, "Cycle simulation").
     let jobs = (0..50u64)
         .map(|seed| {
             Box::new(move || {
