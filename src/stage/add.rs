@@ -43,8 +43,8 @@ struct AddCall<'a> {
 }
 
 impl AddUnit<'_> {
-    /// The HLS side: the scale and shift arrays and the call reading streams `a` and `b`,
-    /// writing `out`.
+    /// The HLS side: its arrays (none: the scales and the shift are template arguments) and
+    /// the call reading streams `a` and `b`, writing `out`.
     pub fn hls(&self, a: &str, b: &str) -> (Vec<HlsArray>, String) {
         let (rq, arrays) = arrays::requant(&self.ep, self.pe);
         let call = render(&AddCall {

@@ -124,18 +124,21 @@ pub fn bias(pe: u32, channels: u32, acc_bits: u32, values: &[i64]) -> HlsArray {
     }
 }
 
-/// Scale and shift arrays of a unit's requantiser (an add: one scale per input, one shift),
-/// and the template parameters describing them. A per-tensor requantiser's scale and shift
-/// are also template arguments (`scale0`, `scale1`, `shift0`), which the library uses instead
-/// of the one-entry arrays.
+/// Scale and shift arrays of a unit's requantiser and the template parameters describing
+/// them. A per-tensor requantiser's scale and shift are also template arguments (`scale0`,
+/// `shift0`), which the library uses instead of the one-entry arrays; an add (one scale per
+/// input, `scale0` and `scale1`, one shift) takes only the template arguments, no arrays.
 pub fn requant(ep: &Epilogue, pe: u32) -> (HlsRequant, Vec<HlsArray>) {
     let is_add = ep.scales_per_input;
     let Some(r) = ep.requant else {
-        let n = if is_add { 2 } else { 1 };
-        let arrays = vec![
-            scalar_array("scale", "ap_int<2>", vec!["1".into(); n], 1),
-            scalar_array("shift", "ap_uint<6>", vec!["0".into()], 1),
-        ];
+        let arrays = if is_add {
+            Vec::new()
+        } else {
+            vec![
+                scalar_array("scale", "ap_int<2>", vec!["1".into()], 1),
+                scalar_array("shift", "ap_uint<6>", vec!["0".into()], 1),
+            ]
+        };
         return (
             HlsRequant {
                 has: false,
@@ -152,15 +155,6 @@ pub fn requant(ep: &Epilogue, pe: u32) -> (HlsRequant, Vec<HlsArray>) {
     if is_add {
         let sa = r.scale[0];
         let sbv = *r.scale.last().unwrap_or(&sa);
-        let arrays = vec![
-            scalar_array(
-                "scale",
-                &format!("ap_int<{sb}>"),
-                vec![format!("{sa}"), format!("{sbv}")],
-                1,
-            ),
-            scalar_array("shift", "ap_uint<6>", vec![format!("{}", r.shift[0])], 1),
-        ];
         return (
             HlsRequant {
                 has: true,
@@ -170,7 +164,7 @@ pub fn requant(ep: &Epilogue, pe: u32) -> (HlsRequant, Vec<HlsArray>) {
                 scale1: sbv,
                 shift0: r.shift[0],
             },
-            arrays,
+            Vec::new(),
         );
     }
     let per_channel = r.scale.len() > 1 || r.shift.len() > 1;

@@ -7,13 +7,11 @@
 
 namespace half {
 
-// The scales and the shift are template arguments (per tensor: synthesis folds them); the
-// one-entry arrays are unused.
+// The scales and the shift are template arguments (per tensor: synthesis folds them).
 template <int WORDS, int PE, int AB, bool AS, int BB, bool BS, int ACC, bool HAS_RQ, int SB,
           int OB, bool OS, bool RELU, int SCALE_A, int SCALE_B, int SHIFT>
 void add(hls::stream<ap_uint<PE * AB> >& a, hls::stream<ap_uint<PE * BB> >& b,
-         hls::stream<ap_uint<PE * OB> >& out, const ap_int<SB> (&scale)[2],
-         const ap_uint<6> (&shift)[1]) {
+         hls::stream<ap_uint<PE * OB> >& out) {
   for (int i = 0; i < WORDS; i++) {
 #pragma HLS PIPELINE II=1
     HALF_TICK(ADD_DEPTH);

@@ -11,13 +11,14 @@
 
 namespace half {
 
+// Greatest common divisor (compile time).
+constexpr int gcd(int a, int b) { return b == 0 ? a : gcd(b, a % b); }
+
 // Pipeline depths of the library's loops: cycles from an iteration's reads to the earliest
 // cycle the consumer can read its result, the stream's own cycle included (HALF_TICK's
 // argument; the cycle simulation makes every write readable `depth` cycles after the iteration
 // that made it). They are the Verilog units' (hls/rtl/, whose cycle models in src/stage/ the
 // estimate schedules; there a FIFO sits on every edge), so one latency holds for both backends.
-// Greatest common divisor (compile time).
-constexpr int gcd(int a, int b) { return b == 0 ? a : gcd(b, a % b); }
 const int MAC_DEPTH = 6;     // product, adder tree, accumulator, requantiser, output (half_mvu/vvu)
 const int SWG_DEPTH = 1;     // the window word a cycle after its input (half_swg's output register)
 const int POOL_DEPTH = 3;    // window max or sum, output queue (half_pool, GLOBAL = 0)

@@ -43,7 +43,8 @@ void pool_window(hls::stream<ap_uint<PE * XB> >& in, hls::stream<ap_uint<PE * OB
         o.range(p * OB + OB - 1, p * OB) = raw;
       } else {
         o.range(p * OB + OB - 1, p * OB) =
-            output<HAS_RQ, ACC, SB, NQ, OB, OS, false, SCALE0, SHIFT0>(a, cf * PE + p, scale, shift);
+            output<HAS_RQ, ACC, SB, NQ, OB, OS, false, SCALE0, SHIFT0>(
+                a, cf * PE + p, scale, shift);
       }
     }
     if (k == KK - 1) out.write(o);
@@ -76,7 +77,8 @@ void pool_global(hls::stream<ap_uint<PE * XB> >& in, hls::stream<ap_uint<PE * OB
       const ap_int<ACC> a = px == 0 ? v : ap_int<ACC>(sums[cf][p] + v);
       sums[cf][p] = a;
       o.range(p * OB + OB - 1, p * OB) =
-          output<HAS_RQ, ACC, SB, NQ, OB, OS, false, SCALE0, SHIFT0>(a, cf * PE + p, scale, shift);
+          output<HAS_RQ, ACC, SB, NQ, OB, OS, false, SCALE0, SHIFT0>(
+              a, cf * PE + p, scale, shift);
     }
     if (px == PIXELS - 1) out.write(o);
     if (++cf == CF) {

@@ -68,10 +68,11 @@ bool input_place_free(const SwgPos& s, int y0, int x0) {
   return q < 0 || (q < IH && !need_later && !need_cur);
 }
 
-// Steps the output position past the word just written; true at the frame's last word.
-template <int CF, int KK, int KG, int SH, int SW, int PT, int PL, int BR, int OH, int OW,
+// Steps the output position past the word just written; after the frame's last word, to the
+// next frame's first, the input pointer's row then counted from that frame.
+template <int IH, int CF, int KK, int KG, int SH, int SW, int PT, int PL, int BR, int OH, int OW,
           int FRAME_SLOTS, bool DW>
-bool step_output(SwgPos& s) {
+void step_output(SwgPos& s) {
 #pragma HLS INLINE
   bool pixel_done = false;
   if (DW) {
@@ -89,23 +90,23 @@ bool step_output(SwgPos& s) {
       pixel_done = true;
     }
   }
-  if (!pixel_done) return false;
+  if (!pixel_done) return;
   s.left += SW;
-  if (++s.ox < OW) return false;
+  if (++s.ox < OW) return;
   s.ox = 0;
   s.left = -PL;
   if (++s.oy < OH) {
     s.top += SH;
     s.top_slot += SH;
     if (s.top_slot >= BR) s.top_slot -= BR;
-    return false;
+    return;
   }
   // Next frame: its first window row, IH - (OH-1)*SH rows below the last one.
   s.oy = 0;
   s.top = -PT;
   s.top_slot += FRAME_SLOTS;
   if (s.top_slot >= BR) s.top_slot -= BR;
-  return true;
+  s.iy -= IH;
 }
 
 // Steps the input pointer past the word just read.
@@ -197,7 +198,7 @@ void swg(hls::stream<ap_uint<P * B> >& in, hls::stream<ap_uint<KP * P * OB> >& o
     if (can_write && !out.full()) {
       out.write(word);
       writes++;
-      if (step_output<CF, KK, KG, SH, SW, PT, PL, BR, OH, OW, FRAME_SLOTS, DW>(s)) s.iy -= IH;
+      step_output<IH, CF, KK, KG, SH, SW, PT, PL, BR, OH, OW, FRAME_SLOTS, DW>(s);
     }
     if (can_read) {
       const ap_uint<P * B> v = in.read();

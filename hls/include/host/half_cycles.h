@@ -175,7 +175,7 @@ inline void frame_end() {
 }
 
 // After the last process ends: the cycles its writes still spend in pipelines.
-inline int drain() {
+inline void drain() {
   Scheduler& s = sched();
   for (int left = 1; left > 0;) {
     left = 0;
@@ -185,7 +185,6 @@ inline int drain() {
     }
     s.cycle++;
   }
-  return 0;
 }
 
 // Runs every process until all have done their frames (0) or no stream moves a word for
@@ -203,7 +202,10 @@ inline int run(unsigned long long patience = 1ULL << 20) {
       all_done = false;
       resume(s.procs[i]);
     }
-    if (all_done) return drain();
+    if (all_done) {
+      drain();
+      return 0;
+    }
     for (std::size_t i = 0; i < s.channels.size(); i++) s.channels[i]->commit();
     s.cycle++;
     idle = s.moved ? 0 : idle + 1;

@@ -1,7 +1,7 @@
 //! `half-gen csim`: compiles a build's testbench with g++ and runs it against the reference
 //! vectors (bit-exact comparison of every output element).
 
-use super::{hls_dir, run_tool, tail};
+use super::{hls_dir, number, run_tool, tail};
 use crate::error::{Error, Result};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -59,12 +59,6 @@ pub fn ap_include(hls: &Path) -> PathBuf {
         hls.join("include").join("host")
     };
     std::path::absolute(&dir).unwrap_or(dir)
-}
-
-/// The integer of field `key=` of a result line.
-pub(super) fn field(line: &str, key: &str) -> Option<i64> {
-    line.split_whitespace()
-        .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('=')?.parse().ok())
 }
 
 /// The build's top function source: the `.cpp` in `hls/src/`.
@@ -177,7 +171,7 @@ pub fn csim(dir: &Path, frames: Option<usize>) -> Result<CsimReport> {
     let compile_s = compile(&hls, &top, &ap, &exe, &["-DHALF_COUNT"])?;
     let (run, run_s) = run_testbench(&hls, &exe, frames)?;
     let line = result_line(&run)?;
-    let get = |k| field(&line, k).unwrap_or(0);
+    let get = |k| number::<i64>(&line, k).unwrap_or(0);
     let (frames, mismatches, protocol) = (
         get("frames") as u64,
         get("mismatches") as u64,

@@ -5,8 +5,8 @@
 //! reports cycles per frame and frame-0 latency against the estimate, the largest occupancy
 //! of every stream, and on a deadlock which process waits on which stream.
 
-use super::csim::{compile, field, result_line, run_testbench, top_source};
-use super::{hls_dir, number};
+use super::csim::{compile, result_line, run_testbench, top_source};
+use super::{hls_dir, number, quoted};
 use crate::error::Result;
 use serde::Serialize;
 use std::path::Path;
@@ -74,13 +74,6 @@ pub struct CyclesReport {
     pub run_s: f64,
 }
 
-/// The value of `key="..."` on a line.
-fn quoted(line: &str, key: &str) -> Option<String> {
-    let start = line.find(&format!("{key}=\""))? + key.len() + 2;
-    let end = line[start..].find('"')? + start;
-    Some(line[start..end].to_string())
-}
-
 /// `|a - b| / b` in percent (0 when `b` is 0).
 fn pct(a: f64, b: f64) -> f64 {
     if b == 0.0 {
@@ -110,7 +103,7 @@ pub fn cycles(dir: &Path, frames: Option<usize>) -> Result<CyclesReport> {
         .filter(|l| l.starts_with("HALF_CYCLES "))
         .collect();
     let line = result_line(&run)?;
-    let deadlock = field(&line, "deadlock") == Some(1);
+    let deadlock = number::<i64>(&line, "deadlock") == Some(1);
     let blocked = lines
         .iter()
         .filter(|l| l.contains(" blocked "))
@@ -138,7 +131,7 @@ pub fn cycles(dir: &Path, frames: Option<usize>) -> Result<CyclesReport> {
     let status = lines.iter().find(|l| l.contains("status=ok"));
     let get = |k: &str| status.and_then(|l| number(l, k)).unwrap_or(0.0);
     let (cycles_per_frame, latency) = (get("cycles_per_frame"), get("latency") as u64);
-    let count = |k| field(&line, k).unwrap_or(0) as u64;
+    let count = |k| number::<u64>(&line, k).unwrap_or(0);
     let (mismatches, protocol_errors) = (count("mismatches"), count("protocol_errors"));
     Ok(CyclesReport {
         frames: count("frames"),

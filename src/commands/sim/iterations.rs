@@ -5,6 +5,7 @@
 //! (report/estimate.json: a layer's `units` in call order; glue from its template arguments,
 //! by the cost model's rules in src/fold/pipeline.rs).
 
+use super::{number, quoted};
 use serde::Serialize;
 
 /// One process's iterations per frame against the estimate.
@@ -30,14 +31,8 @@ pub fn check(stdout: &str, frames: u64, estimate: &serde_json::Value) -> Vec<Ite
     let mut seen_in_layer: std::collections::HashMap<String, usize> = Default::default();
     stdout
         .lines()
-        .filter_map(|l| l.strip_prefix("HALF_COUNT iterations="))
-        .filter_map(|rest| {
-            let (n, name) = rest.split_once(" process=\"")?;
-            Some((
-                n.parse::<u64>().ok()?,
-                name.trim_end_matches('"').to_string(),
-            ))
-        })
+        .filter(|l| l.starts_with("HALF_COUNT "))
+        .filter_map(|l| Some((number::<u64>(l, "iterations")?, quoted(l, "process")?)))
         .map(|(total, process)| {
             let per_frame = total as f64 / frames.max(1) as f64;
             let (expected, fill) = expectation(&process, estimate, &mut seen_in_layer);

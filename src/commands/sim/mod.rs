@@ -49,10 +49,17 @@ pub fn check_frames(frames: Option<usize>) -> Result<()> {
     }
 }
 
-/// The number of field `key=` of a testbench's result line.
-pub fn number(line: &str, key: &str) -> Option<f64> {
+/// The number of field `key=` of a testbench's result line, as `T` (`f64`, `i64`, ...).
+pub fn number<T: std::str::FromStr>(line: &str, key: &str) -> Option<T> {
     line.split_whitespace()
         .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('=')?.parse().ok())
+}
+
+/// The text of the quoted field `key="..."` of a testbench's result line.
+pub fn quoted(line: &str, key: &str) -> Option<String> {
+    let start = line.find(&format!("{key}=\""))? + key.len() + 2;
+    let end = line[start..].find('"')? + start;
+    Some(line[start..end].to_string())
 }
 
 /// What a build's estimate says a simulation should measure.
