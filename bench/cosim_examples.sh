@@ -5,14 +5,8 @@
 # of several minutes (TFC's first layer unrolls 7168 products); this is a measurement script, not
 # a test.
 # Usage: bench/cosim_examples.sh [board] [model...]
-set -eu
-cd "$(dirname "$0")/.."
-BOARD=${1:-pynq-z2}
-shift || true
-MODELS=("$@")
-[ ${#MODELS[@]} -eq 0 ] && MODELS=(tfc_w1a1 cnv_w1a1 cnv_w2a2 resnet8 ds_cnn mobilenet_v1_025 ad_autoencoder)
-cargo build --release -q
-OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/half-cosim-examples.XXXXXX")}
+TAG=cosim-examples
+. "$(dirname "$0")/examples.sh"
 echo "| model | board | cycles/frame model | measured | err % | latency model | measured | err % | bit-exact | Verilator build s | sim cycles/s | FIFO bits | sizing ms |"
 echo "|---|---|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|"
 for m in "${MODELS[@]}"; do

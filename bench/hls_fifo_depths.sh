@@ -6,14 +6,8 @@
 # frame or the frame latency more than 1 % longer (the other streams at their written depths).
 # Also prints the simulation's time.
 # Usage: bench/hls_fifo_depths.sh [board] [model...]   (default pynq-z2, every example model)
-set -eu
-cd "$(dirname "$0")/.."
-BOARD=${1:-pynq-z2}
-shift || true
-MODELS=("$@")
-[ ${#MODELS[@]} -eq 0 ] && MODELS=(tfc_w1a1 cnv_w1a1 cnv_w2a2 resnet8 ds_cnn mobilenet_v1_025 ad_autoencoder)
-cargo build --release -q
-OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/half-fifo-depths.XXXXXX")}
+TAG=fifo-depths
+. "$(dirname "$0")/examples.sh"
 for m in "${MODELS[@]}"; do
     d="$OUT/$m"
     ./target/release/half-gen build "models/$m.yaml" --board "$BOARD" -o "$d" --frames 3 --force > /dev/null

@@ -5,14 +5,8 @@
 # foldings take Yosys several minutes (TFC-W1A1's first layer about 11); this is a measurement
 # script, not a test.
 # Usage: bench/synth_examples.sh [board] [model...]
-set -eu
-cd "$(dirname "$0")/.."
-BOARD=${1:-pynq-z2}
-shift || true
-MODELS=("$@")
-[ ${#MODELS[@]} -eq 0 ] && MODELS=(tfc_w1a1 cnv_w1a1 cnv_w2a2 resnet8 ds_cnn mobilenet_v1_025 ad_autoencoder)
-cargo build --release -q
-OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/half-synth-examples.XXXXXX")}
+TAG=synth-examples
+. "$(dirname "$0")/examples.sh"
 echo "| model | board | LUT est / Yosys | err % | FF est / Yosys | err % | BRAM18 est / Yosys | DSP est / Yosys | stages (BRAM18, DSP exact) | Yosys wall s |"
 echo "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|"
 for m in "${MODELS[@]}"; do
