@@ -56,7 +56,10 @@ fn main() {
     // the pass as candidates repeat layer configurations.
     let fresh = || Settings {
         board: half_gen::board::lookup("pynq-z2").expect("built-in board"),
-        fold: Options::default(),
+        fold: Options {
+            fast: true,
+            ..Default::default()
+        },
         min_fps: None,
         proxy: Proxy::Macs,
         candidate_cache: Default::default(),

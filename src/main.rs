@@ -90,6 +90,8 @@ impl FoldArgs {
             target_fps: self.target_fps,
             clock_mhz: self.clock_mhz,
             pins,
+            fast: false,
+            reserve: Default::default(),
         })
     }
 }

@@ -45,7 +45,10 @@ fn space() -> Space {
 fn settings() -> Settings {
     Settings {
         board: half_gen::board::lookup("zybo-z7-10").unwrap(),
-        fold: Options::default(),
+        fold: Options {
+            fast: true,
+            ..Default::default()
+        },
         min_fps: None,
         proxy: Proxy::Params,
         candidate_cache: Default::default(),

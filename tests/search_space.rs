@@ -239,7 +239,10 @@ fn json_tree_and_text_give_the_same_evaluation() {
     use half_gen::search::nsga2::{Rng, random_arch};
     let settings = Settings {
         board: half_gen::board::lookup("pynq-z2").unwrap(),
-        fold: Default::default(),
+        fold: half_gen::fold::Options {
+            fast: true,
+            ..Default::default()
+        },
         min_fps: None,
         proxy: half_gen::search::Proxy::Macs,
         candidate_cache: Default::default(),

@@ -2,6 +2,9 @@
 // path of half_axis_out too. The stream's TLAST, if any, is not used (there is no port for it:
 // frames are counted by the stages).
 //
+// Also the two-word queue in front of every width converter (half-gen writes one before each
+// half_dwc, as the HLS project has a stream of depth 2 there).
+//
 // A two-register skid buffer: the output register drives m_axis_*, the skid register catches
 // the word that arrives in a cycle where the output register is held.
 //   s_axis_tready = skid register empty (registered), m_axis_tvalid = output register full,

@@ -91,8 +91,7 @@ pub fn build(
         params,
     };
     let graph = &loaded.graph;
-    let folded = fold::optimize(graph, &board, opts)?;
-    let (mut design, schedule) = estimate::schedule(graph, folded)?;
+    let (mut design, schedule) = estimate::fold_and_schedule(graph, &board, opts)?;
     override_fifos(graph, &mut design, fifo_depths)?;
     let estimate = report::Estimate::new(graph, &board, &design, schedule);
     let inputs = random_inputs(graph, loaded.model.seed, frames);

@@ -121,12 +121,40 @@ pub fn schedule(graph: &ir::Graph, folded: fold::Design) -> Result<(fold::Design
     Ok((sized, Scheduled::Done(schedule)))
 }
 
+/// Folds `graph` for `board` and sizes its FIFOs ([`schedule`]). The sized FIFOs can cost more
+/// than the folding's estimate of them; when the design then exceeds the budget, it is folded
+/// again with the excess held back (`fold::Options::reserve`), up to four times. The design
+/// reports the full budget.
+pub fn fold_and_schedule(
+    graph: &ir::Graph,
+    board: &board::Board,
+    opts: &fold::Options,
+) -> Result<(fold::Design, Scheduled)> {
+    let full = opts.caps.budget(&board.resources());
+    let mut o = opts.clone();
+    let mut last = None;
+    for _ in 0..4 {
+        let folded = fold::optimize(graph, board, &o)?;
+        let estimated = folded.total;
+        let (mut design, scheduled) = schedule(graph, folded)?;
+        design.budget = full;
+        if design.total.fits(&full) {
+            return Ok((design, scheduled));
+        }
+        // Hold back what the sizing added, and at least the excess more than before.
+        let (added, over) = (design.total - estimated, o.reserve + (design.total - full));
+        let (a, v) = (added.as_array(), over.as_array());
+        o.reserve = crate::cost::Resources::from_array(std::array::from_fn(|k| a[k].max(v[k])));
+        last = Some((design, scheduled));
+    }
+    last.ok_or_else(|| crate::Error::Internal("folding: no round ran".into()))
+}
+
 /// Loads, builds, folds and reports a model for a board.
 pub fn estimate(model_path: &Path, board: &str, opts: &fold::Options) -> Result<Estimated> {
     let board = board::lookup(board)?;
     let Loaded { model, graph, .. } = load_for(model_path, &board, opts)?;
-    let folded = fold::optimize(&graph, &board, opts)?;
-    let (design, scheduled) = schedule(&graph, folded)?;
+    let (design, scheduled) = fold_and_schedule(&graph, &board, opts)?;
     let estimate = report::Estimate::new(&graph, &board, &design, scheduled);
     Ok(Estimated {
         model,

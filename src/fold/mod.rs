@@ -4,6 +4,7 @@
 pub mod bound;
 pub mod candidates;
 pub mod config;
+pub mod exact;
 pub mod fit;
 pub mod pipeline;
 pub mod select;
@@ -85,6 +86,25 @@ pub struct Options {
     pub clock_mhz: Option<f64>,
     /// Pinned folds.
     pub pins: Pins,
+    /// Resources held back from the budget: what the FIFO sizing added beyond the folding's
+    /// estimate of the glue (`commands::estimate::fold_and_schedule` folds again with it).
+    pub reserve: Resources,
+    /// The fast heuristic only (the search's thousands of candidates); otherwise the exact
+    /// branch and bound ([`exact`]) runs as well and the faster result is kept.
+    pub fast: bool,
+}
+
+/// What the exact search ([`exact`]) found beside the fast heuristic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExactFigures {
+    /// Cycles per frame of the fast heuristic's selection.
+    pub heuristic: u64,
+    /// Cycles per frame of the exact search's (None: it found no fitting one).
+    pub exact: Option<u64>,
+    /// No selection of the candidates reaches fewer cycles per frame, whatever its glue.
+    pub lower: u64,
+    /// Every branch and bound ended within its node limit (else `lower` is not proved).
+    pub proved: bool,
 }
 
 /// The chosen design: every layer's fold and cost, the pipeline, the bound.
@@ -103,10 +123,14 @@ pub struct Design {
     pub budget: Resources,
     /// Lower bound on cycles per frame for this budget.
     pub bound: u64,
+    /// The exact search's figures, when it ran.
+    pub exact: Option<ExactFigures>,
     /// Clock in MHz.
     pub clock_mhz: f64,
     /// False when `target_fps` was asked for but cannot be met (the fastest design is given).
     pub target_met: bool,
+    /// The board's facts the costs were computed for.
+    pub hw: crate::stage::HwCtx,
 }
 
 impl Design {
@@ -269,10 +293,15 @@ pub fn optimize_cached(
     cache: Option<&candidates::CandidateCache>,
 ) -> Result<Design> {
     let spaces = candidates::build_cached(graph, board, &opts.pins, cache)?;
-    let budget = opts.caps.budget(&board.resources());
+    let budget = opts.caps.budget(&board.resources()) - opts.reserve;
     let clock_mhz = opts.clock_mhz.unwrap_or(board.clock_mhz);
     let folding = select::Folding::new(graph, &spaces);
-    let fastest = select::fastest(&folding, &budget);
+    let heuristic = select::fastest(&folding, &budget);
+    let (fastest, exact) = if opts.fast {
+        (heuristic, None)
+    } else {
+        with_exact(&folding, &budget, heuristic)
+    };
     let Some((t_fast, sel_fast)) = fastest else {
         return Err(no_fit(graph, &spaces, &budget));
     };
@@ -295,7 +324,10 @@ pub fn optimize_cached(
         }
     };
     let (total, pipeline) = select::total(graph, &spaces, &selection);
-    let bound = bound::lower_bound(graph, &spaces, board, &budget);
+    let mut bound = bound::lower_bound(graph, &spaces, board, &budget);
+    if let Some(e) = exact.filter(|e| e.proved) {
+        bound = bound.max(e.lower);
+    }
     Ok(Design {
         spaces,
         selection,
@@ -303,9 +335,32 @@ pub fn optimize_cached(
         total,
         budget,
         bound,
+        exact,
         clock_mhz,
         target_met,
+        hw: crate::stage::HwCtx { dsp: board.dsp() },
     })
+}
+
+/// The faster of the heuristic's selection and the exact search's (the heuristic's on a tie),
+/// with the exact search's figures.
+fn with_exact(
+    folding: &select::Folding,
+    budget: &Resources,
+    heuristic: Option<(u64, select::Selection)>,
+) -> (Option<(u64, select::Selection)>, Option<ExactFigures>) {
+    let e = exact::fastest(folding, budget);
+    let figures = ExactFigures {
+        heuristic: heuristic.as_ref().map_or(u64::MAX, |h| h.0),
+        exact: e.best.as_ref().map(|b| b.0),
+        lower: e.lower,
+        proved: e.proved,
+    };
+    let best = match (heuristic, e.best) {
+        (Some(h), Some(x)) => Some(if x.0 < h.0 { x } else { h }),
+        (h, x) => h.or(x),
+    };
+    (best, Some(figures))
 }
 
 fn no_fit(graph: &Graph, spaces: &[LayerCandidates], budget: &Resources) -> Error {

@@ -225,16 +225,19 @@ impl Evaluation<'_> {
             let cpw_in = s.cpw * q as f64 / p as f64;
             let te = tensor.shape.elems();
             if p != q {
-                let res = glue::dwc(p as u32, q as u32, tensor.ty.bits).unwrap_or_default();
+                // The converter and the two-word queue before it (`lower::netlist`).
+                let bits = tensor.ty.bits as u64;
+                let res = glue::dwc(p as u32, q as u32, tensor.ty.bits).unwrap_or_default()
+                    + glue::axis_in(p * bits);
                 self.sink.add(
                     "dwc",
                     || graph.edge_label(e.id()),
                     (te / p).max(te / q),
                     0,
-                    p.max(q) * tensor.ty.bits as u64,
+                    p.max(q) * bits,
                     res,
                 );
-                first += (q.div_ceil(p) - 1) as f64 * s.cpw + 1.0;
+                first += (q.div_ceil(p) - 1) as f64 * s.cpw + 2.0;
             }
             self.arrivals.push((first, cpw_in, e.id(), te / q));
         }

@@ -25,6 +25,7 @@ pub fn netlist(
     let plan = Plan::new(graph, design);
     let mut builder = Builder {
         graph,
+        hw: design.hw,
         plan: &plan,
         net: Netlist::default(),
         mems: Vec::new(),
@@ -44,6 +45,7 @@ pub fn netlist(
 /// units.
 struct Builder<'a> {
     graph: &'a Graph,
+    hw: crate::stage::HwCtx,
     plan: &'a Plan,
     net: Netlist,
     mems: Vec<(String, String)>,
@@ -133,6 +135,7 @@ impl Builder<'_> {
             name: &node.name,
             inputs: ins,
             output: out,
+            hw: self.hw,
         };
         let lp = params.map(|p| p.get(&node.name));
         let Some(stage) = op.op().rtl(node, &cand.fold, lp, &ctx) else {
@@ -148,8 +151,10 @@ impl Builder<'_> {
         Ok(())
     }
 
-    /// The glue of edge `e`: producer channel -> [width converter] -> FIFO -> consumer
-    /// channel.
+    /// The glue of edge `e`: producer channel -> [two-word queue -> width converter] -> FIFO
+    /// -> consumer channel. The two-word queue (a `half_axis_in` skid buffer, a FIFO of two
+    /// words) stands for the HLS project's stream between the producer and its `half::dwc`
+    /// process, so both backends buffer the same words (docs/hls.md).
     fn add_edge_glue(&mut self, e: EdgeIndex) {
         let p = self.plan.edge(e);
         let n = self.edge_name(e);
@@ -158,10 +163,14 @@ impl Builder<'_> {
         self.add_channel(format!("{n}_c"), cw);
         let mut src = format!("{n}_p");
         if p.converts() {
+            let queued = format!("{n}_q");
+            self.add_channel(queued.clone(), pw);
+            let into_dwc = glue::queue_instance(&n, pw, &src, &queued);
+            self.net.instances.push(into_dwc);
             let converted = format!("{n}_w");
             self.add_channel(converted.clone(), cw);
             let pars = (p.stream.src_par, p.stream.dst_par);
-            let dwc = glue::dwc_instance(&n, &p.tensor, pars, &src, &converted);
+            let dwc = glue::dwc_instance(&n, &p.tensor, pars, &queued, &converted);
             self.net.instances.push(dwc);
             src = converted;
         }

@@ -145,6 +145,7 @@ impl Operator for Add {
             kind: "add",
             cycles: words,
             res,
+            store: None,
         };
         StageCost::new(vec![unit], words, words, 1, ADD_DEPTH, ADD_DEPTH)
     }
@@ -168,7 +169,7 @@ impl Operator for Add {
             .collect()
     }
 
-    fn hls(&self, node: &Node, fold: &Fold, _p: &LayerParams) -> HlsStage {
+    fn hls(&self, node: &Node, fold: &Fold, _p: &LayerParams, _hw: &HwCtx) -> HlsStage {
         let (arrays, call) = unit(node, fold).hls("in", "in_b");
         HlsStage {
             arrays,

@@ -172,6 +172,7 @@ impl Operator for AvgPool {
                     kind: "pool",
                     cycles: in_words,
                     res,
+                    store: None,
                 };
                 let first_need = (inp.shape.pixels() - 1) * cf + 1;
                 let mut cost = StageCost::new(
@@ -203,6 +204,7 @@ impl Operator for AvgPool {
                     kind: "pool",
                     cycles: g.out_words,
                     res,
+                    store: None,
                 };
                 let depth = swg::SWG_DEPTH + kk - 1 + POOL_DEPTH + 1;
                 let units = g.unit.into_iter().chain(std::iter::once(pool)).collect();
@@ -234,7 +236,7 @@ impl Operator for AvgPool {
         })
     }
 
-    fn hls(&self, node: &Node, fold: &Fold, _p: &LayerParams) -> HlsStage {
+    fn hls(&self, node: &Node, fold: &Fold, _p: &LayerParams, hw: &HwCtx) -> HlsStage {
         let unit = self.unit(node, fold);
         let mut st = HlsStage::default();
         let input = match &self.window {
@@ -247,6 +249,7 @@ impl Operator for AvgPool {
                     fold.pe,
                     1,
                     true,
+                    hw,
                 )));
                 "win"
             }
@@ -273,7 +276,7 @@ impl Operator for AvgPool {
         let unit = self.unit(node, fold);
         let (mut st, input) = match &self.window {
             Some(w) => {
-                let call = SwgCall::zero_padded(&node.inputs[0], w, fold.pe, 1, true);
+                let call = SwgCall::zero_padded(&node.inputs[0], w, fold.pe, 1, true, &ctx.hw);
                 let width = (fold.pe * unit.x.bits) as u64;
                 stages::window_stage(&call, ctx.name, &ctx.inputs[0], width)
             }

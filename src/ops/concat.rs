@@ -195,7 +195,7 @@ impl Operator for Concat {
         out
     }
 
-    fn hls(&self, node: &Node, fold: &Fold, _p: &LayerParams) -> HlsStage {
+    fn hls(&self, node: &Node, fold: &Fold, _p: &LayerParams, _hw: &HwCtx) -> HlsStage {
         let units = chain(node, fold);
         let mut st = HlsStage::default();
         let width = (fold.pe * node.out.ty.bits) as u64;

@@ -243,7 +243,7 @@ impl Operator for Conv {
         )
     }
 
-    fn hls(&self, node: &Node, fold: &Fold, p: &LayerParams) -> HlsStage {
+    fn hls(&self, node: &Node, fold: &Fold, p: &LayerParams, hw: &HwCtx) -> HlsStage {
         let inp = node.inputs[0];
         let mut st = HlsStage::default();
         let input = if swg::passes_through(inp.shape, &self.window) {
@@ -258,10 +258,11 @@ impl Operator for Conv {
                 fold.simd,
                 1,
                 false,
+                hw,
             )));
             "win"
         };
-        let (arrays, call) = self.unit(node, fold).hls(&p.weight, &p.bias, input);
+        let (arrays, call) = self.unit(node, fold).hls(&p.weight, &p.bias, input, hw);
         st.arrays = arrays;
         st.calls.push(call);
         st
@@ -277,7 +278,7 @@ impl Operator for Conv {
         let inp = node.inputs[0];
         let wt = swg::window_type(&inp, &self.window);
         let window = (!swg::passes_through(inp.shape, &self.window)).then(|| {
-            let call = SwgCall::zero_padded(&inp, &self.window, fold.simd, 1, false);
+            let call = SwgCall::zero_padded(&inp, &self.window, fold.simd, 1, false, &ctx.hw);
             (call, (fold.simd * wt.bits) as u64)
         });
         let params = p.map(|p| (p.weight.as_slice(), p.bias.as_slice()));

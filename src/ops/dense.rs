@@ -176,8 +176,8 @@ impl Operator for Dense {
             .collect()
     }
 
-    fn hls(&self, node: &Node, fold: &Fold, p: &LayerParams) -> HlsStage {
-        let (arrays, call) = self.unit(node, fold).hls(&p.weight, &p.bias, "in");
+    fn hls(&self, node: &Node, fold: &Fold, p: &LayerParams, hw: &HwCtx) -> HlsStage {
+        let (arrays, call) = self.unit(node, fold).hls(&p.weight, &p.bias, "in", hw);
         HlsStage {
             arrays,
             streams: Vec::new(),

@@ -185,6 +185,7 @@ impl Operator for DwConv {
             kind: "vvu",
             cycles,
             res,
+            store: None,
         };
         let out_words = node.out.shape.pixels() * (c / pe);
         let depth = swg::SWG_DEPTH + kk / simd - 1 + mvu::depth(fold.simd);
@@ -222,7 +223,7 @@ impl Operator for DwConv {
         )
     }
 
-    fn hls(&self, node: &Node, fold: &Fold, p: &LayerParams) -> HlsStage {
+    fn hls(&self, node: &Node, fold: &Fold, p: &LayerParams, hw: &HwCtx) -> HlsStage {
         let inp = node.inputs[0];
         let (pe, simd) = (fold.pe, fold.simd);
         let mut st = HlsStage::default();
@@ -238,10 +239,11 @@ impl Operator for DwConv {
                 pe,
                 simd,
                 true,
+                hw,
             )));
             "win"
         };
-        let (arrays, call) = self.unit(node, fold).hls(&p.weight, &p.bias, input);
+        let (arrays, call) = self.unit(node, fold).hls(&p.weight, &p.bias, input, hw);
         st.arrays = arrays;
         st.calls.push(call);
         st
@@ -258,7 +260,7 @@ impl Operator for DwConv {
         let (pe, simd) = (fold.pe, fold.simd);
         let wt = swg::window_type(&inp, &self.window);
         let window = (!swg::passes_through(inp.shape, &self.window)).then(|| {
-            let call = SwgCall::zero_padded(&inp, &self.window, pe, simd, true);
+            let call = SwgCall::zero_padded(&inp, &self.window, pe, simd, true, &ctx.hw);
             (call, (simd * pe * wt.bits) as u64)
         });
         let params = p.map(|p| (p.weight.as_slice(), p.bias.as_slice()));

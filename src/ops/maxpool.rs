@@ -49,10 +49,10 @@ pub const POOL_DEPTH: u64 = 2;
 
 impl MaxPool {
     /// The window generator, padding with the input type's smallest value.
-    fn generator(&self, node: &Node, fold: &Fold) -> SwgCall {
+    fn generator(&self, node: &Node, fold: &Fold, hw: &HwCtx) -> SwgCall {
         let inp = node.inputs[0];
         let pad = arrays::raw(inp.ty.min(), inp.ty);
-        SwgCall::new(&inp, &self.window, fold.pe, 1, true, pad, inp.ty.bits)
+        SwgCall::new(&inp, &self.window, fold.pe, 1, true, pad, inp.ty.bits, hw)
     }
 
     /// The pool unit the layer runs on: window maxima, no requantisation.
@@ -149,6 +149,7 @@ impl Operator for MaxPool {
             kind: "pool",
             cycles: g.out_words,
             res,
+            store: None,
         };
         let out_words = node.out.shape.pixels() * (inp.shape.c as u64 / pe);
         let depth = swg::SWG_DEPTH + kk - 1 + POOL_DEPTH;
@@ -178,9 +179,9 @@ impl Operator for MaxPool {
         )
     }
 
-    fn hls(&self, node: &Node, fold: &Fold, _p: &LayerParams) -> HlsStage {
+    fn hls(&self, node: &Node, fold: &Fold, _p: &LayerParams, hw: &HwCtx) -> HlsStage {
         let inp = node.inputs[0];
-        let swg = self.generator(node, fold);
+        let swg = self.generator(node, fold, hw);
         let (arrays, call) = self.unit(node, fold).hls("win");
         HlsStage {
             arrays,
@@ -196,7 +197,7 @@ impl Operator for MaxPool {
         _p: Option<&LayerParams>,
         ctx: &RtlCtx,
     ) -> Option<RtlStage> {
-        let call = self.generator(node, fold);
+        let call = self.generator(node, fold, &ctx.hw);
         let width = (fold.pe * node.inputs[0].ty.bits) as u64;
         let (mut st, win) = stages::window_stage(&call, ctx.name, &ctx.inputs[0], width);
         st.instances

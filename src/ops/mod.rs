@@ -192,7 +192,7 @@ pub trait Operator {
     /// order, after requantisation, for the values of each input port and the parameters.
     fn reference(&self, node: &Node, inputs: &[&[i64]], params: &LayerParams) -> Vec<i64>;
     /// The HLS stage for `fold` (backend hook; the library is hls/include/half/).
-    fn hls(&self, node: &Node, fold: &Fold, params: &LayerParams) -> HlsStage;
+    fn hls(&self, node: &Node, fold: &Fold, params: &LayerParams, hw: &HwCtx) -> HlsStage;
     /// True when the Verilog backend has a stage for this node (its [`Operator::rtl`] gives
     /// one).
     fn has_rtl(&self, _node: &Node) -> bool {

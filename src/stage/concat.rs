@@ -189,6 +189,7 @@ impl ConcatUnit {
             kind: "concat",
             cycles: self.out_words(),
             res,
+            store: None,
         }
     }
 

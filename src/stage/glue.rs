@@ -55,11 +55,22 @@ pub fn fifo_in_bram(depth: u64, width: u64) -> bool {
     depth * width > 1024
 }
 
-/// Cost of a FIFO of `depth` words of `width` bits with the netlist's memory style
-/// ([`fifo_in_bram`]).
+/// Cost of a FIFO of `depth` words of `width` bits as the netlist builds it: a two-word one is
+/// a skid buffer ([`fifo_instance`]), a deeper one a `half_fifo` with the netlist's memory
+/// style ([`fifo_in_bram`]).
 pub fn fifo(depth: u64, width: u64) -> Resources {
+    if depth == SKID_DEPTH {
+        return axis_in(width);
+    }
     fifo_styled(depth, width, fifo_in_bram(depth, width))
 }
+
+/// The depth of the FIFOs the netlist builds as a `half_axis_in` skid buffer: two registers,
+/// ready while one is free, valid while one is full, one cycle from input to output (the
+/// timing of a `half_fifo` of two words), at `W + 5` LUTs and `2 W + 2` flip-flops where the
+/// `half_fifo` takes its memory, read and bypass registers and counters (`W = 256`: 261 LUTs
+/// against 437).
+pub const SKID_DEPTH: u64 = 2;
 
 /// Cost of a `half_fifo` of `depth` words of `width` bits in block (`block`) or distributed
 /// RAM. The memory is what Yosys maps for that style ([`memory::map`]; the 7-series LUTRAM
@@ -101,7 +112,8 @@ pub fn fifo_styled(depth: u64, width: u64, block: bool) -> Resources {
     }
 }
 
-/// The input adapter (`half_axis_in`, a skid buffer): `W + 5` LUTs, `2 W + 2` flip-flops.
+/// The input adapter (`half_axis_in`, a skid buffer; also the two-word queue before every
+/// width converter): `W + 5` LUTs, `2 W + 2` flip-flops.
 pub fn axis_in(width: u64) -> Resources {
     Resources {
         lut: width + 5,
@@ -204,9 +216,14 @@ pub fn dwc_instance(
         .io(&[input], &[output])
 }
 
-/// The `half_fifo` on edge `n`: `width` bits, `depth` words, block RAM when
-/// [`fifo_in_bram`].
+/// The FIFO on edge `n`: `width` bits, `depth` words; a `half_axis_in` skid buffer for
+/// [`SKID_DEPTH`] words, else a `half_fifo`, in block RAM when [`fifo_in_bram`].
 pub fn fifo_instance(n: &str, width: u64, depth: u64, input: &str, output: &str) -> Instance {
+    if depth == SKID_DEPTH {
+        return Instance::new("half_axis_in", format!("fifo_{n}"), "glue")
+            .int("W", width as i64)
+            .io(&[input], &[output]);
+    }
     let style = if fifo_in_bram(depth, width) {
         "block"
     } else {
@@ -226,6 +243,15 @@ pub fn fork_instance(name: &str, width: u64, input: &str, outputs: &[String]) ->
         .int("W", width as i64)
         .int("WAYS", outputs.len() as i64)
         .io(&[input], &refs)
+}
+
+/// The two-word queue in front of the width converter on edge `n`: a `half_axis_in` skid
+/// buffer (ready while it holds fewer than two words, a FIFO of depth two in its timing), as
+/// the HLS project has a two-word stream between the producer and its `half::dwc` process.
+pub fn queue_instance(n: &str, width: u64, input: &str, output: &str) -> Instance {
+    Instance::new("half_axis_in", format!("queue_{n}"), "glue")
+        .int("W", width as i64)
+        .io(&[input], &[output])
 }
 
 /// The `half_axis_in` adapter at the accelerator's input.
@@ -402,10 +428,14 @@ mod tests {
         let b = dwc(64, 1, 8).unwrap();
         assert_eq!(b.ff, 530);
         assert!((15000..=20000).contains(&b.lut));
-        // FIFOs (Yosys sweep): 2 x 16 distributed: 50 LUTs, 37 FFs; 32 x 64 in block RAM.
-        let f = fifo(2, 16);
+        // FIFOs (Yosys sweep): a 2 x 16 `half_fifo` in distributed RAM: 50 LUTs, 37 FFs; the
+        // skid buffer the netlist builds for two words instead: W + 5, 2 W + 2; 32 x 64 in
+        // block RAM.
+        let f = fifo_styled(2, 16, false);
         assert_eq!(f.ff, 16 + 16 + 1 + 2 + 2);
         assert_eq!(f.bram18, 0);
+        assert_eq!(fifo(2, 16), axis_in(16));
+        assert!(fifo(2, 16).lut < f.lut);
         let g = fifo(32, 64);
         assert_eq!(g.bram18, 2);
         assert_eq!(g.ff, 64 + 1 + 6 + 10);

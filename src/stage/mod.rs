@@ -61,6 +61,11 @@ pub struct Unit {
     pub cycles: u64,
     /// Resources.
     pub res: Resources,
+    /// Where the memory the HLS code binds per unit lives, as costed (the window generator's
+    /// line buffer: `bram`, `lutram` or `registers`, see [`swg::buffer_store`]); None for units
+    /// without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store: Option<&'static str>,
 }
 
 /// The stream-level timing of a stage, used for the pipeline latency and FIFO sizing.
@@ -165,6 +170,8 @@ pub struct RtlCtx<'a> {
     pub inputs: &'a [String],
     /// Output stream.
     pub output: &'a str,
+    /// The board's facts (how memories map).
+    pub hw: HwCtx,
 }
 
 /// A layer's RTL stage: module instances, the channels between them, and the memory files

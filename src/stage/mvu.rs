@@ -6,10 +6,10 @@
 
 use super::arrays::{self, hex_word, raw};
 use super::cycle::CycleModel;
-use super::mvu_cost::weight_at;
+use super::mvu_cost::{input_store, weight_at};
 use super::netlist::Instance;
 use super::requant::Epilogue;
-use super::{Fold, HlsArray, RtlStage, render};
+use super::{Fold, HlsArray, HwCtx, RtlStage, render};
 use super::{HlsRequant, Ty, style};
 use crate::cost::{MemStyle, MultStyle};
 use crate::format::ElemType;
@@ -56,6 +56,9 @@ struct MacCall<'a> {
     o: Ty,
     relu: bool,
     style: &'static str,
+    /// The matrix unit's input-buffer storage (`bram`, `lutram`, `registers`); empty for the vector
+    /// unit, which has none.
+    xstore: &'static str,
     input: &'a str,
     output: &'a str,
 }
@@ -77,8 +80,15 @@ impl MacUnit<'_> {
     }
 
     /// The HLS side: the constant arrays (packed weights `weights[PE][ROWS]`, biases, scale and
-    /// shift) and the library call reading stream `input` and writing `out`.
-    pub fn hls(&self, weights: &[i64], bias: &[i64], input: &str) -> (Vec<HlsArray>, String) {
+    /// shift) and the library call reading stream `input` and writing `out`, the matrix unit's
+    /// input buffer stored as [`crate::stage::mvu_cost::input_store`] says for `hw`.
+    pub fn hls(
+        &self,
+        weights: &[i64],
+        bias: &[i64],
+        input: &str,
+        hw: &HwCtx,
+    ) -> (Vec<HlsArray>, String) {
         let (pe, simd) = (self.fold.pe, self.fold.simd);
         let (sf, nf) = self.folds();
         let at = weight_at(weights, self.mw, self.mh, &self.fold);
@@ -89,10 +99,11 @@ impl MacUnit<'_> {
             arrays::bias(pe, self.mh as u32, acc, bias),
         ];
         out.extend(rq_arrays);
-        let (unit, dims) = if self.depthwise {
-            ("vvu", (self.mh, self.mw))
+        let (unit, dims, xstore) = if self.depthwise {
+            ("vvu", (self.mh, self.mw), "")
         } else {
-            ("mvu", (self.mw, self.mh))
+            let store = input_store(self.mw, self.mh, &self.fold, self.x.bits, hw);
+            ("mvu", (self.mw, self.mh), store)
         };
         let call = render(&MacCall {
             unit,
@@ -108,6 +119,7 @@ impl MacUnit<'_> {
             o: self.ep.out.into(),
             relu: self.ep.relu,
             style: style(self.fold.mult),
+            xstore,
             input,
             output: "out",
         });

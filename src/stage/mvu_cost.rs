@@ -282,6 +282,33 @@ pub fn weight_at<'a>(
     }
 }
 
+/// The matrix unit's input replay buffer: `SF` words of `SIMD` activations, read (async) or
+/// written once an iteration; None with one neuron fold or one synapse fold, where synthesis
+/// keeps no memory (never read, or one word).
+fn input_buffer(nf: u64, sf: u64, x_bits: u64) -> Option<Memory> {
+    (nf > 1 && sf > 1).then_some(Memory {
+        depth: sf,
+        width: x_bits,
+        read_ports: 1,
+        sync_read: false,
+        rom: false,
+        shared: true,
+    })
+}
+
+/// Where the matrix unit's input buffer lives, as [`model`] costs it: `bram`, `lutram` or
+/// `registers` (also for no buffer: at most one word); the `XSTORE` argument of `half::mvu`, which binds the
+/// buffer to it (hls/include/half/mvu.h).
+pub fn input_store(mw: u64, mh: u64, fold: &Fold, x_bits: u32, hw: &HwCtx) -> &'static str {
+    let (pe, simd) = (fold.pe as u64, fold.simd as u64);
+    let m = input_buffer(mh / pe, mw / simd, simd * x_bits as u64);
+    match m.map(|m| memory::map(&m, Style::Auto, hw.family())) {
+        Some(Mapping::Lutram(_)) => "lutram",
+        Some(Mapping::Bram(_)) => "bram",
+        _ => "registers",
+    }
+}
+
 /// Cost and cycles of the unit under `fold`.
 pub fn model(s: &MvuShape, fold: &Fold, rq: &RequantShape, hw: &HwCtx) -> Unit {
     let (pe, simd) = (fold.pe as u64, fold.simd as u64);
@@ -302,21 +329,7 @@ pub fn model(s: &MvuShape, fold: &Fold, rq: &RequantShape, hw: &HwCtx) -> Unit {
     // The input vector is replayed from a single-port buffer (read and write at `sf`); with
     // one neuron fold it is never read and synthesis removes it.
     let x_bits = simd * s.at.bits as u64;
-    let inbuf = if nf > 1 && sf > 1 {
-        ram(
-            &Memory {
-                depth: sf,
-                width: x_bits,
-                read_ports: 1,
-                sync_read: false,
-                rom: false,
-                shared: true,
-            },
-            hw,
-        )
-    } else {
-        Resources::default()
-    };
+    let inbuf = input_buffer(nf, sf, x_bits).map_or_else(Resources::default, |m| ram(&m, hw));
     let out_bits = rq.out.map_or(acc_bits, |o| o.bits as u64);
     let ctrl = Resources {
         lut: UNIT_LUTS,
@@ -334,6 +347,7 @@ pub fn model(s: &MvuShape, fold: &Fold, rq: &RequantShape, hw: &HwCtx) -> Unit {
         kind: "mvu",
         cycles,
         res,
+        store: Some(input_store(s.mw, s.mh, fold, s.at.bits, hw)),
     }
 }
 

@@ -13,7 +13,7 @@
 use super::cycle::CycleModel;
 use super::netlist::{Channel, Instance};
 use super::{HwCtx, RtlCtx, RtlStage, Unit};
-use crate::cost::memory::Memory;
+use crate::cost::memory::{self, Mapping, Memory, Style};
 use crate::cost::{Resources, clog2};
 use crate::format::{Shape, Tensor, Window};
 use askama::Template;
@@ -38,6 +38,41 @@ pub const SWG_DEPTH: u64 = 2;
 /// stride 1, no padding (the window stream is the pixel stream).
 pub fn passes_through(inp: Shape, w: &Window) -> bool {
     w.kernel == [1, 1] && w.stride == [1, 1] && w.pads(inp.h, inp.w) == [0; 4]
+}
+
+/// The line buffer of a generator reading `inp` (`bits` per element, `par` channels per word)
+/// through `w` and emitting `kpar` kernel positions a word: `(KH + SH) * IW * C/par` words of
+/// `par * bits` bits with `kpar` synchronous read ports.
+fn line_buffer(inp: Shape, bits: u32, w: &Window, par: u32, kpar: u32) -> Memory {
+    let cf = (inp.c / par.max(1)) as u64;
+    let br = (w.kernel[0] + w.stride[0]) as u64;
+    Memory {
+        depth: br * inp.w as u64 * cf,
+        width: par as u64 * bits as u64,
+        read_ports: kpar.max(1) as u64,
+        sync_read: true,
+        rom: false,
+        shared: false,
+    }
+}
+
+/// Where the line buffer lives, as [`model`] costs it (synthesis's mapping): `bram`, `lutram`
+/// or `registers`; the `STORE` argument of `half::swg`, which binds the buffer to it
+/// (hls/include/half/swg.h).
+pub fn buffer_store(
+    inp: Shape,
+    bits: u32,
+    w: &Window,
+    par: u32,
+    kpar: u32,
+    hw: &HwCtx,
+) -> &'static str {
+    let m = line_buffer(inp, bits, w, par, kpar);
+    match memory::map(&m, Style::Auto, hw.family()) {
+        Mapping::Bram(_) => "bram",
+        Mapping::Lutram(_) => "lutram",
+        Mapping::Logic => "registers",
+    }
 }
 
 /// Models a generator reading `inp` (`bits` per element) with `par` channels per word and
@@ -80,20 +115,11 @@ pub fn model(
     let (kh, kw) = (w.kernel[0] as u64, w.kernel[1] as u64);
     let (sh, sw) = (w.stride[0] as u64, w.stride[1] as u64);
     let br = kh + sh;
-    let depth = br * inp.w as u64 * cf;
+    let lines = line_buffer(inp, bits, w, par, kpar);
+    let depth = lines.depth;
     let kp = kpar.max(1) as u64;
     let out_width = kp * par as u64 * out_bits as u64;
-    let buffer = super::mvu_cost::ram(
-        &Memory {
-            depth,
-            width: par as u64 * bits as u64,
-            read_ports: kp,
-            sync_read: true,
-            rom: false,
-            shared: false,
-        },
-        hw,
-    );
+    let buffer = super::mvu_cost::ram(&lines, hw);
     let [pt, pb, pl, pr] = pads.map(|p| p as u64);
     let maxv = 2 * (inp.h as u64 + br + pt + pb + kh + sh)
         + 2 * (inp.w as u64 + pl + pr + kw + sw) * cf
@@ -116,6 +142,7 @@ pub fn model(
             kind: "swg",
             cycles: in_words.max(out_words),
             res: buffer + ctrl,
+            store: Some(buffer_store(inp, bits, w, par, kpar, hw)),
         }),
         in_words,
         out_words,
@@ -175,6 +202,8 @@ pub struct SwgCall {
     pub dw: bool,
     /// Raw padding element.
     pub pad_raw: u64,
+    /// Line-buffer storage ([`buffer_store`]).
+    pub store: &'static str,
     /// Input stream.
     pub input: String,
     /// Output stream.
@@ -184,13 +213,21 @@ pub struct SwgCall {
 impl SwgCall {
     /// A generator for `input` over `w` with zero padding (a padded bipolar input widens to
     /// 2-bit signed, see [`crate::stage::swg::window_type`]).
-    pub fn zero_padded(input: &Tensor, w: &Window, p: u32, kp: u32, dw: bool) -> SwgCall {
+    pub fn zero_padded(
+        input: &Tensor,
+        w: &Window,
+        p: u32,
+        kp: u32,
+        dw: bool,
+        hw: &HwCtx,
+    ) -> SwgCall {
         let ob = crate::stage::swg::window_type(input, w).bits;
-        SwgCall::new(input, w, p, kp, dw, 0, ob)
+        SwgCall::new(input, w, p, kp, dw, 0, ob, hw)
     }
 
     /// A generator for `input` over `w`, padding with the raw element `pad_raw`, emitting
-    /// `ob`-bit elements.
+    /// `ob`-bit elements, its line buffer stored as [`buffer_store`] says for `hw`.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         input: &Tensor,
         w: &Window,
@@ -199,6 +236,7 @@ impl SwgCall {
         dw: bool,
         pad_raw: u64,
         ob: u32,
+        hw: &HwCtx,
     ) -> SwgCall {
         let s = input.shape;
         let pads = w.pads(s.h, s.w);
@@ -220,6 +258,7 @@ impl SwgCall {
             kp,
             dw,
             pad_raw,
+            store: buffer_store(s, input.ty.bits, w, p, kp, hw),
             input: "in".into(),
             output: "win".into(),
         }

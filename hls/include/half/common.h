@@ -30,7 +30,9 @@ const int AXIS_IN_DEPTH = 2;   // the port register (half_axis_in)
 // The port register (half_axis_out), which the Verilog feeds from the last layer directly: here
 // the stream before it stands in for it.
 const int AXIS_OUT_DEPTH = 1;
-const int DWC_DEPTH = 1;     // the shift register, read and written in one iteration (half_dwc)
+// The shift register, read and written in one iteration (half_dwc), behind its input stream
+// (the two-word queue the Verilog has in front of every half_dwc).
+const int DWC_DEPTH = 2;
 
 // Decoded value of a B-bit element: always a signed type wide enough (bipolar: ap_int<2>).
 template <int B, bool S>

@@ -6,6 +6,11 @@
 // replayed from a buffer for the others. Weights: W[pe][nf*SF + sf] holds the SIMD weights of
 // output channel nf*PE + pe, columns sf*SIMD ... sf*SIMD + SIMD - 1, element s at bits
 // [s*WB, (s+1)*WB). Output: one word of PE requantised channels per (pixel, nf).
+// The input buffer is bound to the memory the estimate costed for it (XSTORE, src/stage/
+// mvu_cost.rs input_store): block RAM or LUTRAM, a simple dual-port RAM read or written once
+// an iteration, or registers. BIND_STORAGE takes its impl as a literal, so each storage has its
+// own array, sized SF for the chosen one and 1 for the others (XSTORE is a constant: the others
+// are never touched and synthesis removes them).
 #ifndef HALF_MVU_H
 #define HALF_MVU_H
 
@@ -13,9 +18,11 @@
 
 namespace half {
 
+enum MvuStore { MVU_REGISTERS = 0, MVU_LUTRAM = 1, MVU_BRAM = 2 };
+
 template <int MW, int MH, int SIMD, int PE, int PIXELS, int XB, bool XS, int WB, bool WS,
           int ACC, bool HAS_BIAS, bool HAS_RQ, int SB, int NQ, int OB, bool OS, bool RELU,
-          class STYLE, int SCALE0, int SHIFT0>
+          class STYLE, int SCALE0, int SHIFT0, int XSTORE>
 void mvu(hls::stream<ap_uint<SIMD * XB> >& in, hls::stream<ap_uint<PE * OB> >& out,
          const ap_uint<SIMD * WB> (&w)[PE][(MH / PE) * (MW / SIMD)],
          const ap_int<ACC> (&bias)[PE][MH / PE], const ap_int<SB> (&scale)[NQ],
@@ -23,7 +30,14 @@ void mvu(hls::stream<ap_uint<SIMD * XB> >& in, hls::stream<ap_uint<PE * OB> >& o
   const int SF = MW / SIMD;
   const int NF = MH / PE;
   typedef Product<STYLE, WB, WS, XB, XS> Prod;
-  ap_uint<SIMD * XB> inbuf[SF];
+  const bool IN_BRAM = XSTORE == MVU_BRAM, IN_LUTRAM = XSTORE == MVU_LUTRAM;
+  const bool IN_REGS = !IN_BRAM && !IN_LUTRAM;
+  ap_uint<SIMD * XB> inbuf_bram[IN_BRAM ? SF : 1];
+#pragma HLS BIND_STORAGE variable=inbuf_bram type=ram_s2p impl=bram
+  ap_uint<SIMD * XB> inbuf_lutram[IN_LUTRAM ? SF : 1];
+#pragma HLS BIND_STORAGE variable=inbuf_lutram type=ram_s2p impl=lutram
+  ap_uint<SIMD * XB> inbuf_regs[IN_REGS ? SF : 1];
+#pragma HLS ARRAY_PARTITION variable=inbuf_regs type=complete
   ap_int<ACC> acc[PE];
 #pragma HLS ARRAY_PARTITION variable=acc type=complete
   // Tile counter: the weight word of (nf, sf), stepped instead of computed (as FINN's MVAU).
@@ -34,9 +48,14 @@ void mvu(hls::stream<ap_uint<SIMD * XB> >& in, hls::stream<ap_uint<PE * OB> >& o
     ap_uint<SIMD * XB> x = 0;
     if (nf == 0) {
       x = in.read();
-      inbuf[sf] = x;
+      // (The index is 0 in an array of one word, which is never touched.)
+      if (IN_BRAM) inbuf_bram[IN_BRAM ? sf : 0] = x;
+      if (IN_LUTRAM) inbuf_lutram[IN_LUTRAM ? sf : 0] = x;
+      if (IN_REGS) inbuf_regs[IN_REGS ? sf : 0] = x;
     } else {
-      x = inbuf[sf];
+      x = IN_BRAM     ? inbuf_bram[IN_BRAM ? sf : 0]
+          : IN_LUTRAM ? inbuf_lutram[IN_LUTRAM ? sf : 0]
+                      : inbuf_regs[IN_REGS ? sf : 0];
     }
     ap_uint<PE * OB> o = 0;
     for (int p = 0; p < PE; p++) {

@@ -124,9 +124,13 @@ void step_input(SwgPos& s) {
   }
 }
 
-template <int ID, int IH, int IW, int C, int KH, int KW, int SH, int SW, int PT, int PB, int PL,
-          int PR, int P, int B, int OB, int KP, bool DW, unsigned PADRAW>
-void swg(hls::stream<ap_uint<P * B> >& in, hls::stream<ap_uint<KP * P * OB> >& out) {
+// One frame of the generator over line buffer `buf` from positions `s` (both kept by the
+// caller across frames); inlined into swg, whose buffer binding it keeps.
+template <int IH, int IW, int C, int KH, int KW, int SH, int SW, int PT, int PB, int PL, int PR,
+          int P, int B, int OB, int KP, bool DW, unsigned PADRAW>
+void swg_frame(hls::stream<ap_uint<P * B> >& in, hls::stream<ap_uint<KP * P * OB> >& out,
+               ap_uint<P * B> (&buf)[KP][KH + SH][IW * (C / P)], SwgPos& s) {
+#pragma HLS INLINE
   const int CF = C / P;
   const int OH = (IH + PT + PB - KH) / SH + 1;
   const int OW = (IW + PL + PR - KW) / SW + 1;
@@ -138,22 +142,21 @@ void swg(hls::stream<ap_uint<P * B> >& in, hls::stream<ap_uint<KP * P * OB> >& o
   const int OUT_WORDS = OH * OW * KK * CF / KP;
   const int LROW = (OH - 1) * SH - PT + KH - 1;  // last row any window reads
   const int LCOL = (OW - 1) * SW - PL + KW - 1;  // last column any window reads
-  // Buffer rows (mod BR, constants: no divider in the loop) of the first window's top row and
-  // from a frame's last window row to the next frame's first.
-  const int TOP_SLOT = ((-PT) % BR + BR) % BR;
+  // Buffer rows (mod BR, a constant: no divider in the loop) from a frame's last window row to
+  // the next frame's first.
   const int FRAME_SLOTS = ((IH - (OH - 1) * SH) % BR + BR) % BR;
-  static ap_uint<P * B> buf[KP][BR][ROW_WORDS];
-#pragma HLS ARRAY_PARTITION variable=buf type=complete dim=1
-#pragma HLS BIND_STORAGE variable=buf type=ram_s2p
-  static SwgPos s = {0, 0, 0, 0, 0, 0, 0, -PT, -PL, TOP_SLOT, 0, 0, 0, 0};
   // Kernel position k -> its row and column, constants after unrolling.
   int ky_of[KK], kx_of[KK];
 #pragma HLS ARRAY_PARTITION variable=ky_of type=complete
 #pragma HLS ARRAY_PARTITION variable=kx_of type=complete
-  for (int k = 0; k < KK; k++) {
+  for (int k = 0, ky = 0, kx = 0; k < KK; k++) {
 #pragma HLS UNROLL
-    ky_of[k] = k / KW;
-    kx_of[k] = k % KW;
+    ky_of[k] = ky;
+    kx_of[k] = kx;
+    if (++kx == KW) {
+      kx = 0;
+      ky++;
+    }
   }
   ap_uint<P * OB> pad_word = 0;
   for (int p = 0; p < P; p++) {
@@ -211,6 +214,37 @@ void swg(hls::stream<ap_uint<P * B> >& in, hls::stream<ap_uint<KP * P * OB> >& o
     }
   }
   s.ahead = reads - IN_WORDS;
+}
+
+// Where a generator's line buffer lives (the STORE argument, src/stage/swg.rs buffer_store: the
+// memory the estimate costed). BIND_STORAGE takes its impl as a literal, so each storage has
+// its own branch; STORE is a constant, and only its branch is built.
+enum SwgStore { SWG_REGISTERS = 0, SWG_LUTRAM = 1, SWG_BRAM = 2 };
+
+template <int ID, int IH, int IW, int C, int KH, int KW, int SH, int SW, int PT, int PB, int PL,
+          int PR, int P, int B, int OB, int KP, bool DW, unsigned PADRAW, int STORE>
+void swg(hls::stream<ap_uint<P * B> >& in, hls::stream<ap_uint<KP * P * OB> >& out) {
+  const int BR = KH + SH;
+  const int ROW_WORDS = IW * (C / P);
+  // The buffer row (mod BR, a constant) of the first window's top row.
+  const int TOP_SLOT = ((-PT) % BR + BR) % BR;
+  static SwgPos s = {0, 0, 0, 0, 0, 0, 0, -PT, -PL, TOP_SLOT, 0, 0, 0, 0};
+  typedef ap_uint<P * B> Word;
+  if (STORE == SWG_BRAM) {
+    static Word buf[KP][BR][ROW_WORDS];
+#pragma HLS ARRAY_PARTITION variable=buf type=complete dim=1
+#pragma HLS BIND_STORAGE variable=buf type=ram_s2p impl=bram
+    swg_frame<IH, IW, C, KH, KW, SH, SW, PT, PB, PL, PR, P, B, OB, KP, DW, PADRAW>(in, out, buf, s);
+  } else if (STORE == SWG_LUTRAM) {
+    static Word buf[KP][BR][ROW_WORDS];
+#pragma HLS ARRAY_PARTITION variable=buf type=complete dim=1
+#pragma HLS BIND_STORAGE variable=buf type=ram_s2p impl=lutram
+    swg_frame<IH, IW, C, KH, KW, SH, SW, PT, PB, PL, PR, P, B, OB, KP, DW, PADRAW>(in, out, buf, s);
+  } else {
+    static Word buf[KP][BR][ROW_WORDS];
+#pragma HLS ARRAY_PARTITION variable=buf type=complete dim=0
+    swg_frame<IH, IW, C, KH, KW, SH, SW, PT, PB, PL, PR, P, B, OB, KP, DW, PADRAW>(in, out, buf, s);
+  }
 }
 
 }  // namespace half

@@ -51,9 +51,15 @@ pub fn check(files: &[(String, String)]) -> Vec<Finding> {
             continue;
         }
         let lines: Vec<String> = text.lines().map(strip_comment).collect();
-        for (start, end, why) in checked_regions(&lines) {
+        // Innermost region first (a pipelined loop in an inlined function), each line once.
+        let mut regions = checked_regions(&lines);
+        regions.sort_by_key(|(start, end, _)| end - start);
+        let mut reported = std::collections::BTreeSet::new();
+        for (start, end, why) in regions {
             for (i, line) in lines.iter().enumerate().take(end + 1).skip(start) {
-                if let Some(op) = runtime_divide(line) {
+                if let Some(op) = runtime_divide(line)
+                    && reported.insert(i)
+                {
                     out.push(Finding {
                         file: path.clone(),
                         line: i + 1,

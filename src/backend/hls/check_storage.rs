@@ -10,6 +10,11 @@
 //!   multipliers, bram memory`); its `weights` array's `BIND_STORAGE impl` and the `STYLE`
 //!   argument of its `half::mvu` / `half::vvu` calls (`half::MulLut`, `half::MulDsp`, whose
 //!   `BIND_OP` binds the product) must say the same.
+//! * **Every line buffer and matrix-unit input buffer bound to the memory the estimate
+//!   costed**: the summary line names them (`line buffer in bram`, `input buffer in lutram`,
+//!   from the units' costs), and the storage argument of the layer's `half::swg` call
+//!   (`half::SWG_BRAM`, `SWG_LUTRAM`, `SWG_REGISTERS`) and `half::mvu` call (`half::MVU_BRAM`,
+//!   `MVU_LUTRAM`, `MVU_REGISTERS`), each with its own binding in the library, must be that one.
 
 use super::check::Finding;
 
@@ -99,7 +104,23 @@ fn summary_styles(lines: &[String]) -> Option<(&str, &str)> {
     Some((before("multipliers")?, before("memory")?))
 }
 
-/// Weight memories and products bound otherwise than the layer's folding says.
+/// A layer header's storage of buffer `what` from its summary line (`line buffer in bram`).
+fn summary_store<'a>(lines: &'a [String], what: &str) -> Option<&'a str> {
+    let first = lines.first()?;
+    let key = format!("{what} in ");
+    let rest = &first[first.find(&key)? + key.len()..];
+    rest.split([',', ' ']).next().filter(|w| !w.is_empty())
+}
+
+/// The unit calls whose last template argument stores a buffer: the call, the buffer's name
+/// in the summary line, the argument's prefix.
+const STORED: [(&str, &str, &str); 2] = [
+    ("half::swg<", "line buffer", "half::SWG_"),
+    ("half::mvu<", "input buffer", "half::MVU_"),
+];
+
+/// Weight memories, products and line buffers bound otherwise than the layer's folding and
+/// costs say.
 pub fn layer_bindings(path: &str, lines: &[String]) -> Vec<Finding> {
     let Some((mult, mem)) = summary_styles(lines) else {
         return Vec::new();
@@ -107,6 +128,20 @@ pub fn layer_bindings(path: &str, lines: &[String]) -> Vec<Finding> {
     let mut out = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         let t = line.trim();
+        for (call, buffer, prefix) in STORED {
+            if !t.contains(call) {
+                continue;
+            }
+            let store = summary_store(lines, buffer);
+            let want = store.map(|s| format!("{prefix}{}>", s.to_uppercase()));
+            if want.as_ref().is_none_or(|w| !t.contains(w.as_str())) {
+                let what = format!(
+                    "the {buffer} is not bound as the estimate costs it ({})",
+                    store.unwrap_or("not in the summary line")
+                );
+                out.push(Finding::new(path, i, what));
+            }
+        }
         if t.starts_with("static const") && t.contains(" weights[") {
             let bound: Vec<_> = pragmas_of(lines, "BIND_STORAGE", "weights")
                 .iter()
@@ -163,15 +198,52 @@ mod tests {
     #[test]
     fn weights_and_products_follow_the_folding() {
         let header = lines(
-            "// Layer `c`: conv [8, 8, 4] -> [8, 8, 8], PE 2, SIMD 4, dsp multipliers, bram memory\n\
+            "// Layer `c`: conv [8, 8, 4] -> [8, 8, 8], PE 2, SIMD 4, dsp multipliers, bram memory, input buffer in lutram\n\
              static void layer_c(hls::stream<ap_uint<8> >& in, hls::stream<ap_uint<8> >& out) {\n\
              static const ap_uint<16> weights[2][36] = {};\n\
              #pragma HLS BIND_STORAGE variable=weights type=rom_1p impl=lutram\n\
-             HALF_PROCESS(half::mvu<36, 8, 4, 2, 64, 4, false, 4, true, 16, true, true, 9, 1, 4, false, true, half::MulLut>(in, out, weights, bias, scale, shift));\n",
+             HALF_PROCESS(half::mvu<36, 8, 4, 2, 64, 4, false, 4, true, 16, true, true, 9, 1, 4, false, true, half::MulLut, 1, 0, half::MVU_LUTRAM>(in, out, weights, bias, scale, shift));\n",
         );
         let f = layer_bindings("src/layers/c.h", &header);
         assert_eq!(f.len(), 2, "{f:?}");
         assert!(f[0].to_string().contains("folding says `bram`"));
         assert!(f[1].to_string().contains("`dsp` style"));
+    }
+
+    #[test]
+    fn line_buffers_follow_the_estimate() {
+        let header = |summary: &str, store: &str| {
+            lines(&format!(
+                "// Layer `c`: conv [8, 8, 4] -> [8, 8, 8], PE 2, SIMD 4, lut multipliers, lutram memory{summary}\n\
+                 HALF_PROCESS(half::swg<layer_id, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, 1, 4, 4, 4, 1, false, 0u, half::SWG_{store}>(in, win));\n"
+            ))
+        };
+        let ok = header(", line buffer in bram", "BRAM");
+        assert!(layer_bindings("src/layers/c.h", &ok).is_empty());
+        let wrong = layer_bindings("src/layers/c.h", &header(", line buffer in bram", "LUTRAM"));
+        assert_eq!(wrong.len(), 1, "{wrong:?}");
+        assert!(
+            wrong[0].to_string().contains("estimate costs it (bram)"),
+            "{}",
+            wrong[0]
+        );
+        let unsaid = layer_bindings("src/layers/c.h", &header("", "BRAM"));
+        assert!(
+            unsaid[0].to_string().contains("not in the summary line"),
+            "{}",
+            unsaid[0]
+        );
+        let mvu = |store: &str| {
+            lines(&format!(
+                "// Layer `d`: dense [16] -> [8], PE 2, SIMD 4, lut multipliers, lutram memory, input buffer in lutram\n\
+                 HALF_PROCESS(half::mvu<16, 8, 4, 2, 1, 4, false, 4, true, 12, true, true, 9, 1, 4, false, true, half::MulLut, 1, 0, half::MVU_{store}>(in, out, weights, bias, scale, shift));\n"
+            ))
+        };
+        assert!(layer_bindings("src/layers/d.h", &mvu("LUTRAM")).is_empty());
+        let regs = layer_bindings("src/layers/d.h", &mvu("REGISTERS"));
+        assert!(
+            regs[0].to_string().contains("input buffer is not bound"),
+            "{regs:?}"
+        );
     }
 }

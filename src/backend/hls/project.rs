@@ -7,7 +7,7 @@ use crate::fold::candidates::Candidate;
 use crate::ir::Graph;
 use crate::lower::plan::{EdgePlan, Plan};
 use crate::ops::{LayerOp, Node, NodeKind};
-use crate::stage::{HlsArray, glue, render};
+use crate::stage::{HlsArray, HwCtx, glue, render};
 use crate::weights::Params;
 use askama::Template;
 use petgraph::stable_graph::{EdgeIndex, NodeIndex};
@@ -153,7 +153,7 @@ pub fn files(
     let mut out: Vec<(String, String)> = Vec::new();
     let chosen = design.chosen_by_node();
     for n in graph.order() {
-        let Some(header) = top.add_node(n, &chosen, params, &io) else {
+        let Some(header) = top.add_node(n, &chosen, params, &io, &design.hw) else {
             continue;
         };
         out.push(header);
@@ -264,6 +264,7 @@ impl<'a> TopBody<'a> {
         chosen: &BTreeMap<NodeIndex, &Candidate>,
         params: &Params,
         io: &Io,
+        hw: &HwCtx,
     ) -> Option<(String, String)> {
         let graph = self.graph;
         let node = &graph.g[n];
@@ -300,7 +301,7 @@ impl<'a> TopBody<'a> {
                 self.calls
                     .push(format!("layer_{name}({ins}, {});", outs[0]));
                 let path = format!("src/layers/{name}.h");
-                Some((path, layer_header(node, id, op, cand, params)))
+                Some((path, layer_header(node, id, op, cand, params, hw)))
             }
         }
     }
@@ -340,8 +341,28 @@ fn process_call(call: &str) -> String {
 
 /// The header of a layer, number `id` in the top: its arrays, internal streams and unit calls
 /// under candidate `cand`.
-fn layer_header(node: &Node, id: usize, op: &LayerOp, cand: &Candidate, params: &Params) -> String {
-    let stage = op.op().hls(node, &cand.fold, params.get(&node.name));
+/// Its summary line names the fold's styles and where the estimate put the line buffer and the
+/// matrix unit's input buffer (the static checks compare the code's bindings with them).
+fn layer_header(
+    node: &Node,
+    id: usize,
+    op: &LayerOp,
+    cand: &Candidate,
+    params: &Params,
+    hw: &HwCtx,
+) -> String {
+    let stage = op.op().hls(node, &cand.fold, params.get(&node.name), hw);
+    // Where the estimate put the memories the library binds per unit.
+    let stores: String = cand
+        .cost
+        .units
+        .iter()
+        .filter_map(|u| match (u.kind, u.store) {
+            ("swg", Some(s)) => Some(format!(", line buffer in {s}")),
+            ("mvu", Some(s)) => Some(format!(", input buffer in {s}")),
+            _ => None,
+        })
+        .collect();
     let inputs = node
         .inputs
         .iter()
@@ -364,7 +385,7 @@ fn layer_header(node: &Node, id: usize, op: &LayerOp, cand: &Candidate, params: 
             fold.simd,
             fold.mult.name(),
             fold.mem.name()
-        ),
+        ) + &stores,
         inputs,
         out_width: (cand.out_par * node.out.ty.bits) as u64,
         arrays: stage.arrays.iter().map(view).collect(),

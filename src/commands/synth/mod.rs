@@ -179,16 +179,20 @@ pub fn parse_netlist(dir: &Path, text: &str) -> Result<Vec<Inst>> {
 }
 
 /// Groups instances into stages: layers in order of first appearance, then the glue by kind
-/// (`glue:fifo`, `glue:dwc`, `glue:fork`, `glue:axis`).
+/// (`glue:fifo`, `glue:dwc` with the converters' queues, `glue:fork`, `glue:axis`).
 pub fn stages(insts: &[Inst]) -> Vec<Stage> {
     let mut out: Vec<Stage> = Vec::new();
     let mut glue: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, inst) in insts.iter().enumerate() {
         if inst.layer == "glue" {
+            // A converter's two-word queue (a `half_axis_in`) is costed with the converter.
             let kind = match inst.module.as_str() {
                 "half_fifo" => "fifo",
                 "half_dwc" => "dwc",
                 "half_fork" => "fork",
+                _ if inst.name.starts_with("queue_") => "dwc",
+                // A two-word edge FIFO is a skid buffer (`stage::glue::fifo_instance`).
+                _ if inst.name.starts_with("fifo_") => "fifo",
                 _ => "axis",
             };
             glue.entry(kind).or_default().push(i);

@@ -1,0 +1,342 @@
+//! The exact folding: the fewest cycles per frame a selection of the candidates can reach
+//! within the budget, then the least budget share, by branch and bound.
+//!
+//! For a cycle target `T` every layer may take any candidate of at most `T` cycles; choosing
+//! one per layer so that the layers' resources plus a glue reserve `G` fit the budget is a
+//! multiple-choice, multi-dimensional knapsack, solved here exactly:
+//! * **Dominance.** A candidate using at least as much of every resource as another that also
+//!   meets `T` is never needed (the constraints and the objective only grow with resources):
+//!   each layer keeps its Pareto-minimal candidates, cheapest budget share first.
+//! * **Depth-first search** over the layers, most demanding first, candidates in order of
+//!   budget share, so the first complete selection is already a good one.
+//! * **Bound (weak duality of the knapsack, as `fold::check_fit`).** For every set `S` of
+//!   budgeted resources, a fitting selection uses at most `|S|` budgets' worth of them together,
+//!   so a partial selection whose use of `S` plus every remaining layer's least possible use of
+//!   `S` exceeds `|S|` cannot be completed; with `S` = all resources the same sum bounds the
+//!   objective (budget share) from below, which prunes against the best selection found. Both
+//!   bounds are valid, and dominance removes no optimal choice, so the search is exact when it
+//!   ends within its node limit (reported otherwise).
+//!
+//! Glue (forks, converters, FIFOs) depends on neighbouring layers' choices and on the schedule,
+//! so it is not in the knapsack: every complete selection the search reaches is evaluated whole
+//! ([`Folding::figures`], the pipeline with its glue) and kept only when that fits at the
+//! target. Glue only adds, so the layers' share stays a valid bound and the search stays exact.
+//! The same search with the layers alone gives `lower`: no selection reaches a smaller target
+//! however small its glue.
+
+use super::candidates::LayerCandidates;
+use super::select::{Folding, Selection, budget_share};
+use crate::cost::Resources;
+
+/// Search nodes one target's solve may visit before it stops unproven.
+const NODE_LIMIT: u64 = 2_000_000;
+/// Complete selections one target's solve may evaluate with their glue before it stops
+/// unproven.
+const LEAF_LIMIT: u64 = 2_000;
+/// Glue reserve rounds per target.
+const GLUE_ROUNDS: usize = 8;
+
+/// What the exact search found.
+#[derive(Debug, Clone)]
+pub struct ExactFold {
+    /// The fastest fitting selection found (cycles per frame of its whole pipeline) and its
+    /// selection, or None when nothing fits.
+    pub best: Option<(u64, Selection)>,
+    /// No selection reaches fewer cycles per frame than this, whatever its glue (proved when
+    /// `proved`).
+    pub lower: u64,
+    /// Every solve ended within its node limit.
+    pub proved: bool,
+}
+
+/// One layer's choices at a target: candidate index and resources, Pareto-minimal, by share.
+type Choices = Vec<(usize, [u64; 5])>;
+
+/// Budget sets: bit masks over the resources with a budget, and each mask's size.
+fn masks(budget: &[u64; 5]) -> Vec<(u32, u32)> {
+    let with: Vec<usize> = (0..5).filter(|&k| budget[k] > 0).collect();
+    (1u32..(1 << with.len()))
+        .map(|m| {
+            let bits = (0..with.len())
+                .filter(|i| m & (1 << i) != 0)
+                .fold(0u32, |a, i| a | (1 << with[i]));
+            (bits, m.count_ones())
+        })
+        .collect()
+}
+
+/// Share of set `mask` of the budget that `r` uses.
+fn share_of(r: &[u64; 5], mask: u32, inv: &[f64; 5]) -> f64 {
+    (0..5)
+        .filter(|k| mask & (1 << k) != 0)
+        .map(|k| r[k] as f64 * inv[k])
+        .sum()
+}
+
+/// Layer `s`'s Pareto-minimal candidates of at most `t` cycles, cheapest share first.
+fn choices(s: &LayerCandidates, t: u64, inv: &[f64; 5]) -> Choices {
+    let n = s.list.within(t);
+    let mut all: Choices = (0..n).map(|i| (i, s.list.res[i].as_array())).collect();
+    all.sort_by(|a, b| {
+        share_of(&a.1, 31, inv)
+            .total_cmp(&share_of(&b.1, 31, inv))
+            .then(a.0.cmp(&b.0))
+    });
+    let mut kept: Choices = Vec::new();
+    for c in all {
+        if !kept.iter().any(|k| (0..5).all(|r| k.1[r] <= c.1[r])) {
+            kept.push(c);
+        }
+    }
+    kept
+}
+
+/// Judges a complete selection (see [`Search::judge`]).
+type Judge<'a> = &'a dyn Fn(&[usize]) -> Result<f64, Resources>;
+
+/// One target's branch and bound.
+struct Search<'a> {
+    layers: Vec<(usize, Choices)>,
+    cap: [u64; 5],
+    inv: [f64; 5],
+    masks: &'a [(u32, u32)],
+    /// `suffix[l][m]`: the least share of mask `m` the layers from `l` on can use.
+    suffix: Vec<Vec<f64>>,
+    /// A complete selection (layer order of `layers`) whole: Ok(its pipeline's budget share)
+    /// when it fits at the target, else Err(its pipeline's resources); absent: the layers'
+    /// share.
+    judge: Option<Judge<'a>>,
+    /// The glue of the first complete selection whose pipeline did not fit.
+    rejected_glue: Option<Resources>,
+    pick: Vec<usize>,
+    best: Option<(f64, Vec<usize>)>,
+    nodes: u64,
+    leaves: u64,
+}
+
+impl Search<'_> {
+    fn over_limit(&self) -> bool {
+        self.nodes > NODE_LIMIT || self.leaves > LEAF_LIMIT
+    }
+
+    fn run(&mut self, depth: usize, used: [u64; 5]) {
+        self.nodes += 1;
+        if self.over_limit() {
+            return;
+        }
+        // Glue only adds: the layers' share is a lower bound of the pipeline's.
+        let all = share_of(&used, 31, &self.inv) + self.suffix[depth][self.masks.len() - 1];
+        if self.best.as_ref().is_some_and(|(b, _)| all >= *b - 1e-12) {
+            return;
+        }
+        for (m, &(mask, size)) in self.masks.iter().enumerate() {
+            if share_of(&used, mask, &self.inv) + self.suffix[depth][m] > size as f64 + 1e-9 {
+                return;
+            }
+        }
+        if depth == self.layers.len() {
+            let share = match self.judge {
+                Some(judge) => {
+                    self.leaves += 1;
+                    judge(&self.pick)
+                        .map_err(|total| {
+                            let glue = total - Resources::from_array(used);
+                            self.rejected_glue.get_or_insert(glue);
+                        })
+                        .ok()
+                }
+                None => Some(share_of(&used, 31, &self.inv)),
+            };
+            if let Some(share) = share
+                && self.best.as_ref().is_none_or(|(b, _)| share < *b)
+            {
+                self.best = Some((share, self.pick.clone()));
+            }
+            return;
+        }
+        for ci in 0..self.layers[depth].1.len() {
+            let r = self.layers[depth].1[ci].1;
+            let next: [u64; 5] = std::array::from_fn(|k| used[k] + r[k]);
+            if (0..5).any(|k| next[k] > self.cap[k]) {
+                continue;
+            }
+            self.pick[depth] = self.layers[depth].1[ci].0;
+            self.run(depth + 1, next);
+        }
+    }
+}
+
+/// What one target's solve found.
+pub struct Solved {
+    /// The selection, None when none fits.
+    pub sel: Option<Selection>,
+    /// The search ended within its limits.
+    pub proved: bool,
+    /// The glue of the first complete selection whose whole pipeline did not fit.
+    pub rejected_glue: Option<Resources>,
+}
+
+/// The selection of least budget share whose every layer meets `t` and whose layers fit
+/// `budget - reserve`: with `f`, the one whose whole pipeline (glue included,
+/// [`Folding::figures`]) also fits `budget` at `t` cycles per frame, at the least share of it;
+/// without, the one of least layer share.
+pub fn solve_at(
+    spaces: &[LayerCandidates],
+    f: Option<&Folding>,
+    budget: &Resources,
+    reserve: &Resources,
+    t: u64,
+) -> Solved {
+    let b = budget.as_array();
+    let g = reserve.as_array();
+    let cap: [u64; 5] = std::array::from_fn(|k| b[k].saturating_sub(g[k]));
+    let inv: [f64; 5] = std::array::from_fn(|k| 1.0 / b[k].max(1) as f64);
+    let masks = masks(&b);
+    let mut layers: Vec<(usize, Choices)> = Vec::with_capacity(spaces.len());
+    for (l, s) in spaces.iter().enumerate() {
+        let c = choices(s, t, &inv);
+        if c.is_empty() {
+            return Solved {
+                sel: None,
+                proved: true,
+                rejected_glue: None,
+            };
+        }
+        layers.push((l, c));
+    }
+    // Most demanding layers first: their choice constrains the rest most.
+    layers.sort_by(|a, b| {
+        let least = |c: &Choices| share_of(&c[0].1, 31, &inv);
+        least(&b.1).total_cmp(&least(&a.1)).then(a.0.cmp(&b.0))
+    });
+    let mut suffix = vec![vec![0.0; masks.len()]; layers.len() + 1];
+    for l in (0..layers.len()).rev() {
+        for (m, &(mask, _)) in masks.iter().enumerate() {
+            let least = layers[l]
+                .1
+                .iter()
+                .map(|c| share_of(&c.1, mask, &inv))
+                .fold(f64::INFINITY, f64::min);
+            suffix[l][m] = suffix[l + 1][m] + least;
+        }
+    }
+    let order: Vec<usize> = layers.iter().map(|(l, _)| *l).collect();
+    let to_selection = |pick: &[usize]| {
+        let mut sel = vec![0; spaces.len()];
+        for (depth, l) in order.iter().enumerate() {
+            sel[*l] = pick[depth];
+        }
+        sel
+    };
+    let judge = |pick: &[usize]| {
+        let Some(f) = f else {
+            return Err(Resources::default());
+        };
+        let (total, cycles) = f.figures(&to_selection(pick));
+        if total.fits(budget) && cycles <= t {
+            Ok(budget_share(&total, budget))
+        } else {
+            Err(total)
+        }
+    };
+    let mut s = Search {
+        pick: vec![0; layers.len()],
+        layers,
+        cap,
+        inv,
+        masks: &masks,
+        suffix,
+        judge: f.is_some().then_some(&judge as Judge),
+        rejected_glue: None,
+        best: None,
+        nodes: 0,
+        leaves: 0,
+    };
+    s.run(0, [0; 5]);
+    Solved {
+        proved: !s.over_limit(),
+        sel: s.best.map(|(_, pick)| to_selection(&pick)),
+        rejected_glue: s.rejected_glue,
+    }
+}
+
+/// A selection at target `t` whose whole pipeline fits: solves with the layers held to
+/// `budget - reserve`, the reserve raised to the glue of the first selection that did not fit,
+/// for at most [`GLUE_ROUNDS`] rounds (found: proved optimal at `t` when `proved`).
+fn fit_with_glue(f: &Folding, budget: &Resources, t: u64) -> (Option<Selection>, bool) {
+    let mut reserve = Resources::default();
+    let mut proved = true;
+    for _ in 0..GLUE_ROUNDS {
+        let s = solve_at(f.spaces, Some(f), budget, &reserve, t);
+        proved &= s.proved;
+        if s.sel.is_some() {
+            return (s.sel, proved);
+        }
+        let Some(glue) = s.rejected_glue else {
+            return (None, proved); // nothing fits even before its glue
+        };
+        let (old, new) = (reserve.as_array(), glue.as_array());
+        let raised = Resources::from_array(std::array::from_fn(|k| old[k].max(new[k])));
+        if raised == reserve {
+            break;
+        }
+        reserve = raised;
+        proved = false; // a reserve may exclude a selection with less glue that fits
+    }
+    (None, false)
+}
+
+/// The distinct per-layer cycle counts at or above the slowest layer's fastest: the targets.
+fn targets(spaces: &[LayerCandidates]) -> Vec<u64> {
+    let floor = spaces
+        .iter()
+        .map(|s| s.list.cycles.iter().copied().min().unwrap_or(0))
+        .max()
+        .unwrap_or(0);
+    let mut t: Vec<u64> = spaces
+        .iter()
+        .flat_map(|s| s.list.cycles.iter().copied())
+        .filter(|&c| c >= floor)
+        .collect();
+    t.sort_unstable();
+    t.dedup();
+    t
+}
+
+/// The exact folding of `f` within `budget` (see the module comment).
+pub fn fastest(f: &Folding, budget: &Resources) -> ExactFold {
+    let spaces = f.spaces;
+    let points = targets(spaces);
+    // Feasibility only grows with the target (a larger one only adds candidates), so both
+    // searches bisect: first with the layers alone (a lower bound whatever the glue), then
+    // from there with every complete selection's whole pipeline.
+    let bisect = |from: usize, with_glue: bool| {
+        let (mut lo, mut hi) = (from, points.len());
+        let (mut found, mut proved) = (None, true);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let (sel, ok) = if with_glue {
+                fit_with_glue(f, budget, points[mid])
+            } else {
+                let s = solve_at(spaces, None, budget, &Resources::default(), points[mid]);
+                (s.sel, s.proved)
+            };
+            proved &= ok;
+            match sel {
+                Some(sel) => {
+                    found = Some(sel);
+                    hi = mid;
+                }
+                None => lo = mid + 1,
+            }
+        }
+        (lo, found, proved)
+    };
+    let (first, _, proved) = bisect(0, false);
+    let (_, found, _) = bisect(first, true);
+    ExactFold {
+        best: found.map(|sel| (f.figures(&sel).1, sel)),
+        lower: points.get(first).copied().unwrap_or(u64::MAX),
+        proved,
+    }
+}
