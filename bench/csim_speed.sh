@@ -6,7 +6,7 @@
 # Usage: bench/csim_speed.sh [board] [model...]   (default pynq-z2, every example model)
 TAG=csim-speed
 . "$(dirname "$0")/examples.sh"
-printf '%-18s %12s %10s %12s %10s\n' model "csim compile" "frames/s" "cyc compile" "frames/s"
+printf '%-18s %12s %10s %12s %10s %12s\n' model "csim compile" "frames/s" "cyc compile" "frames/s" "iterations"
 for m in "${MODELS[@]}"; do
     d="$OUT/$m"
     ./target/release/half-gen build "models/$m.yaml" --board "$BOARD" -o "$d" --force > /dev/null
@@ -16,6 +16,8 @@ for m in "${MODELS[@]}"; do
 import json, sys
 m, c, y = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
 cyc_fps = y["frames"] / y["run_s"] if y.get("run_s") else float("nan")
-print(f'{m:<18} {c["compile_s"]:>10.1f} s {c["fps"]:>10.1f} {y["compile_s"]:>10.1f} s {cyc_fps:>10.1f}')
+it = c.get("iterations", [])
+agree = f'{sum(1 for p in it if p["agrees"])} of {len(it)}'
+print(f'{m:<18} {c["compile_s"]:>10.1f} s {c["fps"]:>10.1f} {y["compile_s"]:>10.1f} s {cyc_fps:>10.1f} {agree:>12}')
 PY
 done
