@@ -192,6 +192,14 @@ pub fn solve_at(
     let cap: [u64; 5] = std::array::from_fn(|k| b[k].saturating_sub(g[k]));
     let inv: [f64; 5] = std::array::from_fn(|k| 1.0 / b[k].max(1) as f64);
     let masks = masks(&b);
+    if masks.is_empty() {
+        // No resource has a budget: nothing to fold against (the heuristic answers).
+        return Solved {
+            sel: None,
+            proved: true,
+            rejected_glue: None,
+        };
+    }
     let mut layers: Vec<(usize, Choices)> = Vec::with_capacity(spaces.len());
     for (l, s) in spaces.iter().enumerate() {
         let c = choices(s, t, &inv);
