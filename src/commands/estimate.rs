@@ -142,9 +142,8 @@ pub fn fold_and_schedule(
             return Ok((design, scheduled));
         }
         // Hold back what the sizing added, and at least the excess more than before.
-        let (added, over) = (design.total - estimated, o.reserve + (design.total - full));
-        let (a, v) = (added.as_array(), over.as_array());
-        o.reserve = crate::cost::Resources::from_array(std::array::from_fn(|k| a[k].max(v[k])));
+        let added = design.total - estimated;
+        o.reserve = added.max_each(&(o.reserve + (design.total - full)));
         last = Some((design, scheduled));
     }
     last.ok_or_else(|| crate::Error::Internal("folding: no round ran".into()))

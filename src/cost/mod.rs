@@ -84,6 +84,11 @@ impl Resources {
         let (a, b) = (self.as_array(), o.as_array());
         Resources::from_array(std::array::from_fn(|i| a[i].saturating_sub(b[i])))
     }
+    /// The larger of each component.
+    pub fn max_each(&self, o: &Resources) -> Resources {
+        let (a, b) = (self.as_array(), o.as_array());
+        Resources::from_array(std::array::from_fn(|i| a[i].max(b[i])))
+    }
     /// True when every component is at most `budget`'s.
     pub fn fits(&self, budget: &Resources) -> bool {
         self.as_array()

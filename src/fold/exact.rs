@@ -2,8 +2,8 @@
 //! within the budget, then the least budget share, by branch and bound.
 //!
 //! For a cycle target `T` every layer may take any candidate of at most `T` cycles; choosing
-//! one per layer so that the layers' resources plus a glue reserve `G` fit the budget is a
-//! multiple-choice, multi-dimensional knapsack, solved here exactly:
+//! one per layer so that the layers' resources fit the budget is a multiple-choice,
+//! multi-dimensional knapsack, solved here exactly:
 //! * **Dominance.** A candidate using at least as much of every resource as another that also
 //!   meets `T` is never needed (the constraints and the objective only grow with resources):
 //!   each layer keeps its Pareto-minimal candidates, cheapest budget share first.
@@ -20,12 +20,15 @@
 //! Glue (forks, converters, FIFOs) depends on neighbouring layers' choices and on the schedule,
 //! so it is not in the knapsack: every complete selection the search reaches is evaluated whole
 //! ([`Folding::figures`], the pipeline with its glue) and kept only when that fits at the
-//! target. Glue only adds, so the layers' share stays a valid bound and the search stays exact.
-//! The same search with the layers alone gives `lower`: no selection reaches a smaller target
-//! however small its glue.
+//! target. Glue only adds, so the layers' share stays a valid bound. The search with the layers
+//! alone gives `lower`: no selection reaches a smaller target however small its glue. When no
+//! judged selection fits, the layers are held to the budget minus the glue of the first one
+//! that did not, for a few rounds ([`fit_with_glue`]); that reserve can exclude a selection
+//! with less glue, so the design is exact for the layers and bounded for the glue
+//! (`lower <= cycles`).
 
 use super::candidates::LayerCandidates;
-use super::select::{Folding, Selection, budget_share};
+use super::select::{Folding, Selection, budget_share, cycle_points};
 use crate::cost::Resources;
 
 /// Search nodes one target's solve may visit before it stops unproven.
@@ -45,9 +48,12 @@ pub struct ExactFold {
     /// No selection reaches fewer cycles per frame than this, whatever its glue (proved when
     /// `proved`).
     pub lower: u64,
-    /// Every solve ended within its node limit.
+    /// Every solve of the bisection for `lower` ended within its limits.
     pub proved: bool,
 }
+
+/// The mask of every resource (bit `k` for resource `k` of [`Resources::as_array`]).
+const ALL: u32 = 0b11111;
 
 /// One layer's choices at a target: candidate index and resources, Pareto-minimal, by share.
 type Choices = Vec<(usize, [u64; 5])>;
@@ -78,8 +84,8 @@ fn choices(s: &LayerCandidates, t: u64, inv: &[f64; 5]) -> Choices {
     let n = s.list.within(t);
     let mut all: Choices = (0..n).map(|i| (i, s.list.res[i].as_array())).collect();
     all.sort_by(|a, b| {
-        share_of(&a.1, 31, inv)
-            .total_cmp(&share_of(&b.1, 31, inv))
+        share_of(&a.1, ALL, inv)
+            .total_cmp(&share_of(&b.1, ALL, inv))
             .then(a.0.cmp(&b.0))
     });
     let mut kept: Choices = Vec::new();
@@ -125,7 +131,7 @@ impl Search<'_> {
             return;
         }
         // Glue only adds: the layers' share is a lower bound of the pipeline's.
-        let all = share_of(&used, 31, &self.inv) + self.suffix[depth][self.masks.len() - 1];
+        let all = share_of(&used, ALL, &self.inv) + self.suffix[depth][self.masks.len() - 1];
         if self.best.as_ref().is_some_and(|(b, _)| all >= *b - 1e-12) {
             return;
         }
@@ -145,7 +151,7 @@ impl Search<'_> {
                         })
                         .ok()
                 }
-                None => Some(share_of(&used, 31, &self.inv)),
+                None => Some(share_of(&used, ALL, &self.inv)),
             };
             if let Some(share) = share
                 && self.best.as_ref().is_none_or(|(b, _)| share < *b)
@@ -214,7 +220,7 @@ pub fn solve_at(
     }
     // Most demanding layers first: their choice constrains the rest most.
     layers.sort_by(|a, b| {
-        let least = |c: &Choices| share_of(&c[0].1, 31, &inv);
+        let least = |c: &Choices| share_of(&c[0].1, ALL, &inv);
         least(&b.1).total_cmp(&least(&a.1)).then(a.0.cmp(&b.0))
     });
     let mut suffix = vec![vec![0.0; masks.len()]; layers.len() + 1];
@@ -283,8 +289,7 @@ fn fit_with_glue(f: &Folding, budget: &Resources, t: u64) -> (Option<Selection>,
         let Some(glue) = s.rejected_glue else {
             return (None, proved); // nothing fits even before its glue
         };
-        let (old, new) = (reserve.as_array(), glue.as_array());
-        let raised = Resources::from_array(std::array::from_fn(|k| old[k].max(new[k])));
+        let raised = reserve.max_each(&glue);
         if raised == reserve {
             break;
         }
@@ -294,27 +299,10 @@ fn fit_with_glue(f: &Folding, budget: &Resources, t: u64) -> (Option<Selection>,
     (None, false)
 }
 
-/// The distinct per-layer cycle counts at or above the slowest layer's fastest: the targets.
-fn targets(spaces: &[LayerCandidates]) -> Vec<u64> {
-    let floor = spaces
-        .iter()
-        .map(|s| s.list.cycles.iter().copied().min().unwrap_or(0))
-        .max()
-        .unwrap_or(0);
-    let mut t: Vec<u64> = spaces
-        .iter()
-        .flat_map(|s| s.list.cycles.iter().copied())
-        .filter(|&c| c >= floor)
-        .collect();
-    t.sort_unstable();
-    t.dedup();
-    t
-}
-
 /// The exact folding of `f` within `budget` (see the module comment).
 pub fn fastest(f: &Folding, budget: &Resources) -> ExactFold {
     let spaces = f.spaces;
-    let points = targets(spaces);
+    let points = cycle_points(spaces, u64::MAX);
     // Feasibility only grows with the target (a larger one only adds candidates), so both
     // searches bisect: first with the layers alone (a lower bound whatever the glue), then
     // from there with every complete selection's whole pipeline.

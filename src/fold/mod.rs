@@ -94,13 +94,9 @@ pub struct Options {
     pub fast: bool,
 }
 
-/// What the exact search ([`exact`]) found beside the fast heuristic.
+/// The exact search's ([`exact`]) lower bound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExactFigures {
-    /// Cycles per frame of the fast heuristic's selection.
-    pub heuristic: u64,
-    /// Cycles per frame of the exact search's (None: it found no fitting one).
-    pub exact: Option<u64>,
     /// No selection of the candidates reaches fewer cycles per frame, whatever its glue.
     pub lower: u64,
     /// Every branch and bound ended within its node limit (else `lower` is not proved).
@@ -351,8 +347,6 @@ fn with_exact(
 ) -> (Option<(u64, select::Selection)>, Option<ExactFigures>) {
     let e = exact::fastest(folding, budget);
     let figures = ExactFigures {
-        heuristic: heuristic.as_ref().map_or(u64::MAX, |h| h.0),
-        exact: e.best.as_ref().map(|b| b.0),
         lower: e.lower,
         proved: e.proved,
     };

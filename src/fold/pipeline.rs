@@ -237,6 +237,7 @@ impl Evaluation<'_> {
                     p.max(q) * bits,
                     res,
                 );
+                // The queue's cycle and the converter's.
                 first += (q.div_ceil(p) - 1) as f64 * s.cpw + 2.0;
             }
             self.arrivals.push((first, cpw_in, e.id(), te / q));

@@ -246,20 +246,14 @@ pub fn fastest(f: &Folding, budget: &Resources) -> Option<(u64, Selection)> {
     refine(f, budget, family_best)
 }
 
-/// Bisects the candidate cycle points below the price family's result with
-/// [`super::fit::fit_at`], which also finds designs that split a resource between layers.
-fn refine(
-    f: &Folding,
-    budget: &Resources,
-    family_best: Option<(u64, Selection)>,
-) -> Option<(u64, Selection)> {
-    let spaces = f.spaces;
+/// The cycle targets worth trying below `ceiling`: every candidate's cycles from the slowest
+/// layer's fastest candidate up, distinct and ascending.
+pub fn cycle_points(spaces: &[LayerCandidates], ceiling: u64) -> Vec<u64> {
     let floor = spaces
         .iter()
         .map(|s| s.list.cycles.iter().copied().min().unwrap_or(0))
         .max()
         .unwrap_or(0);
-    let ceiling = family_best.as_ref().map_or(u64::MAX, |b| b.0);
     let mut points: Vec<u64> = Vec::new();
     for s in spaces {
         // Each list is sorted by cycles: its repeats are adjacent.
@@ -272,6 +266,19 @@ fn refine(
     }
     points.sort_unstable();
     points.dedup();
+    points
+}
+
+/// Bisects the candidate cycle points below the price family's result with
+/// [`super::fit::fit_at`], which also finds designs that split a resource between layers.
+fn refine(
+    f: &Folding,
+    budget: &Resources,
+    family_best: Option<(u64, Selection)>,
+) -> Option<(u64, Selection)> {
+    let spaces = f.spaces;
+    let ceiling = family_best.as_ref().map_or(u64::MAX, |b| b.0);
+    let points = cycle_points(spaces, ceiling);
     let mut best = family_best;
     // Invariant: every point at index >= hi is feasible or untested above the best found.
     let (mut lo, mut hi) = (0usize, points.len());

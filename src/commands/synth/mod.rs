@@ -185,14 +185,14 @@ pub fn stages(insts: &[Inst]) -> Vec<Stage> {
     let mut glue: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, inst) in insts.iter().enumerate() {
         if inst.layer == "glue" {
-            // A converter's two-word queue (a `half_axis_in`) is costed with the converter.
-            let kind = match inst.module.as_str() {
-                "half_fifo" => "fifo",
-                "half_dwc" => "dwc",
-                "half_fork" => "fork",
-                _ if inst.name.starts_with("queue_") => "dwc",
-                // A two-word edge FIFO is a skid buffer (`stage::glue::fifo_instance`).
-                _ if inst.name.starts_with("fifo_") => "fifo",
+            // By the name `stage::glue` gives the instance, not its module: a two-word edge
+            // FIFO and a converter's queue are `half_axis_in` skid buffers, the queue costed
+            // with its converter.
+            let stem = inst.name.split('_').next().unwrap_or("");
+            let kind = match stem {
+                "fifo" => "fifo",
+                "dwc" | "queue" => "dwc",
+                "fork" => "fork",
                 _ => "axis",
             };
             glue.entry(kind).or_default().push(i);
