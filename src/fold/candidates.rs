@@ -86,7 +86,7 @@ impl CandidateList {
             .map(|fold| Candidate {
                 fold: *fold,
                 cost: op.cost(node, fold, &hw),
-                in_par: op.in_par(fold),
+                in_par: op.in_par(node, fold),
                 out_par: op.out_par(fold),
             })
             .collect();

@@ -106,7 +106,7 @@ impl Operator for Add {
         FoldSpace::lanes(node.out.shape.c)
     }
 
-    fn in_par(&self, fold: &Fold) -> u32 {
+    fn in_par(&self, _node: &Node, fold: &Fold) -> u32 {
         fold.pe
     }
 

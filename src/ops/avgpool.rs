@@ -3,6 +3,7 @@
 //! adders taking one window word per cycle; global = PE adders accumulating every pixel into a
 //! per-channel accumulator memory, emitting C/PE words after the last pixel.
 
+use super::LocalStream;
 use super::HlsStage;
 use super::LayerParams;
 use super::conv::window_out;
@@ -132,7 +133,7 @@ impl Operator for AvgPool {
         FoldSpace::lanes(node.out.shape.c)
     }
 
-    fn in_par(&self, fold: &Fold) -> u32 {
+    fn in_par(&self, _node: &Node, fold: &Fold) -> u32 {
         fold.pe
     }
 
@@ -242,7 +243,7 @@ impl Operator for AvgPool {
         let input = match &self.window {
             Some(w) => {
                 st.streams
-                    .push(("win".into(), (fold.pe * unit.x.bits) as u64));
+                    .push(LocalStream::new("win", (fold.pe * unit.x.bits) as u64));
                 st.calls.push(render(&SwgCall::zero_padded(
                     &node.inputs[0],
                     w,

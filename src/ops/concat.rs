@@ -4,6 +4,7 @@
 //! Hardware: a chain of two-input concatenation units (`stage::concat`), PE channels a word
 //! (PE divides every input's channel count): cycles = `H*W*C/PE`.
 
+use super::LocalStream;
 use super::requant::{self, derive};
 use super::{Fold, FoldSpace, HwCtx, Inferred, LayerParams, Node, Operator, ShapeError};
 use crate::error::Result;
@@ -160,7 +161,7 @@ impl Operator for Concat {
         FoldSpace::lanes(g.max(1) as u32)
     }
 
-    fn in_par(&self, fold: &Fold) -> u32 {
+    fn in_par(&self, _node: &Node, fold: &Fold) -> u32 {
         fold.pe
     }
 
@@ -205,7 +206,7 @@ impl Operator for Concat {
                 "out".to_string()
             } else {
                 let s = format!("cat{}", k + 1);
-                st.streams.push((s.clone(), width));
+                st.streams.push(LocalStream::new(s.clone(), width));
                 s
             };
             st.calls

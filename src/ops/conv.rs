@@ -1,6 +1,7 @@
 //! `conv`: 2-D convolution. Hardware: sliding-window generator (SIMD channels per word) feeding
 //! a matrix-vector unit with `MW = kh*kw*cin`, `MH = cout`.
 
+use super::LocalStream;
 use super::HlsStage;
 use super::LayerParams;
 use super::WeightShape;
@@ -15,6 +16,7 @@ use crate::ops::Node;
 use crate::ops::requant::derive;
 use crate::stage::mvu::MacUnit;
 use crate::stage::mvu_cost::{self as mvu, MvuShape};
+use crate::stage::regroup::{self, Regroup};
 use crate::stage::render;
 use crate::stage::swg as stages;
 use crate::stage::swg;
@@ -67,6 +69,15 @@ impl Conv {
             has_bias: self.bias,
             ep: node.epilogue(),
         }
+    }
+
+    /// The converter between the window generator and the matrix unit when SIMD spans kernel
+    /// positions (it does not divide the input channels).
+    fn regroup(&self, node: &Node, simd: u32) -> Option<Regroup> {
+        let inp = node.inputs[0];
+        let elems = node.out.shape.pixels() * self.fan_in(inp.shape.c);
+        let bits = swg::window_type(&inp, &self.window).bits;
+        Regroup::between(elems, bits, self.fan_in(inp.shape.c), inp.shape.c, simd)
     }
 
     fn mvu_shape(&self, node: &Node) -> MvuShape {
@@ -173,28 +184,24 @@ impl Operator for Conv {
     fn fold_space(&self, node: &Node) -> FoldSpace {
         FoldSpace {
             pe: divisors(self.channels),
-            simd: divisors(node.inputs[0].shape.c),
+            // SIMD over the whole window (FINN's MVAU rule): the generator emits
+            // `window_par` channels a word and a converter regroups them.
+            simd: divisors(self.fan_in(node.inputs[0].shape.c) as u32),
             has_mult: mvu::dsp_capable(self.weight, node.inputs[0].ty),
             has_weights: true,
         }
     }
 
-    fn in_par(&self, fold: &Fold) -> u32 {
-        fold.simd
+    fn in_par(&self, node: &Node, fold: &Fold) -> u32 {
+        regroup::window_par(node.inputs[0].shape.c, fold.simd)
     }
 
     fn cost(&self, node: &Node, fold: &Fold, hw: &HwCtx) -> StageCost {
         let inp = node.inputs[0];
         let wt = swg::window_type(&inp, &self.window);
-        let g = swg::model(
-            inp.shape,
-            inp.ty.bits,
-            wt.bits,
-            &self.window,
-            fold.simd,
-            1,
-            hw,
-        );
+        let par = regroup::window_par(inp.shape.c, fold.simd);
+        let g = swg::model(inp.shape, inp.ty.bits, wt.bits, &self.window, par, 1, hw);
+        let regroup = self.regroup(node, fold.simd);
         let m = mvu::model(
             &self.mvu_shape(node),
             fold,
@@ -204,11 +211,21 @@ impl Operator for Conv {
         let out_words = node.out.shape.pixels() * (self.channels / fold.pe) as u64;
         // The generator emits the first window's MW/SIMD words one per cycle once its last pixel
         // is in; the MVU answers `mvu::depth` cycles after the last of them.
+        // (A regrouped window: the generator's words, then the converter's registers.)
         let window_words = self.fan_in(inp.shape.c) / fold.simd as u64;
-        let depth = swg::SWG_DEPTH + window_words - 1 + mvu::depth(fold.simd);
-        let units = g.unit.into_iter().chain(std::iter::once(m)).collect();
+        let gen_words = self.fan_in(inp.shape.c) / par as u64;
+        let regroup_latency = regroup.map_or(0, |_| Regroup::LATENCY);
+        let depth = swg::SWG_DEPTH + gen_words - 1 + regroup_latency + mvu::depth(fold.simd);
+        let regroup_units = regroup.map(|r| r.units()).unwrap_or_default();
+        let units = g
+            .unit
+            .into_iter()
+            .chain(regroup_units)
+            .chain(std::iter::once(m))
+            .collect();
         // After the last pixel: the last window is emitted and run through every neuron fold.
         let tail = swg::SWG_DEPTH
+            + regroup_latency
             + (self.channels / fold.pe) as u64 * window_words
             + mvu::depth(fold.simd);
         StageCost::new(units, g.in_words, out_words, g.first_need, depth, tail)
@@ -246,23 +263,20 @@ impl Operator for Conv {
     fn hls(&self, node: &Node, fold: &Fold, p: &LayerParams, hw: &HwCtx) -> HlsStage {
         let inp = node.inputs[0];
         let mut st = HlsStage::default();
-        let input = if swg::passes_through(inp.shape, &self.window) {
-            "in"
+        let par = regroup::window_par(inp.shape.c, fold.simd);
+        let mut input = if swg::passes_through(inp.shape, &self.window) {
+            "in".to_string()
         } else {
             let wt = swg::window_type(&inp, &self.window);
-            st.streams
-                .push(("win".into(), (fold.simd * wt.bits) as u64));
-            st.calls.push(render(&SwgCall::zero_padded(
-                &inp,
-                &self.window,
-                fold.simd,
-                1,
-                false,
-                hw,
-            )));
-            "win"
+            st.streams.push(LocalStream::new("win", (par * wt.bits) as u64));
+            let call = SwgCall::zero_padded(&inp, &self.window, par, 1, false, hw);
+            st.calls.push(render(&call));
+            "win".to_string()
         };
-        let (arrays, call) = self.unit(node, fold).hls(&p.weight, &p.bias, input, hw);
+        if let Some(r) = self.regroup(node, fold.simd) {
+            input = r.hls(&mut st, &input);
+        }
+        let (arrays, call) = self.unit(node, fold).hls(&p.weight, &p.bias, &input, hw);
         st.arrays = arrays;
         st.calls.push(call);
         st
@@ -277,12 +291,14 @@ impl Operator for Conv {
     ) -> Option<RtlStage> {
         let inp = node.inputs[0];
         let wt = swg::window_type(&inp, &self.window);
+        let par = regroup::window_par(inp.shape.c, fold.simd);
         let window = (!swg::passes_through(inp.shape, &self.window)).then(|| {
-            let call = SwgCall::zero_padded(&inp, &self.window, fold.simd, 1, false, &ctx.hw);
-            (call, (fold.simd * wt.bits) as u64)
+            let call = SwgCall::zero_padded(&inp, &self.window, par, 1, false, &ctx.hw);
+            (call, (par * wt.bits) as u64)
         });
         let params = p.map(|p| (p.weight.as_slice(), p.bias.as_slice()));
-        Some(stages::windowed(window, ctx, |input| {
+        let regroup = self.regroup(node, fold.simd);
+        Some(stages::windowed(window, regroup, ctx, |input| {
             self.unit(node, fold)
                 .rtl(ctx.name, params, input, ctx.output)
         }))

@@ -137,7 +137,7 @@ impl Operator for Dense {
         }
     }
 
-    fn in_par(&self, fold: &Fold) -> u32 {
+    fn in_par(&self, _node: &Node, fold: &Fold) -> u32 {
         fold.simd
     }
 

@@ -4,6 +4,7 @@
 //! Loop nest: `for pixel { for cf in 0..C/PE { for kf in 0..kh*kw/SIMD { PE x SIMD MACs } } }`,
 //! so cycles = `pixels * C/PE * kh*kw/SIMD` (FINN `VectorVectorActivation`).
 
+use super::LocalStream;
 use super::HlsStage;
 use super::LayerParams;
 use super::WeightShape;
@@ -131,7 +132,7 @@ impl Operator for DwConv {
         }
     }
 
-    fn in_par(&self, fold: &Fold) -> u32 {
+    fn in_par(&self, _node: &Node, fold: &Fold) -> u32 {
         fold.pe
     }
 
@@ -232,7 +233,7 @@ impl Operator for DwConv {
         } else {
             let wt = swg::window_type(&inp, &self.window);
             st.streams
-                .push(("win".into(), (simd * pe * wt.bits) as u64));
+                .push(LocalStream::new("win", (simd * pe * wt.bits) as u64));
             st.calls.push(render(&SwgCall::zero_padded(
                 &inp,
                 &self.window,
@@ -264,7 +265,7 @@ impl Operator for DwConv {
             (call, (simd * pe * wt.bits) as u64)
         });
         let params = p.map(|p| (p.weight.as_slice(), p.bias.as_slice()));
-        Some(stages::windowed(window, ctx, |input| {
+        Some(stages::windowed(window, None, ctx, |input| {
             self.unit(node, fold)
                 .rtl(ctx.name, params, input, ctx.output)
         }))

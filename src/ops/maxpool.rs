@@ -2,6 +2,7 @@
 //! Hardware: a sliding-window generator (PE channels per word) and PE comparators that take
 //! one window word per cycle: cycles = `max(in_words, out_pixels * kh*kw * C/PE)`.
 
+use super::LocalStream;
 use super::HlsStage;
 use super::LayerParams;
 use super::conv::window_out;
@@ -118,7 +119,7 @@ impl Operator for MaxPool {
         FoldSpace::lanes(node.out.shape.c)
     }
 
-    fn in_par(&self, fold: &Fold) -> u32 {
+    fn in_par(&self, _node: &Node, fold: &Fold) -> u32 {
         fold.pe
     }
 
@@ -185,7 +186,7 @@ impl Operator for MaxPool {
         let (arrays, call) = self.unit(node, fold).hls("win");
         HlsStage {
             arrays,
-            streams: vec![("win".into(), (fold.pe * inp.ty.bits) as u64)],
+            streams: vec![LocalStream::new("win", (fold.pe * inp.ty.bits) as u64)],
             calls: vec![render(&swg), call],
         }
     }

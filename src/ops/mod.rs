@@ -17,7 +17,7 @@ pub mod window;
 
 use crate::cost::{MemStyle, MultStyle};
 use crate::format::{ElemType, Requant, Shape, Tensor, Window};
-use crate::stage::{Fold, HlsStage, HwCtx, RtlCtx, RtlStage, StageCost, Unit};
+use crate::stage::{Fold, HlsStage, HwCtx, LocalStream, RtlCtx, RtlStage, StageCost, Unit};
 pub use node::{MAX_ACC_BITS, Node, NodeKind};
 pub use registry::{LayerOp, NAMES};
 
@@ -176,11 +176,11 @@ pub trait Operator {
     /// Legal folds.
     fn fold_space(&self, node: &Node) -> FoldSpace;
     /// Elements per input word under `fold`.
-    fn in_par(&self, fold: &Fold) -> u32;
+    fn in_par(&self, node: &Node, fold: &Fold) -> u32;
     /// Elements per word of input `port` under `fold` (every port's the same unless an op says
     /// otherwise).
-    fn port_in_par(&self, fold: &Fold, _port: usize) -> u32 {
-        self.in_par(fold)
+    fn port_in_par(&self, node: &Node, fold: &Fold, _port: usize) -> u32 {
+        self.in_par(node, fold)
     }
     /// Elements per output word under `fold`.
     fn out_par(&self, fold: &Fold) -> u32 {

@@ -55,6 +55,19 @@ pub fn fifo_in_bram(depth: u64, width: u64) -> bool {
     depth * width > 1024
 }
 
+/// The FIFO implementation the cost model prices for a stream of `depth` words of `width` bits
+/// (the HLS `BIND_STORAGE impl`): shift registers for the two-word channels, else block RAM
+/// or LUTRAM by [`fifo_in_bram`].
+pub fn fifo_impl(depth: u64, width: u64) -> &'static str {
+    if depth <= 2 {
+        "srl"
+    } else if fifo_in_bram(depth, width) {
+        "bram"
+    } else {
+        "lutram"
+    }
+}
+
 /// Cost of a FIFO of `depth` words of `width` bits as the netlist builds it: a two-word one is
 /// a skid buffer ([`fifo_instance`]), a deeper one a `half_fifo` with the netlist's memory
 /// style ([`fifo_in_bram`]).

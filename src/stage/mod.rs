@@ -14,6 +14,7 @@ pub mod mvu;
 pub mod mvu_cost;
 pub mod netlist;
 pub mod pool;
+pub mod regroup;
 pub mod requant;
 pub mod swg;
 
@@ -148,14 +149,42 @@ pub struct HlsArray {
     pub pragmas: Vec<String>,
 }
 
+/// A stream internal to a layer's HLS stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalStream {
+    /// Variable name.
+    pub name: String,
+    /// Width in bits.
+    pub width: u64,
+    /// FIFO depth in words.
+    pub depth: u64,
+}
+
+impl LocalStream {
+    /// A two-word stream (the depth of every channel between a layer's units unless a unit
+    /// needs more).
+    pub fn new(name: impl Into<String>, width: u64) -> Self {
+        LocalStream {
+            name: name.into(),
+            width,
+            depth: 2,
+        }
+    }
+
+    /// The `BIND_STORAGE impl` of its FIFO ([`glue::fifo_impl`], the cost model's rule).
+    pub fn storage(&self) -> &'static str {
+        glue::fifo_impl(self.depth, self.width)
+    }
+}
+
 /// A layer's HLS stage: constant arrays, internal streams and library calls that read the
 /// stream `in` (and `in_b` for a second input) and write `out`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct HlsStage {
     /// Constant arrays.
     pub arrays: Vec<HlsArray>,
-    /// Internal streams: name and width in bits.
-    pub streams: Vec<(String, u64)>,
+    /// Internal streams.
+    pub streams: Vec<LocalStream>,
     /// Library calls, in dataflow order.
     pub calls: Vec<String>,
 }

@@ -12,6 +12,7 @@
 
 use super::cycle::CycleModel;
 use super::netlist::{Channel, Instance};
+use super::regroup::Regroup;
 use super::{HwCtx, RtlCtx, RtlStage, Unit};
 use crate::cost::memory::{self, Mapping, Memory, Style};
 use crate::cost::{Resources, clog2};
@@ -306,17 +307,22 @@ pub fn window_stage(c: &SwgCall, layer: &str, input: &str, width: u64) -> (RtlSt
 }
 
 /// A windowed layer's stage: its window generator (`window`: the call and the width of the
-/// channel it feeds; `None` when the layer reads its input directly), then the unit that
-/// `unit` builds reading the given channel.
+/// channel it feeds; `None` when the layer reads its input directly), the converter regrouping
+/// its words into SIMD-element words when SIMD spans kernel positions (`regroup`), then the
+/// unit that `unit` builds reading the given channel.
 pub fn windowed(
     window: Option<(SwgCall, u64)>,
+    regroup: Option<Regroup>,
     ctx: &RtlCtx,
     unit: impl FnOnce(&str) -> RtlStage,
 ) -> RtlStage {
-    let (mut st, input) = match window {
+    let (mut st, mut input) = match window {
         Some((call, width)) => window_stage(&call, ctx.name, &ctx.inputs[0], width),
         None => (RtlStage::default(), ctx.inputs[0].clone()),
     };
+    if let Some(r) = regroup {
+        input = r.rtl(&mut st, ctx.name, &input);
+    }
     let u = unit(&input);
     st.channels.extend(u.channels);
     st.instances.extend(u.instances);

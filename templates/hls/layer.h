@@ -18,10 +18,10 @@ static void layer_{{ name }}({% for i in inputs %}{% if !loop.first %} {% endif 
 {%- if !streams.is_empty() %}
 #pragma HLS DATAFLOW
 {%- for s in streams %}
-  HALF_LOCAL hls::stream<ap_uint<{{ s.1 }}> > {{ s.0 }}("{{ name }}.{{ s.0 }}");
-#pragma HLS STREAM variable={{ s.0 }} depth=2
-#pragma HLS BIND_STORAGE variable={{ s.0 }} type=fifo impl=srl
-  HALF_DEPTH({{ s.0 }}, 2)
+  HALF_LOCAL hls::stream<ap_uint<{{ s.width }}> > {{ s.name }}("{{ name }}.{{ s.name }}");
+#pragma HLS STREAM variable={{ s.name }} depth={{ s.depth }}
+#pragma HLS BIND_STORAGE variable={{ s.name }} type=fifo impl={{ s.storage() }}
+  HALF_DEPTH({{ s.name }}, {{ s.depth }})
 {%- endfor %}
 {%- endif %}
 {%- for c in calls %}

@@ -18,16 +18,7 @@
 
 use super::check::Finding;
 
-/// The FIFO implementation the cost model prices for a stream of `depth` words of `width` bits.
-pub fn fifo_impl(depth: u64, width: u64) -> &'static str {
-    if depth <= 2 {
-        "srl"
-    } else if crate::stage::glue::fifo_in_bram(depth, width) {
-        "bram"
-    } else {
-        "lutram"
-    }
-}
+pub use crate::stage::glue::fifo_impl;
 
 /// The value of `key=` in a pragma line.
 fn pragma_value<'a>(line: &'a str, key: &str) -> Option<&'a str> {

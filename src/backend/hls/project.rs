@@ -38,7 +38,7 @@ struct LayerTpl<'a> {
     inputs: Vec<(&'static str, u64)>,
     out_width: u64,
     arrays: Vec<ArrayView<'a>>,
-    streams: &'a [(String, u64)],
+    streams: &'a [crate::stage::LocalStream],
     calls: &'a [String],
 }
 
@@ -368,7 +368,7 @@ fn layer_header(
         .iter()
         .enumerate()
         .map(|(port, t)| {
-            let par = op.op().port_in_par(&cand.fold, port);
+            let par = op.op().port_in_par(node, &cand.fold, port);
             (crate::stage::input_name(port), (par * t.ty.bits) as u64)
         })
         .collect();

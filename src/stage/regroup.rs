@@ -1,0 +1,160 @@
+//! The regrouping converter between a window generator and a matrix unit whose SIMD spans
+//! kernel positions (SIMD over the whole window: any divisor of `KH * KW * C`, as FINN's MVAU
+//! allows). The generator emits `gcd(SIMD, C)` channels a word, which divides both its channel
+//! count and SIMD; a two-word queue and a `half_dwc` regroup them into SIMD-element words and a
+//! FIFO of a window and two words holds them: the same parts, timing and HLS streams as the
+//! width converter and FIFO on an edge between stages ([`super::glue`]), so the cycle models,
+//! the Verilog and the HLS code agree by construction.
+//!
+//! The FIFO is what keeps the matrix unit at one iteration a cycle: it reads a window's
+//! `MW / SIMD` words back to back in its first neuron fold and replays them for the others,
+//! while the generator and converter deliver fewer than SIMD elements a cycle; with a whole
+//! window queued they fill it during the replays (`SIMD / gcd <= MH / PE` keeps the generator
+//! from being the bottleneck, which the generator unit's cycles already cost).
+
+use super::glue::{self, gcd};
+use super::netlist::{Channel, Instance};
+use super::{HlsStage, LocalStream, RtlStage, Unit};
+
+/// A window stream regrouped from `pi` to `po` elements a word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Regroup {
+    /// Elements per frame on the window stream.
+    pub elems: u64,
+    /// Element bits.
+    pub bits: u32,
+    /// Elements per generator word.
+    pub pi: u32,
+    /// Elements per matrix-unit word (the fold's SIMD).
+    pub po: u32,
+    /// Words of the FIFO after the converter: a window's `MW / SIMD` and two.
+    pub depth: u64,
+}
+
+/// Elements per word the window generator of a layer with `channels` input channels emits for
+/// a matrix unit of `simd` lanes: SIMD itself when it divides the channels, else their greatest
+/// common divisor (the largest word that tiles both a pixel's channels and a SIMD word).
+pub fn window_par(channels: u32, simd: u32) -> u32 {
+    gcd(channels as u64, simd as u64).max(1) as u32
+}
+
+impl Regroup {
+    /// The converter a window stream of `elems` elements of `bits` bits (windows of
+    /// `window` elements) needs for a matrix unit of `simd` lanes after a generator over
+    /// `channels` channels; None when the generator emits SIMD-element words itself.
+    pub fn between(elems: u64, bits: u32, window: u64, channels: u32, simd: u32) -> Option<Self> {
+        let pi = window_par(channels, simd);
+        (pi != simd).then_some(Regroup {
+            elems,
+            bits,
+            pi,
+            po: simd,
+            depth: window / simd as u64 + 2,
+        })
+    }
+
+    /// The cost units: the two-word queue, the converter and the FIFO (`glue::axis_in`,
+    /// `glue::dwc`, `glue::fifo`), each at one word a cycle on its busier side.
+    pub fn units(&self) -> Vec<Unit> {
+        let (pi, po, b) = (self.pi as u64, self.po as u64, self.bits as u64);
+        let in_words = self.elems / pi;
+        let dwc = glue::dwc(self.pi, self.po, self.bits).unwrap_or_default();
+        vec![
+            Unit {
+                kind: "queue",
+                cycles: in_words,
+                res: glue::axis_in(pi * b),
+                store: None,
+            },
+            Unit {
+                kind: "dwc",
+                cycles: in_words.max(self.elems / po),
+                res: dwc,
+                store: None,
+            },
+            Unit {
+                kind: "fifo",
+                cycles: self.elems / po,
+                res: glue::fifo(self.depth, po * b),
+                store: None,
+            },
+        ]
+    }
+
+    /// Cycles from a generator word to the first regrouped word that holds it: the queue's and
+    /// the converter's registers.
+    pub const LATENCY: u64 = 2;
+
+    /// Adds the regrouped stream (of the FIFO's depth) and the converter's HLS call reading
+    /// stream `input`; returns the regrouped stream's name.
+    pub fn hls(&self, st: &mut HlsStage, input: &str) -> String {
+        let out = format!("{input}_simd");
+        st.streams.push(LocalStream {
+            name: out.clone(),
+            width: (self.po * self.bits) as u64,
+            depth: self.depth,
+        });
+        st.calls.push(format!(
+            "half::dwc<{}, {}, {}, {}>({input}, {out});",
+            self.elems, self.bits, self.pi, self.po
+        ));
+        out
+    }
+
+    /// Adds the queue, the converter and the FIFO of layer `layer` reading channel `input`;
+    /// returns the regrouped channel's name.
+    pub fn rtl(&self, st: &mut RtlStage, layer: &str, input: &str) -> String {
+        let queued = format!("{input}_q");
+        let converted = format!("{input}_c");
+        let out = format!("{input}_simd");
+        let width = (self.po * self.bits) as u64;
+        st.channels.push(Channel {
+            name: queued.clone(),
+            width: (self.pi * self.bits) as u64,
+        });
+        for name in [&converted, &out] {
+            st.channels.push(Channel {
+                name: name.clone(),
+                width,
+            });
+        }
+        st.instances.push(
+            Instance::new("half_axis_in", format!("regroup_queue_{layer}"), layer)
+                .int("W", (self.pi * self.bits) as i64)
+                .io(&[input], &[&queued]),
+        );
+        st.instances.push(
+            Instance::new("half_dwc", format!("regroup_dwc_{layer}"), layer)
+                .int("N", self.elems as i64)
+                .int("B", self.bits as i64)
+                .int("PI", self.pi)
+                .int("PO", self.po)
+                .io(&[&queued], &[&converted]),
+        );
+        let mut fifo = glue::fifo_instance(&format!("regroup_{layer}"), width, self.depth, &converted, &out);
+        fifo.layer = layer.to_string();
+        st.instances.push(fifo);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generator_words_tile_channels_and_simd() {
+        assert_eq!(window_par(16, 8), 8);
+        assert_eq!(window_par(16, 24), 8);
+        assert_eq!(window_par(3, 9), 3);
+        assert_eq!(window_par(16, 144), 16);
+        assert!(Regroup::between(1440, 8, 144, 16, 8).is_none());
+        let r = Regroup::between(1024 * 144, 8, 144, 16, 24).unwrap();
+        assert_eq!(r.depth, 8);
+        assert_eq!((r.pi, r.po), (8, 24));
+        let u = r.units();
+        assert_eq!(u[0].cycles, 1024 * 18);
+        assert_eq!(u[1].cycles, 1024 * 18);
+        assert_eq!(u[0].res.lut, 8 * 8 + 5);
+    }
+}
