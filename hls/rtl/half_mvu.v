@@ -15,6 +15,12 @@
 // Iterations issue only while the output queue (QD words) can take every output in flight, so
 // the unit never drops a word and runs at one iteration per cycle while the consumer keeps up.
 //
+// Packed DSP products (PACK > 1, USE_DSP = 1): the weights of PACK neighbouring PEs share one
+// multiplier per SIMD slot, as the operand sum_i w_i * 2^(i*LANE) times the common activation
+// x. Every product fits LANE bits signed (the cost model's src/stage/mvu_cost.rs `packing`
+// picks LANE so), so lane i of the result is exact: its LANE-bit field plus the sign bit of
+// the lanes below it (the borrow their negative sum took), read as LANE-bit signed.
+//
 // Memories ($readmemh, one word per line):
 //   WFILE: NF*SF words of PE*SIMD*WB bits; word nf*SF+sf holds, for PE p at bits
 //          [p*SIMD*WB +: SIMD*WB], the SIMD weights of output channel nf*PE+p (element s at
@@ -43,6 +49,8 @@ module half_mvu #(
     parameter integer OS = 0,
     parameter integer RELU = 0,
     parameter integer USE_DSP = 0,
+    parameter integer PACK = 1,
+    parameter integer LANE = 16,
     parameter ROM_STYLE = "block",
     parameter WFILE = "w.hex",
     parameter BFILE = "b.hex",
@@ -144,31 +152,86 @@ module half_mvu #(
         end
     end
 
-    // Products, sums and accumulators, one lane per PE.
-    wire [PE*ACC-1:0] acc_flat;
-    genvar p, s;
+    // Products of PE p, SIMD slot s at prod[p*SIMD + s].
+    wire signed [PB-1:0] prod [0:PE*SIMD-1];
+    genvar p, s, g, j;
     generate
-        for (p = 0; p < PE; p = p + 1) begin : g_pe
-            wire signed [PB-1:0] prod [0:SIMD-1];
-            reg  signed [PB-1:0] prod2 [0:SIMD-1];
-            for (s = 0; s < SIMD; s = s + 1) begin : g_simd
-                wire [WB-1:0] wr = w1[(p*SIMD + s)*WB +: WB];
-                wire [XB-1:0] xr = x1[s*XB +: XB];
-                if (WB == 1 && XB == 1) begin : g_xnor
-                    assign prod[s] = (wr == xr) ? 1 : -1;
-                end else begin : g_mul
-                    wire signed [WB:0] wd = (WB == 1) ? (wr[0] ? 1 : -1) : {wr[WB-1], wr};
-                    wire signed [XB:0] xd = (XB == 1) ? (xr[0] ? 1 : -1)
-                                          : (XS != 0) ? {xr[XB-1], xr} : {1'b0, xr};
-                    if (USE_DSP != 0) begin : g_dsp
+        if (PACK > 1) begin : g_packed
+            localparam integer GROUPS = (PE + PACK - 1) / PACK;
+            for (g = 0; g < GROUPS; g = g + 1) begin : g_group
+                // The last group may have fewer PEs than PACK.
+                localparam integer USED = (PE - g*PACK < PACK) ? PE - g*PACK : PACK;
+                // Packed operand bits: the top lane's weight times 2^((USED-1) LANE), less up
+                // to 2^((USED-1) LANE - 1) from the lanes below, needs one bit over the lanes.
+                localparam integer AW = (USED - 1) * LANE + WB + 1;
+                localparam integer MB = USED * LANE;                // packed product bits
+                for (s = 0; s < SIMD; s = s + 1) begin : g_slot
+                    wire [XB-1:0] xr = x1[s*XB +: XB];
+                    wire signed [XB:0] xd = (XS != 0) ? {xr[XB-1], xr} : {1'b0, xr};
+                    if (USED == 1) begin : g_one
+                        // A slice left with one PE multiplies it alone (as PACK = 1).
+                        wire [WB-1:0] wr = w1[(g*PACK*SIMD + s)*WB +: WB];
+                        wire signed [WB:0] wd = {wr[WB-1], wr};
                         (* use_dsp = "yes" *) wire signed [PB-1:0] m = wd * xd;
-                        assign prod[s] = m;
-                    end else begin : g_lut
-                        (* use_dsp = "no" *) wire signed [PB-1:0] m = wd * xd;
-                        assign prod[s] = m;
+                        assign prod[g*PACK*SIMD + s] = m;
+                    end else begin : g_lanes
+                        wire [AW-1:0] part [0:USED-1];
+                        for (j = 0; j < USED; j = j + 1) begin : g_part
+                            wire [WB-1:0] wr = w1[((g*PACK + j)*SIMD + s)*WB +: WB];
+                            wire [AW-1:0] wx = {{(AW-WB){wr[WB-1]}}, wr};   // sign-extended
+                            assign part[j] = wx << (j*LANE);
+                        end
+                        reg [AW-1:0] a;
+                        integer k;
+                        always @* begin
+                            a = {AW{1'b0}};
+                            for (k = 0; k < USED; k = k + 1) a = a + part[k];
+                        end
+                        // Exact modulo 2^MB, which holds every lane.
+                        (* use_dsp = "yes" *) wire signed [MB-1:0] m = $signed(a) * xd;
+                        for (j = 0; j < USED; j = j + 1) begin : g_lane
+                            wire [LANE-1:0] f;
+                            if (j == 0) begin : g_low
+                                assign f = m[LANE-1:0];
+                            end else begin : g_high
+                                assign f = m[j*LANE +: LANE] + {{(LANE-1){1'b0}}, m[j*LANE-1]};
+                            end
+                            assign prod[(g*PACK + j)*SIMD + s] = {{(PB-LANE){f[LANE-1]}}, f};
+                        end
                     end
                 end
-                always @(posedge ap_clk) prod2[s] <= prod[s];
+            end
+        end else begin : g_single
+            for (p = 0; p < PE; p = p + 1) begin : g_pe
+                for (s = 0; s < SIMD; s = s + 1) begin : g_simd
+                    wire [WB-1:0] wr = w1[(p*SIMD + s)*WB +: WB];
+                    wire [XB-1:0] xr = x1[s*XB +: XB];
+                    if (WB == 1 && XB == 1) begin : g_xnor
+                        assign prod[p*SIMD + s] = (wr == xr) ? 1 : -1;
+                    end else begin : g_mul
+                        wire signed [WB:0] wd = (WB == 1) ? (wr[0] ? 1 : -1) : {wr[WB-1], wr};
+                        wire signed [XB:0] xd = (XB == 1) ? (xr[0] ? 1 : -1)
+                                              : (XS != 0) ? {xr[XB-1], xr} : {1'b0, xr};
+                        if (USE_DSP != 0) begin : g_dsp
+                            (* use_dsp = "yes" *) wire signed [PB-1:0] m = wd * xd;
+                            assign prod[p*SIMD + s] = m;
+                        end else begin : g_lut
+                            (* use_dsp = "no" *) wire signed [PB-1:0] m = wd * xd;
+                            assign prod[p*SIMD + s] = m;
+                        end
+                    end
+                end
+            end
+        end
+    endgenerate
+
+    // Registered products, sums and accumulators, one lane per PE.
+    wire [PE*ACC-1:0] acc_flat;
+    generate
+        for (p = 0; p < PE; p = p + 1) begin : g_pe
+            reg  signed [PB-1:0] prod2 [0:SIMD-1];
+            for (s = 0; s < SIMD; s = s + 1) begin : g_simd
+                always @(posedge ap_clk) prod2[s] <= prod[p*SIMD + s];
             end
             // Sum of the SIMD products (an adder tree in synthesis).
             reg signed [ACC-1:0] tree;

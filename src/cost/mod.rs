@@ -168,6 +168,9 @@ pub enum MultStyle {
     Lut,
     /// DSP slices.
     Dsp,
+    /// DSP slices, each computing the products of several neighbouring PEs that share an
+    /// activation (`stage::mvu_cost::packing`: two 8-bit products, three 4-bit ones).
+    Packed,
 }
 
 /// Weight memory implementation.
@@ -190,6 +193,7 @@ impl MultStyle {
         match self {
             MultStyle::Lut => "lut",
             MultStyle::Dsp => "dsp",
+            MultStyle::Packed => "packed",
         }
     }
 }

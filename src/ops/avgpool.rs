@@ -3,9 +3,9 @@
 //! adders taking one window word per cycle; global = PE adders accumulating every pixel into a
 //! per-channel accumulator memory, emitting C/PE words after the last pixel.
 
-use super::LocalStream;
 use super::HlsStage;
 use super::LayerParams;
+use super::LocalStream;
 use super::conv::window_out;
 use super::maxpool::POOL_DEPTH;
 use super::requant;

@@ -1,9 +1,9 @@
 //! `conv`: 2-D convolution. Hardware: sliding-window generator (SIMD channels per word) feeding
 //! a matrix-vector unit with `MW = kh*kw*cin`, `MH = cout`.
 
-use super::LocalStream;
 use super::HlsStage;
 use super::LayerParams;
+use super::LocalStream;
 use super::WeightShape;
 use super::requant;
 use super::{
@@ -189,6 +189,7 @@ impl Operator for Conv {
             simd: divisors(self.fan_in(node.inputs[0].shape.c) as u32),
             has_mult: mvu::dsp_capable(self.weight, node.inputs[0].ty),
             has_weights: true,
+            shared_x: Some((self.weight, swg::window_type(&node.inputs[0], &self.window))),
         }
     }
 
@@ -268,7 +269,8 @@ impl Operator for Conv {
             "in".to_string()
         } else {
             let wt = swg::window_type(&inp, &self.window);
-            st.streams.push(LocalStream::new("win", (par * wt.bits) as u64));
+            st.streams
+                .push(LocalStream::new("win", (par * wt.bits) as u64));
             let call = SwgCall::zero_padded(&inp, &self.window, par, 1, false, hw);
             st.calls.push(render(&call));
             "win".to_string()
@@ -300,7 +302,7 @@ impl Operator for Conv {
         let regroup = self.regroup(node, fold.simd);
         Some(stages::windowed(window, regroup, ctx, |input| {
             self.unit(node, fold)
-                .rtl(ctx.name, params, input, ctx.output)
+                .rtl(ctx.name, params, (input, ctx.output), &ctx.hw)
         }))
     }
 }

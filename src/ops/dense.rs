@@ -134,6 +134,7 @@ impl Operator for Dense {
             simd: divisors(node.inputs[0].shape.elems() as u32),
             has_mult: mvu::dsp_capable(self.weight, node.inputs[0].ty),
             has_weights: true,
+            shared_x: Some((self.weight, node.inputs[0].ty)),
         }
     }
 
@@ -195,7 +196,7 @@ impl Operator for Dense {
         let params = p.map(|p| (p.weight.as_slice(), p.bias.as_slice()));
         Some(
             self.unit(node, fold)
-                .rtl(ctx.name, params, &ctx.inputs[0], ctx.output),
+                .rtl(ctx.name, params, (&ctx.inputs[0], ctx.output), &ctx.hw),
         )
     }
 }

@@ -4,9 +4,9 @@
 //! Loop nest: `for pixel { for cf in 0..C/PE { for kf in 0..kh*kw/SIMD { PE x SIMD MACs } } }`,
 //! so cycles = `pixels * C/PE * kh*kw/SIMD` (FINN `VectorVectorActivation`).
 
-use super::LocalStream;
 use super::HlsStage;
 use super::LayerParams;
+use super::LocalStream;
 use super::WeightShape;
 use super::conv::window_out;
 use super::requant;
@@ -129,6 +129,7 @@ impl Operator for DwConv {
             simd: divisors(self.window.area()),
             has_mult: mvu::dsp_capable(self.weight, node.inputs[0].ty),
             has_weights: true,
+            shared_x: None,
         }
     }
 
@@ -267,7 +268,7 @@ impl Operator for DwConv {
         let params = p.map(|p| (p.weight.as_slice(), p.bias.as_slice()));
         Some(stages::windowed(window, None, ctx, |input| {
             self.unit(node, fold)
-                .rtl(ctx.name, params, input, ctx.output)
+                .rtl(ctx.name, params, (input, ctx.output), &ctx.hw)
         }))
     }
 }

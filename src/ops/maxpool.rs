@@ -2,9 +2,9 @@
 //! Hardware: a sliding-window generator (PE channels per word) and PE comparators that take
 //! one window word per cycle: cycles = `max(in_words, out_pixels * kh*kw * C/PE)`.
 
-use super::LocalStream;
 use super::HlsStage;
 use super::LayerParams;
+use super::LocalStream;
 use super::conv::window_out;
 use super::{Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, Unit};
 use crate::cost::{Resources, clog2};

@@ -15,8 +15,9 @@ mod registry;
 pub mod requant;
 pub mod window;
 
-use crate::cost::{MemStyle, MultStyle};
+use crate::cost::{DspKind, MemStyle, MultStyle};
 use crate::format::{ElemType, Requant, Shape, Tensor, Window};
+use crate::stage::mvu_cost::packing;
 use crate::stage::{Fold, HlsStage, HwCtx, LocalStream, RtlCtx, RtlStage, StageCost, Unit};
 pub use node::{MAX_ACC_BITS, Node, NodeKind};
 pub use registry::{LayerOp, NAMES};
@@ -63,6 +64,9 @@ pub struct FoldSpace {
     pub has_mult: bool,
     /// True when the stage has a weight memory (so the memory style matters).
     pub has_weights: bool,
+    /// The weight and activation types when the PEs share each activation (a matrix unit),
+    /// so that a DSP slice may compute several PEs' products (`MultStyle::Packed`).
+    pub shared_x: Option<(ElemType, ElemType)>,
 }
 
 impl FoldSpace {
@@ -73,6 +77,7 @@ impl FoldSpace {
             pe: divisors(channels),
             simd: vec![1],
             has_mult: false,
+            shared_x: None,
             has_weights: false,
         }
     }
@@ -216,8 +221,14 @@ pub trait Operator {
 /// for the constant weight memories: it has no initial-content attribute and powers up as
 /// zero (Vivado UG901, "Differences between UltraRAM and Block RAM"), so weights in URAM
 /// would need a run-time loader, which half-gen does not generate.
-pub fn mac_folds(space: &FoldSpace, dsp_ok: bool) -> Vec<Fold> {
-    let mults: &[MultStyle] = if space.has_mult && dsp_ok {
+pub fn mac_folds(space: &FoldSpace, dsp: Option<DspKind>) -> Vec<Fold> {
+    let packs = match (space.shared_x, dsp) {
+        (Some((wt, at)), Some(kind)) => packing(wt, at, kind).is_some(),
+        _ => false,
+    };
+    let mults: &[MultStyle] = if space.has_mult && packs {
+        &[MultStyle::Lut, MultStyle::Dsp, MultStyle::Packed]
+    } else if space.has_mult && dsp.is_some() {
         &[MultStyle::Lut, MultStyle::Dsp]
     } else {
         &[MultStyle::Lut]

@@ -258,11 +258,12 @@ pub struct HlsRequant {
     pub shift0: i64,
 }
 
-/// The multiplier style's C++ tag.
-pub fn style(m: MultStyle) -> &'static str {
-    match m {
-        MultStyle::Lut => "half::MulLut",
-        MultStyle::Dsp => "half::MulDsp",
+/// The multiplier style's C++ tag; a packed style names its lanes and lane bits.
+pub fn style(m: MultStyle, pack: Option<mvu_cost::Packing>) -> String {
+    match (m, pack) {
+        (MultStyle::Lut, _) => "half::MulLut".into(),
+        (MultStyle::Packed, Some(p)) => format!("half::MulPacked<{}, {}>", p.lanes, p.lane_bits),
+        _ => "half::MulDsp".into(),
     }
 }
 

@@ -55,7 +55,7 @@ struct MacCall<'a> {
     rq: HlsRequant,
     o: Ty,
     relu: bool,
-    style: &'static str,
+    style: &'a str,
     /// The matrix unit's input-buffer storage (`bram`, `lutram`, `registers`); empty for the vector
     /// unit, which has none.
     xstore: &'static str,
@@ -69,6 +69,14 @@ impl MacUnit<'_> {
     /// holds the same values.
     fn rtl_acc(&self) -> u32 {
         self.ep.acc_bits().max(self.wt.bits + self.x.bits + 2)
+    }
+
+    /// The packing of the fold's products on `dsp` (the packed style only).
+    fn packing(&self, dsp: crate::cost::DspKind) -> Option<crate::stage::mvu_cost::Packing> {
+        match self.fold.mult {
+            MultStyle::Packed => crate::stage::mvu_cost::packing(self.wt, self.x, dsp),
+            _ => None,
+        }
     }
 
     /// Synapse folds `MW / SIMD` and neuron folds `MH / PE`.
@@ -118,7 +126,7 @@ impl MacUnit<'_> {
             rq,
             o: self.ep.out.into(),
             relu: self.ep.relu,
-            style: style(self.fold.mult),
+            style: &style(self.fold.mult, self.packing(hw.dsp)),
             xstore,
             input,
             output: "out",
@@ -134,9 +142,10 @@ impl MacUnit<'_> {
         &self,
         name: &str,
         weights: Option<(&[i64], &[i64])>,
-        input: &str,
-        output: &str,
+        (input, output): (&str, &str),
+        hw: &HwCtx,
     ) -> RtlStage {
+        let pack = self.packing(hw.dsp);
         let rq = self.ep.rtl();
         let mems = weights.map_or_else(Vec::new, |(w, b)| self.memories(name, w, b));
         let (o, f) = (self.ep.out, self.fold);
@@ -170,7 +179,9 @@ impl MacUnit<'_> {
             .int("OB", o.bits)
             .int("OS", o.signed && o.bits > 1)
             .int("RELU", self.ep.relu)
-            .int("USE_DSP", f.mult == MultStyle::Dsp)
+            .int("USE_DSP", f.mult != MultStyle::Lut)
+            .int("PACK", pack.map_or(1, |p| p.lanes))
+            .int("LANE", pack.map_or(16, |p| p.lane_bits))
             .str("ROM_STYLE", rom)
             .str("WFILE", format!("mem/{name}_w.hex"))
             .str("BFILE", format!("mem/{name}_b.hex"))

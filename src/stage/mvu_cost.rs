@@ -56,6 +56,47 @@ pub fn dsp_capable(wt: ElemType, at: ElemType) -> bool {
     !wt.is_bipolar() && !at.is_bipolar()
 }
 
+/// How a DSP slice computes the products of several PEs that share an activation
+/// (`MultStyle::Packed`): `lanes` weights `lane_bits` apart in one operand,
+/// `sum_i w_i 2^(i L)`, times the activation; lane `i` of the result is its `L`-bit field plus
+/// the sign bit below it, exact when every product fits `L` bits signed (FINN's
+/// mvu_8sx8u_dsp48 packs two int8 products at bits 0 and 16 the same way; AMD WP486).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Packing {
+    /// Products per DSP slice.
+    pub lanes: u32,
+    /// Bits between lanes (`L`): the narrowest signed width holding every product.
+    pub lane_bits: u32,
+}
+
+/// The packing for weights `wt` and activations `at` on `dsp`, or None when a slice takes one
+/// product only: a bipolar operand, a product Yosys would not put in a DSP, or fewer than two
+/// lanes in the slice's `A` port (25 bits on DSP48E1, 27 on DSP48E2: the operand takes
+/// `(lanes - 1) L + WB + 1` bits, the top lane's weight scaled plus the lanes below it, which
+/// can take it one below the top lane's range). 8-bit x 8-bit: two lanes of 16 bits; 4-bit:
+/// three of 8.
+pub fn packing(wt: ElemType, at: ElemType, dsp: DspKind) -> Option<Packing> {
+    if product_dsps(wt, at, MultStyle::Dsp, dsp) != 1 {
+        return None;
+    }
+    let corners = [
+        wt.min() * at.min(),
+        wt.min() * at.max(),
+        wt.max() * at.min(),
+        wt.max() * at.max(),
+    ];
+    let (lo, hi) = (*corners.iter().min()?, *corners.iter().max()?);
+    let lane_bits = (1..=40u32).find(|&l| lo >= -(1i64 << (l - 1)) && hi < (1i64 << (l - 1)))?;
+    let a_port: u32 = match dsp {
+        DspKind::Dsp48e1 => 25,
+        DspKind::Dsp48e2 => 27,
+    };
+    let lanes = a_port.checked_sub(wt.bits + 1)? / lane_bits + 1;
+    let operand = (lanes - 1) * lane_bits + wt.bits + 1;
+    let (_, xb) = operand_bits(wt, at);
+    (lanes >= 2 && mult_dsps(operand, xb, dsp) == 1).then_some(Packing { lanes, lane_bits })
+}
+
 /// The signed operand widths Yosys multiplies (`wd * xd` of the RTL after trimming): a
 /// bipolar value is a 2-bit +-1, an unsigned activation gains a zero sign bit.
 pub fn operand_bits(wt: ElemType, at: ElemType) -> (u32, u32) {
@@ -71,7 +112,7 @@ pub fn operand_bits(wt: ElemType, at: ElemType) -> (u32, u32) {
 /// DSP slices of one product under `mult` (0 when it stays in the fabric: LUT style, a
 /// bipolar operand, or a product under 9 bits, which Yosys never puts in a DSP).
 pub fn product_dsps(wt: ElemType, at: ElemType, mult: MultStyle, dsp: DspKind) -> u64 {
-    if mult != MultStyle::Dsp || !dsp_capable(wt, at) {
+    if mult == MultStyle::Lut || !dsp_capable(wt, at) {
         return 0;
     }
     let (a, b) = operand_bits(wt, at);
@@ -161,11 +202,17 @@ pub fn datapath(
 ) -> Resources {
     let n = pe * simd;
     let xnor = wt.is_bipolar() && at.is_bipolar();
+    let packed = match mult {
+        MultStyle::Packed => packing(wt, at, dsp),
+        _ => None,
+    };
     let dsps = product_dsps(wt, at, mult, dsp);
     let (a, b) = operand_bits(wt, at);
     let pbits = if xnor { 1 } else { (a + b) as u64 };
     let (prod_luts, kind) = if xnor {
         ((XNOR_LUTS * n as f64).round() as u64, 0)
+    } else if let Some(pk) = packed {
+        (packing_luts(pe, simd, pk), 2)
     } else if dsps == 0 {
         let each = mult_luts(a, b, at.signed || at.is_bipolar());
         let each = match dsp {
@@ -185,9 +232,21 @@ pub fn datapath(
     Resources {
         lut: prod_luts + tree + acc_luts,
         ff: n * pbits + 2 * pe * acc_bits,
-        dsp: n * dsps,
+        dsp: match packed {
+            Some(pk) => pe.div_ceil(pk.lanes as u64) * simd,
+            None => n * dsps,
+        },
         ..Default::default()
     }
+}
+
+/// LUTs that packing adds to `pe` lanes of `simd` products: none for two lanes a slice (Yosys
+/// 0.23 gives the 8-bit two-lane matrix units of tests/packed.rs 33 LUTs fewer and 7 more than
+/// one product a slice, out of 2,300 and 290), about 12 per lane beyond the first for three
+/// lanes (4-bit: 399 more over 32 such lanes), where the operand takes a second adder.
+fn packing_luts(pe: u64, simd: u64, pk: Packing) -> u64 {
+    let slices = pe.div_ceil(pk.lanes as u64);
+    (pe - slices) * simd * 12 * (pk.lanes as u64).saturating_sub(2)
 }
 
 /// Weight memory of `depth` words of `width` bits in the given style: block RAM as Yosys
@@ -430,6 +489,35 @@ mod tests {
             datapath(1, 8, two, two, 12, MultStyle::Dsp, DspKind::Dsp48e1).dsp,
             0
         );
+    }
+
+    #[test]
+    fn packing_lanes_follow_the_product_range_and_the_a_port() {
+        let s = |bits| ElemType { bits, signed: true };
+        let u = |bits| ElemType {
+            bits,
+            signed: false,
+        };
+        let e1 = DspKind::Dsp48e1;
+        // 8-bit x 8-bit: [-32640, 32385] needs 16 bits; 2 * 16 + 8 + 1 > 25.
+        let p = packing(s(8), u(8), e1).unwrap();
+        assert_eq!((p.lanes, p.lane_bits), (2, 16));
+        assert_eq!(packing(s(8), s(8), e1).unwrap().lane_bits, 16);
+        // 4-bit x 4-bit: [-120, 105] in 8 bits, three lanes (2 * 8 + 5 <= 25).
+        let p = packing(s(4), u(4), e1).unwrap();
+        assert_eq!((p.lanes, p.lane_bits), (3, 8));
+        // 4-bit weights on signed 8-bit activations: [-1016, 1024] in 12 bits.
+        assert_eq!(packing(s(4), s(8), e1).unwrap().lane_bits, 12);
+        // Bipolar operands, products Yosys keeps in the fabric, and operands too wide for two
+        // lanes never pack.
+        let bip = u(1);
+        assert!(packing(bip, u(8), e1).is_none());
+        assert!(packing(s(2), u(2), e1).is_none());
+        assert!(packing(s(12), u(12), e1).is_none());
+        let d = datapath(4, 8, s(8), u(8), 24, MultStyle::Packed, e1);
+        assert_eq!(d.dsp, 2 * 8);
+        let d = datapath(5, 8, s(8), u(8), 24, MultStyle::Packed, e1);
+        assert_eq!(d.dsp, 3 * 8);
     }
 
     #[test]

@@ -131,7 +131,13 @@ impl Regroup {
                 .int("PO", self.po)
                 .io(&[&queued], &[&converted]),
         );
-        let mut fifo = glue::fifo_instance(&format!("regroup_{layer}"), width, self.depth, &converted, &out);
+        let mut fifo = glue::fifo_instance(
+            &format!("regroup_{layer}"),
+            width,
+            self.depth,
+            &converted,
+            &out,
+        );
         fifo.layer = layer.to_string();
         st.instances.push(fifo);
         out

@@ -71,9 +71,13 @@ ap_uint<B> field(const ap_uint<W>& word, int i) {
   return v;
 }
 
-// Multiplier styles (the folding's `mult`): fabric LUTs or DSP slices.
+// Multiplier styles (the folding's `mult`): fabric LUTs, DSP slices, or DSP slices that each
+// compute LANES products of neighbouring PEs, L bits apart (the matrix unit's products(),
+// hls/include/half/mvu.h).
 struct MulLut {};
 struct MulDsp {};
+template <int LANES, int L>
+struct MulPacked {};
 
 // One product w*x with the requested implementation.
 template <class STYLE, int PB, class TW, class TX>
@@ -96,6 +100,10 @@ struct Mul<MulDsp, PB, TW, TX> {
     return p;
   }
 };
+
+// A packed style multiplying one product (outside the matrix unit) is a DSP product.
+template <int LANES, int L, int PB, class TW, class TX>
+struct Mul<MulPacked<LANES, L>, PB, TW, TX> : Mul<MulDsp, PB, TW, TX> {};
 
 // Product of raw weight and activation elements; bipolar x bipolar is an XNOR.
 template <class STYLE, int WB, bool WS, int XB, bool XS>

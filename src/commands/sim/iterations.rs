@@ -92,11 +92,18 @@ fn expectation(
         let index = seen.entry(layer.to_string()).or_insert(0);
         let at = *index;
         *index += 1;
+        // The units with a process of their own: a regrouping converter's queue and FIFO
+        // are streams in the HLS code (src/stage/regroup.rs).
         let units = est["layers"]
             .as_array()
             .and_then(|ls| ls.iter().find(|l| l["name"] == layer))
             .and_then(|l| l["units"].as_array());
-        let Some(u) = units.and_then(|us| us.get(at)) else {
+        let processes = units.map(|us| {
+            us.iter()
+                .filter(|u| u["kind"] != "queue" && u["kind"] != "fifo")
+                .collect::<Vec<_>>()
+        });
+        let Some(u) = processes.and_then(|us| us.get(at).copied()) else {
             return (0, 0);
         };
         let kind = match unit {
@@ -109,10 +116,11 @@ fn expectation(
         let cycles = u["cycles"].as_u64().unwrap_or(0);
         // swg<ID, IH, IW, C, KH, KW, SH, ..., P, ...>: alone, the generator reads ahead of
         // its windows by at most its buffer, KH + SH rows of IW * C / P words.
-        let fill = if unit == "swg" {
-            (arg(4) + arg(6)) * arg(2) * (arg(3) / arg(12).max(1))
-        } else {
-            0
+        // dwc<N, B, PI, PO> (a regrouping converter): PO/PI words first, as on an edge.
+        let fill = match unit {
+            "swg" => (arg(4) + arg(6)) * arg(2) * (arg(3) / arg(12).max(1)),
+            "dwc" => arg(3).div_ceil(arg(2).max(1)),
+            _ => 0,
         };
         return (cycles, fill);
     }
@@ -149,6 +157,20 @@ mod tests {
         assert_eq!((r[2].expected, r[2].agrees), (12, false));
         // 15 per frame against 16 words.
         assert_eq!((r[3].expected, r[3].agrees), (16, false));
+    }
+
+    #[test]
+    fn a_regrouping_converter_is_matched_past_its_streams() {
+        let est = serde_json::json!({"layers": [{"name": "c0", "units": [
+            {"kind": "swg", "cycles": 100}, {"kind": "queue", "cycles": 100},
+            {"kind": "dwc", "cycles": 100}, {"kind": "fifo", "cycles": 50},
+            {"kind": "mvu", "cycles": 400}]}]});
+        let out = "HALF_COUNT iterations=100 process=\"layer_c0: half::swg<layer_id, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, 1, 2, 4, 4, 1, false, 0u>(in, win)\"\n\
+                   HALF_COUNT iterations=101 process=\"layer_c0: half::dwc<200, 8, 2, 4>(win, win_simd)\"\n\
+                   HALF_COUNT iterations=400 process=\"layer_c0: half::mvu<36, 8, 4, 2, 64, 4, false, 4, true, 16, true, true, 9, 1, 4, false, true, half::MulLut>(win_simd, out, weights, bias, scale, shift)\"\n";
+        let r = check(out, 1, &est);
+        assert!(r.iter().all(|c| c.agrees), "{r:?}");
+        assert_eq!(r[1].fill, 2);
     }
 
     #[test]
