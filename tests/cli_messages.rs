@@ -112,7 +112,7 @@ fn near_misses_get_a_suggestion_and_pins_name_the_broken_field() {
         ),
         (
             "c1: {pe: 4, simd: 2}",
-            "simd 2 is not one of [1, 3]",
+            "simd 2 is not one of [1, 3, 9, 27]",
             "pe 4",
         ),
         ("c1: {mem: uram}", "mem uram: UltraRAM cannot hold", "pe"),

@@ -3,7 +3,8 @@
 //! Every stage needs at least its fastest legal fold's cycles. And a layer with `M` MACs per
 //! frame finishing in `T` cycles needs at least `M/T` multipliers; each costs at least
 //! `stage::mvu_cost::product_luts` LUTs in fabric (the datapath cost in `stage::mvu_cost` is never less) or
-//! `stage::mvu_cost::product_dsps` DSPs (none when Yosys keeps the product in the fabric anyway).
+//! `stage::mvu_cost::product_dsps` DSPs (none when Yosys keeps the product in the fabric anyway;
+//! divided by the lanes of `stage::mvu_cost::packing` when a slice can take several).
 //! Give the DSP budget to the layers whose fabric multipliers are dearest (per DSP spent),
 //! put the rest in LUTs, and find the smallest `T` whose LUT need fits the
 //! LUT budget (bisection; the need falls as `T` grows). No design within the budget can be
@@ -13,7 +14,7 @@ use super::candidates::LayerCandidates;
 use crate::board::Board;
 use crate::cost::{DspKind, MultStyle, Resources};
 use crate::ir::Graph;
-use crate::stage::mvu_cost::{product_dsps, product_luts};
+use crate::stage::mvu_cost::{packing, product_dsps, product_luts};
 
 struct MacLayer {
     macs: f64,
@@ -33,9 +34,12 @@ fn mac_layers(graph: &Graph, dsp: DspKind) -> Vec<MacLayer> {
             continue;
         }
         let at = node.inputs[0].ty;
+        // A packed slice computes `lanes` products (`MultStyle::Packed`): the least DSPs a
+        // product can take.
+        let lanes = packing(wt, at, dsp).map_or(1.0, |p| p.lanes as f64);
         let dsps = match product_dsps(wt, at, MultStyle::Dsp, dsp) {
             0 => None,
-            d => Some(d as f64),
+            d => Some(d as f64 / lanes),
         };
         out.push(MacLayer {
             macs: macs as f64,

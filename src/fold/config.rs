@@ -89,7 +89,7 @@ pub fn parse(text: &str, file: &str) -> Result<Pins> {
 /// Writes complete folds in the same format, in layer order.
 pub fn to_yaml(folds: &[(String, Fold, bool, bool)]) -> String {
     let mut out = String::from(
-        "# half-gen folding: pe, simd, multiplier style (lut|dsp), weight memory (bram|lutram|uram)\n",
+        "# half-gen folding: pe, simd, multiplier style (lut|dsp|packed), weight memory (bram|lutram|uram)\n",
     );
     for (name, f, has_mult, has_weights) in folds {
         out.push_str(&format!("{name}: {{pe: {}, simd: {}", f.pe, f.simd));

@@ -118,6 +118,8 @@ struct Search<'a> {
     best: Option<(f64, Vec<usize>)>,
     nodes: u64,
     leaves: u64,
+    /// Without a judge only feasibility is asked: the first complete selection ends it.
+    found: bool,
 }
 
 impl Search<'_> {
@@ -127,7 +129,7 @@ impl Search<'_> {
 
     fn run(&mut self, depth: usize, used: [u64; 5]) {
         self.nodes += 1;
-        if self.over_limit() {
+        if self.over_limit() || self.found {
             return;
         }
         // Glue only adds: the layers' share is a lower bound of the pipeline's.
@@ -157,6 +159,7 @@ impl Search<'_> {
                 && self.best.as_ref().is_none_or(|(b, _)| share < *b)
             {
                 self.best = Some((share, self.pick.clone()));
+                self.found = self.judge.is_none();
             }
             return;
         }
@@ -185,7 +188,8 @@ pub struct Solved {
 /// The selection of least budget share whose every layer meets `t` and whose layers fit
 /// `budget - reserve`: with `f`, the one whose whole pipeline (glue included,
 /// [`Folding::figures`]) also fits `budget` at `t` cycles per frame, at the least share of it;
-/// without, the one of least layer share.
+/// without, the first found whose layers fit (only whether one exists is asked: the lower
+/// bound's bisection).
 pub fn solve_at(
     spaces: &[LayerCandidates],
     f: Option<&Folding>,
@@ -265,10 +269,11 @@ pub fn solve_at(
         best: None,
         nodes: 0,
         leaves: 0,
+        found: false,
     };
     s.run(0, [0; 5]);
     Solved {
-        proved: !s.over_limit(),
+        proved: s.found || !s.over_limit(),
         sel: s.best.map(|(_, pick)| to_selection(&pick)),
         rejected_glue: s.rejected_glue,
     }

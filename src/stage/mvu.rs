@@ -180,13 +180,16 @@ impl MacUnit<'_> {
             .int("OS", o.signed && o.bits > 1)
             .int("RELU", self.ep.relu)
             .int("USE_DSP", f.mult != MultStyle::Lut)
-            .int("PACK", pack.map_or(1, |p| p.lanes))
-            .int("LANE", pack.map_or(16, |p| p.lane_bits))
             .str("ROM_STYLE", rom)
             .str("WFILE", format!("mem/{name}_w.hex"))
             .str("BFILE", format!("mem/{name}_b.hex"))
             .str("QFILE", format!("mem/{name}_q.hex"))
             .io(&[input], &[output]);
+        // The matrix unit's packing (the vector unit's PEs share no activation).
+        let inst = match pack {
+            Some(p) if !self.depthwise => inst.int("PACK", p.lanes).int("LANE", p.lane_bits),
+            _ => inst,
+        };
         RtlStage {
             channels: Vec::new(),
             instances: vec![inst],

@@ -1,10 +1,10 @@
 //! The regrouping converter between a window generator and a matrix unit whose SIMD spans
 //! kernel positions (SIMD over the whole window: any divisor of `KH * KW * C`, as FINN's MVAU
 //! allows). The generator emits `gcd(SIMD, C)` channels a word, which divides both its channel
-//! count and SIMD; a two-word queue and a `half_dwc` regroup them into SIMD-element words and a
-//! FIFO of a window and two words holds them: the same parts, timing and HLS streams as the
-//! width converter and FIFO on an edge between stages ([`super::glue`]), so the cycle models,
-//! the Verilog and the HLS code agree by construction.
+//! count and SIMD; a `half_dwc` regroups them into SIMD-element words and a FIFO of a window
+//! and two words holds them: the width converter and FIFO of an edge between stages
+//! ([`super::glue`]), with the generator's output register where an edge has its converter's
+//! two-word queue (with the queue too, the Verilog ran a cycle behind the HLS code per regroup).
 //!
 //! The FIFO is what keeps the matrix unit at one iteration a cycle: it reads a window's
 //! `MW / SIMD` words back to back in its first neuron fold and replays them for the others,
@@ -53,19 +53,13 @@ impl Regroup {
         })
     }
 
-    /// The cost units: the two-word queue, the converter and the FIFO (`glue::axis_in`,
-    /// `glue::dwc`, `glue::fifo`), each at one word a cycle on its busier side.
+    /// The cost units: the converter and the FIFO (`glue::dwc`, `glue::fifo`), each at one
+    /// word a cycle on its busier side.
     pub fn units(&self) -> Vec<Unit> {
         let (pi, po, b) = (self.pi as u64, self.po as u64, self.bits as u64);
         let in_words = self.elems / pi;
         let dwc = glue::dwc(self.pi, self.po, self.bits).unwrap_or_default();
         vec![
-            Unit {
-                kind: "queue",
-                cycles: in_words,
-                res: glue::axis_in(pi * b),
-                store: None,
-            },
             Unit {
                 kind: "dwc",
                 cycles: in_words.max(self.elems / po),
@@ -81,9 +75,9 @@ impl Regroup {
         ]
     }
 
-    /// Cycles from a generator word to the first regrouped word that holds it: the queue's and
-    /// the converter's registers.
-    pub const LATENCY: u64 = 2;
+    /// Cycles from a generator word to the first regrouped word that holds it: the
+    /// converter's register.
+    pub const LATENCY: u64 = 1;
 
     /// Adds the regrouped stream (of the FIFO's depth) and the converter's HLS call reading
     /// stream `input`; returns the regrouped stream's name.
@@ -101,17 +95,14 @@ impl Regroup {
         out
     }
 
-    /// Adds the queue, the converter and the FIFO of layer `layer` reading channel `input`;
-    /// returns the regrouped channel's name.
+    /// Adds the converter and the FIFO of layer `layer` reading channel `input` (the
+    /// generator's output register stands where an edge has its converter's two-word queue:
+    /// the HLS code's `win` stream, measured equal in latency); returns the regrouped channel's
+    /// name.
     pub fn rtl(&self, st: &mut RtlStage, layer: &str, input: &str) -> String {
-        let queued = format!("{input}_q");
         let converted = format!("{input}_c");
         let out = format!("{input}_simd");
         let width = (self.po * self.bits) as u64;
-        st.channels.push(Channel {
-            name: queued.clone(),
-            width: (self.pi * self.bits) as u64,
-        });
         for name in [&converted, &out] {
             st.channels.push(Channel {
                 name: name.clone(),
@@ -119,17 +110,12 @@ impl Regroup {
             });
         }
         st.instances.push(
-            Instance::new("half_axis_in", format!("regroup_queue_{layer}"), layer)
-                .int("W", (self.pi * self.bits) as i64)
-                .io(&[input], &[&queued]),
-        );
-        st.instances.push(
             Instance::new("half_dwc", format!("regroup_dwc_{layer}"), layer)
                 .int("N", self.elems as i64)
                 .int("B", self.bits as i64)
                 .int("PI", self.pi)
                 .int("PO", self.po)
-                .io(&[&queued], &[&converted]),
+                .io(&[input], &[&converted]),
         );
         let mut fifo = glue::fifo_instance(
             &format!("regroup_{layer}"),
@@ -159,8 +145,7 @@ mod tests {
         assert_eq!(r.depth, 8);
         assert_eq!((r.pi, r.po), (8, 24));
         let u = r.units();
-        assert_eq!(u[0].cycles, 1024 * 18);
-        assert_eq!(u[1].cycles, 1024 * 18);
-        assert_eq!(u[0].res.lut, 8 * 8 + 5);
+        assert_eq!((u[0].kind, u[0].cycles), ("dwc", 1024 * 18));
+        assert_eq!((u[1].kind, u[1].cycles), ("fifo", 1024 * 6));
     }
 }

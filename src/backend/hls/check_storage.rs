@@ -8,7 +8,8 @@
 //! * **Every weight memory bound to the folding's memory style**, and **every product to its
 //!   multiplier style**: a layer header's summary line names the fold's styles (`lut
 //!   multipliers, bram memory`); its `weights` array's `BIND_STORAGE impl` and the `STYLE`
-//!   argument of its `half::mvu` / `half::vvu` calls (`half::MulLut`, `half::MulDsp`, whose
+//!   argument of its `half::mvu` / `half::vvu` calls (`half::MulLut`, `half::MulDsp`,
+//!   `half::MulPacked<LANES, L>`, whose
 //!   `BIND_OP` binds the product) must say the same.
 //! * **Every line buffer and matrix-unit input buffer bound to the memory the estimate
 //!   costed**: the summary line names them (`line buffer in bram`, `input buffer in lutram`,
@@ -147,6 +148,7 @@ pub fn layer_bindings(path: &str, lines: &[String]) -> Vec<Finding> {
             let style = match mult {
                 "lut" => "half::MulLut",
                 "dsp" => "half::MulDsp",
+                "packed" => "half::MulPacked<",
                 _ => continue,
             };
             if !t.contains(style) {

@@ -92,15 +92,15 @@ fn expectation(
         let index = seen.entry(layer.to_string()).or_insert(0);
         let at = *index;
         *index += 1;
-        // The units with a process of their own: a regrouping converter's queue and FIFO
-        // are streams in the HLS code (src/stage/regroup.rs).
+        // The units with a process of their own: a regrouping converter's FIFO is a stream
+        // in the HLS code (src/stage/regroup.rs).
         let units = est["layers"]
             .as_array()
             .and_then(|ls| ls.iter().find(|l| l["name"] == layer))
             .and_then(|l| l["units"].as_array());
         let processes = units.map(|us| {
             us.iter()
-                .filter(|u| u["kind"] != "queue" && u["kind"] != "fifo")
+                .filter(|u| u["kind"] != "fifo")
                 .collect::<Vec<_>>()
         });
         let Some(u) = processes.and_then(|us| us.get(at).copied()) else {
@@ -162,8 +162,8 @@ mod tests {
     #[test]
     fn a_regrouping_converter_is_matched_past_its_streams() {
         let est = serde_json::json!({"layers": [{"name": "c0", "units": [
-            {"kind": "swg", "cycles": 100}, {"kind": "queue", "cycles": 100},
-            {"kind": "dwc", "cycles": 100}, {"kind": "fifo", "cycles": 50},
+            {"kind": "swg", "cycles": 100}, {"kind": "dwc", "cycles": 100},
+            {"kind": "fifo", "cycles": 50},
             {"kind": "mvu", "cycles": 400}]}]});
         let out = "HALF_COUNT iterations=100 process=\"layer_c0: half::swg<layer_id, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, 1, 2, 4, 4, 1, false, 0u>(in, win)\"\n\
                    HALF_COUNT iterations=101 process=\"layer_c0: half::dwc<200, 8, 2, 4>(win, win_simd)\"\n\
