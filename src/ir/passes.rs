@@ -183,7 +183,10 @@ fn add_fork_if_shared(
 /// Shape inference, requantisation and exact accumulator width for layer `i`.
 fn infer_layer(model: &Model, i: usize, inputs: Vec<Tensor>) -> Result<Node> {
     let layer = &model.layers[i];
-    let op = layer.op.op();
+    // An equivalent cheaper spelling (`Operator::canonical`) replaces the layer's op.
+    let canonical = layer.op.op().canonical(&inputs);
+    let layer_op = canonical.as_ref().unwrap_or(&layer.op);
+    let op = layer_op.op();
     let err = |key: &str, msg: String| model.error_at(i, layer.loc_of(key), msg);
     let unit_scales = vec![1; inputs.len()];
     let first = op
@@ -235,7 +238,7 @@ fn infer_layer(model: &Model, i: usize, inputs: Vec<Tensor>) -> Result<Node> {
         name: layer.name.clone(),
         kind: NodeKind::Layer {
             index: i,
-            op: layer.op.clone(),
+            op: layer_op.clone(),
         },
         inputs,
         out: Tensor {

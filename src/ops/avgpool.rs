@@ -78,6 +78,13 @@ impl AvgPool {
 }
 
 impl Operator for AvgPool {
+    fn canonical(&self, inputs: &[Tensor]) -> Option<super::LayerOp> {
+        let w = self.window?;
+        let s = inputs.first()?.shape;
+        let whole = !s.vector && w.kernel == [s.h, s.w] && w.pads(s.h, s.w) == [0; 4];
+        whole.then_some(super::LayerOp::AvgPool(AvgPool { window: None }))
+    }
+
     fn kind(&self) -> &'static str {
         "avgpool"
     }

@@ -154,6 +154,12 @@ pub trait Operator {
     fn keeps_input_type(&self) -> bool {
         false
     }
+    /// The same computation spelled for cheaper hardware on these `inputs`, when there is one
+    /// (an average pool whose window is its whole unpadded input is a global pool), so that
+    /// networks computing the same thing fold the same; None to keep the layer as written.
+    fn canonical(&self, _inputs: &[Tensor]) -> Option<LayerOp> {
+        None
+    }
     /// Checks the lengths of an explicit requant's lists: one entry, or one per channel.
     fn check_requant(
         &self,
