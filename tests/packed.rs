@@ -107,7 +107,7 @@ fn packed_products_and_regrouped_windows_are_exact_in_both_backends() {
         "c0, c1, c2 pack two lanes"
     );
     assert_eq!(top.matches(".PACK(3)").count(), 1, "fc packs three lanes");
-    assert_eq!(top.matches(" regroup_dwc_").count(), 2, "c0 and c1 regroup");
+    assert_eq!(top.matches(" dwc_regroup_").count(), 2, "c0 and c1 regroup");
     let hls = std::fs::read_to_string(out.join("hls/src/layers/fc.h")).unwrap();
     assert!(hls.contains("half::MulPacked<3, 8>"), "{hls}");
 

@@ -60,6 +60,10 @@ impl Board {
             DspName::Dsp48e2 => DspKind::Dsp48e2,
         }
     }
+    /// The DSP kind when the part has DSP slices (the multiplier styles a fold may use).
+    pub fn dsp_slices(&self) -> Option<DspKind> {
+        (self.dsp > 0).then(|| self.dsp())
+    }
 }
 
 /// The shipped boards' files, by name.

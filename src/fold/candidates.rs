@@ -278,18 +278,13 @@ pub fn build_cached(
         let pin = pins.by_layer.get(&node.name);
         let make = || -> Result<CandidateList> {
             let space = op.fold_space(node);
-            let folds: Vec<Fold> = mac_folds(&space, (board.dsp > 0).then(|| board.dsp()))
+            let folds: Vec<Fold> = mac_folds(&space, board.dsp_slices())
                 .into_iter()
                 .filter(|f| pin.is_none_or(|p| p.admits(f)))
                 .collect();
             if folds.is_empty() {
                 let why = pin.map_or_else(String::new, |p| {
-                    pin_conflict(
-                        p,
-                        &space,
-                        op.out_channels(node),
-                        (board.dsp > 0).then(|| board.dsp()),
-                    )
+                    pin_conflict(p, &space, op.out_channels(node), board.dsp_slices())
                 });
                 return Err(pins.error(&node.name, format!("no legal fold matches the pin: {why}")));
             }
@@ -308,7 +303,6 @@ pub fn build_cached(
 /// values it may take.
 fn pin_conflict(pin: &Pin, space: &FoldSpace, channels: u32, dsp: Option<DspKind>) -> String {
     let dsp_ok = dsp.is_some();
-    let dsp_kind = dsp.unwrap_or(DspKind::Dsp48e1);
     let mut why = Vec::new();
     if let Some(pe) = pin.pe
         && !space.pe.contains(&pe)
@@ -323,15 +317,15 @@ fn pin_conflict(pin: &Pin, space: &FoldSpace, channels: u32, dsp: Option<DspKind
     {
         why.push(format!("simd {simd} is not one of {:?}", space.simd));
     }
-    if pin.mult == Some(MultStyle::Packed) && space.has_mult && dsp_ok {
-        let folds = mac_folds(space, Some(dsp_kind));
-        if !folds.iter().any(|f| f.mult == MultStyle::Packed) {
-            why.push(
-                "mult packed: a DSP slice takes one of this layer's products only (a \
-                 depthwise layer, or operands too wide for two lanes); use dsp"
-                    .to_string(),
-            );
-        }
+    if pin.mult == Some(MultStyle::Packed)
+        && space.has_mult
+        && dsp.is_some_and(|kind| !space.packs(kind))
+    {
+        why.push(
+            "mult packed: a DSP slice takes one of this layer's products only (a \
+             depthwise layer, or operands too wide for two lanes); use dsp"
+                .to_string(),
+        );
     }
     if pin.mult.is_some_and(|m| m != MultStyle::Lut) && !(space.has_mult && dsp_ok) {
         why.push(if space.has_mult {

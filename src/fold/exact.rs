@@ -118,8 +118,6 @@ struct Search<'a> {
     best: Option<(f64, Vec<usize>)>,
     nodes: u64,
     leaves: u64,
-    /// Without a judge only feasibility is asked: the first complete selection ends it.
-    found: bool,
 }
 
 impl Search<'_> {
@@ -127,9 +125,14 @@ impl Search<'_> {
         self.nodes > NODE_LIMIT || self.leaves > LEAF_LIMIT
     }
 
+    /// Without a judge only feasibility is asked: the first complete selection settles it.
+    fn feasible_found(&self) -> bool {
+        self.judge.is_none() && self.best.is_some()
+    }
+
     fn run(&mut self, depth: usize, used: [u64; 5]) {
         self.nodes += 1;
-        if self.over_limit() || self.found {
+        if self.over_limit() || self.feasible_found() {
             return;
         }
         // Glue only adds: the layers' share is a lower bound of the pipeline's.
@@ -159,7 +162,6 @@ impl Search<'_> {
                 && self.best.as_ref().is_none_or(|(b, _)| share < *b)
             {
                 self.best = Some((share, self.pick.clone()));
-                self.found = self.judge.is_none();
             }
             return;
         }
@@ -269,11 +271,10 @@ pub fn solve_at(
         best: None,
         nodes: 0,
         leaves: 0,
-        found: false,
     };
     s.run(0, [0; 5]);
     Solved {
-        proved: s.found || !s.over_limit(),
+        proved: s.feasible_found() || !s.over_limit(),
         sel: s.best.map(|(_, pick)| to_selection(&pick)),
         rejected_glue: s.rejected_glue,
     }

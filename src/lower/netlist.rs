@@ -170,7 +170,8 @@ impl Builder<'_> {
             let converted = format!("{n}_w");
             self.add_channel(converted.clone(), cw);
             let pars = (p.stream.src_par, p.stream.dst_par);
-            let dwc = glue::dwc_instance(&n, &p.tensor, pars, &queued, &converted);
+            let elems = (p.tensor.shape.elems(), p.tensor.ty.bits);
+            let dwc = glue::dwc_instance(&n, elems, pars, &queued, &converted);
             self.net.instances.push(dwc);
             src = converted;
         }

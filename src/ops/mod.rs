@@ -70,6 +70,13 @@ pub struct FoldSpace {
 }
 
 impl FoldSpace {
+    /// True when a DSP slice of kind `dsp` can take several of this unit's products at once
+    /// (`MultStyle::Packed`: its PEs share each activation and the products pack).
+    pub fn packs(&self, dsp: DspKind) -> bool {
+        self.shared_x
+            .is_some_and(|(wt, at)| packing(wt, at, dsp).is_some())
+    }
+
     /// The space of a unit without weights or a multiplier-style choice that handles `pe` of
     /// `channels` channels a word: PE divides `channels`, SIMD 1.
     pub fn lanes(channels: u32) -> FoldSpace {
@@ -228,10 +235,7 @@ pub trait Operator {
 /// zero (Vivado UG901, "Differences between UltraRAM and Block RAM"), so weights in URAM
 /// would need a run-time loader, which half-gen does not generate.
 pub fn mac_folds(space: &FoldSpace, dsp: Option<DspKind>) -> Vec<Fold> {
-    let packs = match (space.shared_x, dsp) {
-        (Some((wt, at)), Some(kind)) => packing(wt, at, kind).is_some(),
-        _ => false,
-    };
+    let packs = dsp.is_some_and(|kind| space.packs(kind));
     let mults: &[MultStyle] = if space.has_mult && packs {
         &[MultStyle::Lut, MultStyle::Dsp, MultStyle::Packed]
     } else if space.has_mult && dsp.is_some() {

@@ -146,13 +146,10 @@ pub fn axis_out(width: u64, words: u64) -> Resources {
     }
 }
 
-/// The HLS call of the width converter from stream `a` (`pi` elements a word) to `b` (`po`).
-pub fn dwc_call(tensor: &crate::format::Tensor, (pi, po): (u32, u32), a: &str, b: &str) -> String {
-    format!(
-        "half::dwc<{}, {}, {pi}, {po}>({a}, {b});",
-        tensor.shape.elems(),
-        tensor.ty.bits
-    )
+/// The HLS call of the width converter of `elems` elements of `bits` bits a frame from stream
+/// `a` (`pi` elements a word) to `b` (`po`).
+pub fn dwc_call((elems, bits): (u64, u32), (pi, po): (u32, u32), a: &str, b: &str) -> String {
+    format!("half::dwc<{elems}, {bits}, {pi}, {po}>({a}, {b});")
 }
 
 /// The HLS call of the input adapter writing stream `out`.
@@ -212,18 +209,18 @@ pub fn fork_calls(name: &str, input: &str, outs: &[String], words: u64, width: u
     f
 }
 
-/// The `half_dwc` width converter on edge `n`: `tensor` carried from `pi` to `po` elements a
-/// word.
+/// The `half_dwc` width converter `n` of `elems` elements of `bits` bits a frame, from `pi` to
+/// `po` elements a word.
 pub fn dwc_instance(
     n: &str,
-    tensor: &crate::format::Tensor,
+    (elems, bits): (u64, u32),
     (pi, po): (u32, u32),
     input: &str,
     output: &str,
 ) -> Instance {
     Instance::new("half_dwc", format!("dwc_{n}"), "glue")
-        .int("N", tensor.shape.elems() as i64)
-        .int("B", tensor.ty.bits as i64)
+        .int("N", elems as i64)
+        .int("B", bits as i64)
         .int("PI", pi)
         .int("PO", po)
         .io(&[input], &[output])

@@ -73,10 +73,7 @@ impl MacUnit<'_> {
 
     /// The packing of the fold's products on `dsp` (the packed style only).
     fn packing(&self, dsp: crate::cost::DspKind) -> Option<crate::stage::mvu_cost::Packing> {
-        match self.fold.mult {
-            MultStyle::Packed => crate::stage::mvu_cost::packing(self.wt, self.x, dsp),
-            _ => None,
-        }
+        crate::stage::mvu_cost::packing_of(self.fold.mult, self.wt, self.x, dsp)
     }
 
     /// Synapse folds `MW / SIMD` and neuron folds `MH / PE`.

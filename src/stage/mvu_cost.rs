@@ -97,6 +97,15 @@ pub fn packing(wt: ElemType, at: ElemType, dsp: DspKind) -> Option<Packing> {
     (lanes >= 2 && mult_dsps(operand, xb, dsp) == 1).then_some(Packing { lanes, lane_bits })
 }
 
+/// The packing a fold's multiplier style `mult` asks of its products: [`packing`] for the
+/// packed style, None for the others.
+pub fn packing_of(mult: MultStyle, wt: ElemType, at: ElemType, dsp: DspKind) -> Option<Packing> {
+    match mult {
+        MultStyle::Packed => packing(wt, at, dsp),
+        _ => None,
+    }
+}
+
 /// The signed operand widths Yosys multiplies (`wd * xd` of the RTL after trimming): a
 /// bipolar value is a 2-bit +-1, an unsigned activation gains a zero sign bit.
 pub fn operand_bits(wt: ElemType, at: ElemType) -> (u32, u32) {
@@ -202,10 +211,7 @@ pub fn datapath(
 ) -> Resources {
     let n = pe * simd;
     let xnor = wt.is_bipolar() && at.is_bipolar();
-    let packed = match mult {
-        MultStyle::Packed => packing(wt, at, dsp),
-        _ => None,
-    };
+    let packed = packing_of(mult, wt, at, dsp);
     let dsps = product_dsps(wt, at, mult, dsp);
     let (a, b) = operand_bits(wt, at);
     let pbits = if xnor { 1 } else { (a + b) as u64 };

@@ -13,7 +13,7 @@
 //! from being the bottleneck, which the generator unit's cycles already cost).
 
 use super::glue::{self, gcd};
-use super::netlist::{Channel, Instance};
+use super::netlist::Channel;
 use super::{HlsStage, LocalStream, RtlStage, Unit};
 
 /// A window stream regrouped from `pi` to `po` elements a word.
@@ -88,10 +88,9 @@ impl Regroup {
             width: (self.po * self.bits) as u64,
             depth: self.depth,
         });
-        st.calls.push(format!(
-            "half::dwc<{}, {}, {}, {}>({input}, {out});",
-            self.elems, self.bits, self.pi, self.po
-        ));
+        let pars = (self.pi, self.po);
+        st.calls
+            .push(glue::dwc_call((self.elems, self.bits), pars, input, &out));
         out
     }
 
@@ -109,23 +108,16 @@ impl Regroup {
                 width,
             });
         }
-        st.instances.push(
-            Instance::new("half_dwc", format!("regroup_dwc_{layer}"), layer)
-                .int("N", self.elems as i64)
-                .int("B", self.bits as i64)
-                .int("PI", self.pi)
-                .int("PO", self.po)
-                .io(&[input], &[&converted]),
-        );
-        let mut fifo = glue::fifo_instance(
-            &format!("regroup_{layer}"),
-            width,
-            self.depth,
-            &converted,
-            &out,
-        );
-        fifo.layer = layer.to_string();
-        st.instances.push(fifo);
+        // The edge converter's and FIFO's instances, named `dwc_regroup_<layer>` and
+        // `fifo_regroup_<layer>`, in the layer's stage.
+        let n = format!("regroup_{layer}");
+        let pars = (self.pi, self.po);
+        let dwc = glue::dwc_instance(&n, (self.elems, self.bits), pars, input, &converted);
+        let fifo = glue::fifo_instance(&n, width, self.depth, &converted, &out);
+        for mut inst in [dwc, fifo] {
+            inst.layer = layer.to_string();
+            st.instances.push(inst);
+        }
         out
     }
 }

@@ -245,7 +245,8 @@ impl<'a> TopBody<'a> {
         let label = format!("{} (converted)", p.label);
         self.add_stream(b.clone(), label, p.dst_width(), p.stream.depth);
         let (pi, po) = (p.stream.src_par, p.stream.dst_par);
-        let call = glue::dwc_call(&p.tensor, (pi, po), &a, &b);
+        let elems = (p.tensor.shape.elems(), p.tensor.ty.bits);
+        let call = glue::dwc_call(elems, (pi, po), &a, &b);
         self.converters.insert(e, call);
     }
 

@@ -225,7 +225,7 @@ fn config(
     let (window, weight) = (o.window(), o.weight_type());
     let hw = HwCtx { dsp: board.dsp() };
     let space = o.fold_space(node);
-    let mut folds: Vec<LutFold> = mac_folds(&space, (board.dsp > 0).then(|| board.dsp()))
+    let mut folds: Vec<LutFold> = mac_folds(&space, board.dsp_slices())
         .into_iter()
         .map(|f| {
             let c = o.cost(node, &f, &hw);
@@ -344,7 +344,7 @@ fn build_within(
     let mut archs = Archs::new(space, max_archs);
     let sampled = archs.sampled;
     let (nodes, architectures) = collect(space, &mut archs, &pool, max_configs)?;
-    let dsp = (board.dsp > 0).then(|| board.dsp());
+    let dsp = board.dsp_slices();
     let rows: usize = pool.install(|| {
         nodes
             .par_iter()
