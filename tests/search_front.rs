@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// 4 x 3 x 3 x 4 x 3 = 432 architectures: a stem conv (width, kernel, weight bits) and a
 /// strided conv (width, weight bits). On the Zybo Z7-10 its frames/s-parameters front (the
 /// parameter count is the accuracy proxy) has 5 distinct points, its latency-parameters front
-/// 13.
+/// 10.
 const SPACE: &str = "\
 name: tiny
 input: {shape: [16, 16, 3], bits: 8}
@@ -164,13 +164,13 @@ fn seeded_search_recovers_the_true_front() {
         fps * 100.0
     );
     // Latency is a rugged objective (the folding maximises frames/s; the latency of the
-    // chosen folding jumps with the bit widths), and its front is larger: the seeds find
-    // 85 %, 92 % and 92 % of its 13 points. This guards against a regression below that.
+    // chosen folding jumps with the bit widths), and its front is larger: 10 points with the
+    // balanced-tree cost model (13 before it). This guards against a regression below 80 %.
     let lat = recovery(
         &space,
         &settings,
         &[Objective::Latency, Objective::Accuracy],
-        12,
+        10,
     );
     assert!(
         lat >= 0.8,

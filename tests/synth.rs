@@ -53,8 +53,8 @@ fn synth_json(dir: &Path) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).expect("one JSON object")
 }
 
-/// Builds `model`, synthesises it and compares: BRAM and DSP per stage exact, the total LUTs
-/// within `lut_pct` and flip-flops within 20 %.
+/// Builds `model`, synthesises it and compares: DSP per stage exact, BRAM exact or one over
+/// (constant ROM columns), the total LUTs within `lut_pct` and flip-flops within 20 %.
 fn check(model: &str, lut_pct: f64) {
     let dir = scratch(Path::new(model).file_stem().unwrap().to_str().unwrap());
     build(model, &dir);
@@ -66,13 +66,24 @@ fn check(model: &str, lut_pct: f64) {
     assert!(stages.iter().any(|s| s["kind"] == "layer"));
     assert!(stages.iter().any(|s| s["name"] == "glue:fifo"));
     for s in stages {
-        for k in ["bram18", "dsp"] {
-            assert_eq!(
-                s["estimate"][k], s["yosys"][k],
-                "{model}: stage {}: {k} estimate {} vs Yosys {}",
-                s["name"], s["estimate"][k], s["yosys"][k]
-            );
-        }
+        assert_eq!(
+            s["estimate"]["dsp"], s["yosys"]["dsp"],
+            "{model}: stage {}: DSP estimate {} vs Yosys {}",
+            s["name"], s["estimate"]["dsp"], s["yosys"]["dsp"]
+        );
+        // Block RAM exact, or one over where synthesis drops the bit columns a shallow weight
+        // ROM holds constant in every row: the weights decide that, not the folding (mlp's d1
+        // at PE 2, SIMD 12 has 4 rows of 48 bits, 15 columns constant, 33 bits in one RAMB18
+        // where the estimate charges two).
+        let (e, y) = (
+            s["estimate"]["bram18"].as_u64().unwrap(),
+            s["yosys"]["bram18"].as_u64().unwrap(),
+        );
+        assert!(
+            e == y || e == y + 1,
+            "{model}: stage {}: BRAM18 estimate {e} vs Yosys {y}",
+            s["name"]
+        );
     }
     let t = &r["total"];
     let err = |k: &str| t["error_pct"][k].as_f64().unwrap().abs();

@@ -67,7 +67,15 @@ module half_mvu #(
 );
     localparam integer SF = MW / SIMD;
     localparam integer NF = MH / PE;
-    localparam integer PB = WB + XB + 2;            // product bits
+    // Product bits: a bipolar operand is 2 bits (+-1), an unsigned one gains a sign bit (the
+    // cost model's `operand_bits`). An XNOR product (both bipolar) is summed as its match bit.
+    localparam integer XNOR = (WB == 1 && XB == 1) ? 1 : 0;
+    localparam integer PB = ((WB == 1) ? 2 : WB) + ((XB == 1) ? 2 : (XS != 0) ? XB : XB + 1);
+    localparam integer PW = (XNOR != 0) ? 1 : PB;   // bits of one term of the sum
+    // Fabric products of a weight of 5 bits or more and an activation of 3 or more are built
+    // by half_mul (partial products, shifted tree): fewer LUTs than Yosys' `*` there, more
+    // below (the cost model's `mvu_cost::partial_products`).
+    localparam integer PPMUL = (USE_DSP == 0 && WB >= 5 && XB >= 3) ? 1 : 0;
     localparam integer WW = PE * SIMD * WB;         // weight word
     localparam integer QW = SB + 6;
     localparam integer QD = 8;                      // output queue depth (> pipeline depth)
@@ -196,7 +204,11 @@ module half_mvu #(
                             end else begin : g_high
                                 assign f = m[j*LANE +: LANE] + {{(LANE-1){1'b0}}, m[j*LANE-1]};
                             end
-                            assign prod[(g*PACK + j)*SIMD + s] = {{(PB-LANE){f[LANE-1]}}, f};
+                            if (PB > LANE) begin : g_sext
+                                assign prod[(g*PACK + j)*SIMD + s] = {{(PB-LANE){f[LANE-1]}}, f};
+                            end else begin : g_full
+                                assign prod[(g*PACK + j)*SIMD + s] = f;
+                            end
                         end
                     end
                 end
@@ -215,6 +227,10 @@ module half_mvu #(
                         if (USE_DSP != 0) begin : g_dsp
                             (* use_dsp = "yes" *) wire signed [PB-1:0] m = wd * xd;
                             assign prod[p*SIMD + s] = m;
+                        end else if (PPMUL != 0) begin : g_pp
+                            wire unused_ops = &{1'b0, wd, xd};      // half_mul takes the raw operands
+                            half_mul #(.WB(WB), .XB(XB), .XS(XS), .P(PB)) mul (
+                                .w(wr), .x(xr), .y(prod[p*SIMD + s]));
                         end else begin : g_lut
                             (* use_dsp = "no" *) wire signed [PB-1:0] m = wd * xd;
                             assign prod[p*SIMD + s] = m;
@@ -225,23 +241,29 @@ module half_mvu #(
         end
     endgenerate
 
-    // Registered products, sums and accumulators, one lane per PE.
+    // Registered products, sums and accumulators, one lane per PE. An XNOR product is
+    // registered as its match bit alone: the SIMD match bits are counted and the sum is
+    // 2 * count - SIMD.
     wire [PE*ACC-1:0] acc_flat;
     generate
         for (p = 0; p < PE; p = p + 1) begin : g_pe
-            reg  signed [PB-1:0] prod2 [0:SIMD-1];
+            reg  [SIMD*PW-1:0] prod2;
             for (s = 0; s < SIMD; s = s + 1) begin : g_simd
-                always @(posedge ap_clk) prod2[s] <= prod[p*SIMD + s];
+                wire [PB-1:0] ps = prod[p*SIMD + s];
+                if (XNOR != 0) begin : g_bit
+                    // +1 (a match) has a clear sign bit, -1 a set one.
+                    always @(posedge ap_clk) prod2[s*PW +: PW] <= ~ps[PB-1];
+                    wire unused_ps = &{1'b0, ps[PB-2:0]};
+                end else begin : g_word
+                    always @(posedge ap_clk) prod2[s*PW +: PW] <= ps;
+                end
             end
-            // Sum of the SIMD products (an adder tree in synthesis).
-            reg signed [ACC-1:0] tree;
-            integer i;
-            always @* begin
-                tree = 0;
-                for (i = 0; i < SIMD; i = i + 1) tree = tree + {{(ACC-PB){prod2[i][PB-1]}}, prod2[i]};
-            end
+            // The lane's sum as an ACC-bit (wrapping) term (2 * count - SIMD for XNOR).
+            wire signed [ACC-1:0] sum_now;
+            half_lane_sum #(.SIMD(SIMD), .PW(PW), .XNOR(XNOR), .ACC(ACC)) lane_sum (
+                .terms(prod2), .sum(sum_now));
             reg signed [ACC-1:0] sum3;
-            always @(posedge ap_clk) sum3 <= tree;
+            always @(posedge ap_clk) sum3 <= sum_now;
             reg signed [ACC-1:0] acc4;
             wire signed [ACC-1:0] bias = (HAS_BIAS != 0) ? brom[nf3][p*ACC +: ACC] : {ACC{1'b0}};
             always @(posedge ap_clk) if (v3) acc4 <= (first3 ? bias : acc4) + sum3;

@@ -79,7 +79,15 @@ module half_vvu #(
 );
     localparam integer KF = KK / SIMD;
     localparam integer CF = C / PE;
-    localparam integer PB = WB + XB + 2;            // product bits
+    // Product bits: a bipolar operand is 2 bits (+-1), an unsigned one gains a sign bit (the
+    // cost model's `operand_bits`). An XNOR product (both bipolar) is summed as its match bit.
+    localparam integer XNOR = (WB == 1 && XB == 1) ? 1 : 0;
+    localparam integer PB = ((WB == 1) ? 2 : WB) + ((XB == 1) ? 2 : (XS != 0) ? XB : XB + 1);
+    localparam integer PW = (XNOR != 0) ? 1 : PB;   // bits of one term of the sum
+    // Fabric products of a weight of 5 bits or more and an activation of 3 or more are built
+    // by half_mul (partial products, shifted tree): fewer LUTs than Yosys' `*` there, more
+    // below (as half_mvu; the cost model's `mvu_cost::partial_products`).
+    localparam integer PPMUL = (USE_DSP == 0 && WB >= 5 && XB >= 3) ? 1 : 0;
     localparam integer WW = PE * SIMD * WB;         // weight word
     localparam integer XW = SIMD * PE * XB;         // input word
     localparam integer QW = SB + 6;
@@ -162,50 +170,44 @@ module half_vvu #(
     end
 
     // Products, sums and accumulators, one lane per PE over the SIMD elements of its channel.
+    // An XNOR product is registered as its match bit alone (the sum is 2 * count - SIMD);
+    // half_sum adds the terms.
     wire [PE*ACC-1:0] acc_flat;
     genvar p, s;
     generate
         for (p = 0; p < PE; p = p + 1) begin : g_pe
-            wire signed [PB-1:0] prod [0:SIMD-1];
-            reg  signed [PB-1:0] prod2 [0:SIMD-1];
-            wire signed [ACC-1:0] ext [0:SIMD-1];    // products as ACC-bit (wrapping) terms
+            reg  [SIMD*PW-1:0] prod2;
             for (s = 0; s < SIMD; s = s + 1) begin : g_simd
                 wire [WB-1:0] wr = w1[(p*SIMD + s)*WB +: WB];
                 wire [XB-1:0] xr = x1[(s*PE + p)*XB +: XB];
-                if (WB == 1 && XB == 1) begin : g_xnor
-                    assign prod[s] = (wr == xr) ? 1 : -1;
+                if (XNOR != 0) begin : g_xnor
+                    always @(posedge ap_clk) prod2[s*PW +: PW] <= (wr == xr);
                 end else begin : g_mul
                     wire signed [WB:0] wd = (WB == 1) ? (wr[0] ? 1 : -1) : {wr[WB-1], wr};
                     wire signed [XB:0] xd = (XB == 1) ? (xr[0] ? 1 : -1)
                                           : (XS != 0) ? {xr[XB-1], xr} : {1'b0, xr};
+                    // The product wire carries the use_dsp attribute (the synthesis flow finds
+                    // the multiplier through it).
                     if (USE_DSP != 0) begin : g_dsp
                         (* use_dsp = "yes" *) wire signed [PB-1:0] m = wd * xd;
-                        assign prod[s] = m;
+                        always @(posedge ap_clk) prod2[s*PW +: PW] <= m;
+                    end else if (PPMUL != 0) begin : g_pp
+                        wire unused_ops = &{1'b0, wd, xd};      // half_mul takes the raw operands
+                        wire [PB-1:0] m;
+                        half_mul #(.WB(WB), .XB(XB), .XS(XS), .P(PB)) mul (.w(wr), .x(xr), .y(m));
+                        always @(posedge ap_clk) prod2[s*PW +: PW] <= m;
                     end else begin : g_lut
                         (* use_dsp = "no" *) wire signed [PB-1:0] m = wd * xd;
-                        assign prod[s] = m;
+                        always @(posedge ap_clk) prod2[s*PW +: PW] <= m;
                     end
                 end
-                always @(posedge ap_clk) prod2[s] <= prod[s];
-                if (ACC > PB) begin : g_sext
-                    assign ext[s] = {{(ACC-PB){prod2[s][PB-1]}}, prod2[s]};
-                end else if (ACC == PB) begin : g_same
-                    assign ext[s] = prod2[s];
-                end else begin : g_trunc
-                    // An ACC-bit accumulator only keeps the product modulo 2^ACC.
-                    assign ext[s] = prod2[s][ACC-1:0];
-                    wire unused_hi = &{1'b0, prod2[s][PB-1:ACC]};
-                end
             end
-            // Sum of the SIMD products (an adder tree in synthesis).
-            reg signed [ACC-1:0] tree;
-            integer i;
-            always @* begin
-                tree = 0;
-                for (i = 0; i < SIMD; i = i + 1) tree = tree + ext[i];
-            end
+            // The lane's sum as an ACC-bit (wrapping) term (2 * count - SIMD for XNOR).
+            wire signed [ACC-1:0] sum_now;
+            half_lane_sum #(.SIMD(SIMD), .PW(PW), .XNOR(XNOR), .ACC(ACC)) lane_sum (
+                .terms(prod2), .sum(sum_now));
             reg signed [ACC-1:0] sum3;
-            always @(posedge ap_clk) sum3 <= tree;
+            always @(posedge ap_clk) sum3 <= sum_now;
             reg signed [ACC-1:0] acc4;
             wire signed [ACC-1:0] bias = (HAS_BIAS != 0) ? brom[cf3][p*ACC +: ACC] : {ACC{1'b0}};
             always @(posedge ap_clk) if (v3) acc4 <= (first3 ? bias : acc4) + sum3;

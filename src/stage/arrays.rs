@@ -49,14 +49,13 @@ pub fn word_literal(elems: &[u64], bits: u32) -> String {
     if width <= 64 {
         return format!("0x{:x}ULL", limbs[0]);
     }
-    let mut hex = String::new();
-    for (i, l) in limbs.iter().rev().enumerate() {
-        if i == 0 {
-            hex.push_str(&format!("{l:x}"));
-        } else {
-            hex.push_str(&format!("{l:016x}"));
-        }
-    }
+    let full: String = limbs.iter().rev().map(|l| format!("{l:016x}")).collect();
+    // No leading zeros: the ap_int string parsers read a leading "0b", "0o", "0d" or "0x" as a
+    // radix prefix, so a top limb of 0 followed by a limb starting with b would be binary.
+    let hex = match full.trim_start_matches('0') {
+        "" => "0",
+        digits => digits,
+    };
     format!("ap_uint<{width}>(\"{hex}\", 16)")
 }
 
@@ -227,6 +226,12 @@ mod tests {
         assert_eq!(word_literal(&[1, 2, 3], 4), "0x321ULL");
         let wide = word_literal(&[0xff; 9], 8);
         assert_eq!(wide, "ap_uint<72>(\"ffffffffffffffffff\", 16)");
+        // A top limb of zero: no leading 0 that the parser would take for a "0b" prefix.
+        let low = word_literal(&[0xb6, 0, 0, 0, 0, 0, 0, 0, 0], 8);
+        assert_eq!(low, "ap_uint<72>(\"b6\", 16)");
+        let top_zero = word_literal(&[0, 0, 0, 0, 0, 0, 0, 0xb6, 0], 8);
+        assert_eq!(top_zero, "ap_uint<72>(\"b600000000000000\", 16)");
+        assert_eq!(word_literal(&[0; 9], 8), "ap_uint<72>(\"0\", 16)");
         let s4 = ElemType {
             bits: 4,
             signed: true,

@@ -78,7 +78,7 @@ pub const HLS: [(&str, &str); 16] = [
 ];
 
 /// The Verilog of every unit (hls/rtl/), embedded so every build is self-contained.
-pub const RTL: [(&str, &str); 14] = [
+pub const RTL: [(&str, &str); 18] = [
     rtl!("half_add.v"),
     rtl!("half_axis_in.v"),
     rtl!("half_axis_out.v"),
@@ -88,9 +88,13 @@ pub const RTL: [(&str, &str); 14] = [
     rtl!("half_fifo.v"),
     rtl!("half_finish.v"),
     rtl!("half_fork.v"),
+    rtl!("half_lane_sum.v"),
+    rtl!("half_mul.v"),
     rtl!("half_mvu.v"),
     rtl!("half_pool.v"),
     rtl!("half_requant.v"),
+    rtl!("half_shift_sum.v"),
+    rtl!("half_sum.v"),
     rtl!("half_swg.v"),
     rtl!("half_vvu.v"),
 ];

@@ -135,28 +135,74 @@ pub fn product_luts(wt: ElemType, at: ElemType) -> f64 {
     if wt.is_bipolar() && at.is_bipolar() {
         return XNOR_LUTS;
     }
-    let (a, b) = operand_bits(wt, at);
-    mult_luts(a, b, at.signed || at.is_bipolar()) as f64
+    fabric_product_luts(wt, at) as f64
+}
+
+/// LUTs of one product in the fabric (not XNOR): [`PP_LUTS`] per adder bit of hls/rtl/
+/// half_mul.v's partial-product tree where the RTL builds it ([`partial_product_bits`]),
+/// otherwise Yosys' own multiplier ([`mult_luts`]).
+pub fn fabric_product_luts(wt: ElemType, at: ElemType) -> u64 {
+    match partial_product_bits(wt, at) {
+        Some(bits) => (PP_LUTS * bits as f64).round() as u64,
+        None => {
+            let (a, b) = operand_bits(wt, at);
+            mult_luts(a, b, at.signed || at.is_bipolar())
+        }
+    }
+}
+
+/// Adder bits of hls/rtl/half_mul.v for a `wt` x `at` product in the fabric, None where the
+/// RTL keeps Yosys' `*` (the RTL's `PPMUL`: weights under 5 bits or activations under 3,
+/// where the partial products cost more than Yosys' multiplier, table C3b). The activation's
+/// bits select partial products of the weight (one bit wider for a signed activation, whose
+/// top partial product is negated by one more adder); half_shift_sum adds them in a balanced
+/// tree whose node over `n` terms adds `W + floor(n/2)` bits.
+pub fn partial_product_bits(wt: ElemType, at: ElemType) -> Option<u64> {
+    if wt.is_bipolar() || at.is_bipolar() || wt.bits < 5 || at.bits < 3 {
+        return None;
+    }
+    fn shifted(n: u64, w: u64) -> u64 {
+        if n <= 1 {
+            0
+        } else {
+            shifted(n.div_ceil(2), w) + shifted(n / 2, w) + w + n / 2
+        }
+    }
+    let term = (wt.bits + u32::from(at.signed)) as u64;
+    let negate = if at.signed { term } else { 0 };
+    Some(shifted(at.bits as u64, term) + negate)
 }
 
 // Calibrated constants of the matrix and vector units (docs/cost-model.md, "Calibration
-// against Yosys", table C4: 63 half_mvu instances through Yosys 0.23, least squares).
+// against Yosys", tables C4 and C4b: Yosys 0.23 on the units of the example builds).
 /// LUTs of one XNOR product.
 const XNOR_LUTS: f64 = 1.0;
-/// LUTs per adder-tree bit, by product kind: XNOR, fabric product, DSP product.
-const TREE_LUTS: [f64; 3] = [1.57, 1.14, 1.81];
+/// LUTs per adder bit of a fabric product built by hls/rtl/half_mul.v (table C3b: five
+/// standalone products, 8 x 8 unsigned 100 LUT for 68 bits, signed 110 for 84, 16 x 8 signed
+/// 206 for 148; least relative squares).
+const PP_LUTS: f64 = 1.44;
+/// Product kind of the adder-tree constants: XNOR products.
+const KIND_XNOR: usize = 0;
+/// Product kind: fabric products of at most [`NARROW_PRODUCT_BITS`] bits.
+const KIND_FABRIC_NARROW: usize = 1;
+/// Product kind: DSP products (packed or not).
+const KIND_DSP: usize = 2;
+/// Product kind: wider fabric products.
+const KIND_FABRIC_WIDE: usize = 3;
+/// Fabric products up to this many bits: ABC merges them into the first adders (table C4b:
+/// CNV-W2A2's 2 x 2-bit units, 5-bit products, fit 0.60 LUT per tree bit; ResNet-8's 8-bit
+/// units, 17-bit products, fit 1.44).
+const NARROW_PRODUCT_BITS: u64 = 8;
+/// LUTs per adder bit of hls/rtl/half_sum.v's tree, by product kind (table C4b: the balanced
+/// tree's bits by `tree_adder_bits`, least squares over the example units).
+const TREE_LUTS: [f64; 4] = [0.73, 0.60, 1.31, 1.44];
 
-// UltraScale+ (`synth_xilinx -family xcup`): docs/cost-model.md section 13.7, table C8 (the
-// matrix and vector units of the zcu104 example builds through Yosys 0.23). ABC may use
-// 9-input functions there (LUT6 + MUXF7/F8/F9), and it collapses the adder trees and the
-// products with their distributed weight ROMs into them instead of carry chains.
-/// UltraScale+ LUTs per adder-tree bit with one tree level (SIMD 2), by product kind (as
-/// [`TREE_LUTS`]; XNOR and fabric products keep the 7-series constants: no XNOR unit was
-/// measured, and the fabric products' extra LUTs are charged by [`xcup_mult`]).
-const XCUP_TREE_LUTS: [f64; 3] = [1.57, 1.14, 1.2];
-/// UltraScale+ growth of the DSP-product tree LUTs per bit with each further level
-/// (`log2 SIMD - 1`): 1.7 at SIMD 4, 3.8 at 16, 4.3 at 32 measured (table C8).
-const XCUP_TREE_LEVEL: [f64; 3] = [0.0, 0.0, 0.8];
+// UltraScale+ (`synth_xilinx -family xcup`): docs/cost-model.md section 13.7, table C8b (the
+// matrix and vector units of the zcu104 ResNet-8 build through Yosys 0.23).
+/// UltraScale+ LUTs per tree bit (as [`TREE_LUTS`]; XNOR and fabric products keep the
+/// 7-series constants: none was measured, and the fabric products' extra LUTs are charged
+/// by [`xcup_mult`]).
+const XCUP_TREE_LUTS: [f64; 4] = [0.73, 0.60, 1.08, 1.44];
 /// UltraScale+ LUTs per accumulator bit (the 7-series model charges one; the SIMD-1 DSP units
 /// of table C8 leave about a quarter).
 const XCUP_ACC_LUTS: f64 = 0.25;
@@ -168,16 +214,45 @@ fn xcup_mult(lo: u32) -> f64 {
     (0.73 * (lo as f64 / 2.0).powf(0.49)).max(1.0)
 }
 
-/// LUTs of an `acc_bits`-wide adder tree of `bits` adder bits (`PE (SIMD - 1) (product bits +
-/// log2 SIMD)`) for product kind `kind` (XNOR, fabric, DSP) in the family of `dsp`.
-fn tree_luts(bits: u64, kind: usize, simd: u64, dsp: DspKind) -> u64 {
-    match dsp {
-        DspKind::Dsp48e1 => (TREE_LUTS[kind] * bits as f64).round() as u64,
-        DspKind::Dsp48e2 => {
-            let levels = clog2(simd).saturating_sub(1) as f64;
-            ((XCUP_TREE_LUTS[kind] + XCUP_TREE_LEVEL[kind] * levels) * bits as f64).round() as u64
+/// LUTs of adder trees of `bits` adder bits ([`tree_adder_bits`]) for product kind `kind`
+/// in the family of `dsp`.
+fn tree_luts(bits: u64, kind: usize, dsp: DspKind) -> u64 {
+    let k = match dsp {
+        DspKind::Dsp48e1 => TREE_LUTS[kind],
+        DspKind::Dsp48e2 => XCUP_TREE_LUTS[kind],
+    };
+    (k * bits as f64).round() as u64
+}
+
+/// Adder bits of one lane's sum of `simd` products of `pbits` bits as hls/rtl/half_sum.v
+/// builds it: a balanced tree whose node over `n` terms adds its halves (`ceil(n/2)` and
+/// `floor(n/2)` terms) in `pbits + clog2(n)` bits. XNOR products are 1-bit match counts and
+/// the lane turns the count `c` into `2c - simd` with one more adder of the count's width.
+/// The sizes on one tree level differ by at most one, so each level has at most two.
+pub fn tree_adder_bits(simd: u64, pbits: u64, xnor: bool) -> u64 {
+    let mut bits = 0;
+    // (terms, nodes of that many terms) on the current level
+    let mut level: Vec<(u64, u64)> = vec![(simd, 1)];
+    while level.iter().any(|&(n, _)| n > 1) {
+        let mut next: Vec<(u64, u64)> = Vec::with_capacity(2);
+        for &(n, count) in &level {
+            if n <= 1 {
+                continue;
+            }
+            bits += count * (pbits + clog2(n));
+            for half in [n.div_ceil(2), n / 2] {
+                match next.iter_mut().find(|(m, _)| *m == half) {
+                    Some((_, c)) => *c += count,
+                    None => next.push((half, count)),
+                }
+            }
         }
+        level = next;
     }
+    if xnor {
+        bits += pbits + clog2(simd) + 1;
+    }
+    bits
 }
 
 /// LUTs of a ROM of per-neuron-fold constants (the biases: `nf` words of `width` bits, an
@@ -216,21 +291,26 @@ pub fn datapath(
     let (a, b) = operand_bits(wt, at);
     let pbits = if xnor { 1 } else { (a + b) as u64 };
     let (prod_luts, kind) = if xnor {
-        ((XNOR_LUTS * n as f64).round() as u64, 0)
+        ((XNOR_LUTS * n as f64).round() as u64, KIND_XNOR)
     } else if let Some(pk) = packed {
-        (packing_luts(pe, simd, pk), 2)
+        (packing_luts(pe, simd, pk), KIND_DSP)
     } else if dsps == 0 {
-        let each = mult_luts(a, b, at.signed || at.is_bipolar());
+        let each = fabric_product_luts(wt, at);
         let each = match dsp {
             DspKind::Dsp48e1 => each,
             DspKind::Dsp48e2 => (xcup_mult(a.min(b)) * each as f64).round() as u64,
         };
-        (n * each, 1)
+        let kind = if pbits <= NARROW_PRODUCT_BITS {
+            KIND_FABRIC_NARROW
+        } else {
+            KIND_FABRIC_WIDE
+        };
+        (n * each, kind)
     } else {
-        (0, 2)
+        (0, KIND_DSP)
     };
-    let tree_bits = pe * simd.saturating_sub(1) * (pbits + clog2(simd));
-    let tree = tree_luts(tree_bits, kind, simd, dsp);
+    let tree_bits = pe * tree_adder_bits(simd, pbits, xnor);
+    let tree = tree_luts(tree_bits, kind, dsp);
     let acc_luts = match dsp {
         DspKind::Dsp48e1 => pe * acc_bits,
         DspKind::Dsp48e2 => (XCUP_ACC_LUTS * (pe * acc_bits) as f64).round() as u64,
@@ -420,6 +500,49 @@ pub fn model(s: &MvuShape, fold: &Fold, rq: &RequantShape, hw: &HwCtx) -> Unit {
 mod tests {
     use super::*;
 
+    /// The adder bits of half_sum.v's tree by its own recursion (the RTL's definition).
+    fn recursive_tree_bits(n: u64, w: u64) -> u64 {
+        if n <= 1 {
+            0
+        } else {
+            recursive_tree_bits(n.div_ceil(2), w) + recursive_tree_bits(n / 2, w) + w + clog2(n)
+        }
+    }
+
+    #[test]
+    fn partial_product_bits_follow_half_mul() {
+        let int = |bits, signed| ElemType { bits, signed };
+        // 8 x 8 unsigned: adders of 9 (x4), 10 (x2) and 12 bits.
+        assert_eq!(partial_product_bits(int(8, true), int(8, false)), Some(68));
+        // A signed activation: 9-bit terms and the negated top one.
+        assert_eq!(
+            partial_product_bits(int(8, true), int(8, true)),
+            Some(75 + 9)
+        );
+        assert_eq!(partial_product_bits(int(4, true), int(8, false)), None);
+        assert_eq!(partial_product_bits(int(8, true), int(2, false)), None);
+        assert_eq!(partial_product_bits(int(8, true), BIP), None);
+    }
+
+    #[test]
+    fn tree_adder_bits_follow_the_rtl_tree() {
+        assert_eq!(tree_adder_bits(1, 17, false), 0);
+        assert_eq!(tree_adder_bits(2, 8, false), 9);
+        assert_eq!(tree_adder_bits(3, 8, false), 9 + 10);
+        assert_eq!(tree_adder_bits(4, 8, false), 2 * 9 + 10);
+        // XNOR: the count tree of 1-bit terms, then 2c - simd in the count's width plus one.
+        assert_eq!(tree_adder_bits(4, 1, true), 2 * 2 + 3 + 4);
+        for n in 1..300 {
+            for w in [1, 4, 17] {
+                assert_eq!(
+                    tree_adder_bits(n, w, false),
+                    recursive_tree_bits(n, w),
+                    "{n} x {w}"
+                );
+            }
+        }
+    }
+
     const BIP: ElemType = ElemType {
         bits: 1,
         signed: false,
@@ -475,10 +598,11 @@ mod tests {
     #[test]
     fn datapath_styles() {
         let l = datapath(2, 4, I8, U8, 24, MultStyle::Lut, DspKind::Dsp48e1);
-        // per lane: 4 products of 8 x 9 bits (128 LUTs each), a 3-adder tree of
-        // (17 + 2)-bit operands, the 24-bit accumulator.
-        let tree = (1.14f64 * (3.0 * 19.0)).round() as u64 * 2;
-        assert_eq!(l.lut, 2 * (4 * 128 + 24) + tree);
+        // per lane: 4 products of 8 x 8 bits from half_mul (68 adder bits at 1.44: 98 LUTs),
+        // half_sum's tree of 17-bit products (2 x 18 + 19 adder bits, both lanes at 1.44),
+        // the 24-bit accumulator.
+        let tree = (1.44f64 * (2.0 * 55.0)).round() as u64;
+        assert_eq!(l.lut, 2 * (4 * 98 + 24) + tree);
         assert_eq!(l.dsp, 0);
         let d = datapath(2, 4, I8, U8, 24, MultStyle::Dsp, DspKind::Dsp48e1);
         assert_eq!(d.dsp, 8);
@@ -529,9 +653,10 @@ mod tests {
     #[test]
     fn ultrascale_datapath() {
         let e2 = DspKind::Dsp48e2;
-        // DSP products, SIMD 16: 16 x 15 adders of 21 bits at 1.2 + 3 x 0.8 LUTs per bit.
+        // DSP products, SIMD 16: half_sum's tree (8 x 18 + 4 x 19 + 2 x 20 + 21 adder bits a
+        // lane) at 1.08 LUTs per bit, and a quarter LUT per accumulator bit.
         let d = datapath(16, 16, I8, U8, 25, MultStyle::Dsp, e2);
-        assert_eq!(d.lut, (3.6f64 * 5040.0).round() as u64 + 100);
+        assert_eq!(d.lut, (1.08f64 * (16.0 * 281.0)).round() as u64 + 100);
         // Fabric products never cost less than the lower bound's `product_luts`.
         let l = datapath(2, 64, I8, U8, 23, MultStyle::Lut, e2);
         assert!(l.lut as f64 >= 128.0 * product_luts(I8, U8));

@@ -202,7 +202,7 @@ case_ pool half_pool "$POOL" C=10 KK=1 PE=5 PIXELS=16 XB=2 XS=0 MAX=0 GLOBAL=1 A
 case_ pool half_pool "$POOL" C=8 KK=1 PE=8 PIXELS=9 XB=4 XS=1 MAX=0 GLOBAL=1 ACC=10 HAS_RQ=0 SB=2 OB=8 OS=1 SCALE=1 SHIFT=0
 
 # ---- half_vvu (PIXELS is a testbench-only define) ----
-VVU="half_vvu.v $RQ"
+VVU="half_vvu.v half_lane_sum.v half_sum.v half_mul.v half_shift_sum.v $RQ"
 # SIMD, PE proper divisors; unsigned x, signed w; per-channel requantiser; bias; block ROM
 case_ vvu half_vvu "$VVU" C=8 KK=9 SIMD=3 PE=2 XB=4 XS=0 WB=4 ACC=16 HAS_BIAS=1 HAS_RQ=1 SB=8 PERCH=1 SCALE=1 SHIFT=0 OB=4 OS=0 RELU=0 USE_DSP=0 ROM_STYLE='"block"' D:PIXELS=5
 # SIMD = KK, PE = C; bipolar x and w (XNOR), bipolar output, shared scale/shift; LUT ROM
