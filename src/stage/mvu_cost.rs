@@ -161,16 +161,9 @@ pub fn partial_product_bits(wt: ElemType, at: ElemType) -> Option<u64> {
     if wt.is_bipolar() || at.is_bipolar() || wt.bits < 5 || at.bits < 3 {
         return None;
     }
-    fn shifted(n: u64, w: u64) -> u64 {
-        if n <= 1 {
-            0
-        } else {
-            shifted(n.div_ceil(2), w) + shifted(n / 2, w) + w + n / 2
-        }
-    }
     let term = (wt.bits + u32::from(at.signed)) as u64;
     let negate = if at.signed { term } else { 0 };
-    Some(shifted(at.bits as u64, term) + negate)
+    Some(balanced_tree_bits(at.bits as u64, |n| term + n / 2) + negate)
 }
 
 // Calibrated constants of the matrix and vector units (docs/cost-model.md, "Calibration
@@ -199,10 +192,10 @@ const TREE_LUTS: [f64; 4] = [0.73, 0.60, 1.31, 1.44];
 
 // UltraScale+ (`synth_xilinx -family xcup`): docs/cost-model.md section 13.7, table C8b (the
 // matrix and vector units of the zcu104 ResNet-8 build through Yosys 0.23).
-/// UltraScale+ LUTs per tree bit (as [`TREE_LUTS`]; XNOR and fabric products keep the
-/// 7-series constants: none was measured, and the fabric products' extra LUTs are charged
-/// by [`xcup_mult`]).
-const XCUP_TREE_LUTS: [f64; 4] = [0.73, 0.60, 1.08, 1.44];
+/// UltraScale+ LUTs per tree bit behind DSP products. XNOR and fabric products keep the
+/// 7-series constants of [`TREE_LUTS`]: none was measured, and the fabric products' extra
+/// LUTs are charged by [`xcup_mult`].
+const XCUP_DSP_TREE_LUTS: f64 = 1.08;
 /// UltraScale+ LUTs per accumulator bit (the 7-series model charges one; the SIMD-1 DSP units
 /// of table C8 leave about a quarter).
 const XCUP_ACC_LUTS: f64 = 0.25;
@@ -218,39 +211,46 @@ fn xcup_mult(lo: u32) -> f64 {
 /// in the family of `dsp`.
 fn tree_luts(bits: u64, kind: usize, dsp: DspKind) -> u64 {
     let k = match dsp {
-        DspKind::Dsp48e1 => TREE_LUTS[kind],
-        DspKind::Dsp48e2 => XCUP_TREE_LUTS[kind],
+        DspKind::Dsp48e2 if kind == KIND_DSP => XCUP_DSP_TREE_LUTS,
+        _ => TREE_LUTS[kind],
     };
     (k * bits as f64).round() as u64
 }
 
 /// Adder bits of one lane's sum of `simd` products of `pbits` bits as hls/rtl/half_sum.v
-/// builds it: a balanced tree whose node over `n` terms adds its halves (`ceil(n/2)` and
-/// `floor(n/2)` terms) in `pbits + clog2(n)` bits. XNOR products are 1-bit match counts and
-/// the lane turns the count `c` into `2c - simd` with one more adder of the count's width.
-/// The sizes on one tree level differ by at most one, so each level has at most two.
+/// builds it: a balanced tree whose node over `n` terms adds its halves in `pbits + clog2(n)`
+/// bits. XNOR products are 1-bit match counts and the lane turns the count `c` into
+/// `2c - simd` with one more adder of the count's width.
 pub fn tree_adder_bits(simd: u64, pbits: u64, xnor: bool) -> u64 {
+    let count = if xnor { pbits + clog2(simd) + 1 } else { 0 };
+    balanced_tree_bits(simd, |n| pbits + clog2(n)) + count
+}
+
+/// The sum of `node_bits(n)` over the nodes of a balanced tree on `terms` leaves, a node over
+/// `n > 1` leaves splitting them into `ceil(n/2)` and `floor(n/2)` (hls/rtl/half_sum.v and
+/// half_shift_sum.v). The sizes on one level differ by at most one, so a level is at most two
+/// (size, nodes) pairs and the walk takes `log2 terms` steps, without allocating.
+fn balanced_tree_bits(terms: u64, node_bits: impl Fn(u64) -> u64) -> u64 {
     let mut bits = 0;
-    // (terms, nodes of that many terms) on the current level
-    let mut level: Vec<(u64, u64)> = vec![(simd, 1)];
+    let mut level = [(terms, 1u64), (0, 0)];
     while level.iter().any(|&(n, _)| n > 1) {
-        let mut next: Vec<(u64, u64)> = Vec::with_capacity(2);
-        for &(n, count) in &level {
+        let mut next = [(0u64, 0u64); 2];
+        for (n, nodes) in level {
             if n <= 1 {
                 continue;
             }
-            bits += count * (pbits + clog2(n));
+            bits += nodes * node_bits(n);
             for half in [n.div_ceil(2), n / 2] {
-                match next.iter_mut().find(|(m, _)| *m == half) {
-                    Some((_, c)) => *c += count,
-                    None => next.push((half, count)),
-                }
+                let slot = if next[0].1 == 0 || next[0].0 == half {
+                    0
+                } else {
+                    1
+                };
+                debug_assert!(next[slot].1 == 0 || next[slot].0 == half);
+                next[slot] = (half, next[slot].1 + nodes);
             }
         }
         level = next;
-    }
-    if xnor {
-        bits += pbits + clog2(simd) + 1;
     }
     bits
 }
