@@ -149,7 +149,7 @@ fn folded_as(
     let g = ir::build(&m).expect("the model builds");
     let board = board::lookup("pynq-z2").unwrap();
     let d = fold::optimize(&g, &board, &Options::default()).expect("it folds");
-    let folds = d.folds(&g).into_iter().map(|(n, f, _, _)| (n, f)).collect();
+    let folds = d.folds(&g).into_iter().map(|l| (l.name, l.fold)).collect();
     (folds, d.pipeline.cycles, d.total)
 }
 

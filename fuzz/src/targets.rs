@@ -103,6 +103,7 @@ pub fn folding(data: &[u8]) -> Outcome {
         simd: 1,
         mult: half_gen::cost::MultStyle::Lut,
         mem: half_gen::cost::MemStyle::Bram,
+        scale: half_gen::cost::ScaleStyle::Dsp,
     };
     for (layer, pin) in &pins.by_layer {
         if !pin.admits(&probe) {

@@ -34,6 +34,7 @@ module half_add #(
     parameter integer RELU = 0,
     parameter integer SCALE_A = 1,
     parameter integer SCALE_B = 1,
+    parameter integer SCALE_LUT = 0,   // 1: both constant scales by shift-adds (half_const_mul)
     parameter integer SHIFT = 0
 ) (
     input  wire             ap_clk,
@@ -93,11 +94,19 @@ module half_add #(
             wire signed [WW-1:0] wb = {{(WW-DB){db[DB-1]}}, db};
             wire signed [WW-1:0] v;
             if (HAS_RQ != 0) begin : g_scaled
-                wire signed [SB-1:0] sa = SCALE_A[SB-1:0];
-                wire signed [SB-1:0] sc = SCALE_B[SB-1:0];
-                wire signed [WW-1:0] wsa = {{(WW-SB){sa[SB-1]}}, sa};
-                wire signed [WW-1:0] wsb = {{(WW-SB){sc[SB-1]}}, sc};
-                assign v = wa * wsa + wb * wsb;
+                if (SCALE_LUT != 0) begin : g_lut
+                    wire [WW-1:0] pa;
+                    wire [WW-1:0] pb;
+                    half_const_mul #(.AW(WW), .YW(WW), .C(SCALE_A)) ma (.a(wa), .y(pa));
+                    half_const_mul #(.AW(WW), .YW(WW), .C(SCALE_B)) mb (.a(wb), .y(pb));
+                    assign v = pa + pb;
+                end else begin : g_mul
+                    wire signed [SB-1:0] sa = SCALE_A[SB-1:0];
+                    wire signed [SB-1:0] sc = SCALE_B[SB-1:0];
+                    wire signed [WW-1:0] wsa = {{(WW-SB){sa[SB-1]}}, sa};
+                    wire signed [WW-1:0] wsb = {{(WW-SB){sc[SB-1]}}, sc};
+                    assign v = wa * wsa + wb * wsb;
+                end
             end else begin : g_plain
                 assign v = wa + wb;
             end

@@ -45,6 +45,7 @@ module half_pool #(
     parameter integer OB = 8,
     parameter integer OS = 0,
     parameter integer SCALE = 1,
+    parameter integer SCALE_LUT = 0,   // 1: the constant SCALE by shift-adds (half_const_mul)
     parameter integer SHIFT = 0
 ) (
     input  wire             ap_clk,
@@ -115,7 +116,8 @@ module half_pool #(
                     end
                 end
             end else begin : g_rq
-                half_requant #(.ACC(ACC), .SB(SB), .OB(OB), .OS(OS), .RELU(0), .HAS_RQ(HAS_RQ)) rq (
+                half_requant #(.ACC(ACC), .SB(SB), .OB(OB), .OS(OS), .RELU(0), .HAS_RQ(HAS_RQ),
+                .SCALE_LUT(SCALE_LUT), .SCALE(SCALE)) rq (
                     .acc(a), .scale(SCALE[SB-1:0]), .shift(SHIFT[5:0]), .q(q_word[p*OB +: OB]));
             end
         end

@@ -58,6 +58,7 @@ module half_vvu #(
     parameter integer SB = 9,
     parameter integer PERCH = 0,
     parameter integer SCALE = 1,
+    parameter integer SCALE_LUT = 0,   // 1: the constant SCALE by shift-adds (half_const_mul)
     parameter integer SHIFT = 0,
     parameter integer OB = 8,
     parameter integer OS = 0,
@@ -240,7 +241,8 @@ module half_vvu #(
         for (p = 0; p < PE; p = p + 1) begin : g_rq
             wire [SB-1:0] sc = (PERCH != 0) ? qrom[cf4][p*QW +: SB] : SCALE[SB-1:0];
             wire [5:0]    sh = (PERCH != 0) ? qrom[cf4][p*QW + SB +: 6] : SHIFT[5:0];
-            half_requant #(.ACC(ACC), .SB(SB), .OB(OB), .OS(OS), .RELU(RELU), .HAS_RQ(HAS_RQ)) rq (
+            half_requant #(.ACC(ACC), .SB(SB), .OB(OB), .OS(OS), .RELU(RELU), .HAS_RQ(HAS_RQ),
+                .SCALE_LUT((PERCH == 0 && SCALE_LUT != 0) ? 1 : 0), .SCALE(SCALE)) rq (
                 .acc(acc_flat[p*ACC +: ACC]), .scale(sc), .shift(sh), .q(q_word[p*OB +: OB]));
         end
     endgenerate

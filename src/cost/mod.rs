@@ -173,6 +173,29 @@ pub enum MultStyle {
     Packed,
 }
 
+/// Where a layer's constant scale multiplies go (the requantiser's `acc * scale`, an add's
+/// `a * scale_a + b * scale_b`, a pool's sum times its scale).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum ScaleStyle {
+    /// Where synthesis puts a product: a DSP slice when it is 9 bits or wider ([`mult_dsps`]).
+    Dsp,
+    /// Shift-adds in the fabric (`half_const_mul`, [`const_mul_luts`]).
+    Lut,
+}
+
+impl ScaleStyle {
+    /// Name as written in folding files.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ScaleStyle::Dsp => "dsp",
+            ScaleStyle::Lut => "lut",
+        }
+    }
+}
+
 /// Weight memory implementation.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
@@ -318,6 +341,46 @@ pub fn mult_dsps(a: u32, b: u32, kind: DspKind) -> u64 {
     rec(a as i64, b as i64, a as i64 + b as i64, amax, true)
 }
 
+/// Digits (-1, 0, +1) of `c`'s non-adjacent form, least significant first: the canonical
+/// signed-digit form with the fewest nonzero digits, no two of them neighbours (Reitwiesner
+/// 1960). `hls/rtl/half_const_mul.v` computes the same digits.
+pub fn naf_digits(c: i64) -> Vec<i8> {
+    let mut x = c as i128;
+    let mut digits = Vec::new();
+    while x != 0 {
+        let d = if x & 1 == 1 { 2 - (x & 3) as i8 } else { 0 };
+        x = (x - d as i128) >> 1;
+        digits.push(d);
+    }
+    digits
+}
+
+/// LUTs of `half_const_mul`: a signed value times the constant `c`, kept in `yw`
+/// bits, as shift-adds of `c`'s non-adjacent form (no DSP). The top digit's term starts the
+/// sum; each other digit at bit `i` adds one adder over bits `i..yw` (a subtraction) or over
+/// bits `p..yw` (an addition, where `p` is the digit above: the sum's bits below `p` are still
+/// zero there and take the term's bits as they are). Yosys 0.23 maps an adder bit to about
+/// one LUT and saves about one per adder plus two: fitted on 48 products (9 to 24-bit inputs,
+/// 16 constants of 2 to 5 digits, docs/cost-model.md table C9): `bits - adders - 2`.
+pub fn const_mul_luts(yw: u32, c: i64) -> u64 {
+    let digits = naf_digits(c);
+    let nonzero: Vec<u32> = (0..digits.len() as u32)
+        .filter(|&i| digits[i as usize] != 0 && i < yw)
+        .collect();
+    let Some((&top, rest)) = nonzero.split_last() else {
+        return 0;
+    };
+    let mut bits = 0u64;
+    let mut above = top;
+    for &i in rest.iter().rev() {
+        let from = if digits[i as usize] > 0 { above } else { i };
+        bits += u64::from(yw - from);
+        above = i;
+    }
+    let adders = rest.len() as u64;
+    bits.saturating_sub(adders + 2) * u64::from(adders > 0)
+}
+
 /// The signed width Yosys multiplies by for the constant `c`: trailing zero bits become a
 /// shift, so only the odd part remains; 0 when no multiplier is left (0, +-1, powers of two).
 pub fn const_mult_bits(c: i64) -> u32 {
@@ -335,6 +398,29 @@ pub fn const_mult_bits(c: i64) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn signed_digits_and_shift_adds() {
+        // 181 = 256 - 64 - 16 + 4 + 1; 237 = 256 - 16 - 4 + 1.
+        assert_eq!(naf_digits(181), vec![1, 0, 1, 0, -1, 0, -1, 0, 1]);
+        assert_eq!(naf_digits(237), vec![1, 0, -1, 0, -1, 0, 0, 0, 1]);
+        for c in [-77i64, 0, 1, 3, 1 << 31, -(1 << 31), 0x5555_5555, 12345] {
+            let v: i64 = naf_digits(c)
+                .iter()
+                .enumerate()
+                .map(|(i, &d)| d as i64 * (1i64 << i))
+                .sum();
+            assert_eq!(v, c);
+        }
+        // Powers of two and zero need no adder.
+        assert_eq!(const_mul_luts(33, 64), 0);
+        assert_eq!(const_mul_luts(33, 0), 0);
+        // 255 = 256 - 1 over 33 bits: one 33-bit subtraction, Yosys 0.23 31 LUTs.
+        assert_eq!(const_mul_luts(33, 255), 30);
+        // 181 over 33 bits: 27 + 29 + 29 + 31 adder bits (the additions start at the digit
+        // above), Yosys 0.23 112 LUTs.
+        assert_eq!(const_mul_luts(33, 181), 110);
+    }
 
     #[test]
     fn bram_geometry() {

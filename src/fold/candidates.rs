@@ -5,7 +5,7 @@
 use super::config::{Pin, Pins};
 use super::select::{price_family, staircase};
 use crate::board::Board;
-use crate::cost::{DspKind, MemStyle, MultStyle, PerResource, Resources};
+use crate::cost::{DspKind, MemStyle, MultStyle, PerResource, Resources, ScaleStyle};
 use crate::error::Result;
 use crate::format::Tensor;
 use crate::format::{Activation, ElemType, Requant};
@@ -69,6 +69,8 @@ pub struct CandidateList {
     pub has_mult: bool,
     /// Whether the layer has weights.
     pub has_weights: bool,
+    /// Whether the constant scale's place is a real choice for this layer.
+    pub has_scale: bool,
 }
 
 impl CandidateList {
@@ -118,6 +120,7 @@ impl CandidateList {
             stairs,
             least,
             has_mult: space.has_mult,
+            has_scale: space.scale_choice && board.dsp_slices().is_some(),
             has_weights: space.has_weights,
         }
     }
@@ -333,6 +336,13 @@ fn pin_conflict(pin: &Pin, space: &FoldSpace, channels: u32, dsp: Option<DspKind
         } else {
             "mult dsp: the layer has no multipliers; leave `mult` out or use lut".to_string()
         });
+    }
+    if pin.scale == Some(ScaleStyle::Lut) && !(space.scale_choice && dsp_ok) {
+        why.push(
+            "scale lut: the layer has no constant scale multiply a DSP slice would take; \
+             leave `scale` out or use dsp"
+                .to_string(),
+        );
     }
     match pin.mem {
         Some(MemStyle::Uram) => why.push(

@@ -1,7 +1,7 @@
-//! Folding files: `layer: {pe, simd, mult, mem}` (every key optional when pinning), the format
+//! Folding files: `layer: {pe, simd, mult, mem, scale}` (every key optional when pinning), the format
 //! of `--folding` and of the folding half-gen writes (like FINN's folding_config.json).
 
-use crate::cost::{MemStyle, MultStyle};
+use crate::cost::{MemStyle, MultStyle, ScaleStyle};
 use crate::error::{Diagnostic, Error, Loc, Result};
 use crate::stage::Fold;
 use serde::{Deserialize, Serialize};
@@ -25,6 +25,9 @@ pub struct Pin {
     /// Memory style, when pinned.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mem: Option<MemStyle>,
+    /// Where the constant scale multiplies go, when pinned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scale: Option<ScaleStyle>,
 }
 
 impl Pin {
@@ -34,6 +37,7 @@ impl Pin {
             && self.simd.is_none_or(|v| v == f.simd)
             && self.mult.is_none_or(|v| v == f.mult)
             && self.mem.is_none_or(|v| v == f.mem)
+            && self.scale.is_none_or(|v| v == f.scale)
     }
 }
 
@@ -86,18 +90,38 @@ pub fn parse(text: &str, file: &str) -> Result<Pins> {
     Ok(pins)
 }
 
+/// One layer's chosen fold and which of its fields are choices (the others are left out of
+/// the file).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerFold {
+    /// The layer's name.
+    pub name: String,
+    /// Its fold.
+    pub fold: Fold,
+    /// The multiplier style is a choice.
+    pub has_mult: bool,
+    /// The weight memory style is a choice.
+    pub has_weights: bool,
+    /// The constant scale's place is a choice.
+    pub has_scale: bool,
+}
+
 /// Writes complete folds in the same format, in layer order.
-pub fn to_yaml(folds: &[(String, Fold, bool, bool)]) -> String {
+pub fn to_yaml(folds: &[LayerFold]) -> String {
     let mut out = String::from(
-        "# half-gen folding: pe, simd, multiplier style (lut|dsp|packed), weight memory (bram|lutram|uram)\n",
+        "# half-gen folding: pe, simd, multiplier style (lut|dsp|packed), weight memory (bram|lutram|uram), constant scales (dsp|lut)\n",
     );
-    for (name, f, has_mult, has_weights) in folds {
-        out.push_str(&format!("{name}: {{pe: {}, simd: {}", f.pe, f.simd));
-        if *has_mult {
+    for l in folds {
+        let f = &l.fold;
+        out.push_str(&format!("{}: {{pe: {}, simd: {}", l.name, f.pe, f.simd));
+        if l.has_mult {
             out.push_str(&format!(", mult: {}", f.mult.name()));
         }
-        if *has_weights {
+        if l.has_weights {
             out.push_str(&format!(", mem: {}", f.mem.name()));
+        }
+        if l.has_scale {
+            out.push_str(&format!(", scale: {}", f.scale.name()));
         }
         out.push_str("}\n");
     }
@@ -115,11 +139,19 @@ mod tests {
             simd: 3,
             mult: MultStyle::Lut,
             mem: MemStyle::Bram,
+            scale: ScaleStyle::Lut,
         };
-        let y = to_yaml(&[("conv0".into(), f, true, true)]);
+        let y = to_yaml(&[LayerFold {
+            name: "conv0".into(),
+            fold: f,
+            has_mult: true,
+            has_weights: true,
+            has_scale: true,
+        }]);
         let p = parse(&y, "f.yaml").unwrap();
         assert!(p.by_layer["conv0"].admits(&f));
         assert_eq!(p.by_layer["conv0"].pe, Some(16));
+        assert_eq!(p.by_layer["conv0"].scale, Some(ScaleStyle::Lut));
         assert!(matches!(
             parse("c: {pe: 2, simdd: 3}", "f.yaml"),
             Err(Error::Input(_))

@@ -13,7 +13,6 @@ use crate::board::Board;
 use crate::cost::{PerResource, RESOURCE_NAMES, Resources};
 use crate::error::{Error, NoFit, Result};
 use crate::ir::Graph;
-use crate::stage::Fold;
 use candidates::{Candidate, LayerCandidates};
 use config::Pins;
 use petgraph::stable_graph::NodeIndex;
@@ -131,17 +130,16 @@ pub struct Design {
 
 impl Design {
     /// The chosen fold of each layer, by name, in layer order.
-    pub fn folds(&self, graph: &Graph) -> Vec<(String, Fold, bool, bool)> {
+    pub fn folds(&self, graph: &Graph) -> Vec<config::LayerFold> {
         self.spaces
             .iter()
             .zip(&self.selection)
-            .map(|(s, &i)| {
-                (
-                    graph.g[s.node].name.clone(),
-                    s.list.cands[i].fold,
-                    s.list.has_mult,
-                    s.list.has_weights,
-                )
+            .map(|(s, &i)| config::LayerFold {
+                name: graph.g[s.node].name.clone(),
+                fold: s.list.cands[i].fold,
+                has_mult: s.list.has_mult,
+                has_weights: s.list.has_weights,
+                has_scale: s.list.has_scale,
             })
             .collect()
     }

@@ -5,7 +5,7 @@ use super::HlsStage;
 use super::LayerParams;
 use super::requant;
 use super::{Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, Unit};
-use crate::cost::{Resources, const_mult_bits, mult_dsps};
+use crate::cost::{DspKind, Resources, ScaleStyle, const_mul_luts, const_mult_bits, mult_dsps};
 use crate::error::Result;
 use crate::format::fields::LayerFields;
 use crate::format::{ElemType, Requant};
@@ -102,8 +102,9 @@ impl Operator for Add {
     }
 
     fn fold_space(&self, node: &Node) -> FoldSpace {
-        // half_add has no multiplier-style parameter: synthesis decides (DSP slices).
-        FoldSpace::lanes(node.out.shape.c)
+        // Each input times its constant scale: in DSP slices or shift-adds.
+        let dsps = input_scalings(node, ScaleStyle::Dsp, DspKind::Dsp48e1).2;
+        FoldSpace::lanes(node.out.shape.c).with_scale_choice(dsps > 0)
     }
 
     fn in_par(&self, _node: &Node, fold: &Fold) -> u32 {
@@ -113,27 +114,11 @@ impl Operator for Add {
     fn cost(&self, node: &Node, fold: &Fold, hw: &HwCtx) -> StageCost {
         let pe = fold.pe as u64;
         let words = node.out.shape.elems() / pe;
-        let acc = (node.acc.bits + u32::from(!node.acc.signed)) as u64;
         let out = node.out.ty.bits as u64;
-        // half_add (calibration table C7): each input scaled by its constant
-        // (`a * SCALE_A + b * SCALE_B`, products Yosys puts in DSP slices by its rule, whatever
-        // the fold's multiplier style), the finish logic per lane, a 3-word output queue; the
-        // plain sum without requantisation keeps an ACC-bit register per lane.
-        let (lane_lut, lane_ff, lane_dsp) = match &node.requant {
-            None => (acc + 2, acc, 0),
-            Some(r) => {
-                let (sa, sb) = (r.scale[0], *r.scale.last().unwrap_or(&r.scale[0]));
-                let dsp = |t: ElemType, c: i64| match const_mult_bits(c) {
-                    0 => 0,
-                    cb => mult_dsps(t.decoded_bits(), cb, hw.dsp),
-                };
-                (
-                    10,
-                    0,
-                    dsp(node.inputs[0].ty, sa) + dsp(node.inputs[1].ty, sb),
-                )
-            }
-        };
+        // half_add (calibration table C7): each input scaled by its constant, the finish
+        // logic per lane, a 3-word output queue; the plain sum without requantisation keeps an
+        // ACC-bit register per lane.
+        let (lane_lut, lane_ff, lane_dsp) = input_scalings(node, fold.scale, hw.dsp);
         let res = glue::fifo_styled(3, pe * out, false)
             + Resources {
                 lut: 4 + pe * lane_lut,
@@ -194,6 +179,30 @@ impl Operator for Add {
 }
 
 /// The add unit a layer runs on.
+/// One lane's (LUTs, FFs, DSPs) of `half_add`'s input scaling and finish: `a * SCALE_A +
+/// b * SCALE_B` with products Yosys puts in DSP slices by its rule ([`mult_dsps`]), or with
+/// scale style `lut` by shift-adds (`half_const_mul` over the sum's `WW` bits,
+/// [`const_mul_luts`]); the plain sum without requantisation keeps an ACC-bit register.
+fn input_scalings(node: &Node, style: ScaleStyle, dsp: DspKind) -> (u64, u64, u64) {
+    let acc = (node.acc.bits + u32::from(!node.acc.signed)) as u64;
+    let Some(r) = &node.requant else {
+        return (acc + 2, acc, 0);
+    };
+    let (sa, sb) = (r.scale[0], *r.scale.last().unwrap_or(&r.scale[0]));
+    let (ta, tb) = (node.inputs[0].ty, node.inputs[1].ty);
+    if style == ScaleStyle::Lut {
+        // half_add's WW: the wider decoded input plus the scale's bits plus one.
+        let scale_bits = crate::stage::requant::signed_bits(&r.scale).max(2);
+        let ww = (ta.decoded_bits().max(tb.decoded_bits()) + scale_bits + 1).max(acc as u32);
+        return (10 + const_mul_luts(ww, sa) + const_mul_luts(ww, sb), 0, 0);
+    }
+    let dsps = |t: ElemType, c: i64| match const_mult_bits(c) {
+        0 => 0,
+        cb => mult_dsps(t.decoded_bits(), cb, dsp),
+    };
+    (10, 0, dsps(ta, sa) + dsps(tb, sb))
+}
+
 fn unit<'a>(node: &'a Node, fold: &Fold) -> AddUnit<'a> {
     AddUnit {
         words: node.out.shape.elems() / fold.pe as u64,

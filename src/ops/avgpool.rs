@@ -72,7 +72,7 @@ impl AvgPool {
             pixels,
             x,
             acc: node.epilogue().acc_bits(),
-            ep: node.epilogue(),
+            ep: node.epilogue().scaled(fold.scale),
         }
     }
 }
@@ -136,8 +136,8 @@ impl Operator for AvgPool {
     }
 
     fn fold_space(&self, node: &Node) -> FoldSpace {
-        // half_pool has no multiplier-style parameter: synthesis decides (DSP slices).
-        FoldSpace::lanes(node.out.shape.c)
+        // half_pool's sum times its constant scale: in a DSP slice or shift-adds.
+        FoldSpace::lanes(node.out.shape.c).with_scale_choice(node.epilogue().scale_choice())
     }
 
     fn in_par(&self, _node: &Node, fold: &Fold) -> u32 {
@@ -148,7 +148,7 @@ impl Operator for AvgPool {
         let inp = node.inputs[0];
         let pe = fold.pe as u64;
         let cf = inp.shape.c as u64 / pe;
-        let shape = node.epilogue().shape(fold.pe);
+        let shape = node.epilogue().scaled(fold.scale).shape(fold.pe);
         let acc = shape.acc_bits() as u64;
         let rq = crate::stage::requant::cost(fold.pe, &shape, hw.dsp);
         let ob = node.out.ty.bits as u64;

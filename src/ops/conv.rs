@@ -67,7 +67,7 @@ impl Conv {
             x: swg::window_type(&inp, &self.window),
             wt: self.weight,
             has_bias: self.bias,
-            ep: node.epilogue(),
+            ep: node.epilogue().scaled(fold.scale),
         }
     }
 
@@ -190,6 +190,7 @@ impl Operator for Conv {
             has_mult: mvu::dsp_capable(self.weight, node.inputs[0].ty),
             has_weights: true,
             shared_x: Some((self.weight, swg::window_type(&node.inputs[0], &self.window))),
+            scale_choice: node.epilogue().scale_choice(),
         }
     }
 
@@ -206,7 +207,7 @@ impl Operator for Conv {
         let m = mvu::model(
             &self.mvu_shape(node),
             fold,
-            &node.epilogue().shape(fold.pe),
+            &node.epilogue().scaled(fold.scale).shape(fold.pe),
             hw,
         );
         let out_words = node.out.shape.pixels() * (self.channels / fold.pe) as u64;

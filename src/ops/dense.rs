@@ -68,7 +68,7 @@ impl Dense {
             x: inp.ty,
             wt: self.weight,
             has_bias: self.bias,
-            ep: node.epilogue(),
+            ep: node.epilogue().scaled(fold.scale),
         }
     }
 }
@@ -135,6 +135,7 @@ impl Operator for Dense {
             has_mult: mvu::dsp_capable(self.weight, node.inputs[0].ty),
             has_weights: true,
             shared_x: Some((self.weight, node.inputs[0].ty)),
+            scale_choice: node.epilogue().scale_choice(),
         }
     }
 
@@ -144,7 +145,12 @@ impl Operator for Dense {
 
     fn cost(&self, node: &Node, fold: &Fold, hw: &HwCtx) -> StageCost {
         let s = self.mvu_shape(node);
-        let m = mvu::model(&s, fold, &node.epilogue().shape(fold.pe), hw);
+        let m = mvu::model(
+            &s,
+            fold,
+            &node.epilogue().scaled(fold.scale).shape(fold.pe),
+            hw,
+        );
         let in_words = s.mw / fold.simd as u64;
         let out_words = s.mh / fold.pe as u64;
         // The last input word arrives in the first neuron fold; the other folds follow it.

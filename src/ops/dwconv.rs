@@ -65,7 +65,7 @@ impl DwConv {
             x: swg::window_type(&inp, &self.window),
             wt: self.weight,
             has_bias: self.bias,
-            ep: node.epilogue(),
+            ep: node.epilogue().scaled(fold.scale),
         }
     }
 }
@@ -130,6 +130,7 @@ impl Operator for DwConv {
             has_mult: mvu::dsp_capable(self.weight, node.inputs[0].ty),
             has_weights: true,
             shared_x: None,
+            scale_choice: node.epilogue().scale_choice(),
         }
     }
 
@@ -154,7 +155,7 @@ impl Operator for DwConv {
         );
         let cycles = node.out.shape.pixels() * (c / pe) * (kk / simd);
         let rows = (c / pe) * (kk / simd);
-        let rq = node.epilogue().shape(fold.pe);
+        let rq = node.epilogue().scaled(fold.scale).shape(fold.pe);
         let acc_bits = rq.acc_bits() as u64;
         let wmem = weight_memory(rows, pe * simd * self.weight.bits as u64, fold.mem, hw);
         let bias = Resources {

@@ -15,7 +15,7 @@ mod registry;
 pub mod requant;
 pub mod window;
 
-use crate::cost::{DspKind, MemStyle, MultStyle};
+use crate::cost::{DspKind, MemStyle, MultStyle, ScaleStyle};
 use crate::format::{ElemType, Requant, Shape, Tensor, Window};
 use crate::stage::mvu_cost::packing;
 use crate::stage::{Fold, HlsStage, HwCtx, LocalStream, RtlCtx, RtlStage, StageCost, Unit};
@@ -67,6 +67,9 @@ pub struct FoldSpace {
     /// The weight and activation types when the PEs share each activation (a matrix unit),
     /// so that a DSP slice may compute several PEs' products (`MultStyle::Packed`).
     pub shared_x: Option<(ElemType, ElemType)>,
+    /// True when the layer has a constant scale multiply synthesis would put in a DSP slice,
+    /// so that its place (`ScaleStyle`) is a choice.
+    pub scale_choice: bool,
 }
 
 impl FoldSpace {
@@ -86,6 +89,15 @@ impl FoldSpace {
             has_mult: false,
             shared_x: None,
             has_weights: false,
+            scale_choice: false,
+        }
+    }
+
+    /// The same space with the constant scale's place a choice when `choice` is true.
+    pub fn with_scale_choice(self, choice: bool) -> FoldSpace {
+        FoldSpace {
+            scale_choice: choice,
+            ..self
         }
     }
 }
@@ -248,17 +260,25 @@ pub fn mac_folds(space: &FoldSpace, dsp: Option<DspKind>) -> Vec<Fold> {
     } else {
         &[MemStyle::Bram, MemStyle::Lutram]
     };
+    let scales: &[ScaleStyle] = if space.scale_choice && dsp.is_some() {
+        &[ScaleStyle::Dsp, ScaleStyle::Lut]
+    } else {
+        &[ScaleStyle::Dsp]
+    };
     let mut out = Vec::new();
     for &pe in &space.pe {
         for &simd in &space.simd {
             for &mult in mults {
                 for &mem in mems {
-                    out.push(Fold {
-                        pe,
-                        simd,
-                        mult,
-                        mem,
-                    });
+                    for &scale in scales {
+                        out.push(Fold {
+                            pe,
+                            simd,
+                            mult,
+                            mem,
+                            scale,
+                        });
+                    }
                 }
             }
         }

@@ -2,6 +2,7 @@
 //! stream fork.
 
 use super::LayerOp;
+use crate::cost::ScaleStyle;
 use crate::format::{Activation, ElemType, Requant, Tensor};
 use crate::stage::requant::Epilogue;
 
@@ -81,7 +82,8 @@ impl Node {
     }
 
     /// The node's epilogue: what its unit does after accumulating (requantise, relu,
-    /// saturate), as the stage units take it.
+    /// saturate), as the stage units take it, its constant scale multiplies where synthesis
+    /// puts them ([`Epilogue::scaled`] sets a fold's style).
     pub fn epilogue(&self) -> Epilogue<'_> {
         Epilogue {
             acc: self.acc,
@@ -90,6 +92,7 @@ impl Node {
             out: self.out.ty,
             channels: self.out.shape.c,
             scales_per_input: self.op().is_some_and(|op| op.op().scales_per_input()),
+            scale_style: ScaleStyle::Dsp,
         }
     }
 }

@@ -86,6 +86,10 @@ impl AddUnit<'_> {
             .int("RELU", self.ep.relu)
             .int("SCALE_A", sa)
             .int("SCALE_B", sb)
+            .int(
+                "SCALE_LUT",
+                rq.has && self.ep.scale_style == crate::cost::ScaleStyle::Lut,
+            )
             .int("SHIFT", rq.shift)
             .io(&[a, b], &[output])
     }

@@ -78,11 +78,12 @@ pub const HLS: [(&str, &str); 16] = [
 ];
 
 /// The Verilog of every unit (hls/rtl/), embedded so every build is self-contained.
-pub const RTL: [(&str, &str); 18] = [
+pub const RTL: [(&str, &str); 19] = [
     rtl!("half_add.v"),
     rtl!("half_axis_in.v"),
     rtl!("half_axis_out.v"),
     rtl!("half_concat.v"),
+    rtl!("half_const_mul.v"),
     rtl!("half_decode_scale.v"),
     rtl!("half_dwc.v"),
     rtl!("half_fifo.v"),

@@ -18,7 +18,7 @@ pub mod regroup;
 pub mod requant;
 pub mod swg;
 
-use crate::cost::{DspKind, MemStyle, MultStyle, Resources};
+use crate::cost::{DspKind, MemStyle, MultStyle, Resources, ScaleStyle};
 use crate::format::ElemType;
 use serde::Serialize;
 
@@ -33,6 +33,8 @@ pub struct Fold {
     pub mult: MultStyle,
     /// Weight memory style.
     pub mem: MemStyle,
+    /// Where the constant scale multiplies go.
+    pub scale: ScaleStyle,
 }
 
 /// Board facts a cost model needs.
@@ -256,6 +258,18 @@ pub struct HlsRequant {
     pub scale1: i64,
     /// With one entry: the shift (template argument).
     pub shift0: i64,
+    /// The C++ tag of where the constant scale multiplies go: `half::MulLut` (shift-adds in
+    /// the fabric) or `half::MulAuto` (where synthesis puts them).
+    pub scale_style: &'static str,
+}
+
+/// The scale style's C++ tag (the HLS library's `MulLut` binds the product to the fabric,
+/// `MulAuto` leaves it to synthesis).
+pub fn scale_style_tag(s: ScaleStyle) -> &'static str {
+    match s {
+        ScaleStyle::Lut => "half::MulLut",
+        ScaleStyle::Dsp => "half::MulAuto",
+    }
 }
 
 /// The multiplier style's C++ tag; a packed style names its lanes and lane bits.

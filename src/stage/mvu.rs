@@ -172,6 +172,7 @@ impl MacUnit<'_> {
             .int("SB", rq.sb)
             .int("PERCH", rq.per_channel)
             .int("SCALE", rq.scale)
+            .int("SCALE_LUT", rq.scale_lut)
             .int("SHIFT", rq.shift)
             .int("OB", o.bits)
             .int("OS", o.signed && o.bits > 1)

@@ -575,6 +575,7 @@ mod tests {
             simd: 4,
             mult: MultStyle::Lut,
             mem: MemStyle::Bram,
+            scale: crate::cost::ScaleStyle::Dsp,
         };
         let acc = ElemType {
             bits: 10,
@@ -587,6 +588,7 @@ mod tests {
             out: Some(BIP),
             entries_per_pe: 512,
             per_channel: false,
+            scale_style: crate::cost::ScaleStyle::Dsp,
         };
         let u = model(&s, &f, &rq, &HW);
         assert_eq!(u.cycles, 32768);

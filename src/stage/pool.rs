@@ -101,6 +101,7 @@ impl PoolUnit<'_> {
                 .int("OB", o.bits)
                 .int("OS", o.signed && o.bits > 1)
                 .int("SCALE", rq.scale)
+                .int("SCALE_LUT", rq.scale_lut)
                 .int("SHIFT", rq.shift)
                 .io(&[input], &[output]),
         )

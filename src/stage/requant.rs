@@ -2,7 +2,9 @@
 //! (`half_requant` in hls/rtl/, `half::requant` in the HLS library), its cost, and the
 //! parameters both backends give it. Its arithmetic is the model format's (`ops::requant`).
 
-use crate::cost::{DspKind, Resources, const_mult_bits, lut_rom, mult_dsps};
+use crate::cost::{
+    DspKind, Resources, ScaleStyle, const_mul_luts, const_mult_bits, lut_rom, mult_dsps,
+};
 use crate::format::{ElemType, Requant};
 
 /// What a compute unit does after it accumulates (the layer's epilogue, the same for every
@@ -21,6 +23,8 @@ pub struct Epilogue<'a> {
     pub channels: u32,
     /// The scales are one per input (an add's `a*scale_a + b*scale_b`), not per channel.
     pub scales_per_input: bool,
+    /// Where the constant scale multiplies go (the fold's `scale`).
+    pub scale_style: ScaleStyle,
 }
 
 /// The requantiser parameters of the RTL units (`HAS_RQ`, `SB`, `SCALE`, `SHIFT`, `PERCH`).
@@ -36,9 +40,40 @@ pub struct RtlRequant {
     pub shift: i64,
     /// Scale and shift vary per channel (read from a memory file).
     pub per_channel: bool,
+    /// The constant scale is multiplied by shift-adds in the fabric (`SCALE_LUT`).
+    pub scale_lut: bool,
 }
 
 impl Epilogue<'_> {
+    /// The same epilogue with its constant scale multiplies placed as `style` says.
+    pub fn scaled(self, style: ScaleStyle) -> Self {
+        Epilogue {
+            scale_style: style,
+            ..self
+        }
+    }
+
+    /// True when `style` is a real choice for this epilogue: a constant scale (the same for
+    /// every channel) whose product synthesis would put in a DSP slice (on a DSP48E1: the
+    /// wider DSP48E2 takes no product the DSP48E1 leaves in the fabric).
+    pub fn scale_choice(&self) -> bool {
+        let Some(r) = self.requant else {
+            return false;
+        };
+        if self.scales_per_input {
+            // An add: each input's decoded element times its own scale.
+            return false;
+        }
+        let shape = self.shape(1);
+        !shape.per_channel
+            && mult_dsps(
+                shape.acc_bits(),
+                const_mult_bits(shape.scale),
+                DspKind::Dsp48e1,
+            ) > 0
+            && r.scale.len() == 1
+    }
+
     /// The accumulator width of the units (`ACC`): the type's bits plus a sign bit when
     /// unsigned.
     pub fn acc_bits(&self) -> u32 {
@@ -55,6 +90,7 @@ impl Epilogue<'_> {
                 out: None,
                 entries_per_pe: 1,
                 per_channel: false,
+                scale_style: self.scale_style,
             },
             Some(r) => RequantShape {
                 acc: self.acc,
@@ -63,6 +99,7 @@ impl Epilogue<'_> {
                 out: Some(self.out),
                 entries_per_pe: (self.channels as u64).div_ceil(pe.max(1) as u64),
                 per_channel: r.scale.len() > 1 && !self.scales_per_input || r.shift.len() > 1,
+                scale_style: self.scale_style,
             },
         }
     }
@@ -76,6 +113,7 @@ impl Epilogue<'_> {
                 scale: 1,
                 shift: 0,
                 per_channel: false,
+                scale_lut: false,
             },
             Some(r) => RtlRequant {
                 has: true,
@@ -83,6 +121,9 @@ impl Epilogue<'_> {
                 scale: r.scale[0],
                 shift: r.shift[0],
                 per_channel: r.scale.len() > 1 || r.shift.len() > 1,
+                scale_lut: self.scale_style == ScaleStyle::Lut
+                    && r.scale.len() == 1
+                    && r.shift.len() == 1,
             },
         }
     }
@@ -103,6 +144,8 @@ pub struct RequantShape {
     pub entries_per_pe: u64,
     /// True when scale/shift vary per channel.
     pub per_channel: bool,
+    /// Where a constant scale's multiply goes.
+    pub scale_style: ScaleStyle,
 }
 
 impl RequantShape {
@@ -123,7 +166,8 @@ pub fn lane_luts(acc: u64, out_bits: u64) -> u64 {
 /// `acc * scale` is left to synthesis, which puts it in DSP slices by Yosys' rule
 /// ([`mult_dsps`]) whatever the stage's multiplier style; a constant scale loses its trailing
 /// zero bits first (a power of two is a shift, no multiplier), a per-channel one is `SB` bits
-/// from a ROM. Then the rounding, shift, relu and saturation in LUTs; per-channel scale and
+/// from a ROM. A constant scale of style `lut` is shift-adds in the fabric instead
+/// (`half_const_mul`, [`const_mul_luts`] over the product's `ACC + SB` bits). Then the rounding, shift, relu and saturation in LUTs; per-channel scale and
 /// shift come from an asynchronous ROM of `entries_per_pe` words of `PE * (SB + 6)` bits and
 /// need a barrel shifter. A bipolar output keeps the same datapath and reads the sign.
 pub fn cost(pe: u32, r: &RequantShape, dsp: DspKind) -> Resources {
@@ -139,13 +183,16 @@ pub fn cost(pe: u32, r: &RequantShape, dsp: DspKind) -> Resources {
     } else {
         const_mult_bits(r.scale)
     };
-    let dsps = if mult_b == 0 {
+    let fabric = r.scale_style == ScaleStyle::Lut && !r.per_channel;
+    let dsps = if mult_b == 0 || fabric {
         0
     } else {
         mult_dsps(r.acc_bits(), mult_b, dsp)
     };
     // A product too narrow for a DSP stays in the fabric: a few LUTs per product bit.
-    let soft = if dsps == 0 && mult_b > 0 {
+    let soft = if fabric && mult_b > 0 {
+        const_mul_luts(r.acc_bits() + sb, r.scale)
+    } else if dsps == 0 && mult_b > 0 {
         acc * mult_b as u64 / 2
     } else {
         0
@@ -200,6 +247,7 @@ mod tests {
             out,
             entries_per_pe: 4,
             per_channel: false,
+            scale_style: ScaleStyle::Dsp,
         }
     }
 
@@ -222,6 +270,14 @@ mod tests {
         wide.acc.bits = 26;
         assert_eq!(cost(1, &wide, e1).dsp, 2);
         assert_eq!(cost(1, &wide, DspKind::Dsp48e2).dsp, 1);
+        // In the fabric: no DSP, the shift-adds of 201 = 256 - 64 + 8 + 1 over 20 + 9 bits:
+        // a subtraction over bits 6.., additions over bits 6.. and 3.. (the sum's lower bits
+        // are still zero), 23 + 23 + 26 = 72 adder bits, less 3 + 2.
+        let mut lut = shape(u8t, 201);
+        lut.scale_style = ScaleStyle::Lut;
+        let l = cost(3, &lut, e1);
+        assert_eq!(l.dsp, 0);
+        assert_eq!(l.lut, 3 * (lane_luts(20, 8) + 67));
     }
 
     #[test]

@@ -7,9 +7,10 @@
 
 namespace half {
 
-// The scales and the shift are template arguments (per tensor: synthesis folds them).
+// The scales and the shift are template arguments (per tensor: synthesis folds them); SSTYLE
+// places the two constant multiplies (MulLut: fabric, MulAuto: synthesis decides).
 template <int WORDS, int PE, int AB, bool AS, int BB, bool BS, int ACC, bool HAS_RQ, int SB,
-          int OB, bool OS, bool RELU, int SCALE_A, int SCALE_B, int SHIFT>
+          int OB, bool OS, bool RELU, int SCALE_A, int SCALE_B, int SHIFT, class SSTYLE>
 void add(hls::stream<ap_uint<PE * AB> >& a, hls::stream<ap_uint<PE * BB> >& b,
          hls::stream<ap_uint<PE * OB> >& out) {
   for (int i = 0; i < WORDS; i++) {
@@ -24,7 +25,8 @@ void add(hls::stream<ap_uint<PE * AB> >& a, hls::stream<ap_uint<PE * BB> >& b,
       const ap_int<BB + 1> vb = Elem<BB, BS>::decode(field<BB>(y, p));
       ap_uint<OB> r = 0;
       if (HAS_RQ) {
-        const ap_int<ACC> v = va * ap_int<SB>(SCALE_A) + vb * ap_int<SB>(SCALE_B);
+        const ap_int<ACC> v = Mul<SSTYLE, ACC, ap_int<AB + 1>, ap_int<SB> >::run(va, SCALE_A) +
+                              Mul<SSTYLE, ACC, ap_int<BB + 1>, ap_int<SB> >::run(vb, SCALE_B);
         r = finish<ACC, OB, OS, RELU>(v, SHIFT);
       } else {
         const ap_int<ACC> v = va + vb;

@@ -76,6 +76,9 @@ ap_uint<B> field(const ap_uint<W>& word, int i) {
 // hls/include/half/mvu.h).
 struct MulLut {};
 struct MulDsp {};
+// A constant scale's multiply placed by synthesis (the folding's `scale: dsp`: a DSP slice when
+// the product is wide enough); `scale: lut` is MulLut.
+struct MulAuto {};
 template <int LANES, int L>
 struct MulPacked {};
 
@@ -97,6 +100,15 @@ struct Mul<MulDsp, PB, TW, TX> {
 #pragma HLS INLINE
     ap_int<PB> p = w * x;
 #pragma HLS BIND_OP variable=p op=mul impl=dsp
+    return p;
+  }
+};
+
+template <int PB, class TW, class TX>
+struct Mul<MulAuto, PB, TW, TX> {
+  static ap_int<PB> run(TW w, TX x) {
+#pragma HLS INLINE
+    ap_int<PB> p = w * x;
     return p;
   }
 };
@@ -152,11 +164,12 @@ ap_uint<OB> finish(ap_int<VB> v, int shift) {
   return raw;
 }
 
-// Requantiser of one accumulator with scale `s` (SB-bit signed) and `shift`.
-template <int ACC, int SB, int OB, bool OS, bool RELU>
+// Requantiser of one accumulator with scale `s` (SB-bit signed) and `shift`, the product
+// placed as SSTYLE says (MulLut: fabric, MulAuto: synthesis decides).
+template <int ACC, int SB, int OB, bool OS, bool RELU, class SSTYLE>
 ap_uint<OB> requant(ap_int<ACC> acc, ap_int<SB> s, int shift) {
 #pragma HLS INLINE
-  ap_int<ACC + SB> v = acc * s;
+  ap_int<ACC + SB> v = Mul<SSTYLE, ACC + SB, ap_int<ACC>, ap_int<SB> >::run(acc, s);
   return finish<ACC + SB, OB, OS, RELU>(v, shift);
 }
 
@@ -173,14 +186,16 @@ ap_uint<OB> passthrough(ap_int<ACC> acc) {
 // Output element of channel `ch` from its accumulator: requantised with the per-channel scale
 // and shift (NQ entries), or with the per-tensor ones (NQ = 1), template arguments SCALE0 and
 // SHIFT0 that synthesis folds (a constant multiplier, a shift that is wiring; the one-entry
-// arrays are then unused), or passed through when HAS_RQ is false.
-template <bool HAS_RQ, int ACC, int SB, int NQ, int OB, bool OS, bool RELU, int SCALE0, int SHIFT0>
+// arrays are then unused), or passed through when HAS_RQ is false. SSTYLE places the constant
+// scale's multiply (per-channel scales are always MulAuto).
+template <bool HAS_RQ, int ACC, int SB, int NQ, int OB, bool OS, bool RELU, int SCALE0, int SHIFT0,
+          class SSTYLE>
 ap_uint<OB> output(ap_int<ACC> acc, int ch, const ap_int<SB> (&scale)[NQ],
                    const ap_uint<6> (&shift)[NQ]) {
 #pragma HLS INLINE
   if (!HAS_RQ) return passthrough<ACC, OB, RELU>(acc);
-  if (NQ == 1) return requant<ACC, SB, OB, OS, RELU>(acc, ap_int<SB>(SCALE0), SHIFT0);
-  return requant<ACC, SB, OB, OS, RELU>(acc, scale[ch], shift[ch]);
+  if (NQ == 1) return requant<ACC, SB, OB, OS, RELU, SSTYLE>(acc, ap_int<SB>(SCALE0), SHIFT0);
+  return requant<ACC, SB, OB, OS, RELU, MulAuto>(acc, scale[ch], shift[ch]);
 }
 
 }  // namespace half

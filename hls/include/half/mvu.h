@@ -81,7 +81,7 @@ enum MvuStore { MVU_REGISTERS = 0, MVU_LUTRAM = 1, MVU_BRAM = 2 };
 
 template <int MW, int MH, int SIMD, int PE, int PIXELS, int XB, bool XS, int WB, bool WS,
           int ACC, bool HAS_BIAS, bool HAS_RQ, int SB, int NQ, int OB, bool OS, bool RELU,
-          class STYLE, int SCALE0, int SHIFT0, int XSTORE>
+          class STYLE, int SCALE0, int SHIFT0, class SSTYLE, int XSTORE>
 void mvu(hls::stream<ap_uint<SIMD * XB> >& in, hls::stream<ap_uint<PE * OB> >& out,
          const ap_uint<SIMD * WB> (&w)[PE][(MH / PE) * (MW / SIMD)],
          const ap_int<ACC> (&bias)[PE][MH / PE], const ap_int<SB> (&scale)[NQ],
@@ -141,7 +141,7 @@ void mvu(hls::stream<ap_uint<SIMD * XB> >& in, hls::stream<ap_uint<PE * OB> >& o
       }
       acc[p] = a;
       o.range(p * OB + OB - 1, p * OB) =
-          output<HAS_RQ, ACC, SB, NQ, OB, OS, RELU, SCALE0, SHIFT0>(
+          output<HAS_RQ, ACC, SB, NQ, OB, OS, RELU, SCALE0, SHIFT0, SSTYLE>(
               a, nf * PE + p, scale, shift);
     }
     if (sf == SF - 1) out.write(o);

@@ -13,7 +13,7 @@
 namespace half {
 
 template <int C, int KK, int PE, int PIXELS, int XB, bool XS, bool MAX, int ACC, bool HAS_RQ,
-          int SB, int NQ, int OB, bool OS, int SCALE0, int SHIFT0>
+          int SB, int NQ, int OB, bool OS, int SCALE0, int SHIFT0, class SSTYLE>
 void pool_window(hls::stream<ap_uint<PE * XB> >& in, hls::stream<ap_uint<PE * OB> >& out,
                  const ap_int<SB> (&scale)[NQ], const ap_uint<6> (&shift)[NQ]) {
   const int CF = C / PE;
@@ -43,7 +43,7 @@ void pool_window(hls::stream<ap_uint<PE * XB> >& in, hls::stream<ap_uint<PE * OB
         o.range(p * OB + OB - 1, p * OB) = raw;
       } else {
         o.range(p * OB + OB - 1, p * OB) =
-            output<HAS_RQ, ACC, SB, NQ, OB, OS, false, SCALE0, SHIFT0>(
+            output<HAS_RQ, ACC, SB, NQ, OB, OS, false, SCALE0, SHIFT0, SSTYLE>(
                 a, cf * PE + p, scale, shift);
       }
     }
@@ -56,7 +56,7 @@ void pool_window(hls::stream<ap_uint<PE * XB> >& in, hls::stream<ap_uint<PE * OB
 }
 
 template <int C, int PE, int PIXELS, int XB, bool XS, int ACC, bool HAS_RQ, int SB, int NQ, int OB,
-          bool OS, int SCALE0, int SHIFT0>
+          bool OS, int SCALE0, int SHIFT0, class SSTYLE>
 void pool_global(hls::stream<ap_uint<PE * XB> >& in, hls::stream<ap_uint<PE * OB> >& out,
                  const ap_int<SB> (&scale)[NQ], const ap_uint<6> (&shift)[NQ]) {
   const int CF = C / PE;
@@ -77,7 +77,7 @@ void pool_global(hls::stream<ap_uint<PE * XB> >& in, hls::stream<ap_uint<PE * OB
       const ap_int<ACC> a = px == 0 ? v : ap_int<ACC>(sums[cf][p] + v);
       sums[cf][p] = a;
       o.range(p * OB + OB - 1, p * OB) =
-          output<HAS_RQ, ACC, SB, NQ, OB, OS, false, SCALE0, SHIFT0>(
+          output<HAS_RQ, ACC, SB, NQ, OB, OS, false, SCALE0, SHIFT0, SSTYLE>(
               a, cf * PE + p, scale, shift);
     }
     if (px == PIXELS - 1) out.write(o);

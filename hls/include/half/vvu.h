@@ -13,7 +13,7 @@ namespace half {
 
 template <int C, int KK, int SIMD, int PE, int PIXELS, int XB, bool XS, int WB, bool WS, int ACC,
           bool HAS_BIAS, bool HAS_RQ, int SB, int NQ, int OB, bool OS, bool RELU, class STYLE,
-          int SCALE0, int SHIFT0>
+          int SCALE0, int SHIFT0, class SSTYLE>
 void vvu(hls::stream<ap_uint<SIMD * PE * XB> >& in, hls::stream<ap_uint<PE * OB> >& out,
          const ap_uint<SIMD * WB> (&w)[PE][(C / PE) * (KK / SIMD)],
          const ap_int<ACC> (&bias)[PE][C / PE], const ap_int<SB> (&scale)[NQ],
@@ -45,7 +45,7 @@ void vvu(hls::stream<ap_uint<SIMD * PE * XB> >& in, hls::stream<ap_uint<PE * OB>
       }
       acc[p] = a;
       o.range(p * OB + OB - 1, p * OB) =
-          output<HAS_RQ, ACC, SB, NQ, OB, OS, RELU, SCALE0, SHIFT0>(
+          output<HAS_RQ, ACC, SB, NQ, OB, OS, RELU, SCALE0, SHIFT0, SSTYLE>(
               a, cf * PE + p, scale, shift);
     }
     if (kf == KF - 1) out.write(o);

@@ -37,6 +37,8 @@ pub struct LayerRow {
     pub mult: String,
     /// Memory style (`-` without weights).
     pub mem: String,
+    /// Where the constant scale multiplies go (`-` when the layer has no choice).
+    pub scale: String,
     /// Cycles per frame.
     pub cycles: u64,
     /// First input word to first output word, at full input rate.
@@ -147,6 +149,11 @@ impl Estimate {
                 },
                 mem: if s.list.has_weights {
                     c.fold.mem.name().into()
+                } else {
+                    "-".into()
+                },
+                scale: if s.list.has_scale {
+                    c.fold.scale.name().into()
                 } else {
                     "-".into()
                 },

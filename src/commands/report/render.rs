@@ -64,8 +64,8 @@ fn layer_table(e: &Estimate) -> Table {
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED);
     t.set_header([
-        "layer", "op", "out", "MACs", "PE", "SIMD", "mult", "mem", "cycles", "LUT", "FF", "BRAM18",
-        "URAM", "DSP",
+        "layer", "op", "out", "MACs", "PE", "SIMD", "mult", "mem", "scale", "cycles", "LUT", "FF",
+        "BRAM18", "URAM", "DSP",
     ]);
     for l in &e.layers {
         let mark = if l.name == e.bottleneck { "*" } else { "" };
@@ -78,6 +78,7 @@ fn layer_table(e: &Estimate) -> Table {
             Cell::new(l.simd),
             Cell::new(&l.mult),
             Cell::new(&l.mem),
+            Cell::new(&l.scale),
             Cell::new(l.cycles),
             Cell::new(l.lut),
             Cell::new(l.ff),
@@ -92,7 +93,7 @@ fn layer_table(e: &Estimate) -> Table {
         .fold(crate::cost::Resources::default(), |a, g| a + g.res);
     let g = glue.as_array();
     let mut glue_row = vec![Cell::new("glue (forks, converters, FIFOs)")];
-    glue_row.extend((0..8).map(|_| Cell::new("")));
+    glue_row.extend((0..9).map(|_| Cell::new("")));
     glue_row.extend(g.iter().map(Cell::new));
     t.add_row(glue_row);
     let tot = e.total.as_array();
@@ -103,14 +104,14 @@ fn layer_table(e: &Estimate) -> Table {
         Cell::new(""),
         Cell::new(e.macs),
     ];
-    total_row.extend((0..5).map(|_| Cell::new("")));
+    total_row.extend((0..6).map(|_| Cell::new("")));
     total_row.extend(
         tot.iter()
             .zip(util)
             .map(|(v, u)| Cell::new(format!("{v} ({u:.1}%)"))),
     );
     t.add_row(total_row);
-    for i in 3..14 {
+    for i in 3..15 {
         if let Some(c) = t.column_mut(i) {
             c.set_cell_alignment(CellAlignment::Right);
         }
@@ -131,6 +132,7 @@ pub fn csv(e: &Estimate) -> crate::error::Result<String> {
         "simd",
         "mult",
         "mem",
+        "scale",
         "cycles",
         "latency_cycles",
         "lut",
@@ -150,6 +152,7 @@ pub fn csv(e: &Estimate) -> crate::error::Result<String> {
             l.simd.to_string(),
             l.mult.clone(),
             l.mem.clone(),
+            l.scale.clone(),
             l.cycles.to_string(),
             l.latency_cycles.to_string(),
             l.lut.to_string(),
@@ -166,6 +169,7 @@ pub fn csv(e: &Estimate) -> crate::error::Result<String> {
         String::new(),
         String::new(),
         e.macs.to_string(),
+        String::new(),
         String::new(),
         String::new(),
         String::new(),
@@ -224,8 +228,10 @@ pub fn summary_md(e: &Estimate) -> String {
         "# {} on {} ({}, {} MHz)\n\nResource figures are half-gen's analytical estimate.\n\n",
         e.model, e.board, e.part, e.clock_mhz
     );
-    s.push_str("| layer | op | out | MACs | PE | SIMD | mult | mem | cycles | LUT | FF | BRAM18 | URAM | DSP |\n");
-    s.push_str("|---|---|---|--:|--:|--:|---|---|--:|--:|--:|--:|--:|--:|\n");
+    s.push_str(
+        "| layer | op | out | MACs | PE | SIMD | mult | mem | scale | cycles | LUT | FF | BRAM18 | URAM | DSP |\n",
+    );
+    s.push_str("|---|---|---|--:|--:|--:|---|---|---|--:|--:|--:|--:|--:|--:|\n");
     for l in &e.layers {
         let mark = if l.name == e.bottleneck {
             " (bottleneck)"
@@ -233,7 +239,7 @@ pub fn summary_md(e: &Estimate) -> String {
             ""
         };
         s.push_str(&format!(
-            "| {}{mark} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {}{mark} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             l.name,
             l.op,
             shape(&l.out_shape),
@@ -242,6 +248,7 @@ pub fn summary_md(e: &Estimate) -> String {
             l.simd,
             l.mult,
             l.mem,
+            l.scale,
             l.cycles,
             l.lut,
             l.ff,
@@ -256,7 +263,7 @@ pub fn summary_md(e: &Estimate) -> String {
         .fold(crate::cost::Resources::default(), |a, g| a + g.res);
     let g = glue.as_array();
     s.push_str(&format!(
-        "| glue (forks, converters, FIFOs) | | | | | | | | | {} | {} | {} | {} | {} |\n",
+        "| glue (forks, converters, FIFOs) | | | | | | | | | | {} | {} | {} | {} | {} |\n",
         g[0], g[1], g[2], g[3], g[4]
     ));
     let util = e.utilisation();
@@ -268,7 +275,7 @@ pub fn summary_md(e: &Estimate) -> String {
         .map(|(v, u)| format!("{v} ({u:.1} %)"))
         .collect();
     s.push_str(&format!(
-        "| **total** | | | {} | | | | | | {} |\n\n",
+        "| **total** | | | {} | | | | | | | {} |\n\n",
         e.macs,
         cells.join(" | ")
     ));

@@ -134,7 +134,7 @@ case_() {
     fi
 }
 
-RQ="half_finish.v half_requant.v"
+RQ="half_finish.v half_requant.v half_const_mul.v"
 
 # ---- half_fifo ----
 case_ fifo half_fifo "half_fifo.v" W=8 DEPTH=1
@@ -173,6 +173,9 @@ case_ add half_add "$ADD" WORDS=10 PE=3 AB=4 AS=1 BB=1 BS=1 ACC=12 HAS_RQ=1 SB=6
 case_ add half_add "$ADD" WORDS=6 PE=16 AB=8 AS=1 BB=8 BS=1 ACC=24 HAS_RQ=1 SB=10 OB=8 OS=1 RELU=1 SCALE_A=100 SCALE_B=50 SHIFT=6
 # unsigned + unsigned -> unsigned, shift 0, accumulator narrow enough to wrap
 case_ add half_add "$ADD" WORDS=9 PE=2 AB=8 AS=0 BB=6 BS=0 ACC=11 HAS_RQ=1 SB=5 OB=6 OS=0 RELU=0 SCALE_A=13 SCALE_B=-9 SHIFT=0
+# the same scalings by shift-adds in the fabric (half_const_mul): a negative scale, a wrap
+case_ add half_add "$ADD" WORDS=12 PE=4 AB=8 AS=0 BB=8 BS=1 ACC=20 HAS_RQ=1 SB=9 OB=8 OS=1 RELU=0 SCALE_A=37 SCALE_B=-90 SHIFT=5 SCALE_LUT=1
+case_ add half_add "$ADD" WORDS=9 PE=2 AB=8 AS=0 BB=6 BS=0 ACC=11 HAS_RQ=1 SB=5 OB=6 OS=0 RELU=0 SCALE_A=13 SCALE_B=-9 SHIFT=0 SCALE_LUT=1
 # no requantiser: plain a + b, signed, without and with relu
 case_ add half_add "$ADD" WORDS=7 PE=4 AB=4 AS=1 BB=4 BS=1 ACC=6 HAS_RQ=0 SB=2 OB=5 OS=1 RELU=0 SCALE_A=1 SCALE_B=1 SHIFT=0
 case_ add half_add "$ADD" WORDS=7 PE=4 AB=4 AS=1 BB=1 BS=0 ACC=6 HAS_RQ=0 SB=2 OB=5 OS=1 RELU=1 SCALE_A=1 SCALE_B=1 SHIFT=0
@@ -189,11 +192,13 @@ case_ pool half_pool "$POOL" C=12 KK=4 PE=12 PIXELS=2 XB=8 XS=1 MAX=1 GLOBAL=0 A
 # bipolar -> bipolar, no requantiser
 case_ pool half_pool "$POOL" C=8 KK=9 PE=4 PIXELS=4 XB=4 XS=0 MAX=0 GLOBAL=0 ACC=12 HAS_RQ=1 SB=8 OB=4 OS=0 SCALE=29 SHIFT=7
 case_ pool half_pool "$POOL" C=4 KK=4 PE=2 PIXELS=6 XB=6 XS=1 MAX=0 GLOBAL=0 ACC=10 HAS_RQ=1 SB=4 OB=5 OS=1 SCALE=-3 SHIFT=0
+case_ pool half_pool "$POOL" C=4 KK=4 PE=2 PIXELS=6 XB=6 XS=1 MAX=0 GLOBAL=0 ACC=10 HAS_RQ=1 SB=4 OB=5 OS=1 SCALE=-3 SHIFT=0 SCALE_LUT=1
 case_ pool half_pool "$POOL" C=4 KK=9 PE=4 PIXELS=5 XB=1 XS=0 MAX=0 GLOBAL=0 ACC=6 HAS_RQ=1 SB=4 OB=1 OS=0 SCALE=5 SHIFT=1
 case_ pool half_pool "$POOL" C=6 KK=4 PE=2 PIXELS=3 XB=3 XS=0 MAX=0 GLOBAL=0 ACC=8 HAS_RQ=0 SB=2 OB=5 OS=0 SCALE=1 SHIFT=0
 # global: signed -> signed (shift > 0), C/PE = 1 (read-after-write forwarding), one pixel,
 # bipolar -> bipolar, unsigned -> unsigned with shift 0, no requantiser
 case_ pool half_pool "$POOL" C=12 KK=1 PE=3 PIXELS=7 XB=8 XS=1 MAX=0 GLOBAL=1 ACC=16 HAS_RQ=1 SB=10 OB=8 OS=1 SCALE=-90 SHIFT=7
+case_ pool half_pool "$POOL" C=12 KK=1 PE=3 PIXELS=7 XB=8 XS=1 MAX=0 GLOBAL=1 ACC=16 HAS_RQ=1 SB=10 OB=8 OS=1 SCALE=181 SHIFT=7 SCALE_LUT=1
 case_ pool half_pool "$POOL" C=4 KK=1 PE=4 PIXELS=6 XB=4 XS=1 MAX=0 GLOBAL=1 ACC=8 HAS_RQ=1 SB=8 OB=4 OS=1 SCALE=45 SHIFT=6
 case_ pool half_pool "$POOL" C=8 KK=1 PE=2 PIXELS=2 XB=4 XS=1 MAX=0 GLOBAL=1 ACC=8 HAS_RQ=1 SB=8 OB=4 OS=1 SCALE=45 SHIFT=5
 case_ pool half_pool "$POOL" C=6 KK=1 PE=2 PIXELS=1 XB=5 XS=0 MAX=0 GLOBAL=1 ACC=8 HAS_RQ=1 SB=6 OB=3 OS=0 SCALE=11 SHIFT=2
@@ -209,6 +214,8 @@ case_ vvu half_vvu "$VVU" C=8 KK=9 SIMD=3 PE=2 XB=4 XS=0 WB=4 ACC=16 HAS_BIAS=1 
 case_ vvu half_vvu "$VVU" C=4 KK=9 SIMD=9 PE=4 XB=1 XS=0 WB=1 ACC=8 HAS_BIAS=1 HAS_RQ=1 SB=4 PERCH=0 SCALE=3 SHIFT=1 OB=1 OS=0 RELU=0 USE_DSP=0 ROM_STYLE='"distributed"' D:PIXELS=6
 # SIMD = 1, PE = 1; signed x and w, no bias, per-channel requantiser, relu, DSP multipliers
 case_ vvu half_vvu "$VVU" C=6 KK=4 SIMD=1 PE=1 XB=8 XS=1 WB=8 ACC=20 HAS_BIAS=0 HAS_RQ=1 SB=10 PERCH=1 SCALE=1 SHIFT=0 OB=8 OS=1 RELU=1 USE_DSP=1 ROM_STYLE='"block"' D:PIXELS=3
+# a constant scale by shift-adds (half_const_mul)
+case_ vvu half_vvu "$VVU" C=6 KK=4 SIMD=2 PE=3 XB=8 XS=1 WB=8 ACC=20 HAS_BIAS=1 HAS_RQ=1 SB=10 PERCH=0 SCALE=237 SHIFT=9 OB=8 OS=1 RELU=1 USE_DSP=1 SCALE_LUT=1 ROM_STYLE='"block"' D:PIXELS=3
 # no requantiser (accumulator passed through, relu), signed x, 2-bit weights; LUT ROM
 case_ vvu half_vvu "$VVU" C=12 KK=4 SIMD=2 PE=3 XB=3 XS=1 WB=2 ACC=9 HAS_BIAS=1 HAS_RQ=0 SB=2 PERCH=0 SCALE=1 SHIFT=0 OB=8 OS=1 RELU=1 USE_DSP=0 ROM_STYLE='"distributed"' D:PIXELS=4
 # SIMD = KK with PE = 1; bipolar x, signed 3-bit w, negative shared scale, DSP
