@@ -90,21 +90,33 @@ fn agrees_with_brute_force(path: &str, board_name: &str, caps: &str, pins: &str)
     }
 }
 
+/// The last dense layer's constant scale pinned to its DSP: with every layer's scale a choice
+/// (DSP or shift-adds) the MLP has 5.4 million selections; the first two keep the choice.
+const MLP_PINS: &str = "d2: {scale: dsp}\n";
+
 #[test]
 fn dense_layers_fold_as_brute_force_says() {
-    agrees_with_brute_force("tests/data/mlp.yaml", "zybo-z7-10", "lut=0.15", "");
+    agrees_with_brute_force("tests/data/mlp.yaml", "zybo-z7-10", "lut=0.15", MLP_PINS);
 }
 
 #[test]
 fn a_tight_budget_folds_as_brute_force_says() {
-    agrees_with_brute_force("tests/data/mlp.yaml", "zybo-z7-10", "lut=0.06,dsp=0.1", "");
+    // The fastest design mixes scale styles (d1's scale in shift-adds, d0's in a DSP).
+    agrees_with_brute_force(
+        "tests/data/mlp.yaml",
+        "zybo-z7-10",
+        "lut=0.06,dsp=0.1",
+        MLP_PINS,
+    );
 }
 
 #[test]
 fn a_residual_block_folds_as_brute_force_says() {
     // Forks, an add and width converters: glue that depends on neighbouring choices. The
-    // weight memories are pinned (and x's multipliers) to keep brute force within reach once
-    // SIMD spans kernel positions and products pack.
-    let pins = "x: {mem: bram, mult: lut}\nb1: {mem: bram}\nb2: {mem: bram}\n";
+    // weight memories are pinned (and x's multipliers, and the constant scales but the add's)
+    // to keep brute force within reach once SIMD spans kernel positions, products pack and
+    // scales have two places.
+    let pins = "x: {mem: bram, mult: lut, scale: dsp}\nb1: {mem: bram, scale: dsp}\n\
+                b2: {mem: bram, mult: lut, scale: dsp}\ngap: {scale: dsp}\n";
     agrees_with_brute_force("tests/data/residual.yaml", "zybo-z7-10", "lut=0.2", pins);
 }

@@ -5,8 +5,11 @@
 //! one per layer so that the layers' resources fit the budget is a multiple-choice,
 //! multi-dimensional knapsack, solved here exactly:
 //! * **Dominance.** A candidate using at least as much of every resource as another that also
-//!   meets `T` is never needed (the constraints and the objective only grow with resources):
-//!   each layer keeps its Pareto-minimal candidates, cheapest budget share first.
+//!   meets `T`, is no faster and has the same elements per input and output word (which decide
+//!   the glue around it) is never needed (the constraints and the objective only grow with
+//!   resources): each layer keeps its Pareto-minimal candidates, cheapest budget share first.
+//!   (Resources alone are not enough: a dearer candidate of other stream widths can need less
+//!   glue; the MLP under a tight budget found 32 cycles per frame where 24 fit.)
 //! * **Depth-first search** over the layers, most demanding first, candidates in order of
 //!   budget share, so the first complete selection is already a good one.
 //! * **Bound (weak duality of the knapsack, as `fold::check_fit`).** For every set `S` of
@@ -79,22 +82,75 @@ fn share_of(r: &[u64; 5], mask: u32, inv: &[f64; 5]) -> f64 {
         .sum()
 }
 
+/// A candidate's elements per input and output word.
+type StreamWidths = (u32, u32);
+
+/// A candidate's cycles per frame and resources.
+type CostPoint = (u64, [u64; 5]);
+
 /// Layer `s`'s Pareto-minimal candidates of at most `t` cycles, cheapest share first.
 fn choices(s: &LayerCandidates, t: u64, inv: &[f64; 5]) -> Choices {
     let n = s.list.within(t);
-    let mut all: Choices = (0..n).map(|i| (i, s.list.res[i].as_array())).collect();
-    all.sort_by(|a, b| {
-        share_of(&a.1, ALL, inv)
-            .total_cmp(&share_of(&b.1, ALL, inv))
-            .then(a.0.cmp(&b.0))
-    });
+    let mut keyed: Vec<(f64, usize, [u64; 5])> = (0..n)
+        .map(|i| {
+            let r = s.list.res[i].as_array();
+            (share_of(&r, ALL, inv), i, r)
+        })
+        .collect();
+    keyed.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    // Dominance only within candidates of the same stream widths (the glue's), by a no slower
+    // one (as the candidate lists' own pruning, `candidates::prune`).
+    let cands = &s.list.cands;
+    let mut groups: Vec<(StreamWidths, Vec<CostPoint>)> = Vec::new();
     let mut kept: Choices = Vec::new();
-    for c in all {
-        if !kept.iter().any(|k| (0..5).all(|r| k.1[r] <= c.1[r])) {
-            kept.push(c);
+    for (_, i, r) in keyed {
+        let key = (cands[i].in_par, cands[i].out_par);
+        let cycles = s.list.cycles[i];
+        let g = match groups.iter().position(|(k, _)| *k == key) {
+            Some(g) => g,
+            None => {
+                groups.push((key, Vec::new()));
+                groups.len() - 1
+            }
+        };
+        let dominated = groups[g]
+            .1
+            .iter()
+            .any(|(kc, k)| *kc <= cycles && (0..5).all(|x| k[x] <= r[x]));
+        if !dominated {
+            groups[g].1.push((cycles, r));
+            kept.push((i, r));
         }
     }
     kept
+}
+
+/// Every layer's [`choices`] per target, computed once: the bisections, the glue rounds and
+/// the final least-share solve ask for the same targets again.
+struct ChoiceCache {
+    inv: [f64; 5],
+    by_target: std::cell::RefCell<rustc_hash::FxHashMap<u64, std::rc::Rc<Vec<Choices>>>>,
+}
+
+impl ChoiceCache {
+    fn new(budget: &Resources) -> Self {
+        let b = budget.as_array();
+        ChoiceCache {
+            inv: std::array::from_fn(|k| 1.0 / b[k].max(1) as f64),
+            by_target: Default::default(),
+        }
+    }
+
+    fn at(&self, spaces: &[LayerCandidates], t: u64) -> std::rc::Rc<Vec<Choices>> {
+        if let Some(c) = self.by_target.borrow().get(&t) {
+            return c.clone();
+        }
+        let c = std::rc::Rc::new(spaces.iter().map(|s| choices(s, t, &self.inv)).collect());
+        self.by_target
+            .borrow_mut()
+            .insert(t, std::rc::Rc::clone(&c));
+        c
+    }
 }
 
 /// Judges a complete selection (see [`Search::judge`]).
@@ -106,6 +162,8 @@ struct Search<'a> {
     cap: [u64; 5],
     inv: [f64; 5],
     masks: &'a [(u32, u32)],
+    /// Per mask, the index of the same mask without its lowest resource (None: a single one).
+    mask_rest: Vec<Option<usize>>,
     /// `suffix[l][m]`: the least share of mask `m` the layers from `l` on can use.
     suffix: Vec<Vec<f64>>,
     /// A complete selection (layer order of `layers`) whole: Ok(its pipeline's budget share)
@@ -114,6 +172,9 @@ struct Search<'a> {
     judge: Option<Judge<'a>>,
     /// The glue of the first complete selection whose pipeline did not fit.
     rejected_glue: Option<Resources>,
+    /// Stop at the first selection that fits (whether one exists is asked), not the least
+    /// share.
+    first_fit: bool,
     pick: Vec<usize>,
     best: Option<(f64, Vec<usize>)>,
     nodes: u64,
@@ -125,9 +186,10 @@ impl Search<'_> {
         self.nodes > NODE_LIMIT || self.leaves > LEAF_LIMIT
     }
 
-    /// Without a judge only feasibility is asked: the first complete selection settles it.
+    /// Without a judge, or when only feasibility is asked, the first complete selection that
+    /// fits settles it.
     fn feasible_found(&self) -> bool {
-        self.judge.is_none() && self.best.is_some()
+        (self.judge.is_none() || self.first_fit) && self.best.is_some()
     }
 
     fn run(&mut self, depth: usize, used: [u64; 5]) {
@@ -135,13 +197,23 @@ impl Search<'_> {
         if self.over_limit() || self.feasible_found() {
             return;
         }
+        // Each mask's share, from the per-resource shares: a mask's sum is its sum without
+        // its lowest set bit plus that bit's share (masks of `masks` come in increasing order
+        // of their index over the budgeted resources, so the smaller one is already known).
+        let per: [f64; 5] = std::array::from_fn(|k| used[k] as f64 * self.inv[k]);
+        let mut sums = [0.0f64; 32];
+        for (m, &(mask, _)) in self.masks.iter().enumerate() {
+            let low = mask.trailing_zeros() as usize;
+            sums[m + 1] = self.mask_rest[m].map_or(0.0, |r| sums[r + 1]) + per[low];
+        }
         // Glue only adds: the layers' share is a lower bound of the pipeline's.
-        let all = share_of(&used, ALL, &self.inv) + self.suffix[depth][self.masks.len() - 1];
+        let last = self.masks.len() - 1;
+        let all = sums[last + 1] + self.suffix[depth][last];
         if self.best.as_ref().is_some_and(|(b, _)| all >= *b - 1e-12) {
             return;
         }
-        for (m, &(mask, size)) in self.masks.iter().enumerate() {
-            if share_of(&used, mask, &self.inv) + self.suffix[depth][m] > size as f64 + 1e-9 {
+        for (m, &(_, size)) in self.masks.iter().enumerate() {
+            if sums[m + 1] + self.suffix[depth][m] > size as f64 + 1e-9 {
                 return;
             }
         }
@@ -189,15 +261,17 @@ pub struct Solved {
 
 /// The selection of least budget share whose every layer meets `t` and whose layers fit
 /// `budget - reserve`: with `f`, the one whose whole pipeline (glue included,
-/// [`Folding::figures`]) also fits `budget` at `t` cycles per frame, at the least share of it;
-/// without, the first found whose layers fit (only whether one exists is asked: the lower
-/// bound's bisection).
-pub fn solve_at(
+/// [`Folding::figures`]) also fits `budget` at `t` cycles per frame, at the least share of it
+/// (with `first_fit`, the first found that fits: whether one exists is asked); without `f`,
+/// the first found whose layers fit (the lower bound's bisection).
+fn solve_at(
     spaces: &[LayerCandidates],
+    cache: &ChoiceCache,
     f: Option<&Folding>,
     budget: &Resources,
     reserve: &Resources,
     t: u64,
+    first_fit: bool,
 ) -> Solved {
     let b = budget.as_array();
     let g = reserve.as_array();
@@ -212,9 +286,10 @@ pub fn solve_at(
             rejected_glue: None,
         };
     }
+    let all_choices = cache.at(spaces, t);
     let mut layers: Vec<(usize, Choices)> = Vec::with_capacity(spaces.len());
-    for (l, s) in spaces.iter().enumerate() {
-        let c = choices(s, t, &inv);
+    for (l, c) in all_choices.iter().enumerate() {
+        let c = c.clone();
         if c.is_empty() {
             return Solved {
                 sel: None,
@@ -265,9 +340,14 @@ pub fn solve_at(
         cap,
         inv,
         masks: &masks,
+        // `masks` lists subset m (of the budgeted resources) at index m - 1.
+        mask_rest: (1..=masks.len())
+            .map(|m| (m & (m - 1)).checked_sub(1))
+            .collect(),
         suffix,
         judge: f.is_some().then_some(&judge as Judge),
         rejected_glue: None,
+        first_fit,
         best: None,
         nodes: 0,
         leaves: 0,
@@ -282,12 +362,19 @@ pub fn solve_at(
 
 /// A selection at target `t` whose whole pipeline fits: solves with the layers held to
 /// `budget - reserve`, the reserve raised to the glue of the first selection that did not fit,
-/// for at most [`GLUE_ROUNDS`] rounds (found: proved optimal at `t` when `proved`).
-fn fit_with_glue(f: &Folding, budget: &Resources, t: u64) -> (Option<Selection>, bool) {
+/// for at most [`GLUE_ROUNDS`] rounds (found: proved optimal at `t` when `proved`). With
+/// `first_fit` any fitting selection answers (whether one exists), else the least share.
+fn fit_with_glue(
+    f: &Folding,
+    cache: &ChoiceCache,
+    budget: &Resources,
+    t: u64,
+    first_fit: bool,
+) -> (Option<Selection>, bool) {
     let mut reserve = Resources::default();
     let mut proved = true;
     for _ in 0..GLUE_ROUNDS {
-        let s = solve_at(f.spaces, Some(f), budget, &reserve, t);
+        let s = solve_at(f.spaces, cache, Some(f), budget, &reserve, t, first_fit);
         proved &= s.proved;
         if s.sel.is_some() {
             return (s.sel, proved);
@@ -309,33 +396,38 @@ fn fit_with_glue(f: &Folding, budget: &Resources, t: u64) -> (Option<Selection>,
 pub fn fastest(f: &Folding, budget: &Resources) -> ExactFold {
     let spaces = f.spaces;
     let points = cycle_points(spaces, u64::MAX);
+    let cache = ChoiceCache::new(budget);
     // Feasibility only grows with the target (a larger one only adds candidates), so both
     // searches bisect: first with the layers alone (a lower bound whatever the glue), then
-    // from there with every complete selection's whole pipeline.
+    // from there with every complete selection's whole pipeline. The bisections ask only
+    // whether a selection fits (the first one found answers); the least share is searched
+    // once, at the target found.
     let bisect = |from: usize, with_glue: bool| {
         let (mut lo, mut hi) = (from, points.len());
-        let (mut found, mut proved) = (None, true);
+        let mut proved = true;
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             let (sel, ok) = if with_glue {
-                fit_with_glue(f, budget, points[mid])
+                fit_with_glue(f, &cache, budget, points[mid], true)
             } else {
-                let s = solve_at(spaces, None, budget, &Resources::default(), points[mid]);
+                let none = Resources::default();
+                let s = solve_at(spaces, &cache, None, budget, &none, points[mid], true);
                 (s.sel, s.proved)
             };
             proved &= ok;
-            match sel {
-                Some(sel) => {
-                    found = Some(sel);
-                    hi = mid;
-                }
-                None => lo = mid + 1,
+            if sel.is_some() {
+                hi = mid;
+            } else {
+                lo = mid + 1;
             }
         }
-        (lo, found, proved)
+        (lo, proved)
     };
-    let (first, _, proved) = bisect(0, false);
-    let (_, found, _) = bisect(first, true);
+    let (first, proved) = bisect(0, false);
+    let (fastest, _) = bisect(first, true);
+    let found = points
+        .get(fastest)
+        .and_then(|&t| fit_with_glue(f, &cache, budget, t, false).0);
     ExactFold {
         best: found.map(|sel| (f.figures(&sel).1, sel)),
         lower: points.get(first).copied().unwrap_or(u64::MAX),

@@ -208,6 +208,6 @@ fn unit<'a>(node: &'a Node, fold: &Fold) -> AddUnit<'a> {
         words: node.out.shape.elems() / fold.pe as u64,
         pe: fold.pe,
         inputs: (node.inputs[0].ty, node.inputs[1].ty),
-        ep: node.epilogue(),
+        ep: node.epilogue().scaled(fold.scale),
     }
 }

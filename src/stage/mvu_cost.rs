@@ -454,6 +454,27 @@ pub fn input_store(mw: u64, mh: u64, fold: &Fold, x_bits: u32, hw: &HwCtx) -> &'
     }
 }
 
+/// What an XNOR unit saves when its weight ROM is distributed logic of at most 32 rows: a
+/// weight bit's ROM (5 address bits) and its XNOR with the activation bit fit one LUT6, and
+/// Yosys merges the ROM's read register into the match register, so each product takes one
+/// LUT and one flip-flop fewer than the ROM, the XNOR and both registers priced apart.
+/// Measured with Yosys 0.23 on TFC-W1A1's fc0 (PE 64 x SIMD 112, 28 rows): 22,187 LUTs and
+/// 7,127 FFs against 32,580 and 15,917 priced apart (docs/cost-model.md 13.8); at 56 rows
+/// (PE 32) no such saving (the model was within 7 %).
+fn xnor_rom_fusion(s: &MvuShape, fold: &Fold, rows: u64, wmem: &Resources) -> Resources {
+    let xnor = s.wt.is_bipolar() && s.at.is_bipolar();
+    let logic_rom = wmem.bram18 == 0 && wmem.uram == 0;
+    if !(xnor && logic_rom && rows <= 32) {
+        return Resources::default();
+    }
+    let n = fold.pe as u64 * fold.simd as u64;
+    Resources {
+        lut: (XNOR_LUTS * n as f64).round() as u64,
+        ff: n,
+        ..Default::default()
+    }
+}
+
 /// Cost and cycles of the unit under `fold`.
 pub fn model(s: &MvuShape, fold: &Fold, rq: &RequantShape, hw: &HwCtx) -> Unit {
     let (pe, simd) = (fold.pe as u64, fold.simd as u64);
@@ -481,13 +502,16 @@ pub fn model(s: &MvuShape, fold: &Fold, rq: &RequantShape, hw: &HwCtx) -> Unit {
         ff: UNIT_FFS + x_bits + 5 * clog2(nf) + clog2(sf) + clog2(rows),
         ..Default::default()
     };
-    let res = wmem
+    let mut res = wmem
         + bias
         + inbuf
         + ctrl
         + queue(pe, out_bits, hw)
         + datapath(pe, simd, s.wt, s.at, acc_bits, fold.mult, hw.dsp)
         + requant::cost(fold.pe, rq, hw.dsp);
+    let fused = xnor_rom_fusion(s, fold, rows, &wmem);
+    res.lut -= fused.lut;
+    res.ff -= fused.ff;
     Unit {
         kind: "mvu",
         cycles,
@@ -595,6 +619,53 @@ mod tests {
         // weights: 32768 words of 4 bits: eight 4 x 4096 RAMB18 (as Yosys maps the ROM).
         assert_eq!(u.res.bram18, 8);
         assert_eq!(u.res.dsp, 0);
+    }
+
+    #[test]
+    fn xnor_rom_fusion_up_to_32_rows_in_logic() {
+        // 64 outputs x 64 inputs, XNOR, PE 8 x SIMD 8: 8 x 8 = 64 rows; at SIMD 16, 32 rows.
+        let s = MvuShape {
+            mw: 64,
+            mh: 64,
+            pixels: 1,
+            wt: BIP,
+            at: BIP,
+            bias: false,
+        };
+        let rq = RequantShape {
+            acc: ElemType {
+                bits: 8,
+                signed: true,
+            },
+            scale_bits: 2,
+            scale: 1,
+            out: Some(BIP),
+            entries_per_pe: 1,
+            per_channel: false,
+            scale_style: crate::cost::ScaleStyle::Dsp,
+        };
+        let fold = |simd, mem| Fold {
+            pe: 8,
+            simd,
+            mult: MultStyle::Lut,
+            mem,
+            scale: crate::cost::ScaleStyle::Dsp,
+        };
+        let at = |simd, mem| {
+            let f = fold(simd, mem);
+            let rows = (s.mh / 8) * (s.mw / simd as u64);
+            let wmem = weight_memory(rows, 8 * simd as u64, mem, &HW);
+            (
+                model(&s, &f, &rq, &HW).res,
+                xnor_rom_fusion(&s, &f, rows, &wmem),
+            )
+        };
+        assert_eq!(at(8, MemStyle::Lutram).1, Resources::default());
+        let (res, fused) = at(16, MemStyle::Lutram);
+        assert_eq!((fused.lut, fused.ff), (128, 128));
+        assert!(res.lut > 0 && res.ff > 0);
+        // Block RAM weights keep their own read register.
+        assert_eq!(at(16, MemStyle::Bram).1, Resources::default());
     }
 
     #[test]
