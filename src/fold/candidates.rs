@@ -365,13 +365,18 @@ fn pin_conflict(pin: &Pin, space: &FoldSpace, channels: u32, dsp: Option<DspKind
 /// monotone), and searches that keep the first of equals never pick a candidate off this
 /// list; skipping them leaves their choices unchanged.
 pub fn price_frontier(res: &[PerResource]) -> Vec<usize> {
-    (0..res.len())
-        .filter(|&i| {
-            !res[..i]
-                .iter()
-                .any(|e| e.iter().zip(&res[i]).all(|(a, b)| a <= b))
-        })
-        .collect()
+    // Checking the frontier found so far suffices: an earlier candidate off the frontier is
+    // matched by an earlier one on it, which then matches this one too.
+    let mut frontier: Vec<usize> = Vec::new();
+    for i in 0..res.len() {
+        let matched = frontier
+            .iter()
+            .any(|&e| res[e].iter().zip(&res[i]).all(|(a, b)| a <= b));
+        if !matched {
+            frontier.push(i);
+        }
+    }
+    frontier
 }
 
 /// True when `a` is at least as good as `b` everywhere (cycles, each resource, and the same
@@ -395,9 +400,14 @@ fn prune(cands: &mut Vec<Candidate>) {
             .then(a.res().as_array().cmp(&b.res().as_array()))
             .then(a.fold.cmp(&b.fold))
     });
+    // Only candidates of the same stream widths can dominate each other: each is checked
+    // against the kept ones of its widths (indices into `kept`, grouped).
     let mut kept: Vec<Candidate> = Vec::with_capacity(cands.len());
+    let mut groups: rustc_hash::FxHashMap<(u32, u32), Vec<usize>> = Default::default();
     for c in cands.drain(..) {
-        if !kept.iter().any(|k| dominates(k, &c)) {
+        let group = groups.entry((c.in_par, c.out_par)).or_default();
+        if !group.iter().any(|&k| dominates(&kept[k], &c)) {
+            group.push(kept.len());
             kept.push(c);
         }
     }
