@@ -378,14 +378,19 @@ fn layer_header(
         name: &node.name,
         id,
         summary: format!(
-            "{} {} -> {}, PE {}, SIMD {}, {} multipliers, {} memory",
+            "{} {} -> {}, PE {}, SIMD {}, {} multipliers, {} memory{}",
             op.kind(),
             node.inputs[0].shape,
             node.out.shape,
             fold.pe,
             fold.simd,
             fold.mult.name(),
-            fold.mem.name()
+            fold.mem.name(),
+            if fold.scale == crate::cost::ScaleStyle::Lut {
+                ", constant scales by shift-adds"
+            } else {
+                ""
+            }
         ) + &stores,
         inputs,
         out_width: (cand.out_par * node.out.ty.bits) as u64,
