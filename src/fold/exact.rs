@@ -8,8 +8,9 @@
 //!   meets `T`, is no faster and has the same elements per input and output word (which decide
 //!   the glue around it) is never needed (the constraints and the objective only grow with
 //!   resources): each layer keeps its Pareto-minimal candidates, cheapest budget share first.
-//!   (Resources alone are not enough: a dearer candidate of other stream widths can need less
-//!   glue; the MLP under a tight budget found 32 cycles per frame where 24 fit.)
+//!   (Resources alone are not enough when the glue is judged: a dearer candidate of other
+//!   stream widths can need less glue; the MLP under a tight budget found 32 cycles per frame
+//!   where 24 fit. The layers-alone search, which leaves the glue out, prunes by resources.)
 //! * **Depth-first search** over the layers, most demanding first, candidates in order of
 //!   budget share, so the first complete selection is already a good one.
 //! * **Bound (weak duality of the knapsack, as `fold::check_fit`).** For every set `S` of
@@ -88,8 +89,10 @@ type StreamWidths = (u32, u32);
 /// A candidate's cycles per frame and resources.
 type CostPoint = (u64, [u64; 5]);
 
-/// Layer `s`'s Pareto-minimal candidates of at most `t` cycles, cheapest share first.
-fn choices(s: &LayerCandidates, t: u64, inv: &[f64; 5]) -> Choices {
+/// Layer `s`'s Pareto-minimal candidates of at most `t` cycles, cheapest share first. With
+/// `glue_safe` (a search that judges the glue) a candidate is dominated only by one of the
+/// same stream widths and no more cycles; without (the layers alone), by resources.
+fn choices(s: &LayerCandidates, t: u64, inv: &[f64; 5], glue_safe: bool) -> Choices {
     let n = s.list.within(t);
     let mut keyed: Vec<(f64, usize, [u64; 5])> = (0..n)
         .map(|i| {
@@ -104,8 +107,11 @@ fn choices(s: &LayerCandidates, t: u64, inv: &[f64; 5]) -> Choices {
     let mut groups: Vec<(StreamWidths, Vec<CostPoint>)> = Vec::new();
     let mut kept: Choices = Vec::new();
     for (_, i, r) in keyed {
-        let key = (cands[i].in_par, cands[i].out_par);
-        let cycles = s.list.cycles[i];
+        let (key, cycles) = if glue_safe {
+            ((cands[i].in_par, cands[i].out_par), s.list.cycles[i])
+        } else {
+            ((0, 0), 0)
+        };
         let g = match groups.iter().position(|(k, _)| *k == key) {
             Some(g) => g,
             None => {
@@ -125,11 +131,14 @@ fn choices(s: &LayerCandidates, t: u64, inv: &[f64; 5]) -> Choices {
     kept
 }
 
-/// Every layer's [`choices`] per target, computed once: the bisections, the glue rounds and
-/// the final least-share solve ask for the same targets again.
+/// Every layer's [`choices`] at one target, shared by the solves at it.
+type TargetChoices = std::rc::Rc<Vec<Choices>>;
+
+/// Every layer's [`choices`] per target (and dominance rule), computed once: the bisections,
+/// the glue rounds and the final least-share solve ask for the same targets again.
 struct ChoiceCache {
     inv: [f64; 5],
-    by_target: std::cell::RefCell<rustc_hash::FxHashMap<u64, std::rc::Rc<Vec<Choices>>>>,
+    by_target: std::cell::RefCell<rustc_hash::FxHashMap<(u64, bool), TargetChoices>>,
 }
 
 impl ChoiceCache {
@@ -141,14 +150,14 @@ impl ChoiceCache {
         }
     }
 
-    fn at(&self, spaces: &[LayerCandidates], t: u64) -> std::rc::Rc<Vec<Choices>> {
-        if let Some(c) = self.by_target.borrow().get(&t) {
+    fn at(&self, spaces: &[LayerCandidates], t: u64, glue_safe: bool) -> TargetChoices {
+        let key = (t, glue_safe);
+        if let Some(c) = self.by_target.borrow().get(&key) {
             return c.clone();
         }
-        let c = std::rc::Rc::new(spaces.iter().map(|s| choices(s, t, &self.inv)).collect());
-        self.by_target
-            .borrow_mut()
-            .insert(t, std::rc::Rc::clone(&c));
+        let all = spaces.iter().map(|s| choices(s, t, &self.inv, glue_safe));
+        let c: TargetChoices = std::rc::Rc::new(all.collect());
+        self.by_target.borrow_mut().insert(key, c.clone());
         c
     }
 }
@@ -286,7 +295,7 @@ fn solve_at(
             rejected_glue: None,
         };
     }
-    let all_choices = cache.at(spaces, t);
+    let all_choices = cache.at(spaces, t, f.is_some());
     let mut layers: Vec<(usize, Choices)> = Vec::with_capacity(spaces.len());
     for (l, c) in all_choices.iter().enumerate() {
         let c = c.clone();
