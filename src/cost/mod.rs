@@ -377,8 +377,8 @@ pub fn const_mul_luts(yw: u32, c: i64) -> u64 {
         bits += u64::from(yw - from);
         above = i;
     }
-    let adders = rest.len() as u64;
-    bits.saturating_sub(adders + 2) * u64::from(adders > 0)
+    // Without an adder `bits` is 0 and so is the result.
+    bits.saturating_sub(rest.len() as u64 + 2)
 }
 
 /// The signed width Yosys multiplies by for the constant `c`: trailing zero bits become a

@@ -381,7 +381,7 @@ pub fn price_frontier(res: &[PerResource]) -> Vec<usize> {
 
 /// True when `a` is at least as good as `b` everywhere (cycles, each resource, and the same
 /// stream widths, which decide the glue between stages).
-fn dominates(a: &Candidate, b: &Candidate) -> bool {
+pub(super) fn dominates(a: &Candidate, b: &Candidate) -> bool {
     a.in_par == b.in_par
         && a.out_par == b.out_par
         && a.cycles() <= b.cycles()

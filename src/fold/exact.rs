@@ -31,7 +31,7 @@
 //! with less glue, so the design is exact for the layers and bounded for the glue
 //! (`lower <= cycles`).
 
-use super::candidates::LayerCandidates;
+use super::candidates::{self, LayerCandidates};
 use super::select::{Folding, Selection, budget_share, cycle_points};
 use crate::cost::Resources;
 
@@ -86,12 +86,10 @@ fn share_of(r: &[u64; 5], mask: u32, inv: &[f64; 5]) -> f64 {
 /// A candidate's elements per input and output word.
 type StreamWidths = (u32, u32);
 
-/// A candidate's cycles per frame and resources.
-type CostPoint = (u64, [u64; 5]);
-
 /// Layer `s`'s Pareto-minimal candidates of at most `t` cycles, cheapest share first. With
-/// `glue_safe` (a search that judges the glue) a candidate is dominated only by one of the
-/// same stream widths and no more cycles; without (the layers alone), by resources.
+/// `glue_safe` (a search that judges the glue) a candidate is dominated only as the candidate
+/// lists' own pruning says ([`candidates::dominates`]: same stream widths, no slower, no more
+/// of any resource); without (the layers alone), by resources.
 fn choices(s: &LayerCandidates, t: u64, inv: &[f64; 5], glue_safe: bool) -> Choices {
     let n = s.list.within(t);
     let mut keyed: Vec<(f64, usize, [u64; 5])> = (0..n)
@@ -101,30 +99,28 @@ fn choices(s: &LayerCandidates, t: u64, inv: &[f64; 5], glue_safe: bool) -> Choi
         })
         .collect();
     keyed.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    // Dominance only within candidates of the same stream widths (the glue's), by a no slower
-    // one (as the candidate lists' own pruning, `candidates::prune`).
     let cands = &s.list.cands;
-    let mut groups: Vec<(StreamWidths, Vec<CostPoint>)> = Vec::new();
+    // Only candidates of one group can dominate each other (glue-safe: the stream widths);
+    // each group lists its kept candidates' places in `kept`.
+    let mut groups: rustc_hash::FxHashMap<StreamWidths, Vec<usize>> = Default::default();
     let mut kept: Choices = Vec::new();
     for (_, i, r) in keyed {
-        let (key, cycles) = if glue_safe {
-            ((cands[i].in_par, cands[i].out_par), s.list.cycles[i])
+        let key = if glue_safe {
+            (cands[i].in_par, cands[i].out_par)
         } else {
-            ((0, 0), 0)
+            (0, 0)
         };
-        let g = match groups.iter().position(|(k, _)| *k == key) {
-            Some(g) => g,
-            None => {
-                groups.push((key, Vec::new()));
-                groups.len() - 1
+        let group = groups.entry(key).or_default();
+        let dominated = group.iter().any(|&k| {
+            let (j, rk) = kept[k];
+            if glue_safe {
+                candidates::dominates(&cands[j], &cands[i])
+            } else {
+                (0..5).all(|x| rk[x] <= r[x])
             }
-        };
-        let dominated = groups[g]
-            .1
-            .iter()
-            .any(|(kc, k)| *kc <= cycles && (0..5).all(|x| k[x] <= r[x]));
+        });
         if !dominated {
-            groups[g].1.push((cycles, r));
+            group.push(kept.len());
             kept.push((i, r));
         }
     }
@@ -167,7 +163,7 @@ type Judge<'a> = &'a dyn Fn(&[usize]) -> Result<f64, Resources>;
 
 /// One target's branch and bound.
 struct Search<'a> {
-    layers: Vec<(usize, Choices)>,
+    layers: Vec<(usize, &'a Choices)>,
     cap: [u64; 5],
     inv: [f64; 5],
     masks: &'a [(u32, u32)],
@@ -285,7 +281,7 @@ fn solve_at(
     let b = budget.as_array();
     let g = reserve.as_array();
     let cap: [u64; 5] = std::array::from_fn(|k| b[k].saturating_sub(g[k]));
-    let inv: [f64; 5] = std::array::from_fn(|k| 1.0 / b[k].max(1) as f64);
+    let inv = cache.inv;
     let masks = masks(&b);
     if masks.is_empty() {
         // No resource has a budget: nothing to fold against (the heuristic answers).
@@ -296,9 +292,8 @@ fn solve_at(
         };
     }
     let all_choices = cache.at(spaces, t, f.is_some());
-    let mut layers: Vec<(usize, Choices)> = Vec::with_capacity(spaces.len());
+    let mut layers: Vec<(usize, &Choices)> = Vec::with_capacity(spaces.len());
     for (l, c) in all_choices.iter().enumerate() {
-        let c = c.clone();
         if c.is_empty() {
             return Solved {
                 sel: None,
@@ -311,7 +306,7 @@ fn solve_at(
     // Most demanding layers first: their choice constrains the rest most.
     layers.sort_by(|a, b| {
         let least = |c: &Choices| share_of(&c[0].1, ALL, &inv);
-        least(&b.1).total_cmp(&least(&a.1)).then(a.0.cmp(&b.0))
+        least(b.1).total_cmp(&least(a.1)).then(a.0.cmp(&b.0))
     });
     let mut suffix = vec![vec![0.0; masks.len()]; layers.len() + 1];
     for l in (0..layers.len()).rev() {

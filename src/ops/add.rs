@@ -178,7 +178,6 @@ impl Operator for Add {
     }
 }
 
-/// The add unit a layer runs on.
 /// One lane's (LUTs, FFs, DSPs) of `half_add`'s input scaling and finish: `a * SCALE_A +
 /// b * SCALE_B` with products Yosys puts in DSP slices by its rule ([`mult_dsps`]), or with
 /// scale style `lut` by shift-adds (`half_const_mul` over the sum's `WW` bits,
@@ -203,6 +202,7 @@ fn input_scalings(node: &Node, style: ScaleStyle, dsp: DspKind) -> (u64, u64, u6
     (10, 0, dsps(ta, sa) + dsps(tb, sb))
 }
 
+/// The add unit a layer runs on.
 fn unit<'a>(node: &'a Node, fold: &Fold) -> AddUnit<'a> {
     AddUnit {
         words: node.out.shape.elems() / fold.pe as u64,

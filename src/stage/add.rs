@@ -86,10 +86,7 @@ impl AddUnit<'_> {
             .int("RELU", self.ep.relu)
             .int("SCALE_A", sa)
             .int("SCALE_B", sb)
-            .int(
-                "SCALE_LUT",
-                rq.has && self.ep.scale_style == crate::cost::ScaleStyle::Lut,
-            )
+            .int("SCALE_LUT", rq.scale_lut)
             .int("SHIFT", rq.shift)
             .io(&[a, b], &[output])
     }

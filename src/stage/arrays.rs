@@ -146,7 +146,7 @@ pub fn requant(ep: &Epilogue, pe: u32) -> (HlsRequant, Vec<HlsArray>) {
                 scale0: 1,
                 scale1: 1,
                 shift0: 0,
-                scale_style: super::scale_style_tag(ep.scale_style),
+                scale_style: super::scale_style_tag(ep),
             },
             arrays,
         );
@@ -163,7 +163,7 @@ pub fn requant(ep: &Epilogue, pe: u32) -> (HlsRequant, Vec<HlsArray>) {
                 scale0: sa,
                 scale1: sbv,
                 shift0: r.shift[0],
-                scale_style: super::scale_style_tag(ep.scale_style),
+                scale_style: super::scale_style_tag(ep),
             },
             Vec::new(),
         );
@@ -182,11 +182,7 @@ pub fn requant(ep: &Epilogue, pe: u32) -> (HlsRequant, Vec<HlsArray>) {
             scale0: pick(&r.scale, 0),
             scale1: pick(&r.scale, 0),
             shift0: pick(&r.shift, 0),
-            scale_style: super::scale_style_tag(if per_channel {
-                crate::cost::ScaleStyle::Dsp
-            } else {
-                ep.scale_style
-            }),
+            scale_style: super::scale_style_tag(ep),
         },
         vec![
             scalar_array("scale", &format!("ap_int<{sb}>"), scales, factor),

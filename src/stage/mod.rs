@@ -263,12 +263,13 @@ pub struct HlsRequant {
     pub scale_style: &'static str,
 }
 
-/// The scale style's C++ tag (the HLS library's `MulLut` binds the product to the fabric,
-/// `MulAuto` leaves it to synthesis).
-pub fn scale_style_tag(s: ScaleStyle) -> &'static str {
-    match s {
-        ScaleStyle::Lut => "half::MulLut",
-        ScaleStyle::Dsp => "half::MulAuto",
+/// The C++ tag of `ep`'s constant scale multiplies (the HLS library's `MulLut` binds the
+/// product to the fabric, `MulAuto` leaves it to synthesis; [`requant::Epilogue::fabric_scale`]).
+pub fn scale_style_tag(ep: &requant::Epilogue) -> &'static str {
+    if ep.fabric_scale() {
+        "half::MulLut"
+    } else {
+        "half::MulAuto"
     }
 }
 

@@ -612,7 +612,7 @@ mod tests {
             out: Some(BIP),
             entries_per_pe: 512,
             per_channel: false,
-            scale_style: crate::cost::ScaleStyle::Dsp,
+            fabric_scale: false,
         };
         let u = model(&s, &f, &rq, &HW);
         assert_eq!(u.cycles, 32768);
@@ -642,7 +642,7 @@ mod tests {
             out: Some(BIP),
             entries_per_pe: 1,
             per_channel: false,
-            scale_style: crate::cost::ScaleStyle::Dsp,
+            fabric_scale: false,
         };
         let fold = |simd, mem| Fold {
             pe: 8,

@@ -55,13 +55,10 @@ impl Epilogue<'_> {
 
     /// True when `style` is a real choice for this epilogue: a constant scale (the same for
     /// every channel) whose product synthesis would put in a DSP slice (on a DSP48E1: the
-    /// wider DSP48E2 takes no product the DSP48E1 leaves in the fabric).
+    /// wider DSP48E2 takes no product the DSP48E1 leaves in the fabric). An add, whose inputs
+    /// each have their own scale, decides this itself (`ops::add`).
     pub fn scale_choice(&self) -> bool {
-        let Some(r) = self.requant else {
-            return false;
-        };
-        if self.scales_per_input {
-            // An add: each input's decoded element times its own scale.
+        if self.requant.is_none() || self.scales_per_input {
             return false;
         }
         let shape = self.shape(1);
@@ -71,7 +68,17 @@ impl Epilogue<'_> {
                 const_mult_bits(shape.scale),
                 DspKind::Dsp48e1,
             ) > 0
-            && r.scale.len() == 1
+    }
+
+    /// True when the constant scale multiplies are shift-adds in the fabric: style `lut`, a
+    /// requantisation with one scale (or one per input, an add's) and one shift, so there is
+    /// a constant to multiply by. The one rule behind the cost, the RTL's `SCALE_LUT` and the
+    /// HLS `SSTYLE`.
+    pub fn fabric_scale(&self) -> bool {
+        self.scale_style == ScaleStyle::Lut
+            && self.requant.is_some_and(|r| {
+                (r.scale.len() == 1 || self.scales_per_input) && r.shift.len() == 1
+            })
     }
 
     /// The accumulator width of the units (`ACC`): the type's bits plus a sign bit when
@@ -90,7 +97,7 @@ impl Epilogue<'_> {
                 out: None,
                 entries_per_pe: 1,
                 per_channel: false,
-                scale_style: self.scale_style,
+                fabric_scale: false,
             },
             Some(r) => RequantShape {
                 acc: self.acc,
@@ -99,7 +106,7 @@ impl Epilogue<'_> {
                 out: Some(self.out),
                 entries_per_pe: (self.channels as u64).div_ceil(pe.max(1) as u64),
                 per_channel: r.scale.len() > 1 && !self.scales_per_input || r.shift.len() > 1,
-                scale_style: self.scale_style,
+                fabric_scale: self.fabric_scale(),
             },
         }
     }
@@ -121,9 +128,7 @@ impl Epilogue<'_> {
                 scale: r.scale[0],
                 shift: r.shift[0],
                 per_channel: r.scale.len() > 1 || r.shift.len() > 1,
-                scale_lut: self.scale_style == ScaleStyle::Lut
-                    && r.scale.len() == 1
-                    && r.shift.len() == 1,
+                scale_lut: self.fabric_scale(),
             },
         }
     }
@@ -144,8 +149,8 @@ pub struct RequantShape {
     pub entries_per_pe: u64,
     /// True when scale/shift vary per channel.
     pub per_channel: bool,
-    /// Where a constant scale's multiply goes.
-    pub scale_style: ScaleStyle,
+    /// The constant scale's multiply is shift-adds in the fabric ([`Epilogue::fabric_scale`]).
+    pub fabric_scale: bool,
 }
 
 impl RequantShape {
@@ -167,8 +172,8 @@ pub fn lane_luts(acc: u64, out_bits: u64) -> u64 {
 /// ([`mult_dsps`]) whatever the stage's multiplier style; a constant scale loses its trailing
 /// zero bits first (a power of two is a shift, no multiplier), a per-channel one is `SB` bits
 /// from a ROM. A constant scale of style `lut` is shift-adds in the fabric instead
-/// (`half_const_mul`, [`const_mul_luts`] over the product's `ACC + SB` bits). Then the rounding, shift, relu and saturation in LUTs; per-channel scale and
-/// shift come from an asynchronous ROM of `entries_per_pe` words of `PE * (SB + 6)` bits and
+/// (`half_const_mul`, [`const_mul_luts`] over the product's `ACC + SB` bits). Then the
+/// rounding, shift, relu and saturation in LUTs; per-channel scale and shift come from an asynchronous ROM of `entries_per_pe` words of `PE * (SB + 6)` bits and
 /// need a barrel shifter. A bipolar output keeps the same datapath and reads the sign.
 pub fn cost(pe: u32, r: &RequantShape, dsp: DspKind) -> Resources {
     let pe = pe as u64;
@@ -183,14 +188,13 @@ pub fn cost(pe: u32, r: &RequantShape, dsp: DspKind) -> Resources {
     } else {
         const_mult_bits(r.scale)
     };
-    let fabric = r.scale_style == ScaleStyle::Lut && !r.per_channel;
-    let dsps = if mult_b == 0 || fabric {
+    let dsps = if mult_b == 0 || r.fabric_scale {
         0
     } else {
         mult_dsps(r.acc_bits(), mult_b, dsp)
     };
     // A product too narrow for a DSP stays in the fabric: a few LUTs per product bit.
-    let soft = if fabric && mult_b > 0 {
+    let soft = if r.fabric_scale && mult_b > 0 {
         const_mul_luts(r.acc_bits() + sb, r.scale)
     } else if dsps == 0 && mult_b > 0 {
         acc * mult_b as u64 / 2
@@ -247,7 +251,7 @@ mod tests {
             out,
             entries_per_pe: 4,
             per_channel: false,
-            scale_style: ScaleStyle::Dsp,
+            fabric_scale: false,
         }
     }
 
@@ -274,7 +278,7 @@ mod tests {
         // a subtraction over bits 6.., additions over bits 6.. and 3.. (the sum's lower bits
         // are still zero), 23 + 23 + 26 = 72 adder bits, less 3 + 2.
         let mut lut = shape(u8t, 201);
-        lut.scale_style = ScaleStyle::Lut;
+        lut.fabric_scale = true;
         let l = cost(3, &lut, e1);
         assert_eq!(l.dsp, 0);
         assert_eq!(l.lut, 3 * (lane_luts(20, 8) + 67));
