@@ -369,8 +369,10 @@ pub fn price_frontier(res: &[PerResource]) -> Vec<usize> {
     // matched by an earlier one on it, which then matches this one too.
     let mut frontier: Vec<usize> = Vec::new();
     for i in 0..res.len() {
+        // Latest first: a matching candidate is most often a recent, similar one.
         let matched = frontier
             .iter()
+            .rev()
             .any(|&e| res[e].iter().zip(&res[i]).all(|(a, b)| a <= b));
         if !matched {
             frontier.push(i);
@@ -394,24 +396,37 @@ pub(super) fn dominates(a: &Candidate, b: &Candidate) -> bool {
 
 /// Removes dominated candidates (keeping the first of equals) and sorts fastest first.
 fn prune(cands: &mut Vec<Candidate>) {
-    cands.sort_by(|a, b| {
-        a.cycles()
-            .cmp(&b.cycles())
-            .then(a.res().as_array().cmp(&b.res().as_array()))
-            .then(a.fold.cmp(&b.fold))
-    });
+    // Sort small keys, not the candidates (each owns its units): cycles, resources, then the
+    // fold, which no two candidates share, so the order is total and an unstable sort exact.
+    let mut order: Vec<(u64, [u64; 5], Fold, u32)> = cands
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.cycles(), c.res().as_array(), c.fold, i as u32))
+        .collect();
+    order.sort_unstable();
     // Only candidates of the same stream widths can dominate each other: each is checked
-    // against the kept ones of its widths (indices into `kept`, grouped).
-    let mut kept: Vec<Candidate> = Vec::with_capacity(cands.len());
-    let mut groups: rustc_hash::FxHashMap<(u32, u32), Vec<usize>> = Default::default();
-    for c in cands.drain(..) {
+    // against the kept ones of its widths (indices into `cands`, grouped).
+    let mut keep = vec![false; cands.len()];
+    let mut kept_order: Vec<u32> = Vec::with_capacity(cands.len());
+    let mut groups: rustc_hash::FxHashMap<(u32, u32), Vec<u32>> = Default::default();
+    for &(_, _, _, i) in &order {
+        let c = &cands[i as usize];
         let group = groups.entry((c.in_par, c.out_par)).or_default();
-        if !group.iter().any(|&k| dominates(&kept[k], &c)) {
-            group.push(kept.len());
-            kept.push(c);
+        if !group.iter().any(|&k| dominates(&cands[k as usize], c)) {
+            group.push(i);
+            kept_order.push(i);
+            keep[i as usize] = true;
         }
     }
-    *cands = kept;
+    let mut slots: Vec<Option<Candidate>> = std::mem::take(cands)
+        .into_iter()
+        .zip(&keep)
+        .map(|(c, &k)| k.then_some(c))
+        .collect();
+    *cands = kept_order
+        .iter()
+        .filter_map(|&i| slots[i as usize].take())
+        .collect();
 }
 
 #[cfg(test)]
