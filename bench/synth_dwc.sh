@@ -7,14 +7,15 @@
 set -eu
 cd "$(dirname "$0")/.."
 OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/half-synth-dwc.XXXXXX")}
+YOSYS=${HALF_GEN_YOSYS:-$(./scripts/yosys-env.sh | tail -n1)}
 CONFIGS="1:4:8 1:8:4 1:32:2 2:8:8 2:16:4 3:8:8 4:1:8 4:6:8 4:8:8 6:4:8 8:1:4 8:2:8 8:3:8 8:4:8 12:8:4 16:1:8 16:2:4 16:32:4 32:1:4 32:16:4"
 one() { # PI PO B FAMILY: Yosys cell statistics as JSON in $OUT
     local pi=$1 po=$2 b=$3 f=$4 n
     n=$(python3 -c "import math; print(2 * math.lcm($pi, $po))")
-    yosys -q -p "read_verilog hls/rtl/half_dwc.v; chparam -set N $n -set B $b -set PI $pi -set PO $po half_dwc; synth_xilinx -family $f -flatten -noiopad -noclkbuf -top half_dwc; tee -q -o $OUT/${pi}_${po}_${b}_$f.json stat -json" > "$OUT/${pi}_${po}_${b}_$f.log" 2>&1
+    "$YOSYS" -q -p "read_verilog hls/rtl/half_dwc.v; chparam -set N $n -set B $b -set PI $pi -set PO $po half_dwc; synth_xilinx -family $f -flatten -noiopad -noclkbuf -top half_dwc; tee -q -o $OUT/${pi}_${po}_${b}_$f.json stat -json" > "$OUT/${pi}_${po}_${b}_$f.log" 2>&1
 }
 export -f one
-export OUT
+export OUT YOSYS
 for c in $CONFIGS; do
     for f in xc7 xcup; do echo "${c//:/ } $f"; done
 done | xargs -P 2 -L 1 bash -c 'one "$@"' _

@@ -2,11 +2,13 @@
 # Yosys synthesis (half-gen synth) of every example model at its default folding on a board
 # (default pynq-z2): estimate vs Yosys LUT, FF, BRAM18 and DSP totals with error %, stages
 # whose BRAM18 or DSP count differs, and the Yosys wall time. Prints a Markdown table. Wide
-# foldings take Yosys several minutes (TFC-W1A1's first layer about 11); this is a measurement
+# foldings take Yosys several minutes; this is a measurement
 # script, not a test.
 # Usage: bench/synth_examples.sh [board] [model...]
 TAG=synth-examples
 . "$(dirname "$0")/examples.sh"
+HALF_GEN_YOSYS=${HALF_GEN_YOSYS:-$(./scripts/yosys-env.sh | tail -n1)}
+export HALF_GEN_YOSYS
 echo "| model | board | LUT est / Yosys | err % | FF est / Yosys | err % | BRAM18 est / Yosys | DSP est / Yosys | stages (BRAM18, DSP exact) | Yosys wall s |"
 echo "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|"
 for m in "${MODELS[@]}"; do

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the tools half-gen's tests drive (from Debian packages, by package name), when missing:
 # g++ and make (C simulation), tclsh (the Vitis Tcl script test), unzip (official ap_int headers),
-# verilator (RTL co-simulation), yosys (synthesis of the RTL) and python3-venv (the example
-# evaluator's environment, scripts/evaluator-env.sh).
+# verilator (RTL co-simulation) and python3-venv (the Python environments of the example
+# evaluator, scripts/evaluator-env.sh, and of Yosys 0.70, scripts/yosys-env.sh).
 set -euo pipefail
 need=()
 command -v g++ >/dev/null 2>&1 || need+=(g++)
@@ -12,7 +12,6 @@ command -v unzip >/dev/null 2>&1 || need+=(unzip)
 command -v python3 >/dev/null 2>&1 || need+=(python3 python3-pip)
 python3 -m venv --help >/dev/null 2>&1 || need+=(python3-venv)
 command -v verilator >/dev/null 2>&1 || need+=(verilator)
-command -v yosys >/dev/null 2>&1 || need+=(yosys)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}" >&2
   SUDO=""

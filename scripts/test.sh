@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one command that runs every check: formatting, lints, unit, property, CLI and simulation
 # tests. It installs the tools the simulations need, fetches the official ap_int headers and
-# creates the example evaluator's Python environment.
+# creates the Python environments of the example evaluator and of Yosys (pyosys).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-tools.sh
@@ -9,6 +9,8 @@ HALF_OFFICIAL_AP="$(./scripts/fetch-ap-headers.sh | tail -n1)"
 export HALF_OFFICIAL_AP
 HALF_EVALUATOR_PYTHON="$(./scripts/evaluator-env.sh | tail -n1)"
 export HALF_EVALUATOR_PYTHON
+HALF_GEN_YOSYS="$(./scripts/yosys-env.sh | tail -n1)"
+export HALF_GEN_YOSYS
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
 cargo test --release

@@ -29,10 +29,13 @@
 //! * `HALF_EVALUATOR_VENV` points `scripts/evaluator-env.sh` at the environment of this
 //!   checkout, `target/evaluator-venv` (which scripts/test.sh creates), unless it is already set:
 //!   the copy shares it instead of creating a second one of several hundred MB.
+//!   `HALF_YOSYS_VENV` does the same for `scripts/yosys-env.sh` (Yosys 0.70), and
+//!   `HALF_GEN_YOSYS` is removed, so the README's own `export` names the Yosys `synth` runs.
 //!
 //! Needs everything the README's commands need (g++, Verilator, Yosys, python3 with venv, git):
 //! scripts/test.sh installs them; a missing tool fails the test through the command that needs
-//! it. Takes several minutes, most of them `half-gen synth build/resnet8`.
+//! it. Takes several minutes, most of them `half-gen synth build/resnet8` (under two with
+//! Yosys 0.70).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -253,6 +256,10 @@ fn readme_commands_run_verbatim_in_a_fresh_copy() {
     let venv = std::env::var_os("HALF_EVALUATOR_VENV")
         .map(|v| std::env::current_dir().unwrap().join(v))
         .unwrap_or_else(|| repo.join("target/evaluator-venv"));
+    // The same for scripts/yosys-env.sh's Yosys (the README exports HALF_GEN_YOSYS itself).
+    let yosys_venv = std::env::var_os("HALF_YOSYS_VENV")
+        .map(|v| std::env::current_dir().unwrap().join(v))
+        .unwrap_or_else(|| repo.join("target/yosys-venv"));
 
     let start = Instant::now();
     let mut times = Vec::new();
@@ -281,7 +288,9 @@ fn readme_commands_run_verbatim_in_a_fresh_copy() {
             .env("CARGO_TARGET_DIR", &target_dir)
             .env("CARGO_NET_OFFLINE", "true")
             .env("HALF_EVALUATOR_VENV", &venv)
+            .env("HALF_YOSYS_VENV", &yosys_venv)
             .env_remove("HALF_GEN")
+            .env_remove("HALF_GEN_YOSYS")
             .stdin(Stdio::null())
             .stdout(out.try_clone().unwrap())
             .stderr(out)

@@ -178,12 +178,17 @@ impl Operator for DwConv {
             ..Default::default()
         };
         let out_bits = rq.out.map_or(acc_bits, |o| o.bits as u64);
-        let res = wmem
+        let rq_res = crate::stage::requant::cost(fold.pe, &rq, hw.dsp);
+        let mut res = wmem
             + bias
             + ctrl
             + mvu::queue(pe, out_bits, hw)
             + datapath(pe, simd, self.weight, wt, acc_bits, fold.mult, hw.dsp)
-            + crate::stage::requant::cost(fold.pe, &rq, hw.dsp);
+            + rq_res;
+        res.lut -= mvu::lane_saving(
+            pe,
+            bias.lut + rq_res.lut + mvu::acc_luts(pe, acc_bits, hw.dsp),
+        );
         let vvu = Unit {
             kind: "vvu",
             cycles,

@@ -167,7 +167,8 @@ pub fn partial_product_bits(wt: ElemType, at: ElemType) -> Option<u64> {
 }
 
 // Calibrated constants of the matrix and vector units (docs/cost-model.md, "Calibration
-// against Yosys", tables C4 and C4b: Yosys 0.23 on the units of the example builds).
+// against Yosys", tables C4 and C4b: Yosys 0.23 on the units of the example builds; C4c: the
+// tree and logic-ROM constants refitted for Yosys 0.70).
 /// LUTs of one XNOR product.
 const XNOR_LUTS: f64 = 1.0;
 /// LUTs per adder bit of a fabric product built by hls/rtl/half_mul.v (table C3b: five
@@ -182,13 +183,21 @@ const KIND_FABRIC_NARROW: usize = 1;
 const KIND_DSP: usize = 2;
 /// Product kind: wider fabric products.
 const KIND_FABRIC_WIDE: usize = 3;
+/// Product kind: DSP products (packed or not) of at most [`NARROW_DSP_PRODUCT_BITS`] bits.
+const KIND_DSP_NARROW: usize = 4;
+/// DSP products up to this many bits (4 x 4-bit operands and narrower) take a tree constant of
+/// their own with Yosys 0.70 (table C4c: 1.22 LUTs per tree bit against 1.54 for wider ones).
+const NARROW_DSP_PRODUCT_BITS: u64 = 12;
 /// Fabric products up to this many bits: ABC merges them into the first adders (table C4b:
 /// CNV-W2A2's 2 x 2-bit units, 5-bit products, fit 0.60 LUT per tree bit; ResNet-8's 8-bit
 /// units, 17-bit products, fit 1.44).
 const NARROW_PRODUCT_BITS: u64 = 8;
 /// LUTs per adder bit of hls/rtl/half_sum.v's tree, by product kind (table C4b: the balanced
-/// tree's bits by `tree_adder_bits`, least squares over the example units).
-const TREE_LUTS: [f64; 4] = [0.73, 0.60, 1.31, 1.44];
+/// tree's bits by `tree_adder_bits`, least squares over the example units with Yosys 0.23:
+/// 0.73, 0.60, 1.31, 1.44; refitted for Yosys 0.70 by `bench/fit_units.py` on 141 matrix and
+/// vector units of the seven examples, three test models and twelve sweep builds, table C4c;
+/// the narrow DSP products of [`KIND_DSP_NARROW`] have their own).
+const TREE_LUTS: [f64; 5] = [0.58, 1.37, 1.54, 1.22, 1.22];
 
 // UltraScale+ (`synth_xilinx -family xcup`): docs/cost-model.md section 13.7, table C8b (the
 // matrix and vector units of the zcu104 ResNet-8 build through Yosys 0.23).
@@ -207,11 +216,20 @@ fn xcup_mult(lo: u32) -> f64 {
     (0.73 * (lo as f64 / 2.0).powf(0.49)).max(1.0)
 }
 
+/// The adder-tree kind of DSP products of `pbits` bits.
+fn dsp_kind(pbits: u64) -> usize {
+    if pbits <= NARROW_DSP_PRODUCT_BITS {
+        KIND_DSP_NARROW
+    } else {
+        KIND_DSP
+    }
+}
+
 /// LUTs of adder trees of `bits` adder bits ([`tree_adder_bits`]) for product kind `kind`
 /// in the family of `dsp`.
 fn tree_luts(bits: u64, kind: usize, dsp: DspKind) -> u64 {
     let k = match dsp {
-        DspKind::Dsp48e2 if kind == KIND_DSP => XCUP_DSP_TREE_LUTS,
+        DspKind::Dsp48e2 if kind == KIND_DSP || kind == KIND_DSP_NARROW => XCUP_DSP_TREE_LUTS,
         _ => TREE_LUTS[kind],
     };
     (k * bits as f64).round() as u64
@@ -264,8 +282,28 @@ pub fn bias_rom(nf: u64, width: u64, dsp: DspKind) -> u64 {
         _ => lut_rom(nf, width),
     }
 }
-/// Fixed LUTs of a unit (issue logic, credit counters, output queue control).
-pub const UNIT_LUTS: u64 = 73;
+/// Fixed LUTs of a unit (issue logic, credit counters, output queue control): 73 with Yosys
+/// 0.23 (table C4), 93 with 0.70 (table C4c).
+pub const UNIT_LUTS: u64 = 93;
+/// LUTs per lane (PE) that Yosys 0.70 saves on what the 0.23-fitted lane items (accumulator,
+/// bias, requantiser) sum to (table C4c, the relative least squares of
+/// `bench/fit_units.py` over 141 units); charged as [`lane_saving`].
+const LANE_LUTS_SAVED: u64 = 44;
+
+/// The lane saving of [`LANE_LUTS_SAVED`] for `pe` lanes, at most what the lane items cost
+/// (`lane_luts`: the bias ROM, the requantiser and [`acc_luts`]), so a unit never costs less
+/// than its products and tree.
+pub fn lane_saving(pe: u64, lane_luts: u64) -> u64 {
+    (LANE_LUTS_SAVED * pe).min(lane_luts)
+}
+
+/// LUTs of `pe` accumulators of `acc_bits` bits in the family of `dsp`.
+pub fn acc_luts(pe: u64, acc_bits: u64, dsp: DspKind) -> u64 {
+    match dsp {
+        DspKind::Dsp48e1 => pe * acc_bits,
+        DspKind::Dsp48e2 => (XCUP_ACC_LUTS * (pe * acc_bits) as f64).round() as u64,
+    }
+}
 /// Fixed flip-flops of a unit (pipeline valid and first/last flags, pipelined fold indices,
 /// queue pointers and counts).
 pub const UNIT_FFS: u64 = 50;
@@ -293,7 +331,7 @@ pub fn datapath(
     let (prod_luts, kind) = if xnor {
         ((XNOR_LUTS * n as f64).round() as u64, KIND_XNOR)
     } else if let Some(pk) = packed {
-        (packing_luts(pe, simd, pk), KIND_DSP)
+        (packing_luts(pe, simd, pk), dsp_kind(pbits))
     } else if dsps == 0 {
         let each = fabric_product_luts(wt, at);
         let each = match dsp {
@@ -307,14 +345,11 @@ pub fn datapath(
         };
         (n * each, kind)
     } else {
-        (0, KIND_DSP)
+        (0, dsp_kind(pbits))
     };
     let tree_bits = pe * tree_adder_bits(simd, pbits, xnor);
     let tree = tree_luts(tree_bits, kind, dsp);
-    let acc_luts = match dsp {
-        DspKind::Dsp48e1 => pe * acc_bits,
-        DspKind::Dsp48e2 => (XCUP_ACC_LUTS * (pe * acc_bits) as f64).round() as u64,
-    };
+    let acc_luts = acc_luts(pe, acc_bits, dsp);
     Resources {
         lut: prod_luts + tree + acc_luts,
         ff: n * pbits + 2 * pe * acc_bits,
@@ -333,6 +368,22 @@ pub fn datapath(
 fn packing_luts(pe: u64, simd: u64, pk: Packing) -> u64 {
     let slices = pe.div_ceil(pk.lanes as u64);
     (pe - slices) * simd * 12 * (pk.lanes as u64).saturating_sub(2)
+}
+
+/// LUTs per weight bit that a ROM in logic adds inside a matrix or vector unit beyond its
+/// standalone mapping ([`lut_rom`]): Yosys 0.70's ABC9 maps the ROM together with the
+/// products it feeds (no wide-LUT multiplexers, more 4- and 5-input LUTs), where a standalone
+/// ROM of the same shape maps as in 0.23 (table C4c, `bench/fit_units.py`).
+const ROM_LOGIC_LUTS_PER_BIT: f64 = 0.054;
+
+/// A weight ROM of `depth` x `width` bits in logic, with its read register.
+fn logic_rom(depth: u64, width: u64) -> Resources {
+    let in_context = (ROM_LOGIC_LUTS_PER_BIT * (depth * width) as f64).round() as u64;
+    Resources {
+        lut: lut_rom(depth, width) + in_context,
+        ff: width,
+        ..Default::default()
+    }
 }
 
 /// Weight memory of `depth` words of `width` bits in the given style: block RAM as Yosys
@@ -354,18 +405,10 @@ pub fn weight_memory(depth: u64, width: u64, mem: MemStyle, hw: &HwCtx) -> Resou
                     bram18: n,
                     ..Default::default()
                 },
-                _ => Resources {
-                    lut: lut_rom(depth, width),
-                    ff: width,
-                    ..Default::default()
-                },
+                _ => logic_rom(depth, width),
             }
         }
-        MemStyle::Lutram => Resources {
-            lut: lut_rom(depth, width),
-            ff: width,
-            ..Default::default()
-        },
+        MemStyle::Lutram => logic_rom(depth, width),
         MemStyle::Uram => Resources {
             uram: uram(depth, width),
             ..Default::default()
@@ -502,13 +545,15 @@ pub fn model(s: &MvuShape, fold: &Fold, rq: &RequantShape, hw: &HwCtx) -> Unit {
         ff: UNIT_FFS + x_bits + 5 * clog2(nf) + clog2(sf) + clog2(rows),
         ..Default::default()
     };
+    let rq_res = requant::cost(fold.pe, rq, hw.dsp);
     let mut res = wmem
         + bias
         + inbuf
         + ctrl
         + queue(pe, out_bits, hw)
         + datapath(pe, simd, s.wt, s.at, acc_bits, fold.mult, hw.dsp)
-        + requant::cost(fold.pe, rq, hw.dsp);
+        + rq_res;
+    res.lut -= lane_saving(pe, bias.lut + rq_res.lut + acc_luts(pe, acc_bits, hw.dsp));
     let fused = xnor_rom_fusion(s, fold, rows, &wmem);
     res.lut -= fused.lut;
     res.ff -= fused.ff;
@@ -672,9 +717,10 @@ mod tests {
     fn datapath_styles() {
         let l = datapath(2, 4, I8, U8, 24, MultStyle::Lut, DspKind::Dsp48e1);
         // per lane: 4 products of 8 x 8 bits from half_mul (68 adder bits at 1.44: 98 LUTs),
-        // half_sum's tree of 17-bit products (2 x 18 + 19 adder bits, both lanes at 1.44),
-        // the 24-bit accumulator.
-        let tree = (1.44f64 * (2.0 * 55.0)).round() as u64;
+        // half_sum's tree of 17-bit products (2 x 18 + 19 adder bits, both lanes at the wide
+        // fabric kind's 1.22 per bit), the 24-bit accumulator.
+        let tree = (TREE_LUTS[KIND_FABRIC_WIDE] * (2.0 * 55.0)).round() as u64;
+        assert_eq!(TREE_LUTS[KIND_FABRIC_WIDE], 1.22);
         assert_eq!(l.lut, 2 * (4 * 98 + 24) + tree);
         assert_eq!(l.dsp, 0);
         let d = datapath(2, 4, I8, U8, 24, MultStyle::Dsp, DspKind::Dsp48e1);

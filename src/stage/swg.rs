@@ -14,8 +14,8 @@ use super::cycle::CycleModel;
 use super::netlist::{Channel, Instance};
 use super::regroup::Regroup;
 use super::{HwCtx, RtlCtx, RtlStage, Unit};
+use crate::cost::Resources;
 use crate::cost::memory::{self, Mapping, Memory, Style};
-use crate::cost::{Resources, clog2};
 use crate::format::{Shape, Tensor, Window};
 use askama::Template;
 
@@ -76,6 +76,17 @@ pub fn buffer_store(
     }
 }
 
+// The generator's control LUTs, least squares over the window generators of the example
+// builds synthesised by Yosys 0.70 (docs/cost-model.md, table C6; bench/fit_units.py).
+/// LUTs per bit of the coordinate width `SWD`.
+const SWG_LUT_PER_SWD: f64 = 12.35;
+/// LUTs per bit of `SWD` and kernel position emitted beyond the first (`KP - 1`).
+const SWG_LUT_PER_KP_SWD: f64 = 7.64;
+/// Fixed LUTs (handshakes, the phase machine).
+const SWG_LUT_BASE: f64 = 88.6;
+/// LUTs per output word bit (the read multiplexer and the padding select).
+const SWG_LUT_PER_OUT_BIT: f64 = 0.66;
+
 /// Models a generator reading `inp` (`bits` per element) with `par` channels per word and
 /// emitting `kpar` kernel positions of `out_bits`-bit elements per output word.
 ///
@@ -83,9 +94,11 @@ pub fn buffer_store(
 /// `par * bits` bits with `kpar` synchronous read ports, mapped as synthesis maps it
 /// ([`crate::cost::memory::map`]: block RAM, LUTRAM or registers by cost; a 1x1 decimator has
 /// it too), and the coordinate logic, whose width `SWD` the RTL derives from the geometry.
-/// LUTs `30.7 SWD + 6.3 KP SWD + 1.9 log2(D) - 145`, plus the padding select (1.16 per output
-/// bit when padded); flip-flops `7.8 SWD + 1.3 KP SWD - 20`, plus the read registers when the
-/// buffer is not a block RAM (calibration table C6, 16 generators).
+/// LUTs `SWG_LUT_PER_SWD SWD + SWG_LUT_PER_KP_SWD (KP - 1) SWD + SWG_LUT_BASE +
+/// SWG_LUT_PER_OUT_BIT * out bits` (Yosys 0.70 on the example builds' generators, calibration
+/// table C6; Yosys 0.70 folds the padding select into the output multiplexer, which 0.23 did
+/// not); flip-flops `7.8 SWD + 1.3 KP SWD - 20`, plus the read registers when the buffer is not
+/// a block RAM (table C6, 16 generators; Yosys 0.70 keeps every flip-flop 0.23 did).
 pub fn model(
     inp: Shape,
     bits: u32,
@@ -128,9 +141,10 @@ pub fn model(
         + 2 * kh * kw
         + 16;
     let swd = (64 - (maxv - 1).leading_zeros()) as f64 + 2.0;
-    let padded = pt + pl > 0;
-    let lut = 30.7 * swd + 6.3 * kp as f64 * swd + 1.9 * clog2(depth) as f64 - 145.0
-        + if padded { 1.16 * out_width as f64 } else { 0.0 };
+    let lut = SWG_LUT_PER_SWD * swd
+        + SWG_LUT_PER_KP_SWD * (kp - 1) as f64 * swd
+        + SWG_LUT_BASE
+        + SWG_LUT_PER_OUT_BIT * out_width as f64;
     let ff = 7.8 * swd + 1.3 * kp as f64 * swd - 20.0;
     let regs = if buffer.bram18 > 0 { 0 } else { out_width };
     let ctrl = Resources {

@@ -15,14 +15,12 @@ pub mod cells;
 pub mod report;
 pub mod script;
 
-use crate::commands::sim::run_tool;
 use crate::error::{Error, Result};
 use cells::Cells;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -218,9 +216,43 @@ pub fn stages(insts: &[Inst]) -> Vec<Stage> {
     out
 }
 
-/// The installed Yosys' version line (`Yosys 0.23 (git sha1 ...)`).
+/// The environment variable naming the Yosys command to run (default `yosys` on `PATH`).
+pub const YOSYS_ENV: &str = "HALF_GEN_YOSYS";
+
+/// The Yosys version the cost model is calibrated to (scripts/yosys-requirements.txt pins its
+/// pyosys package; docs/cost-model.md, section 13).
+pub const CALIBRATED_YOSYS: &str = "Yosys 0.70";
+
+/// How to get the calibrated Yosys when the command is missing.
+const YOSYS_HINT: &str = "not found; run scripts/yosys-env.sh (Yosys 0.70 from the pyosys \
+    package) and set HALF_GEN_YOSYS to the command it prints, or put that command on PATH";
+
+/// The Yosys command: `$HALF_GEN_YOSYS` when set and not empty, else `yosys`.
+pub fn yosys_command() -> Command {
+    match std::env::var_os(YOSYS_ENV) {
+        Some(p) if !p.is_empty() => Command::new(p),
+        _ => Command::new("yosys"),
+    }
+}
+
+/// Maps a failure to start Yosys to a clear message.
+fn yosys_spawn_error(e: std::io::Error) -> Error {
+    Error::Tool {
+        tool: "yosys".into(),
+        message: if e.kind() == std::io::ErrorKind::NotFound {
+            YOSYS_HINT.into()
+        } else {
+            e.to_string()
+        },
+    }
+}
+
+/// The Yosys version line (`Yosys 0.70 (git sha1 ...)`).
 pub fn yosys_version() -> Result<String> {
-    let out = run_tool(Command::new("yosys").arg("-V"), "yosys", "yosys")?;
+    let out = yosys_command()
+        .arg("-V")
+        .output()
+        .map_err(yosys_spawn_error)?;
     let text = String::from_utf8_lossy(&out.stdout);
     Ok(text
         .lines()
@@ -230,7 +262,9 @@ pub fn yosys_version() -> Result<String> {
         .to_string())
 }
 
-/// Runs one Yosys script with a time limit; the log goes to `log`.
+/// Runs one Yosys script with a time limit; the log goes to `log`. Yosys runs through
+/// [`crate::child::run`]: in its own process group, its whole process tree killed on the time
+/// limit or when half-gen is interrupted (the pyosys launcher forks the synthesis).
 fn run_yosys(
     rtl: &Path,
     ys: &Path,
@@ -243,42 +277,21 @@ fn run_yosys(
         path: p.to_path_buf(),
         source: e,
     };
-    let logf = File::create(log).map_err(|e| io(log, e))?;
-    let errf = logf.try_clone().map_err(|e| io(log, e))?;
-    let mut child = Command::new("yosys")
-        .current_dir(rtl)
-        .arg("-q")
-        .arg("-s")
-        .arg(ys)
-        .stdout(Stdio::from(logf))
-        .stderr(Stdio::from(errf))
-        .spawn()
-        .map_err(|e| Error::Tool {
+    let finished = crate::child::run(
+        yosys_command().current_dir(rtl).arg("-q").arg("-s").arg(ys),
+        Some(timeout),
+    )
+    .map_err(yosys_spawn_error)?;
+    let mut text = finished.stdout.bytes;
+    text.extend_from_slice(&finished.stderr.bytes);
+    std::fs::write(log, &text).map_err(|e| io(log, e))?;
+    let Some(status) = finished.status else {
+        return Err(Error::Tool {
             tool: "yosys".into(),
-            message: if e.kind() == std::io::ErrorKind::NotFound {
-                "not found; install the Debian package `yosys` (scripts/install-tools.sh does)"
-                    .into()
-            } else {
-                e.to_string()
-            },
-        })?;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(s)) => break s,
-            Ok(None) if t0.elapsed() > timeout => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(Error::Tool {
-                    tool: "yosys".into(),
-                    message: format!("timed out after {} s ({})", timeout.as_secs(), ys.display()),
-                });
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(50)),
-            Err(e) => return Err(io(ys, e)),
-        }
+            message: format!("timed out after {} s ({})", timeout.as_secs(), ys.display()),
+        });
     };
     if !status.success() {
-        let text = std::fs::read(log).unwrap_or_default();
         return Err(Error::Tool {
             tool: "yosys".into(),
             message: format!(

@@ -186,11 +186,7 @@ pub fn build(
         model: est["model"].as_str().unwrap_or("").to_string(),
         board: est["board"].as_str().unwrap_or("").to_string(),
         tool: version.to_string(),
-        note: format!(
-            "Resource counts from {version} synth_xilinx -family {family}, each module \
-             instance out of context; Vivado maps, optimises and packs differently and will \
-             report different numbers."
-        ),
+        note: provenance(version, family),
         flow,
         stages,
         total: Totals {
@@ -230,6 +226,24 @@ fn row(name: &str, e: &Resources, y: &Counts, p: &ErrorPct, wall: Option<f64>) -
     r.push(right(y.muxf));
     r.push(right(wall.map_or(String::new(), |w| format!("{w:.1}"))));
     r
+}
+
+/// Where the counts come from, and a warning when `version` is not the Yosys the estimate
+/// is calibrated to.
+fn provenance(version: &str, family: &str) -> String {
+    let mut note = format!(
+        "Resource counts from {version} synth_xilinx -family {family}, each module instance \
+         out of context; Vivado maps, optimises and packs differently and will report \
+         different numbers."
+    );
+    let calibrated = super::CALIBRATED_YOSYS;
+    if !version.starts_with(&format!("{calibrated} ")) && version != calibrated {
+        note += &format!(
+            " The estimate is calibrated to {calibrated} (scripts/yosys-env.sh installs it); \
+             other versions map arithmetic differently."
+        );
+    }
+    note
 }
 
 /// The terminal rendering: one row per stage and the totals, then the provenance note.
