@@ -185,10 +185,8 @@ impl Operator for DwConv {
             + mvu::queue(pe, out_bits, hw)
             + datapath(pe, simd, self.weight, wt, acc_bits, fold.mult, hw.dsp)
             + rq_res;
-        res.lut -= mvu::lane_saving(
-            pe,
-            bias.lut + rq_res.lut + mvu::acc_luts(pe, acc_bits, hw.dsp),
-        );
+        res.lut =
+            mvu::apply_lane_saving(res.lut, pe, pe * simd, (self.weight, wt), fold.mult, hw.dsp);
         let vvu = Unit {
             kind: "vvu",
             cycles,

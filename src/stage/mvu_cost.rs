@@ -287,14 +287,27 @@ pub fn bias_rom(nf: u64, width: u64, dsp: DspKind) -> u64 {
 pub const UNIT_LUTS: u64 = 93;
 /// LUTs per lane (PE) that Yosys 0.70 saves on what the 0.23-fitted lane items (accumulator,
 /// bias, requantiser) sum to (table C4c, the relative least squares of
-/// `bench/fit_units.py` over 141 units); charged as [`lane_saving`].
+/// `bench/fit_units.py` over 141 units); charged by [`apply_lane_saving`].
 const LANE_LUTS_SAVED: u64 = 44;
 
-/// The lane saving of [`LANE_LUTS_SAVED`] for `pe` lanes, at most what the lane items cost
-/// (`lane_luts`: the bias ROM, the requantiser and [`acc_luts`]), so a unit never costs less
-/// than its products and tree.
-pub fn lane_saving(pe: u64, lane_luts: u64) -> u64 {
-    (LANE_LUTS_SAVED * pe).min(lane_luts)
+/// Takes the lane saving of [`LANE_LUTS_SAVED`] for `pe` lanes off a unit's `lut`, never
+/// below what the lower bound (`fold::bound`) charges its `products` products at the least:
+/// [`product_luts`] each when they are in the fabric (multiplier style `mult`), none in DSPs.
+pub fn apply_lane_saving(
+    lut: u64,
+    pe: u64,
+    products: u64,
+    (wt, at): (ElemType, ElemType),
+    mult: MultStyle,
+    dsp: DspKind,
+) -> u64 {
+    let in_dsps = packing_of(mult, wt, at, dsp).is_some() || product_dsps(wt, at, mult, dsp) > 0;
+    let floor = if in_dsps {
+        0
+    } else {
+        (products as f64 * product_luts(wt, at)).ceil() as u64
+    };
+    lut - (LANE_LUTS_SAVED * pe).min(lut.saturating_sub(floor))
 }
 
 /// LUTs of `pe` accumulators of `acc_bits` bits in the family of `dsp`.
@@ -553,10 +566,10 @@ pub fn model(s: &MvuShape, fold: &Fold, rq: &RequantShape, hw: &HwCtx) -> Unit {
         + queue(pe, out_bits, hw)
         + datapath(pe, simd, s.wt, s.at, acc_bits, fold.mult, hw.dsp)
         + rq_res;
-    res.lut -= lane_saving(pe, bias.lut + rq_res.lut + acc_luts(pe, acc_bits, hw.dsp));
     let fused = xnor_rom_fusion(s, fold, rows, &wmem);
     res.lut -= fused.lut;
     res.ff -= fused.ff;
+    res.lut = apply_lane_saving(res.lut, pe, pe * simd, (s.wt, s.at), fold.mult, hw.dsp);
     Unit {
         kind: "mvu",
         cycles,
