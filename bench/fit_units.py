@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Refit the unit constants of the cost model against Yosys, module instance by module instance.
 
-Usage: bench/fit_units.py BUILD_DIR...
+Usage: PYTHON bench/fit_units.py BUILD_DIR...   (PYTHON with numpy, e.g. the evaluator's
+environment: `$(scripts/evaluator-env.sh | tail -n1) bench/fit_units.py ...`)
 
 Each BUILD_DIR is a `half-gen build` output on which `half-gen synth BUILD_DIR` has run (it
 reads `rtl/stages.json`, `report/estimate.json` and the per-stage Yosys statistics
