@@ -310,13 +310,6 @@ pub fn apply_lane_saving(
     lut - (LANE_LUTS_SAVED * pe).min(lut.saturating_sub(floor))
 }
 
-/// LUTs of `pe` accumulators of `acc_bits` bits in the family of `dsp`.
-pub fn acc_luts(pe: u64, acc_bits: u64, dsp: DspKind) -> u64 {
-    match dsp {
-        DspKind::Dsp48e1 => pe * acc_bits,
-        DspKind::Dsp48e2 => (XCUP_ACC_LUTS * (pe * acc_bits) as f64).round() as u64,
-    }
-}
 /// Fixed flip-flops of a unit (pipeline valid and first/last flags, pipelined fold indices,
 /// queue pointers and counts).
 pub const UNIT_FFS: u64 = 50;
@@ -362,7 +355,10 @@ pub fn datapath(
     };
     let tree_bits = pe * tree_adder_bits(simd, pbits, xnor);
     let tree = tree_luts(tree_bits, kind, dsp);
-    let acc_luts = acc_luts(pe, acc_bits, dsp);
+    let acc_luts = match dsp {
+        DspKind::Dsp48e1 => pe * acc_bits,
+        DspKind::Dsp48e2 => (XCUP_ACC_LUTS * (pe * acc_bits) as f64).round() as u64,
+    };
     Resources {
         lut: prod_luts + tree + acc_luts,
         ff: n * pbits + 2 * pe * acc_bits,
@@ -558,14 +554,13 @@ pub fn model(s: &MvuShape, fold: &Fold, rq: &RequantShape, hw: &HwCtx) -> Unit {
         ff: UNIT_FFS + x_bits + 5 * clog2(nf) + clog2(sf) + clog2(rows),
         ..Default::default()
     };
-    let rq_res = requant::cost(fold.pe, rq, hw.dsp);
     let mut res = wmem
         + bias
         + inbuf
         + ctrl
         + queue(pe, out_bits, hw)
         + datapath(pe, simd, s.wt, s.at, acc_bits, fold.mult, hw.dsp)
-        + rq_res;
+        + requant::cost(fold.pe, rq, hw.dsp);
     let fused = xnor_rom_fusion(s, fold, rows, &wmem);
     res.lut -= fused.lut;
     res.ff -= fused.ff;
