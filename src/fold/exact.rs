@@ -21,6 +21,12 @@
 //!   bounds are valid, and dominance removes no optimal choice, so the search is exact when it
 //!   ends within its node limit (reported otherwise).
 //!
+//! * **A known selection** (the heuristic's, [`select::fastest`]) answers every target from
+//!   its cycles on, so the bisections search only faster targets; the least-share solve starts
+//!   from the cheaper of it and [`select::cheapest_within`] as its incumbent, and its share
+//!   bound then prunes from the first node. Choices come cheapest first, so a layer's scan
+//!   stops at the first choice that cannot beat the incumbent.
+//!
 //! Glue (forks, converters, FIFOs) depends on neighbouring layers' choices and on the schedule,
 //! so it is not in the knapsack: every complete selection the search reaches is evaluated whole
 //! ([`Folding::figures`], the pipeline with its glue) and kept only when that fits at the
@@ -32,7 +38,7 @@
 //! (`lower <= cycles`).
 
 use super::candidates::{self, LayerCandidates};
-use super::select::{Folding, Selection, budget_share, cycle_points};
+use super::select::{self, Folding, Selection, budget_share, cycle_points};
 use crate::cost::Resources;
 
 /// Search nodes one target's solve may visit before it stops unproven.
@@ -59,8 +65,19 @@ pub struct ExactFold {
 /// The mask of every resource (bit `k` for resource `k` of [`Resources::as_array`]).
 const ALL: u32 = 0b11111;
 
-/// One layer's choices at a target: candidate index and resources, Pareto-minimal, by share.
-type Choices = Vec<(usize, [u64; 5])>;
+/// One of a layer's choices at a target.
+#[derive(Debug, Clone, Copy)]
+struct Choice {
+    /// Index into the layer's candidate list.
+    cand: usize,
+    /// Its resources ([`Resources::as_array`]).
+    res: [u64; 5],
+    /// Its share of the whole budget.
+    share: f64,
+}
+
+/// One layer's choices at a target: Pareto-minimal, cheapest budget share first.
+type Choices = Vec<Choice>;
 
 /// Budget sets: bit masks over the resources with a budget, and each mask's size.
 fn masks(budget: &[u64; 5]) -> Vec<(u32, u32)> {
@@ -104,7 +121,7 @@ fn choices(s: &LayerCandidates, t: u64, inv: &[f64; 5], glue_safe: bool) -> Choi
     // each group lists its kept candidates' places in `kept`.
     let mut groups: rustc_hash::FxHashMap<StreamWidths, Vec<usize>> = Default::default();
     let mut kept: Choices = Vec::new();
-    for (_, i, r) in keyed {
+    for (share, i, r) in keyed {
         let key = if glue_safe {
             (cands[i].in_par, cands[i].out_par)
         } else {
@@ -112,16 +129,20 @@ fn choices(s: &LayerCandidates, t: u64, inv: &[f64; 5], glue_safe: bool) -> Choi
         };
         let group = groups.entry(key).or_default();
         let dominated = group.iter().any(|&k| {
-            let (j, rk) = kept[k];
+            let c = &kept[k];
             if glue_safe {
-                candidates::dominates(&cands[j], &cands[i])
+                candidates::dominates(&cands[c.cand], &cands[i])
             } else {
-                (0..5).all(|x| rk[x] <= r[x])
+                (0..5).all(|x| c.res[x] <= r[x])
             }
         });
         if !dominated {
             group.push(kept.len());
-            kept.push((i, r));
+            kept.push(Choice {
+                cand: i,
+                res: r,
+                share,
+            });
         }
     }
     kept
@@ -242,16 +263,36 @@ impl Search<'_> {
             }
             return;
         }
-        for ci in 0..self.layers[depth].1.len() {
-            let r = self.layers[depth].1[ci].1;
-            let next: [u64; 5] = std::array::from_fn(|k| used[k] + r[k]);
+        // Choices come cheapest first: once one cannot beat the best share, none after can.
+        let rest = sums[last + 1] + self.suffix[depth + 1][last];
+        let choices = self.layers[depth].1;
+        for c in choices {
+            if self
+                .best
+                .as_ref()
+                .is_some_and(|(b, _)| rest + c.share >= *b - 1e-12)
+            {
+                break;
+            }
+            let next: [u64; 5] = std::array::from_fn(|k| used[k] + c.res[k]);
             if (0..5).any(|k| next[k] > self.cap[k]) {
                 continue;
             }
-            self.pick[depth] = self.layers[depth].1[ci].0;
+            self.pick[depth] = c.cand;
             self.run(depth + 1, next);
         }
     }
+}
+
+/// What a solve asks for.
+#[derive(Debug, Clone, Copy)]
+enum Ask<'s> {
+    /// Whether any selection fits: the first one found answers.
+    AnyFit,
+    /// The selection of least budget share; a known fitting one, when given, is the
+    /// incumbent the branch and bound prunes against from the start (it is the answer when
+    /// nothing cheaper fits).
+    LeastShare(Option<&'s Selection>),
 }
 
 /// What one target's solve found.
@@ -267,8 +308,8 @@ pub struct Solved {
 /// The selection of least budget share whose every layer meets `t` and whose layers fit
 /// `budget - reserve`: with `f`, the one whose whole pipeline (glue included,
 /// [`Folding::figures`]) also fits `budget` at `t` cycles per frame, at the least share of it
-/// (with `first_fit`, the first found that fits: whether one exists is asked); without `f`,
-/// the first found whose layers fit (the lower bound's bisection).
+/// (with [`Ask::AnyFit`], the first found that fits: whether one exists is asked); without
+/// `f`, the first found whose layers fit (the lower bound's bisection).
 fn solve_at(
     spaces: &[LayerCandidates],
     cache: &ChoiceCache,
@@ -276,7 +317,7 @@ fn solve_at(
     budget: &Resources,
     reserve: &Resources,
     t: u64,
-    first_fit: bool,
+    ask: Ask,
 ) -> Solved {
     let b = budget.as_array();
     let g = reserve.as_array();
@@ -305,7 +346,7 @@ fn solve_at(
     }
     // Most demanding layers first: their choice constrains the rest most.
     layers.sort_by(|a, b| {
-        let least = |c: &Choices| share_of(&c[0].1, ALL, &inv);
+        let least = |c: &Choices| c[0].share;
         least(b.1).total_cmp(&least(a.1)).then(a.0.cmp(&b.0))
     });
     let mut suffix = vec![vec![0.0; masks.len()]; layers.len() + 1];
@@ -314,7 +355,7 @@ fn solve_at(
             let least = layers[l]
                 .1
                 .iter()
-                .map(|c| share_of(&c.1, mask, &inv))
+                .map(|c| share_of(&c.res, mask, &inv))
                 .fold(f64::INFINITY, f64::min);
             suffix[l][m] = suffix[l + 1][m] + least;
         }
@@ -338,6 +379,17 @@ fn solve_at(
             Err(total)
         }
     };
+    // The incumbent, when it fits whole at `t`: its share, its picks in search order.
+    let incumbent = match (ask, f) {
+        (Ask::LeastShare(Some(sel)), Some(f)) => {
+            let (total, cycles) = f.figures(sel);
+            (total.fits(budget) && cycles <= t).then(|| {
+                let pick = order.iter().map(|&l| sel[l]).collect();
+                (budget_share(&total, budget), pick)
+            })
+        }
+        _ => None,
+    };
     let mut s = Search {
         pick: vec![0; layers.len()],
         layers,
@@ -351,8 +403,8 @@ fn solve_at(
         suffix,
         judge: f.is_some().then_some(&judge as Judge),
         rejected_glue: None,
-        first_fit,
-        best: None,
+        first_fit: matches!(ask, Ask::AnyFit),
+        best: incumbent,
         nodes: 0,
         leaves: 0,
     };
@@ -366,19 +418,19 @@ fn solve_at(
 
 /// A selection at target `t` whose whole pipeline fits: solves with the layers held to
 /// `budget - reserve`, the reserve raised to the glue of the first selection that did not fit,
-/// for at most [`GLUE_ROUNDS`] rounds (found: proved optimal at `t` when `proved`). With
-/// `first_fit` any fitting selection answers (whether one exists), else the least share.
+/// for at most [`GLUE_ROUNDS`] rounds (found: proved optimal at `t` when `proved`). `ask`
+/// says whether any fitting selection answers or the least share is searched.
 fn fit_with_glue(
     f: &Folding,
     cache: &ChoiceCache,
     budget: &Resources,
     t: u64,
-    first_fit: bool,
+    ask: Ask,
 ) -> (Option<Selection>, bool) {
     let mut reserve = Resources::default();
     let mut proved = true;
     for _ in 0..GLUE_ROUNDS {
-        let s = solve_at(f.spaces, cache, Some(f), budget, &reserve, t, first_fit);
+        let s = solve_at(f.spaces, cache, Some(f), budget, &reserve, t, ask);
         proved &= s.proved;
         if s.sel.is_some() {
             return (s.sel, proved);
@@ -396,8 +448,11 @@ fn fit_with_glue(
     (None, false)
 }
 
-/// The exact folding of `f` within `budget` (see the module comment).
-pub fn fastest(f: &Folding, budget: &Resources) -> ExactFold {
+/// The exact folding of `f` within `budget` (see the module comment). `known`, a fitting
+/// selection and its cycles per frame (the heuristic's), answers every target from its cycles
+/// on, so only faster targets are searched, and the least share starts from the cheaper of it
+/// and [`select::cheapest_within`] at the target found.
+pub fn fastest(f: &Folding, budget: &Resources, known: Option<(u64, Selection)>) -> ExactFold {
     let spaces = f.spaces;
     let points = cycle_points(spaces, u64::MAX);
     let cache = ChoiceCache::new(budget);
@@ -406,16 +461,24 @@ pub fn fastest(f: &Folding, budget: &Resources) -> ExactFold {
     // from there with every complete selection's whole pipeline. The bisections ask only
     // whether a selection fits (the first one found answers); the least share is searched
     // once, at the target found.
-    let bisect = |from: usize, with_glue: bool| {
-        let (mut lo, mut hi) = (from, points.len());
+    let bisect = |from: usize, to: usize, with_glue: bool| {
+        let (mut lo, mut hi) = (from, to);
         let mut proved = true;
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             let (sel, ok) = if with_glue {
-                fit_with_glue(f, &cache, budget, points[mid], true)
+                fit_with_glue(f, &cache, budget, points[mid], Ask::AnyFit)
             } else {
                 let none = Resources::default();
-                let s = solve_at(spaces, &cache, None, budget, &none, points[mid], true);
+                let s = solve_at(
+                    spaces,
+                    &cache,
+                    None,
+                    budget,
+                    &none,
+                    points[mid],
+                    Ask::AnyFit,
+                );
                 (s.sel, s.proved)
             };
             proved &= ok;
@@ -427,14 +490,44 @@ pub fn fastest(f: &Folding, budget: &Resources) -> ExactFold {
         }
         (lo, proved)
     };
-    let (first, proved) = bisect(0, false);
-    let (fastest, _) = bisect(first, true);
-    let found = points
-        .get(fastest)
-        .and_then(|&t| fit_with_glue(f, &cache, budget, t, false).0);
+    let (first, proved) = bisect(0, points.len(), false);
+    // The first target at or above the known selection's cycles needs no search.
+    let known_at = known
+        .as_ref()
+        .map_or(points.len(), |(c, _)| points.partition_point(|p| p < c))
+        .max(first);
+    let (fastest, _) = bisect(first, known_at, true);
+    let target = match points.get(fastest) {
+        Some(&t) if fastest < known_at => Some(t),
+        _ => known.as_ref().map(|(c, _)| *c),
+    };
+    let found = target.and_then(|t| {
+        let start = cheaper(f, budget, select::cheapest_within(f, budget, t), &known, t);
+        let ask = Ask::LeastShare(start.as_ref());
+        fit_with_glue(f, &cache, budget, t, ask).0.or(start)
+    });
     ExactFold {
         best: found.map(|sel| (f.figures(&sel).1, sel)),
         lower: points.get(first).copied().unwrap_or(u64::MAX),
         proved,
+    }
+}
+
+/// The lower-share one of `a` and the known selection, when that meets `t`.
+fn cheaper(
+    f: &Folding,
+    budget: &Resources,
+    a: Option<Selection>,
+    known: &Option<(u64, Selection)>,
+    t: u64,
+) -> Option<Selection> {
+    let b = known
+        .as_ref()
+        .filter(|(c, _)| *c <= t)
+        .map(|(_, s)| s.clone());
+    let share = |s: &Selection| budget_share(&f.figures(s).0, budget);
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if share(&b) < share(&a) { b } else { a }),
+        (a, b) => a.or(b),
     }
 }

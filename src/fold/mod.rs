@@ -299,21 +299,23 @@ pub fn optimize_cached(
     let Some((t_fast, sel_fast)) = fastest else {
         return Err(no_fit(graph, &spaces, &budget));
     };
+    // The exact search's selection is already the least share at its cycles; the heuristic's
+    // is made as cheap as the heuristic can at them.
+    let at_fastest = || match exact {
+        Some(_) => sel_fast.clone(),
+        None => {
+            select::cheapest_within(&folding, &budget, t_fast).unwrap_or_else(|| sel_fast.clone())
+        }
+    };
     let (selection, target_met) = match opts.target_fps {
-        None => (
-            select::cheapest_within(&folding, &budget, t_fast).unwrap_or(sel_fast),
-            true,
-        ),
+        None => (at_fastest(), true),
         Some(fps) => {
             let t_target = (clock_mhz * 1e6 / fps).floor() as u64;
             if t_target < t_fast {
-                (
-                    select::cheapest_within(&folding, &budget, t_fast).unwrap_or(sel_fast),
-                    false,
-                )
+                (at_fastest(), false)
             } else {
                 let sel = select::cheapest_within(&folding, &budget, t_target);
-                (sel.unwrap_or(sel_fast), true)
+                (sel.unwrap_or_else(|| sel_fast.clone()), true)
             }
         }
     };
@@ -336,23 +338,19 @@ pub fn optimize_cached(
     })
 }
 
-/// The faster of the heuristic's selection and the exact search's (the heuristic's on a tie),
-/// with the exact search's figures.
+/// The exact search's selection (never slower than the heuristic's, which it starts from) and
+/// its figures.
 fn with_exact(
     folding: &select::Folding,
     budget: &Resources,
     heuristic: Option<(u64, select::Selection)>,
 ) -> (Option<(u64, select::Selection)>, Option<ExactFigures>) {
-    let e = exact::fastest(folding, budget);
+    let e = exact::fastest(folding, budget, heuristic);
     let figures = ExactFigures {
         lower: e.lower,
         proved: e.proved,
     };
-    let best = match (heuristic, e.best) {
-        (Some(h), Some(x)) => Some(if x.0 < h.0 { x } else { h }),
-        (h, x) => h.or(x),
-    };
-    (best, Some(figures))
+    (e.best, Some(figures))
 }
 
 fn no_fit(graph: &Graph, spaces: &[LayerCandidates], budget: &Resources) -> Error {
