@@ -167,10 +167,16 @@ pub fn check_fit(graph: &Graph, board: &Board, opts: &Options) -> Result<()> {
     let relaxed = graph
         .with_unit_requant()
         .map_err(|m| Error::Unsupported(format!("folding: {m}")))?;
+    // A unit requantiser has no constant scale to place, so a pinned scale style is left to
+    // the folding of the calibrated graph (leaving it out only adds folds: the bound holds).
+    let mut pins = opts.pins.clone();
+    for pin in pins.by_layer.values_mut() {
+        pin.scale = None;
+    }
     let spaces = candidates::build_cached(
         &relaxed,
         board,
-        &opts.pins,
+        &pins,
         Some(&candidates::CandidateCache::default()),
     )?;
     let budget = opts.caps.budget(&board.resources()).as_array();
