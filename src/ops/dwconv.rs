@@ -178,14 +178,23 @@ impl Operator for DwConv {
             ..Default::default()
         };
         let out_bits = rq.out.map_or(acc_bits, |o| o.bits as u64);
+        let rq_cost = crate::stage::requant::cost(fold.pe, &rq, hw.dsp);
+        let cap = mvu::lane_item_cap(&wmem, bias.lut, rq_cost.lut, pe, acc_bits);
         let mut res = wmem
             + bias
             + ctrl
             + mvu::queue(pe, out_bits, hw)
             + datapath(pe, simd, self.weight, wt, acc_bits, fold.mult, hw.dsp)
-            + crate::stage::requant::cost(fold.pe, &rq, hw.dsp);
-        res.lut =
-            mvu::apply_lane_saving(res.lut, pe, pe * simd, (self.weight, wt), fold.mult, hw.dsp);
+            + rq_cost;
+        res.lut = mvu::apply_lane_saving(
+            res.lut,
+            pe,
+            pe * simd,
+            (self.weight, wt),
+            fold.mult,
+            hw.dsp,
+            cap,
+        );
         let vvu = Unit {
             kind: "vvu",
             cycles,

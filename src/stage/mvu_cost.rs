@@ -290,9 +290,27 @@ pub const UNIT_LUTS: u64 = 93;
 /// `bench/fit_units.py` over 141 units); charged by [`apply_lane_saving`].
 const LANE_LUTS_SAVED: u64 = 44;
 
-/// Takes the lane saving of [`LANE_LUTS_SAVED`] for `pe` lanes off a unit's `lut`, never
-/// below what the lower bound (`fold::bound`) charges its `products` products at the least:
-/// [`product_luts`] each when they are in the fabric (multiplier style `mult`), none in DSPs.
+/// The most the lanes of a unit can save ([`apply_lane_saving`]) when its weights are in
+/// block RAM (or UltraRAM): what its lane items cost (the bias ROM `bias_lut`, the
+/// requantiser `rq_lut` and the accumulators, `acc_bits` LUTs a lane). With weights in logic
+/// there is no such limit: ABC9 maps the ROM together with the products and lanes it feeds.
+/// Measured with Yosys 0.70 on the block-RAM units of four CNV builds (XNOR and 2-bit lanes,
+/// whose items cost about 20 LUTs a lane, less than the fitted 44): CNV-W1A1's conv3 (PE 128)
+/// -42 % and fc0 -84 % without the limit, -13 % and -15 % with it; CNV-W2A2's packed conv0
+/// -97 % and -55 % (docs/cost-model.md 13.10). The 8-bit units (items over 44 LUTs a lane)
+/// do not change.
+pub fn lane_item_cap(wmem: &Resources, bias_lut: u64, rq_lut: u64, pe: u64, acc_bits: u64) -> u64 {
+    if wmem.bram18 > 0 || wmem.uram > 0 {
+        bias_lut + rq_lut + pe * acc_bits
+    } else {
+        u64::MAX
+    }
+}
+
+/// Takes the lane saving of [`LANE_LUTS_SAVED`] for `pe` lanes, at most `cap`
+/// ([`lane_item_cap`]), off a unit's `lut`, never below what the lower bound (`fold::bound`)
+/// charges its `products` products at the least: [`product_luts`] each when they are in the
+/// fabric (multiplier style `mult`), none in DSPs.
 pub fn apply_lane_saving(
     lut: u64,
     pe: u64,
@@ -300,6 +318,7 @@ pub fn apply_lane_saving(
     (wt, at): (ElemType, ElemType),
     mult: MultStyle,
     dsp: DspKind,
+    cap: u64,
 ) -> u64 {
     let in_dsps = packing_of(mult, wt, at, dsp).is_some() || product_dsps(wt, at, mult, dsp) > 0;
     let floor = if in_dsps {
@@ -307,7 +326,9 @@ pub fn apply_lane_saving(
     } else {
         (products as f64 * product_luts(wt, at)).ceil() as u64
     };
-    lut - (LANE_LUTS_SAVED * pe).min(lut.saturating_sub(floor))
+    lut - (LANE_LUTS_SAVED * pe)
+        .min(cap)
+        .min(lut.saturating_sub(floor))
 }
 
 /// Fixed flip-flops of a unit (pipeline valid and first/last flags, pipelined fold indices,
@@ -554,17 +575,19 @@ pub fn model(s: &MvuShape, fold: &Fold, rq: &RequantShape, hw: &HwCtx) -> Unit {
         ff: UNIT_FFS + x_bits + 5 * clog2(nf) + clog2(sf) + clog2(rows),
         ..Default::default()
     };
+    let rq_cost = requant::cost(fold.pe, rq, hw.dsp);
+    let cap = lane_item_cap(&wmem, bias.lut, rq_cost.lut, pe, acc_bits);
     let mut res = wmem
         + bias
         + inbuf
         + ctrl
         + queue(pe, out_bits, hw)
         + datapath(pe, simd, s.wt, s.at, acc_bits, fold.mult, hw.dsp)
-        + requant::cost(fold.pe, rq, hw.dsp);
+        + rq_cost;
     let fused = xnor_rom_fusion(s, fold, rows, &wmem);
     res.lut -= fused.lut;
     res.ff -= fused.ff;
-    res.lut = apply_lane_saving(res.lut, pe, pe * simd, (s.wt, s.at), fold.mult, hw.dsp);
+    res.lut = apply_lane_saving(res.lut, pe, pe * simd, (s.wt, s.at), fold.mult, hw.dsp, cap);
     Unit {
         kind: "mvu",
         cycles,
