@@ -93,15 +93,7 @@ fn build_and_csim(
 fn every_example_model_is_bit_exact() {
     let ap = official_ap();
     let dir = temp("examples");
-    let models = [
-        "tfc_w1a1",
-        "cnv_w1a1",
-        "cnv_w2a2",
-        "resnet8",
-        "ds_cnn",
-        "mobilenet_v1_025",
-        "ad_autoencoder",
-    ];
+    let models = common::EXAMPLE_MODELS;
     // Each example is compiled once (g++ on these takes minutes), with half-gen's own ap_int
     // headers and the official ones in turn, so both run the large layers (every fifth random
     // model below goes through both).

@@ -6,19 +6,13 @@
 use half_gen::fold::{self, config};
 use std::path::Path;
 
-const MODELS: [&str; 7] = [
-    "tfc_w1a1",
-    "cnv_w1a1",
-    "cnv_w2a2",
-    "resnet8",
-    "ds_cnn",
-    "mobilenet_v1_025",
-    "ad_autoencoder",
-];
+mod common;
+
+use common::EXAMPLE_MODELS;
 
 #[test]
 fn every_example_folding_pins_back_to_the_same_design() {
-    for m in MODELS {
+    for m in EXAMPLE_MODELS {
         let path = format!("models/{m}.yaml");
         let first = half_gen::estimate(Path::new(&path), "pynq-z2", &fold::Options::default())
             .unwrap_or_else(|e| panic!("{m}: {e}"));

@@ -168,25 +168,17 @@ fn runs_at_written_depths(
 
 #[test]
 fn example_models_run_at_their_written_depths() {
-    let jobs = [
-        "tfc_w1a1",
-        "cnv_w1a1",
-        "cnv_w2a2",
-        "resnet8",
-        "ds_cnn",
-        "mobilenet_v1_025",
-        "ad_autoencoder",
-    ]
-    .iter()
-    .map(|&m| {
-        Box::new(move || {
-            let dir = temp(m);
-            let model = PathBuf::from(format!("models/{m}.yaml"));
-            let extra = ["--board", "pynq-z2", "--frames", "3"];
-            runs_at_written_depths(&model, &dir, &extra, true).map_err(|e| format!("{m}: {e}"))
-        }) as common::Job
-    })
-    .collect();
+    let jobs = common::EXAMPLE_MODELS
+        .iter()
+        .map(|&m| {
+            Box::new(move || {
+                let dir = temp(m);
+                let model = PathBuf::from(format!("models/{m}.yaml"));
+                let extra = ["--board", "pynq-z2", "--frames", "3"];
+                runs_at_written_depths(&model, &dir, &extra, true).map_err(|e| format!("{m}: {e}"))
+            }) as common::Job
+        })
+        .collect();
     let failures = common::parallel(jobs);
     assert!(failures.is_empty(), "{failures:#?}");
 }

@@ -7,15 +7,7 @@ use half_gen::ops::NodeKind;
 use half_gen::reference::{random_inputs, trace};
 use std::path::Path;
 
-const MODELS: [&str; 7] = [
-    "tfc_w1a1",
-    "cnv_w1a1",
-    "cnv_w2a2",
-    "resnet8",
-    "ds_cnn",
-    "mobilenet_v1_025",
-    "ad_autoencoder",
-];
+use common::EXAMPLE_MODELS as MODELS;
 
 /// Checks every layer of a loaded model over `frames` random frames; returns failures.
 fn layer_variation(l: &half_gen::Loaded, frames: usize) -> Vec<String> {

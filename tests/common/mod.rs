@@ -5,6 +5,17 @@
 use std::fmt::Write;
 use std::path::PathBuf;
 
+/// The seven example models of models/, by file stem.
+pub const EXAMPLE_MODELS: [&str; 7] = [
+    "tfc_w1a1",
+    "cnv_w1a1",
+    "cnv_w2a2",
+    "resnet8",
+    "ds_cnn",
+    "mobilenet_v1_025",
+    "ad_autoencoder",
+];
+
 /// SplitMix64: a tiny deterministic generator (same sequence on every platform).
 pub struct Rng(u64);
 
