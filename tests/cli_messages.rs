@@ -107,13 +107,18 @@ fn near_misses_get_a_suggestion_and_pins_name_the_broken_field() {
     for (pin, has, lacks) in [
         (
             "c1: {pe: 5}",
-            "pe 5 does not divide the 16 output channels (one of [1, 2, 4, 8, 16])",
+            "pe 5 does not divide the 16 output channels, as the network's output layer needs",
             "simd",
         ),
         (
-            "c1: {pe: 4, simd: 2}",
-            "simd 2 is not one of [1, 3, 9, 27]",
+            "c1: {pe: 4, simd: 28}",
+            "simd 28 is not between 1 and the fan-in 27",
             "pe 4",
+        ),
+        (
+            "c1: {pe: 17}",
+            "pe 17 is not between 1 and the 16 output channels",
+            "simd",
         ),
         ("c1: {mem: uram}", "mem uram: UltraRAM cannot hold", "pe"),
     ] {
@@ -124,6 +129,26 @@ fn near_misses_get_a_suggestion_and_pins_name_the_broken_field() {
             &[lacks],
         );
     }
+    // Padded lanes: PE 5 on 16 channels is legal but on the output layer; SIMD that does not
+    // divide the fan-in is not with a bipolar operand.
+    std::fs::write(
+        d.join("m2.yaml"),
+        "input: {shape: [8, 8, 3], bits: 1}\nlayers:\n  - {name: c1, op: conv, channels: 16, \
+         kernel: 3, weight_bits: 1}\n  - {name: c2, op: conv, channels: 4, kernel: 1}\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("f.yaml"), "c1: {pe: 5}").unwrap();
+    let r = run(&d, &["estimate", "m2.yaml", "--folding", "f.yaml"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    std::fs::write(d.join("f.yaml"), "c1: {simd: 5}").unwrap();
+    fails(
+        &run(&d, &["estimate", "m2.yaml", "--folding", "f.yaml"]),
+        &[
+            "f.yaml:1:5: layer `c1`: no legal fold matches the pin",
+            "simd 5 does not divide the fan-in 27, as a bipolar operand needs",
+        ],
+        &["output channels"],
+    );
 }
 
 #[test]

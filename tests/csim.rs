@@ -1,6 +1,8 @@
-//! C simulation: every example model and 100 random small models are built and simulated with
-//! g++, bit-exact against the reference, with the host ap_int shim and with the official
-//! open-source ap_int headers (fetched by scripts/fetch-ap-headers.sh; never committed).
+//! C simulation: 40 random small models and the special cases below are built and simulated
+//! with g++, bit-exact against the reference, with the host ap_int shim and with the official
+//! open-source ap_int headers (fetched by scripts/fetch-ap-headers.sh; never committed). The
+//! example models go through C simulation in tests/hls_cycles.rs (after their cycle
+//! simulation, alternately with either headers), so each is compiled for it once.
 
 mod common;
 
@@ -11,35 +13,6 @@ fn temp(tag: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("half-gen-csim-{}-{tag}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-/// The official headers' directory: $HALF_OFFICIAL_AP, else fetched now. Fails, never skips.
-fn official_ap() -> String {
-    if let Ok(d) = std::env::var("HALF_OFFICIAL_AP")
-        && Path::new(&d).join("ap_int.h").is_file()
-    {
-        return d;
-    }
-    let o = Command::new("scripts/fetch-ap-headers.sh")
-        .output()
-        .expect("scripts/fetch-ap-headers.sh runs");
-    assert!(
-        o.status.success(),
-        "fetching the official ap_int headers failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let d = String::from_utf8(o.stdout)
-        .unwrap()
-        .lines()
-        .last()
-        .unwrap()
-        .trim()
-        .to_string();
-    assert!(
-        Path::new(&d).join("ap_int.h").is_file(),
-        "{d} has no ap_int.h"
-    );
     d
 }
 
@@ -88,50 +61,21 @@ fn build_and_csim(
     Ok(())
 }
 
-/// Runs `jobs` on two threads (the machine's cores); returns the failures.
-#[test]
-fn every_example_model_is_bit_exact() {
-    let ap = official_ap();
-    let dir = temp("examples");
-    let models = common::EXAMPLE_MODELS;
-    // Each example is compiled once (g++ on these takes minutes), with half-gen's own ap_int
-    // headers and the official ones in turn, so both run the large layers (every fifth random
-    // model below goes through both).
-    let jobs = models
-        .iter()
-        .enumerate()
-        .map(|(i, m)| {
-            let (m, dir, ap) = (m.to_string(), dir.clone(), ap.clone());
-            Box::new(move || {
-                let frames = if m.starts_with("cnv") { 2 } else { 4 };
-                let headers = if i % 2 == 0 { None } else { Some(ap.as_str()) };
-                build_and_csim(
-                    Path::new(&format!("models/{m}.yaml")),
-                    &dir.join(&m),
-                    frames,
-                    &[headers],
-                )
-                .map_err(|e| format!("{m}: {e}"))
-            }) as common::Job
-        })
-        .collect();
-    let failures = common::parallel(jobs);
-    assert!(failures.is_empty(), "{failures:#?}");
-}
-
 #[test]
 fn random_models_are_bit_exact() {
-    let ap = official_ap();
+    let ap = common::official_ap();
     let dir = temp("random");
-    let jobs = (0..100u64)
+    // Seeds 100 to 139: tests/hls_cycles.rs runs seeds 0 to 49 through the cycle simulation
+    // (bit-exact too), so 90 distinct random models go through an HLS simulation.
+    let jobs = (100..140u64)
         .map(|seed| {
             let (dir, ap) = (dir.clone(), ap.clone());
             Box::new(move || {
                 let text = common::random_model(seed);
                 let path = dir.join(format!("rand{seed}.yaml"));
                 std::fs::write(&path, &text).unwrap();
-                // Every fifth model also against the official headers.
-                let aps: Vec<Option<&str>> = if seed % 5 == 0 {
+                // Every fourth model also against the official headers.
+                let aps: Vec<Option<&str>> = if seed % 4 == 0 {
                     vec![None, Some(&ap)]
                 } else {
                     vec![None]
@@ -153,7 +97,7 @@ fn random_models_are_bit_exact() {
 fn extreme_requant_shifts_are_bit_exact() {
     // Shifts above the scaled accumulator's width and negative scales: the rounding constant
     // must not overflow (the result is exactly 0 before relu and saturation).
-    let ap = official_ap();
+    let ap = common::official_ap();
     let dir = temp("bigshift");
     build_and_csim(
         Path::new("tests/data/bigshift.yaml"),
@@ -183,7 +127,7 @@ fn concatenations_are_bit_exact() {
     // Three maps of different types joined with per-input scales, a pass-through join, a
     // residual add across a join and a join of vectors (tests/data/concat.yaml), with our
     // ap_int and with the official headers.
-    let ap = official_ap();
+    let ap = common::official_ap();
     let dir = temp("concat");
     build_and_csim(
         Path::new("tests/data/concat.yaml"),

@@ -1,30 +1,41 @@
 // half-gen RTL: data width converter. A frame of N elements of B bits arrives PI elements per
 // word and leaves PO elements per word, element order preserved (element i of a word at bits
-// [i*B +: B]). N must be a multiple of PI and of PO, so frame boundaries fall on word
-// boundaries on both sides and frames follow each other with no gap; PI and PO need not be
+// [i*B +: B]). The frame is a sequence of rows: LI elements an input row, LO an output row
+// (both divide N; by default N). A row takes ceil(LI/PI) input words; when PI does not divide
+// LI, its last word holds the row's last TI = LI - (ceil(LI/PI) - 1) * PI elements in its low
+// slots and the rest is ignored (a matrix unit's padded output lanes). Likewise an output row
+// takes ceil(LO/PO) words, the last one's slots past TO = LO - (ceil(LO/PO) - 1) * PO zero (a
+// matrix unit's padded input lanes: docs/cost-model.md, padded lanes). PI and PO need not be
 // multiples of each other.
 //
-// An element shift register of CAP = PI + PO + min(PI, PO) - gcd(PI, PO) elements holding
-// `have` elements; element 0 is the oldest. In one cycle it can give an output word (the PO
-// oldest elements, when have >= PO) and take an input word (appended behind what remains).
-//   m_axis_tvalid = (have >= PO), s_axis_tready = (have + PI <= CAP), both registered, so there
-//   is no combinational path from m_axis_tready to s_axis_tready nor from s_axis_tvalid to
-//   m_axis_tvalid. CAP is the smallest size for which neither flag ever throttles the other
-//   side in steady state: PI <= PO: with the output always ready, have never exceeds
-//   PO + PI - gcd, so the input is never refused; PI >= PO: with the input always valid, have
-//   never falls below PO, so the output never runs dry.
+// An element shift register of CAP elements holding `have` elements; element 0 is the oldest.
+// In one cycle it can give an output word (the oldest PO, or TO at a row's end, when it holds
+// that many) and take an input word (its PI, or TI, elements appended behind what remains).
+//   m_axis_tvalid = (have >= elements of the next output word), s_axis_tready = (have +
+//   elements of the next input word <= CAP), both registered, so there is no combinational
+//   path from m_axis_tready to s_axis_tready nor from s_axis_tvalid to m_axis_tvalid. Without
+//   padding CAP = PI + PO + min(PI, PO) - gcd(PI, PO), the smallest size for which neither flag
+//   ever throttles the other side in steady state: PI <= PO: with the output always ready,
+//   have never exceeds PO + PI - gcd, so the input is never refused; PI >= PO: with the input
+//   always valid, have never falls below PO, so the output never runs dry. With padding CAP =
+//   PI + PO + max(PI, PO) - G, G = gcd(PI, PO, TI, TO) (the fill level stays a multiple of G);
+//   the min form throttles some padded cases (PI = 3, PO = 4, LI = 3, LO = 13: 14 cycles a
+//   frame for 13 words), the max form none, as src/stage/glue.rs's exhaustive test of the
+//   converter's model (PI, PO up to 8, rows up to 13) checks.
 //   Latency: 1 cycle (the output word completed by an input word accepted in cycle t is valid
 //   in cycle t+1; when PI > PO the further output words an input word completes follow one per
 //   cycle, behind any earlier words still waiting).
-//   Throughput: one input and one output word per cycle at most: max(N/PI, N/PO) cycles per
-//   frame in steady state.
+//   Throughput: one input and one output word per cycle at most: max(input words, output
+//   words) cycles per frame in steady state.
 `default_nettype none
 
 module half_dwc #(
     parameter integer N = 8,
     parameter integer B = 8,
     parameter integer PI = 2,
-    parameter integer PO = 4
+    parameter integer PO = 4,
+    parameter integer LI = N,
+    parameter integer LO = N
 ) (
     input  wire            ap_clk,
     input  wire            ap_rst_n,
@@ -49,16 +60,24 @@ module half_dwc #(
         end
     endfunction
 
-    localparam integer G = gcd(PI, PO);
+    localparam integer WI = (LI + PI - 1) / PI;         // words of an input row
+    localparam integer TI = LI - (WI - 1) * PI;         // elements of a row's last input word
+    localparam integer WO = (LO + PO - 1) / PO;         // words of an output row
+    localparam integer TO = LO - (WO - 1) * PO;         // elements of a row's last output word
+    localparam PADDED = (TI != PI) || (TO != PO);
+    localparam integer G = gcd(gcd(PI, PO), gcd(TI, TO));
     localparam integer MN = (PI < PO) ? PI : PO;
-    localparam integer CAP = PI + PO + MN - G;
+    localparam integer MX = (PI < PO) ? PO : PI;
+    localparam integer CAP = PI + PO + (PADDED ? MX : MN) - G;
     localparam integer HB = $clog2(CAP + PI + 1);
     localparam [HB-1:0] PI_H = PI[HB-1:0];
     localparam [HB-1:0] PO_H = PO[HB-1:0];
+    localparam [HB-1:0] TI_H = TI[HB-1:0];
+    localparam [HB-1:0] TO_H = TO[HB-1:0];
     localparam [HB-1:0] CAP_H = CAP[HB-1:0];
     localparam [HB-1:0] ZERO_H = 0;
-    // N only documents the frame: the converter works on the element stream.
-    wire unused_n = (N % PI == 0) && (N % PO == 0);
+    // N only documents the frame: the converter works on the element stream and its rows.
+    wire unused_n = (N % LI == 0) && (N % LO == 0);
 
     reg [CAP*B-1:0] sr;
     reg [HB-1:0]    have;
@@ -66,12 +85,45 @@ module half_dwc #(
 
     wire pop = out_v && m_axis_tready;
     wire push = s_axis_tvalid && in_r;
-    wire [HB-1:0] remain = have - (pop ? PO_H : ZERO_H);      // where the input word goes
-    wire [HB-1:0] have_nxt = remain + (push ? PI_H : ZERO_H);
+    // Elements of the current and of the next input and output words (the next: after this
+    // cycle's handshakes), from the row counters when a row's last word is short.
+    wire [HB-1:0] in_n, in_n_nxt, out_n, out_n_nxt;
+    generate
+        if (TI != PI) begin : g_in_rows
+            localparam integer CW = (WI > 1) ? $clog2(WI) : 1;
+            localparam integer LAST_I = WI - 1;
+            localparam [CW-1:0] LAST = LAST_I[CW-1:0];
+            reg [CW-1:0] iw;
+            wire [CW-1:0] iw_nxt = push ? ((iw == LAST) ? {CW{1'b0}} : iw + 1'b1) : iw;
+            always @(posedge ap_clk) iw <= ap_rst_n ? iw_nxt : {CW{1'b0}};
+            assign in_n = (iw == LAST) ? TI_H : PI_H;
+            assign in_n_nxt = (iw_nxt == LAST) ? TI_H : PI_H;
+        end else begin : g_in_words
+            assign in_n = PI_H;
+            assign in_n_nxt = PI_H;
+        end
+        if (TO != PO) begin : g_out_rows
+            localparam integer CW = (WO > 1) ? $clog2(WO) : 1;
+            localparam integer LAST_I = WO - 1;
+            localparam [CW-1:0] LAST = LAST_I[CW-1:0];
+            reg [CW-1:0] ow;
+            wire [CW-1:0] ow_nxt = pop ? ((ow == LAST) ? {CW{1'b0}} : ow + 1'b1) : ow;
+            always @(posedge ap_clk) ow <= ap_rst_n ? ow_nxt : {CW{1'b0}};
+            assign out_n = (ow == LAST) ? TO_H : PO_H;
+            assign out_n_nxt = (ow_nxt == LAST) ? TO_H : PO_H;
+        end else begin : g_out_words
+            assign out_n = PO_H;
+            assign out_n_nxt = PO_H;
+        end
+    endgenerate
+    wire [HB-1:0] remain = have - (pop ? out_n : ZERO_H);     // where the input word goes
+    wire [HB-1:0] have_nxt = remain + (push ? in_n : ZERO_H);
     wire [31:0] remain32 = {{(32 - HB){1'b0}}, remain};
-    wire [CAP*B-1:0] shifted = pop ? (sr >> (PO * B)) : sr;
+    wire short_out = (TO != PO) && (out_n != PO_H);
+    wire [CAP*B-1:0] shifted = !pop ? sr : short_out ? (sr >> (TO * B)) : (sr >> (PO * B));
 
     // Next contents, slot by slot: the input element that lands there, or the (shifted) old one.
+    // Slots past the fill level hold don't-cares (a short input word's ignored elements).
     reg [CAP*B-1:0] sr_nxt;
     integer j, i;
     always @* begin
@@ -94,14 +146,24 @@ module half_dwc #(
             in_r <= 1'b0;
         end else begin
             have <= have_nxt;
-            out_v <= (have_nxt >= PO_H);
-            in_r <= (have_nxt + PI_H <= CAP_H);
+            out_v <= (have_nxt >= out_n_nxt);
+            in_r <= (have_nxt + in_n_nxt <= CAP_H);
+        end
+    end
+
+    // A row's short last word: its slots past TO are zero.
+    reg [PO*B-1:0] out_word;
+    integer k;
+    always @* begin
+        out_word = sr[PO*B-1:0];
+        if (short_out) begin
+            for (k = TO; k < PO; k = k + 1) out_word[k*B +: B] = {B{1'b0}};
         end
     end
 
     assign s_axis_tready = in_r;
     assign m_axis_tvalid = out_v;
-    assign m_axis_tdata = sr[PO*B-1:0];
+    assign m_axis_tdata = out_word;
 endmodule
 
 `default_nettype wire

@@ -27,6 +27,11 @@ pub struct Candidate {
     pub in_par: u32,
     /// Elements per output word.
     pub out_par: u32,
+    /// Elements per row of the input words (`ceil(in_row / in_par)` words a row, the last one
+    /// short when `in_par` does not divide it: padded lanes; `in_par` when never short).
+    pub in_row: u64,
+    /// Elements per row of the output words, likewise.
+    pub out_row: u64,
 }
 
 impl Candidate {
@@ -90,6 +95,8 @@ impl CandidateList {
                 cost: op.cost(node, fold, &hw),
                 in_par: op.in_par(node, fold),
                 out_par: op.out_par(fold),
+                in_row: op.in_row(node, fold),
+                out_row: op.out_row(node, fold),
             })
             .collect();
         prune(&mut cands);
@@ -191,10 +198,11 @@ struct ConfigKey {
     acc: ElemType,
     requant: Option<Requant>,
     activation: Activation,
+    output: bool,
 }
 
 impl ConfigKey {
-    fn new(node: &Node, op: &LayerOp, board: &Board) -> Self {
+    fn new(node: &Node, op: &LayerOp, board: &Board, output: bool) -> Self {
         ConfigKey {
             dsp: board.dsp(),
             has_dsp: board.dsp > 0,
@@ -205,6 +213,7 @@ impl ConfigKey {
             acc: node.acc,
             requant: node.requant.clone(),
             activation: node.activation,
+            output,
         }
     }
 }
@@ -279,22 +288,49 @@ pub fn build_cached(
         let Some(layer_op) = node.op() else { continue };
         let op = layer_op.op();
         let pin = pins.by_layer.get(&node.name);
+        let output = n == graph.output;
         let make = || -> Result<CandidateList> {
-            let space = op.fold_space(node);
+            let mut space = op.fold_space(node);
+            // Padded lanes (a PE or SIMD that does not divide its dimension) only where a
+            // pin names them: the optimizer's own grid stays the divisors (with the padded
+            // steps its folding of CNV-W2A2 and DS-CNN took 1 s, not 50 ms; docs/cost-model.md,
+            // padded lanes). The network's output leaves in whole words: never padded there.
+            let channels = op.out_channels(node);
+            let fan_in = op.weights(node).map_or(1, |w| w.fan_in);
+            space.pe.retain(|&p| channels.is_multiple_of(p));
+            space.simd.retain(|&s| fan_in.is_multiple_of(s as u64));
+            let add = |v: &mut Vec<u32>, p: Option<u32>, limit: u64| {
+                if let Some(p) = p.filter(|&p| p >= 1 && p as u64 <= limit && !v.contains(&p)) {
+                    v.push(p);
+                    v.sort_unstable();
+                }
+            };
+            let pad = space.padded_lanes;
+            let pe_pin = pin.and_then(|p| p.pe).filter(|_| pad.pe && !output);
+            add(&mut space.pe, pe_pin, channels as u64);
+            let simd_pin = pin.and_then(|p| p.simd).filter(|_| pad.simd);
+            add(&mut space.simd, simd_pin, fan_in);
             let folds: Vec<Fold> = mac_folds(&space, board.dsp_slices())
                 .into_iter()
                 .filter(|f| pin.is_none_or(|p| p.admits(f)))
                 .collect();
             if folds.is_empty() {
                 let why = pin.map_or_else(String::new, |p| {
-                    pin_conflict(p, &space, op.out_channels(node), board.dsp_slices())
+                    let dims = Dims {
+                        channels,
+                        fan_in,
+                        output,
+                    };
+                    pin_conflict(p, &space, dims, board.dsp_slices())
                 });
                 return Err(pins.error(&node.name, format!("no legal fold matches the pin: {why}")));
             }
             Ok(CandidateList::new(node, op, &folds, &space, board))
         };
         let list = match cache {
-            Some(c) if pin.is_none() => c.get(ConfigKey::new(node, layer_op, board), make)?,
+            Some(c) if pin.is_none() => {
+                c.get(ConfigKey::new(node, layer_op, board, output), make)?
+            }
             _ => Arc::new(make()?),
         };
         out.push(LayerCandidates { node: n, list });
@@ -302,24 +338,55 @@ pub fn build_cached(
     Ok(out)
 }
 
+/// What a pin's PE and SIMD are checked against: the layer's output channels, its fan-in (1
+/// without weights) and whether it is the network's output layer.
+struct Dims {
+    channels: u32,
+    fan_in: u64,
+    output: bool,
+}
+
+/// Why `pin`'s PE or SIMD is not in `space` (None when it is, or not pinned).
+fn lane_conflicts(pin: &Pin, space: &FoldSpace, d: &Dims) -> Vec<String> {
+    let (pad, channels, fan_in) = (space.padded_lanes, d.channels, d.fan_in);
+    let mut why = Vec::new();
+    if let Some(pe) = pin.pe.filter(|p| !space.pe.contains(p)) {
+        why.push(if pad.pe && (pe == 0 || pe > channels) {
+            format!("pe {pe} is not between 1 and the {channels} output channels")
+        } else if pad.pe && d.output {
+            format!(
+                "pe {pe} does not divide the {channels} output channels, as the network's \
+                 output layer needs (its words leave the accelerator whole; one of {:?})",
+                space.pe
+            )
+        } else {
+            format!(
+                "pe {pe} does not divide the {channels} output channels (one of {:?})",
+                space.pe
+            )
+        });
+    }
+    if let Some(simd) = pin.simd.filter(|s| !space.simd.contains(s)) {
+        why.push(if pad.simd && (simd == 0 || simd as u64 > fan_in) {
+            format!("simd {simd} is not between 1 and the fan-in {fan_in}")
+        } else if pad.pe && !pad.simd {
+            format!(
+                "simd {simd} does not divide the fan-in {fan_in}, as a bipolar operand needs \
+                 (a padded lane would add -1 * w; one of {:?})",
+                space.simd
+            )
+        } else {
+            format!("simd {simd} is not one of {:?}", space.simd)
+        });
+    }
+    why
+}
+
 /// What in `pin` no legal fold of `space` allows: only the fields at fault, each with the
 /// values it may take.
-fn pin_conflict(pin: &Pin, space: &FoldSpace, channels: u32, dsp: Option<DspKind>) -> String {
+fn pin_conflict(pin: &Pin, space: &FoldSpace, dims: Dims, dsp: Option<DspKind>) -> String {
     let dsp_ok = dsp.is_some();
-    let mut why = Vec::new();
-    if let Some(pe) = pin.pe
-        && !space.pe.contains(&pe)
-    {
-        why.push(format!(
-            "pe {pe} does not divide the {channels} output channels (one of {:?})",
-            space.pe
-        ));
-    }
-    if let Some(simd) = pin.simd
-        && !space.simd.contains(&simd)
-    {
-        why.push(format!("simd {simd} is not one of {:?}", space.simd));
-    }
+    let mut why = lane_conflicts(pin, space, &dims);
     if pin.mult == Some(MultStyle::Packed)
         && space.has_mult
         && dsp.is_some_and(|kind| !space.packs(kind))
@@ -386,6 +453,8 @@ pub fn price_frontier(res: &[PerResource]) -> Vec<usize> {
 pub(super) fn dominates(a: &Candidate, b: &Candidate) -> bool {
     a.in_par == b.in_par
         && a.out_par == b.out_par
+        && a.in_row == b.in_row
+        && a.out_row == b.out_row
         && a.cycles() <= b.cycles()
         && a.res()
             .as_array()
@@ -408,10 +477,12 @@ fn prune(cands: &mut Vec<Candidate>) {
     // against the kept ones of its widths (indices into `cands`, grouped).
     let mut keep = vec![false; cands.len()];
     let mut kept_order: Vec<u32> = Vec::with_capacity(cands.len());
-    let mut groups: rustc_hash::FxHashMap<(u32, u32), Vec<u32>> = Default::default();
+    let mut groups: rustc_hash::FxHashMap<(u32, u32, u64, u64), Vec<u32>> = Default::default();
     for &(_, _, _, i) in &order {
         let c = &cands[i as usize];
-        let group = groups.entry((c.in_par, c.out_par)).or_default();
+        let group = groups
+            .entry((c.in_par, c.out_par, c.in_row, c.out_row))
+            .or_default();
         if !group.iter().any(|&k| dominates(&cands[k as usize], c)) {
             group.push(i);
             kept_order.push(i);

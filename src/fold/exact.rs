@@ -100,8 +100,8 @@ fn share_of(r: &[u64; 5], mask: u32, inv: &[f64; 5]) -> f64 {
         .sum()
 }
 
-/// A candidate's elements per input and output word.
-type StreamWidths = (u32, u32);
+/// A candidate's elements per input and output word and per input and output row.
+type StreamWidths = (u32, u32, u64, u64);
 
 /// Layer `s`'s Pareto-minimal candidates of at most `t` cycles, cheapest share first. With
 /// `glue_safe` (a search that judges the glue) a candidate is dominated only as the candidate
@@ -123,9 +123,10 @@ fn choices(s: &LayerCandidates, t: u64, inv: &[f64; 5], glue_safe: bool) -> Choi
     let mut kept: Choices = Vec::new();
     for (share, i, r) in keyed {
         let key = if glue_safe {
-            (cands[i].in_par, cands[i].out_par)
+            let c = &cands[i];
+            (c.in_par, c.out_par, c.in_row, c.out_row)
         } else {
-            (0, 0)
+            (0, 0, 0, 0)
         };
         let group = groups.entry(key).or_default();
         let dominated = group.iter().any(|&k| {

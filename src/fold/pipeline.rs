@@ -47,6 +47,8 @@ pub struct NodeTime {
     pub cpw: f64,
     /// Elements per output word.
     pub out_par: u32,
+    /// Elements per row of the output words (`out_par` unless a row's last word is short).
+    pub out_row: u64,
     /// Cycles per frame of the stage.
     pub cycles: u64,
 }
@@ -72,16 +74,46 @@ pub struct Pipeline {
     pub edges: Vec<Option<EdgeStream>>,
 }
 
-/// How one tensor edge is streamed: the producer's word (elements), the consumer's word and
-/// the FIFO depth in consumer words (a width converter sits between when they differ).
+/// How one tensor edge is streamed: the producer's word (elements) and row, the consumer's
+/// word and row, and the FIFO depth in consumer words (a width converter sits between when
+/// the words differ: [`EdgeStream::converts`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EdgeStream {
     /// Elements per producer word.
     pub src_par: u32,
     /// Elements per consumer word.
     pub dst_par: u32,
+    /// Elements per producer row (`src_par` unless a row's last word is short).
+    pub src_row: u64,
+    /// Elements per consumer row, likewise.
+    pub dst_row: u64,
     /// FIFO depth in consumer words.
     pub depth: u64,
+}
+
+impl EdgeStream {
+    /// An edge of `par`-element words on both sides, never short, `depth` words deep.
+    pub fn plain(par: u32, depth: u64) -> Self {
+        EdgeStream {
+            src_par: par,
+            dst_par: par,
+            src_row: par as u64,
+            dst_row: par as u64,
+            depth,
+        }
+    }
+
+    /// Producer and consumer words differ: in width, or in where a row's short word falls.
+    pub fn converts(&self) -> bool {
+        converts((self.src_par, self.src_row), (self.dst_par, self.dst_row))
+    }
+}
+
+/// A stream of `(par, row)` words on one side and `(par, row)` on the other needs a width
+/// converter: the widths differ, or either side pads its rows and the rows differ.
+pub fn converts((p, pr): (u32, u64), (q, qr): (u32, u64)) -> bool {
+    let padded = glue::padded(p as u64, pr) || glue::padded(q as u64, qr);
+    p != q || (padded && pr != qr)
 }
 
 /// Depth of a FIFO that only decouples two stages.
@@ -183,6 +215,7 @@ impl Evaluation<'_> {
             last_out: (words - 1) as f64,
             cpw: 1.0,
             out_par: par,
+            out_row: par as u64,
             cycles: words,
         }
     }
@@ -192,7 +225,7 @@ impl Evaluation<'_> {
         let node = &self.graph.g[n];
         let elems = node.out.shape.elems();
         let p = self.times[self.graph.producers(n)[0].index()].unwrap_or_default();
-        let words = elems / p.out_par as u64;
+        let words = glue::words(elems, p.out_par as u64, p.out_row);
         let width = p.out_par as u64 * node.out.ty.bits as u64;
         self.sink.add(
             "fork",
@@ -207,6 +240,7 @@ impl Evaluation<'_> {
             last_out: p.last_out + 1.0,
             cpw: p.cpw,
             out_par: p.out_par,
+            out_row: p.out_row,
             cycles: words,
         }
     }
@@ -222,25 +256,30 @@ impl Evaluation<'_> {
             let tensor = e.weight().tensor;
             let (p, q) = (s.out_par as u64, c.in_par as u64);
             let mut first = s.first_out + 1.0;
-            let cpw_in = s.cpw * q as f64 / p as f64;
             let te = tensor.shape.elems();
-            if p != q {
+            let (src_words, dst_words) =
+                (glue::words(te, p, s.out_row), glue::words(te, q, c.in_row));
+            let cpw_in = s.cpw * src_words as f64 / dst_words as f64;
+            if converts((s.out_par, s.out_row), (c.in_par, c.in_row)) {
                 // The converter and the two-word queue before it (`lower::netlist`).
                 let bits = tensor.ty.bits as u64;
-                let res = glue::dwc(p as u32, q as u32, tensor.ty.bits).unwrap_or_default()
-                    + glue::axis_in(p * bits);
+                let (i, o) = (glue::Rows::new(p, s.out_row), glue::Rows::new(q, c.in_row));
+                let res = glue::dwc_rows(i, o, tensor.ty.bits) + glue::axis_in(p * bits);
                 self.sink.add(
                     "dwc",
                     || graph.edge_label(e.id()),
-                    (te / p).max(te / q),
+                    src_words.max(dst_words),
                     0,
                     p.max(q) * bits,
                     res,
                 );
-                // The queue's cycle and the converter's.
-                first += (q.div_ceil(p) - 1) as f64 * s.cpw + 2.0;
+                // The queue's cycle and the converter's, after the producer word that
+                // completes the first consumer word.
+                let last = q.min(c.in_row).min(te) - 1;
+                let completing = last / s.out_row * i.words + last % s.out_row / p;
+                first += completing as f64 * s.cpw + 2.0;
             }
-            self.arrivals.push((first, cpw_in, e.id(), te / q));
+            self.arrivals.push((first, cpw_in, e.id(), dst_words));
         }
         let arrivals = &self.arrivals;
         let need = tm.first_need.max(1) as f64;
@@ -268,6 +307,7 @@ impl Evaluation<'_> {
             last_out,
             cpw,
             out_par: c.out_par,
+            out_row: c.out_row,
             cycles: tm.cycles,
         }
     }
@@ -284,17 +324,23 @@ impl Evaluation<'_> {
                 continue;
             };
             let tensor = g[e].tensor;
-            let par = match &g[t].kind {
-                NodeKind::Layer { .. } => self.choice[t.index()].map_or(1, |c| c.in_par),
-                _ => self.times[s.index()].map_or(1, |x| x.out_par),
+            let src = self.times[s.index()].map(|x| (x.out_par, x.out_row));
+            let (par, row) = match &g[t].kind {
+                NodeKind::Layer { .. } => {
+                    self.choice[t.index()].map_or((1, 1), |c| (c.in_par, c.in_row))
+                }
+                _ => src.unwrap_or((1, 1)),
             };
             let width = par as u64 * tensor.ty.bits as u64;
             let depth = self.fifo_depth[e.index()];
             fifo_bits += depth * width;
             if let Some(slot) = edges.get_mut(e.index()) {
+                let (src_par, src_row) = src.unwrap_or((par, row));
                 *slot = Some(EdgeStream {
-                    src_par: self.times[s.index()].map_or(par, |x| x.out_par),
+                    src_par,
                     dst_par: par,
+                    src_row,
+                    dst_row: row,
                     depth,
                 });
             }

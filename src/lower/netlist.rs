@@ -171,7 +171,8 @@ impl Builder<'_> {
             self.add_channel(converted.clone(), cw);
             let pars = (p.stream.src_par, p.stream.dst_par);
             let elems = (p.tensor.shape.elems(), p.tensor.ty.bits);
-            let dwc = glue::dwc_instance(&n, elems, pars, &queued, &converted);
+            let rows = p.padded_rows();
+            let dwc = glue::dwc_instance(&n, elems, pars, rows, (&queued, &converted));
             self.net.instances.push(dwc);
             src = converted;
         }

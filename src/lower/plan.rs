@@ -25,9 +25,19 @@ pub struct EdgePlan {
 }
 
 impl EdgePlan {
-    /// A width converter sits between producer and consumer.
+    /// A width converter sits between producer and consumer: the words differ in width or
+    /// in where a row's short word falls ([`EdgeStream::converts`]).
     pub fn converts(&self) -> bool {
-        self.stream.src_par != self.stream.dst_par
+        self.stream.converts()
+    }
+
+    /// The converter's rows on the producer's side and on the consumer's, when either side
+    /// pads its rows (None: a plain width converter, [`crate::stage::glue::dwc_instance`]).
+    pub fn padded_rows(&self) -> Option<(u64, u64)> {
+        let s = &self.stream;
+        let pad = crate::stage::glue::padded(s.src_par as u64, s.src_row)
+            || crate::stage::glue::padded(s.dst_par as u64, s.dst_row);
+        pad.then_some((s.src_row, s.dst_row))
     }
 
     /// Bits of the producer's words.
@@ -68,11 +78,7 @@ impl Plan {
                     signed: false,
                 },
             },
-            stream: EdgeStream {
-                src_par: 1,
-                dst_par: 1,
-                depth: 2,
-            },
+            stream: EdgeStream::plain(1, 2),
         };
         let mut edges = vec![empty; idents.len()];
         for e in graph.g.edge_indices() {
@@ -82,11 +88,7 @@ impl Plan {
                 .get(e.index())
                 .copied()
                 .flatten()
-                .unwrap_or(EdgeStream {
-                    src_par: 1,
-                    dst_par: 1,
-                    depth: 2,
-                });
+                .unwrap_or(EdgeStream::plain(1, 2));
             edges[e.index()] = EdgePlan {
                 ident: idents[e.index()].clone(),
                 label: graph.edge_label(e),

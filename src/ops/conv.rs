@@ -7,7 +7,8 @@ use super::LocalStream;
 use super::WeightShape;
 use super::requant;
 use super::{
-    Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, divisors, mac_range,
+    Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, lane_counts,
+    mac_range, row_of,
 };
 use crate::error::Result;
 use crate::format::fields::LayerFields;
@@ -183,19 +184,33 @@ impl Operator for Conv {
 
     fn fold_space(&self, node: &Node) -> FoldSpace {
         FoldSpace {
-            pe: divisors(self.channels),
+            // Padded lanes: PE (not on the network's output layer), SIMD unless an operand is
+            // bipolar (as dense layers).
+            pe: lane_counts(self.channels, true),
             // SIMD over the whole window (FINN's MVAU rule): the generator emits
-            // `window_par` channels a word and a converter regroups them.
-            simd: divisors(self.fan_in(node.inputs[0].shape.c) as u32),
+            // `window_par` channels a word and a converter regroups them (and pads a
+            // window's last word when SIMD does not divide the window).
+            simd: lane_counts(
+                self.fan_in(node.inputs[0].shape.c) as u32,
+                self.weight.bits > 1 && node.inputs[0].ty.bits > 1,
+            ),
             has_mult: mvu::dsp_capable(self.weight, node.inputs[0].ty),
             has_weights: true,
             shared_x: Some((self.weight, swg::window_type(&node.inputs[0], &self.window))),
             scale_choice: node.epilogue().scale_choice(),
+            padded_lanes: super::PaddedLanes {
+                pe: true,
+                simd: self.weight.bits > 1 && node.inputs[0].ty.bits > 1,
+            },
         }
     }
 
     fn in_par(&self, node: &Node, fold: &Fold) -> u32 {
         regroup::window_par(node.inputs[0].shape.c, fold.simd)
+    }
+
+    fn out_row(&self, _node: &Node, fold: &Fold) -> u64 {
+        row_of(fold.pe, self.channels as u64)
     }
 
     fn cost(&self, node: &Node, fold: &Fold, hw: &HwCtx) -> StageCost {
@@ -210,11 +225,11 @@ impl Operator for Conv {
             &node.epilogue().scaled(fold.scale).shape(fold.pe),
             hw,
         );
-        let out_words = node.out.shape.pixels() * (self.channels / fold.pe) as u64;
+        let out_words = node.out.shape.pixels() * self.channels.div_ceil(fold.pe) as u64;
         // The generator emits the first window's MW/SIMD words one per cycle once its last pixel
         // is in; the MVU answers `mvu::depth` cycles after the last of them.
         // (A regrouped window: the generator's words, then the converter's registers.)
-        let window_words = self.fan_in(inp.shape.c) / fold.simd as u64;
+        let window_words = self.fan_in(inp.shape.c).div_ceil(fold.simd as u64);
         let gen_words = self.fan_in(inp.shape.c) / par as u64;
         let regroup_latency = regroup.map_or(0, |_| Regroup::LATENCY);
         let depth = swg::SWG_DEPTH + gen_words - 1 + regroup_latency + mvu::depth(fold.simd);
@@ -228,7 +243,7 @@ impl Operator for Conv {
         // After the last pixel: the last window is emitted and run through every neuron fold.
         let tail = swg::SWG_DEPTH
             + regroup_latency
-            + (self.channels / fold.pe) as u64 * window_words
+            + self.channels.div_ceil(fold.pe) as u64 * window_words
             + mvu::depth(fold.simd);
         StageCost::new(units, g.in_words, out_words, g.first_need, depth, tail)
     }

@@ -6,7 +6,8 @@ use super::LayerParams;
 use super::WeightShape;
 use super::requant;
 use super::{
-    Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, divisors, mac_range,
+    Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, lane_counts,
+    mac_range, row_of,
 };
 use crate::error::Result;
 use crate::format::fields::LayerFields;
@@ -130,17 +131,35 @@ impl Operator for Dense {
 
     fn fold_space(&self, node: &Node) -> FoldSpace {
         FoldSpace {
-            pe: divisors(self.units),
-            simd: divisors(node.inputs[0].shape.elems() as u32),
+            // Padded lanes: PE (not on the network's output layer, whose words leave the
+            // accelerator: `fold::candidates`); SIMD unless an operand is bipolar (a padded
+            // input lane would add -1 * w, not 0).
+            pe: lane_counts(self.units, true),
+            simd: lane_counts(
+                node.inputs[0].shape.elems() as u32,
+                self.weight.bits > 1 && node.inputs[0].ty.bits > 1,
+            ),
             has_mult: mvu::dsp_capable(self.weight, node.inputs[0].ty),
             has_weights: true,
             shared_x: Some((self.weight, node.inputs[0].ty)),
             scale_choice: node.epilogue().scale_choice(),
+            padded_lanes: super::PaddedLanes {
+                pe: true,
+                simd: self.weight.bits > 1 && node.inputs[0].ty.bits > 1,
+            },
         }
     }
 
     fn in_par(&self, _node: &Node, fold: &Fold) -> u32 {
         fold.simd
+    }
+
+    fn in_row(&self, node: &Node, fold: &Fold) -> u64 {
+        row_of(fold.simd, node.inputs[0].shape.elems())
+    }
+
+    fn out_row(&self, _node: &Node, fold: &Fold) -> u64 {
+        row_of(fold.pe, self.units as u64)
     }
 
     fn cost(&self, node: &Node, fold: &Fold, hw: &HwCtx) -> StageCost {
@@ -151,8 +170,8 @@ impl Operator for Dense {
             &node.epilogue().scaled(fold.scale).shape(fold.pe),
             hw,
         );
-        let in_words = s.mw / fold.simd as u64;
-        let out_words = s.mh / fold.pe as u64;
+        let in_words = s.mw.div_ceil(fold.simd as u64);
+        let out_words = s.mh.div_ceil(fold.pe as u64);
         // The last input word arrives in the first neuron fold; the other folds follow it.
         let tail = (out_words - 1) * in_words + mvu::depth(fold.simd);
         StageCost::new(

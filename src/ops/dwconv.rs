@@ -131,6 +131,7 @@ impl Operator for DwConv {
             has_weights: true,
             shared_x: None,
             scale_choice: node.epilogue().scale_choice(),
+            padded_lanes: super::PaddedLanes::default(),
         }
     }
 

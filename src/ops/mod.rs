@@ -70,6 +70,11 @@ pub struct FoldSpace {
     /// True when the layer has a constant scale multiply synthesis would put in a DSP slice,
     /// so that its place (`ScaleStyle`) is a choice.
     pub scale_choice: bool,
+    /// Whether PE, and SIMD, may leave the last word of a row short (a matrix unit's padded
+    /// lanes, up to the channels and the fan-in; SIMD not with a bipolar operand, whose
+    /// padded input lane would add `-1 * w`, not 0): `pe` and `simd` list the optimizer's
+    /// grid, and a pin may name any other such value.
+    pub padded_lanes: PaddedLanes,
 }
 
 impl FoldSpace {
@@ -90,6 +95,7 @@ impl FoldSpace {
             shared_x: None,
             has_weights: false,
             scale_choice: false,
+            padded_lanes: PaddedLanes::default(),
         }
     }
 
@@ -216,6 +222,17 @@ pub trait Operator {
     fn out_par(&self, fold: &Fold) -> u32 {
         fold.pe
     }
+    /// Elements per row of the input words under `fold`: a row takes `ceil(row / in_par)`
+    /// words, the last one short when `in_par` does not divide it (a matrix unit's padded
+    /// input lanes, filled by the width converter in front). By default one full word a row.
+    fn in_row(&self, node: &Node, fold: &Fold) -> u64 {
+        self.in_par(node, fold) as u64
+    }
+    /// Elements per row of the output words under `fold` (a matrix unit's padded output
+    /// lanes: its channels); by default one full word a row.
+    fn out_row(&self, _node: &Node, fold: &Fold) -> u64 {
+        self.out_par(fold) as u64
+    }
     /// Cycles, timing and resources under `fold`.
     fn cost(&self, node: &Node, fold: &Fold, hw: &HwCtx) -> StageCost;
     /// Reference arithmetic (the model format's exact integers): the output values in HWC
@@ -304,6 +321,76 @@ pub fn divisors(n: u32) -> Vec<u32> {
     small
 }
 
+/// Which of a unit's parallelisms may leave a row's last word short ([`FoldSpace`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PaddedLanes {
+    /// PE need not divide the output channels.
+    pub pe: bool,
+    /// SIMD need not divide the fan-in.
+    pub simd: bool,
+}
+
+/// Least lane use of a padded parallelism: `n / (p * ceil(n / p))`, the share of its lanes
+/// that compute real elements (PE 3 on 16 channels: 16 of 18, 0.89).
+pub const PADDED_MIN_USE: f64 = 0.85;
+
+/// The parallelisms of `n` elements (ascending) that a matrix unit may use: the divisors of
+/// `n` and, with `padded`, per octave of fold counts (`[2^j, 2^(j+1))`), the padded `p` (one
+/// that does not divide `n`, the least for its fold count `ceil(n / p)`) with the best lane
+/// use, when at least [`PADDED_MIN_USE`]. Powers of two step their folds by 2x; one padded
+/// step per octave halves that step (64 channels: PE 22, 11, 6 and 3 beside the divisors)
+/// while the candidate lists, and so the folding time, grow by a few entries, not by every
+/// fold count. The last word of a row then has `n - (ceil(n / p) - 1) * p` real elements and
+/// the rest is padding (zero weights; docs/cost-model.md, padded lanes).
+pub fn lane_counts(n: u32, padded: bool) -> Vec<u32> {
+    let mut out = divisors(n);
+    if !padded || n < 3 {
+        return out;
+    }
+    let mut best: Option<(u32, f64, u32)> = None; // (octave, use, p)
+    let keep = |b: Option<(u32, f64, u32)>, out: &mut Vec<u32>| {
+        if let Some((_, fill, p)) = b
+            && fill >= PADDED_MIN_USE
+        {
+            out.push(p);
+        }
+    };
+    for folds in 2..n {
+        let p = n.div_ceil(folds);
+        if n.div_ceil(p) != folds || n.is_multiple_of(p) {
+            continue;
+        }
+        let fill = n as f64 / (p as u64 * folds as u64) as f64;
+        let octave = folds.ilog2();
+        match best {
+            Some((o, f, _)) if o == octave => {
+                if fill > f {
+                    best = Some((octave, fill, p));
+                }
+            }
+            _ => {
+                keep(best, &mut out);
+                best = Some((octave, fill, p));
+            }
+        }
+    }
+    keep(best, &mut out);
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The row a stream of `n`-element rows in words of `par` declares ([`Operator::in_row`]):
+/// `n` when `par` does not divide it (the row's last word is short), else `par` (whole words,
+/// which any row length of the stream tiles).
+pub fn row_of(par: u32, n: u64) -> u64 {
+    if n.is_multiple_of(par.max(1) as u64) {
+        par as u64
+    } else {
+        n
+    }
+}
+
 /// Exact range of `sum_{fan_in} w*x (+ bias)`, with `w` of type `wt` and `x` of type `xt`.
 /// The bias, when present, is taken to span the same range as the sum (documented rule), so
 /// it can move the accumulator anywhere the products can.
@@ -324,6 +411,22 @@ pub fn mac_range(wt: ElemType, xt: ElemType, fan_in: u64, bias: bool) -> (i64, i
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lane_counts_add_one_padded_step_per_octave() {
+        assert_eq!(lane_counts(16, false), divisors(16));
+        // 16: folds 3 (PE 6, 16 of 18 lanes) and 6 (PE 3, of octave [4, 8)).
+        assert_eq!(lane_counts(16, true), vec![1, 2, 3, 4, 6, 8, 16]);
+        // 64: PE 22 (3 folds), 13 (5 of [4, 8): 64 of 65 lanes), 5 (13 folds), 3 (22 folds).
+        let padded: Vec<u32> = lane_counts(64, true)
+            .into_iter()
+            .filter(|p| 64 % p != 0)
+            .collect();
+        assert_eq!(padded, vec![3, 5, 13, 22]);
+        // 10: PE 4 and 3 use 10 of 12 lanes (0.83), below the least use.
+        assert_eq!(lane_counts(10, true), divisors(10));
+        assert_eq!(lane_counts(2, true), vec![1, 2]);
+    }
 
     #[test]
     fn divisor_lists() {

@@ -170,7 +170,14 @@ pub fn requant(ep: &Epilogue, pe: u32) -> (HlsRequant, Vec<HlsArray>) {
     }
     let per_channel = r.scale.len() > 1 || r.shift.len() > 1;
     let n = if per_channel { ep.channels as usize } else { 1 };
-    let pick = |v: &[i64], i: usize| if v.len() == 1 { v[0] } else { v[i] };
+    // Padded channels (a matrix unit's PE past its last channel) get zeros.
+    let pick = |v: &[i64], i: usize| {
+        if v.len() == 1 {
+            v[0]
+        } else {
+            v.get(i).copied().unwrap_or(0)
+        }
+    };
     let scales = (0..n).map(|i| pick(&r.scale, i).to_string()).collect();
     let shifts = (0..n).map(|i| pick(&r.shift, i).to_string()).collect();
     let factor = if per_channel { pe } else { 1 };

@@ -85,7 +85,13 @@ pub fn model(inst: &Instance) -> crate::Result<Model> {
     Ok(match inst.module {
         "half_fifo" => Model::Fifo(super::glue::Fifo::new(p("DEPTH")? as u64)),
         "half_axis_in" | "half_axis_out" => Model::Skid(super::glue::Skid::default()),
-        "half_dwc" => Model::Dwc(super::glue::Dwc::new(p("PI")? as u64, p("PO")? as u64)),
+        "half_dwc" => {
+            let rows = |par: &str, len: &str| -> crate::Result<super::glue::Rows> {
+                let len = inst.get(len).map_or_else(|| p("N"), Ok)?;
+                Ok(super::glue::Rows::new(p(par)? as u64, len as u64))
+            };
+            Model::Dwc(super::glue::Dwc::new(rows("PI", "LI")?, rows("PO", "LO")?))
+        }
         "half_fork" => Model::Fork(super::glue::Fork::new(p("WAYS")? as usize)),
         "half_add" => Model::Add(super::add::Add::new()),
         "half_concat" => Model::Concat(super::concat::ConcatUnit::cycle_model(inst)?),

@@ -20,6 +20,18 @@ pub fn fork(width: u64, ways: u64) -> Resources {
     }
 }
 
+/// Words a frame of `elems` elements takes in rows of `row` elements (a divisor of `elems`),
+/// `par` elements a word: `ceil(row / par)` words a row.
+pub fn words(elems: u64, par: u64, row: u64) -> u64 {
+    let row = row.max(1);
+    elems / row * row.div_ceil(par.max(1))
+}
+
+/// Whether rows of `row` elements in words of `par` end in a short word (padded lanes).
+pub fn padded(par: u64, row: u64) -> bool {
+    !row.is_multiple_of(par.max(1))
+}
+
 /// Greatest common divisor.
 pub fn gcd(a: u64, b: u64) -> u64 {
     if b == 0 { a } else { gcd(b, a % b) }
@@ -47,6 +59,40 @@ pub fn dwc(in_par: u32, out_par: u32, bits: u32) -> Option<Resources> {
         ff: cap * b + clog2(cap + pi + 1) + 2,
         ..Default::default()
     })
+}
+
+/// Cost of a width converter between rows `i` and `o` of `bits`-bit elements (zero when the
+/// words agree). Without a short word it is [`dwc`]. With one, the register is [`dwc_cap`]
+/// elements and the fill level a multiple of `g = gcd(PI, PO, TI, TO)` (the same priority
+/// chains as [`dwc`]'s, with this `g`), plus per padded side a word counter (`log2(words)`
+/// flip-flops, as many LUTs and two for the compare) and, when the output's last word is
+/// short, the second shift amount (a 2:1 choice per register bit) and the zeroing of its
+/// `PO - TO` padded elements: an estimate from the module's structure, not yet fitted to
+/// Yosys (docs/cost-model.md, padded lanes).
+pub fn dwc_rows(i: Rows, o: Rows, bits: u32) -> Resources {
+    if !i.padded() && !o.padded() {
+        return dwc(i.par as u32, o.par as u32, bits).unwrap_or_default();
+    }
+    let b = bits as u64;
+    let g = gcd(gcd(i.par, o.par), gcd(i.tail, o.tail)).max(1);
+    let cap = dwc_cap(i, o);
+    let q = i.par / g;
+    let m = g * q * (q + 1) / 2 + (cap - i.par) * q;
+    let mut lut = (115 * b * m).div_ceil(100) + 13;
+    let mut ff = cap * b + clog2(cap + i.par + 1) + 2;
+    for side in [i, o].iter().filter(|r| r.padded()) {
+        let cw = clog2(side.words).max(1);
+        ff += cw;
+        lut += cw + 2;
+    }
+    if o.padded() {
+        lut += cap * b + (o.par - o.tail) * b;
+    }
+    Resources {
+        lut,
+        ff,
+        ..Default::default()
+    }
 }
 
 /// The one memory-style rule for inter-stage FIFOs, used by the cost model and by the RTL
@@ -147,9 +193,19 @@ pub fn axis_out(width: u64, words: u64) -> Resources {
 }
 
 /// The HLS call of the width converter of `elems` elements of `bits` bits a frame from stream
-/// `a` (`pi` elements a word) to `b` (`po`).
-pub fn dwc_call((elems, bits): (u64, u32), (pi, po): (u32, u32), a: &str, b: &str) -> String {
-    format!("half::dwc<{elems}, {bits}, {pi}, {po}>({a}, {b});")
+/// `a` (`pi` elements a word) to `b` (`po`), in rows of `(LI, LO)` elements when either side
+/// pads its rows.
+pub fn dwc_call(
+    (elems, bits): (u64, u32),
+    (pi, po): (u32, u32),
+    rows: Option<(u64, u64)>,
+    a: &str,
+    b: &str,
+) -> String {
+    match rows {
+        Some((li, lo)) => format!("half::dwc<{elems}, {bits}, {pi}, {po}, {li}, {lo}>({a}, {b});"),
+        None => format!("half::dwc<{elems}, {bits}, {pi}, {po}>({a}, {b});"),
+    }
 }
 
 /// The HLS call of the input adapter writing stream `out`.
@@ -210,20 +266,24 @@ pub fn fork_calls(name: &str, input: &str, outs: &[String], words: u64, width: u
 }
 
 /// The `half_dwc` width converter `n` of `elems` elements of `bits` bits a frame, from `pi` to
-/// `po` elements a word.
+/// `po` elements a word, in rows of `(LI, LO)` elements when either side pads its rows.
 pub fn dwc_instance(
     n: &str,
     (elems, bits): (u64, u32),
     (pi, po): (u32, u32),
-    input: &str,
-    output: &str,
+    rows: Option<(u64, u64)>,
+    (input, output): (&str, &str),
 ) -> Instance {
-    Instance::new("half_dwc", format!("dwc_{n}"), "glue")
+    let inst = Instance::new("half_dwc", format!("dwc_{n}"), "glue")
         .int("N", elems as i64)
         .int("B", bits as i64)
         .int("PI", pi)
-        .int("PO", po)
-        .io(&[input], &[output])
+        .int("PO", po);
+    let inst = match rows {
+        Some((li, lo)) => inst.int("LI", li as i64).int("LO", lo as i64),
+        None => inst,
+    };
+    inst.io(&[input], &[output])
 }
 
 /// The FIFO on edge `n`: `width` bits, `depth` words; a `half_axis_in` skid buffer for
@@ -340,31 +400,87 @@ impl CycleModel for Skid {
     }
 }
 
-/// `half_dwc`: a shift register of CAP = PI + PO + min(PI, PO) - gcd(PI, PO) elements.
+/// How a converter's frame is cut into rows on one side: `len` elements a row, `par` a word,
+/// `ceil(len / par)` words a row, the last one holding `tail` elements (`par` unless the
+/// row's last word is short: a matrix unit's padded lanes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rows {
+    /// Elements a word.
+    pub par: u64,
+    /// Words a row.
+    pub words: u64,
+    /// Elements of a row's last word.
+    pub tail: u64,
+}
+
+impl Rows {
+    /// Rows of `len` elements in words of `par`.
+    pub fn new(par: u64, len: u64) -> Self {
+        let words = len.div_ceil(par).max(1);
+        Rows {
+            par,
+            words,
+            tail: len - (words - 1) * par,
+        }
+    }
+
+    /// A row's last word is short.
+    pub fn padded(&self) -> bool {
+        self.tail != self.par
+    }
+
+    /// Elements of word `w` of a row.
+    fn elems(&self, w: u64) -> u64 {
+        if w + 1 == self.words {
+            self.tail
+        } else {
+            self.par
+        }
+    }
+
+    /// The word after word `w` of a row.
+    fn next(&self, w: u64) -> u64 {
+        if w + 1 == self.words { 0 } else { w + 1 }
+    }
+}
+
+/// The register size of a `half_dwc` from `i` to `o` (hls/rtl/half_dwc.v): `PI + PO + min(PI,
+/// PO) - gcd(PI, PO)` without padding, `PI + PO + max(PI, PO) - gcd(PI, PO, TI, TO)` with (the
+/// min form throttles some padded converters; [`tests::padded_converters_never_throttle`]).
+pub fn dwc_cap(i: Rows, o: Rows) -> u64 {
+    let g = gcd(gcd(i.par, o.par), gcd(i.tail, o.tail)).max(1);
+    let extra = if i.padded() || o.padded() {
+        i.par.max(o.par)
+    } else {
+        i.par.min(o.par)
+    };
+    i.par + o.par + extra - g
+}
+
+/// `half_dwc`: a shift register of [`dwc_cap`] elements and, where a row's last word is short,
+/// a word counter per side.
 #[derive(Debug, Clone)]
 pub struct Dwc {
-    pi: u64,
-    po: u64,
+    i: Rows,
+    o: Rows,
     cap: u64,
     have: u64,
+    iw: u64,
+    ow: u64,
     out_v: bool,
     in_r: bool,
 }
 
 impl Dwc {
-    /// The model of a converter from `pi` to `po` elements a word.
-    pub fn new(pi: u64, po: u64) -> Self {
-        let gcd = |mut a: u64, mut b: u64| {
-            while b != 0 {
-                (a, b) = (b, a % b);
-            }
-            a
-        };
+    /// The model of a converter from rows `i` to rows `o`.
+    pub fn new(i: Rows, o: Rows) -> Self {
         Dwc {
-            pi,
-            po,
-            cap: pi + po + pi.min(po) - gcd(pi, po),
+            i,
+            o,
+            cap: dwc_cap(i, o),
             have: 0,
+            iw: 0,
+            ow: 0,
             out_v: false,
             in_r: false,
         }
@@ -379,10 +495,18 @@ impl CycleModel for Dwc {
         self.in_r
     }
     fn step(&mut self, took: &[bool], gave: &[bool]) {
-        let remain = self.have - if gave[0] { self.po } else { 0 };
-        self.have = remain + if took[0] { self.pi } else { 0 };
-        self.out_v = self.have >= self.po;
-        self.in_r = self.have + self.pi <= self.cap;
+        let mut have = self.have;
+        if gave[0] {
+            have -= self.o.elems(self.ow);
+            self.ow = self.o.next(self.ow);
+        }
+        if took[0] {
+            have += self.i.elems(self.iw);
+            self.iw = self.i.next(self.iw);
+        }
+        self.have = have;
+        self.out_v = have >= self.o.elems(self.ow);
+        self.in_r = have + self.i.elems(self.iw) <= self.cap;
     }
 }
 
@@ -426,6 +550,55 @@ impl CycleModel for Fork {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Steady-state cycles per frame of converter `i -> o` over `rows_i` input rows a frame,
+    /// the source always valid and the sink always ready.
+    fn converter_cycles(i: Rows, o: Rows, rows_i: u64, rows_o: u64) -> u64 {
+        let mut m = Dwc::new(i, o);
+        let (win, wout) = (rows_i * i.words, rows_o * o.words);
+        let (mut sent, mut got, mut ends) = (0, 0, Vec::new());
+        for t in 0..100_000u64 {
+            let took = m.ready(0, &[true]) && sent < 6 * win;
+            let gave = m.valid(0);
+            m.step(&[took], &[gave]);
+            sent += u64::from(took);
+            got += u64::from(gave);
+            if gave && got % wout == 0 {
+                ends.push(t);
+            }
+            assert!(m.have <= m.cap);
+            if ends.len() == 6 {
+                break;
+            }
+        }
+        (ends[5] - ends[1]) / 4
+    }
+
+    #[test]
+    fn padded_converters_never_throttle() {
+        // Every converter of up to 8 elements a word and rows of up to 13 elements runs at one
+        // word a cycle on its busier side; with the min form of the register size, converters
+        // such as 3 -> 4 over rows of 3 -> 13 take 14 cycles a frame for 13 words.
+        for (pi, po) in (1..=8).flat_map(|a| (1..=8).map(move |b| (a, b))) {
+            for (li, lo) in (1..=13).flat_map(|a| (1..=13).map(move |b| (a, b))) {
+                let n = li * lo / gcd(li, lo);
+                if n > 60 {
+                    continue;
+                }
+                let (i, o) = (Rows::new(pi, li), Rows::new(po, lo));
+                let words = (n / li * i.words).max(n / lo * o.words);
+                assert_eq!(
+                    converter_cycles(i, o, n / li, n / lo),
+                    words,
+                    "{pi} -> {po}, rows {li} -> {lo}"
+                );
+            }
+        }
+        let (i, o) = (Rows::new(3, 3), Rows::new(4, 13));
+        let min_form = 3 + 4 + 3 - 1;
+        assert_eq!(dwc_cap(i, o), 3 + 4 + 4 - 1);
+        assert_eq!(dwc_cap(Rows::new(3, 12), Rows::new(4, 12)), min_form);
+    }
 
     #[test]
     fn glue_costs() {

@@ -76,12 +76,29 @@ impl MacUnit<'_> {
         crate::stage::mvu_cost::packing_of(self.fold.mult, self.wt, self.x, dsp)
     }
 
-    /// Synapse folds `MW / SIMD` and neuron folds `MH / PE`.
+    /// Synapse folds `ceil(MW / SIMD)` and neuron folds `ceil(MH / PE)`.
     fn folds(&self) -> (u64, u64) {
         (
-            self.mw / self.fold.simd as u64,
-            self.mh / self.fold.pe as u64,
+            self.mw.div_ceil(self.fold.simd as u64),
+            self.mh.div_ceil(self.fold.pe as u64),
         )
+    }
+
+    /// The matrix the hardware runs: `MW` and `MH` rounded up to whole SIMD and PE words
+    /// (padded lanes: zero weights; the width converters in front zero the padded inputs and
+    /// the ones behind drop the padded outputs).
+    fn hw_dims(&self) -> (u64, u64) {
+        let (sf, nf) = self.folds();
+        (sf * self.fold.simd as u64, nf * self.fold.pe as u64)
+    }
+
+    /// The epilogue over the padded channels (per-channel parameters past the last channel
+    /// are zero).
+    fn hw_epilogue(&self) -> Epilogue<'_> {
+        Epilogue {
+            channels: self.hw_dims().1 as u32,
+            ..self.ep
+        }
     }
 
     /// The HLS side: the constant arrays (packed weights `weights[PE][ROWS]`, biases, scale and
@@ -98,17 +115,18 @@ impl MacUnit<'_> {
         let (sf, nf) = self.folds();
         let at = weight_at(weights, self.mw, self.mh, &self.fold);
         let acc = self.ep.acc_bits();
-        let (rq, rq_arrays) = arrays::requant(&self.ep, pe);
+        let (mw, mh) = self.hw_dims();
+        let (rq, rq_arrays) = arrays::requant(&self.hw_epilogue(), pe);
         let mut out = vec![
             arrays::weights(pe, sf * nf, simd, self.wt, self.fold.mem, at),
-            arrays::bias(pe, self.mh as u32, acc, bias),
+            arrays::bias(pe, mh as u32, acc, bias),
         ];
         out.extend(rq_arrays);
         let (unit, dims, xstore) = if self.depthwise {
-            ("vvu", (self.mh, self.mw), "")
+            ("vvu", (mh, mw), "")
         } else {
-            let store = input_store(self.mw, self.mh, &self.fold, self.x.bits, hw);
-            ("mvu", (self.mw, self.mh), store)
+            let store = input_store(mw, mh, &self.fold, self.x.bits, hw);
+            ("mvu", (mw, mh), store)
         };
         let call = render(&MacCall {
             unit,
@@ -146,14 +164,15 @@ impl MacUnit<'_> {
         let rq = self.ep.rtl();
         let mems = weights.map_or_else(Vec::new, |(w, b)| self.memories(name, w, b));
         let (o, f) = (self.ep.out, self.fold);
+        let (mw, mh) = self.hw_dims();
         let inst = if self.depthwise {
             Instance::new("half_vvu", format!("vvu_{name}"), name)
-                .int("C", self.mh as i64)
-                .int("KK", self.mw as i64)
+                .int("C", mh as i64)
+                .int("KK", mw as i64)
         } else {
             Instance::new("half_mvu", format!("mvu_{name}"), name)
-                .int("MW", self.mw as i64)
-                .int("MH", self.mh as i64)
+                .int("MW", mw as i64)
+                .int("MH", mh as i64)
         };
         let rom = if f.mem == MemStyle::Bram {
             "block"
@@ -234,7 +253,14 @@ impl MacUnit<'_> {
         if rq.per_channel
             && let Some(r) = self.ep.requant
         {
-            let pick = |v: &[i64], i: usize| if v.len() == 1 { v[0] } else { v[i] };
+            // Padded channels (past the last) get zeros.
+            let pick = |v: &[i64], i: usize| {
+                if v.len() == 1 {
+                    v[0]
+                } else {
+                    v.get(i).copied().unwrap_or(0)
+                }
+            };
             let sty = ElemType {
                 bits: rq.sb,
                 signed: true,

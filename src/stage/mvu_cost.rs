@@ -492,10 +492,14 @@ pub fn weight_at<'a>(
     fold: &Fold,
 ) -> impl Fn(u32, u64, u32) -> i64 + 'a {
     let (pe, simd) = (fold.pe as u64, fold.simd as u64);
-    let sf = (mw / simd.max(1)).max(1);
+    let sf = mw.div_ceil(simd.max(1)).max(1);
     move |q, r, s| {
         let out = (r / sf) * pe + q as u64;
         let inp = (r % sf) * simd + s as u64;
+        // A padded lane (an input or output past the matrix) holds zero.
+        if inp >= mw || out >= mh {
+            return 0;
+        }
         w.get((inp * mh + out) as usize).copied().unwrap_or(0)
     }
 }
@@ -519,7 +523,7 @@ fn input_buffer(nf: u64, sf: u64, x_bits: u64) -> Option<Memory> {
 /// buffer to it (hls/include/half/mvu.h).
 pub fn input_store(mw: u64, mh: u64, fold: &Fold, x_bits: u32, hw: &HwCtx) -> &'static str {
     let (pe, simd) = (fold.pe as u64, fold.simd as u64);
-    let m = input_buffer(mh / pe, mw / simd, simd * x_bits as u64);
+    let m = input_buffer(mh.div_ceil(pe), mw.div_ceil(simd), simd * x_bits as u64);
     match m.map(|m| memory::map(&m, Style::Auto, hw.family())) {
         Some(Mapping::Lutram(_)) => "lutram",
         Some(Mapping::Bram(_)) => "bram",
@@ -551,8 +555,10 @@ fn xnor_rom_fusion(s: &MvuShape, fold: &Fold, rows: u64, wmem: &Resources) -> Re
 /// Cost and cycles of the unit under `fold`.
 pub fn model(s: &MvuShape, fold: &Fold, rq: &RequantShape, hw: &HwCtx) -> Unit {
     let (pe, simd) = (fold.pe as u64, fold.simd as u64);
-    let nf = s.mh / pe;
-    let sf = s.mw / simd;
+    // Padded lanes: a PE or SIMD that does not divide the matrix rounds its folds up (the
+    // padded lanes compute zeros and cost as much as the others).
+    let nf = s.mh.div_ceil(pe);
+    let sf = s.mw.div_ceil(simd);
     let rows = nf * sf;
     let cycles = s.pixels * nf * sf;
     let acc_bits = rq.acc_bits() as u64;

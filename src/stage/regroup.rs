@@ -27,7 +27,10 @@ pub struct Regroup {
     pub pi: u32,
     /// Elements per matrix-unit word (the fold's SIMD).
     pub po: u32,
-    /// Words of the FIFO after the converter: a window's `MW / SIMD` and two.
+    /// Elements per window (`KH * KW * C`): when SIMD does not divide it, a window's last
+    /// matrix-unit word is short and the converter zeroes its padded lanes.
+    pub window: u64,
+    /// Words of the FIFO after the converter: a window's `ceil(MW / SIMD)` and two.
     pub depth: u64,
 }
 
@@ -44,13 +47,33 @@ impl Regroup {
     /// `channels` channels; None when the generator emits SIMD-element words itself.
     pub fn between(elems: u64, bits: u32, window: u64, channels: u32, simd: u32) -> Option<Self> {
         let pi = window_par(channels, simd);
-        (pi != simd).then_some(Regroup {
+        (pi != simd || glue::padded(simd as u64, window)).then_some(Regroup {
             elems,
             bits,
             pi,
             po: simd,
-            depth: window / simd as u64 + 2,
+            window,
+            depth: window.div_ceil(simd as u64) + 2,
         })
+    }
+
+    /// The converter's rows: the generator's words (which tile a window) and the matrix
+    /// unit's (a window's last one short when SIMD does not divide it).
+    fn rows(&self) -> (glue::Rows, glue::Rows) {
+        (
+            glue::Rows::new(self.pi as u64, self.pi as u64),
+            glue::Rows::new(self.po as u64, self.window),
+        )
+    }
+
+    /// The rows the converter instance and call name, when a window's last word is short.
+    fn padded_rows(&self) -> Option<(u64, u64)> {
+        glue::padded(self.po as u64, self.window).then_some((self.pi as u64, self.window))
+    }
+
+    /// Matrix-unit words a frame.
+    pub fn out_words(&self) -> u64 {
+        glue::words(self.elems, self.po as u64, self.window)
     }
 
     /// The cost units: the converter and the FIFO (`glue::dwc`, `glue::fifo`), each at one
@@ -58,17 +81,18 @@ impl Regroup {
     pub fn units(&self) -> Vec<Unit> {
         let (pi, po, b) = (self.pi as u64, self.po as u64, self.bits as u64);
         let in_words = self.elems / pi;
-        let dwc = glue::dwc(self.pi, self.po, self.bits).unwrap_or_default();
+        let (i, o) = self.rows();
+        let dwc = glue::dwc_rows(i, o, self.bits);
         vec![
             Unit {
                 kind: "dwc",
-                cycles: in_words.max(self.elems / po),
+                cycles: in_words.max(self.out_words()),
                 res: dwc,
                 store: None,
             },
             Unit {
                 kind: "fifo",
-                cycles: self.elems / po,
+                cycles: self.out_words(),
                 res: glue::fifo(self.depth, po * b),
                 store: None,
             },
@@ -89,8 +113,14 @@ impl Regroup {
             depth: self.depth,
         });
         let pars = (self.pi, self.po);
-        st.calls
-            .push(glue::dwc_call((self.elems, self.bits), pars, input, &out));
+        let rows = self.padded_rows();
+        st.calls.push(glue::dwc_call(
+            (self.elems, self.bits),
+            pars,
+            rows,
+            input,
+            &out,
+        ));
         out
     }
 
@@ -112,7 +142,9 @@ impl Regroup {
         // `fifo_regroup_<layer>`, in the layer's stage.
         let n = format!("regroup_{layer}");
         let pars = (self.pi, self.po);
-        let dwc = glue::dwc_instance(&n, (self.elems, self.bits), pars, input, &converted);
+        let elems = (self.elems, self.bits);
+        let rows = self.padded_rows();
+        let dwc = glue::dwc_instance(&n, elems, pars, rows, (input, &converted));
         let fifo = glue::fifo_instance(&n, width, self.depth, &converted, &out);
         for mut inst in [dwc, fifo] {
             inst.layer = layer.to_string();

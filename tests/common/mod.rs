@@ -3,7 +3,8 @@
 #![allow(dead_code)]
 
 use std::fmt::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 /// The seven example models of models/, by file stem.
 pub const EXAMPLE_MODELS: [&str; 7] = [
@@ -217,4 +218,33 @@ pub fn parallel(jobs: Vec<Job>) -> Vec<String> {
         }
     });
     failures.into_inner().unwrap()
+}
+
+/// The official headers' directory: $HALF_OFFICIAL_AP, else fetched now. Fails, never skips.
+pub fn official_ap() -> String {
+    if let Ok(d) = std::env::var("HALF_OFFICIAL_AP")
+        && Path::new(&d).join("ap_int.h").is_file()
+    {
+        return d;
+    }
+    let o = Command::new("scripts/fetch-ap-headers.sh")
+        .output()
+        .expect("scripts/fetch-ap-headers.sh runs");
+    assert!(
+        o.status.success(),
+        "fetching the official ap_int headers failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let d = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .to_string();
+    assert!(
+        Path::new(&d).join("ap_int.h").is_file(),
+        "{d} has no ap_int.h"
+    );
+    d
 }

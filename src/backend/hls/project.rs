@@ -246,7 +246,7 @@ impl<'a> TopBody<'a> {
         self.add_stream(b.clone(), label, p.dst_width(), p.stream.depth);
         let (pi, po) = (p.stream.src_par, p.stream.dst_par);
         let elems = (p.tensor.shape.elems(), p.tensor.ty.bits);
-        let call = glue::dwc_call(elems, (pi, po), &a, &b);
+        let call = glue::dwc_call(elems, (pi, po), p.padded_rows(), &a, &b);
         self.converters.insert(e, call);
     }
 
@@ -311,7 +311,8 @@ impl<'a> TopBody<'a> {
     /// them.
     fn add_fork(&mut self, node: &Node, e: EdgeIndex, input: &str, outs: &[String]) {
         let p = self.plan.edge(e);
-        let words = node.out.shape.elems() / p.stream.dst_par.max(1) as u64;
+        let (par, row) = (p.stream.dst_par as u64, p.stream.dst_row);
+        let words = glue::words(node.out.shape.elems(), par, row);
         let fork = glue::fork_calls(&node.name, input, outs, words, p.dst_width());
         for (chain, width) in fork.streams {
             self.add_stream(chain.clone(), chain, width, 2);

@@ -125,10 +125,17 @@ fn expectation(
         return (cycles, fill);
     }
     match unit {
-        // dwc<N, B, PI, PO>: max(N/PI, N/PO), filling PO/PI words first.
+        // dwc<N, B, PI, PO[, LI, LO]>: max(input words, output words) in rows of LI and LO
+        // elements (default N; a row's short last word is a whole word), filling PO/PI words
+        // first.
         "dwc" => {
             let (n, pi, po) = (arg(0), arg(2).max(1), arg(3).max(1));
-            ((n / pi).max(n / po), po.div_ceil(pi))
+            let (li, lo) = match (args.get(4), args.get(5)) {
+                (Some(_), Some(_)) => (arg(4).max(1), arg(5).max(1)),
+                _ => (n.max(1), n.max(1)),
+            };
+            let words = |par: u64, row: u64| n / row * row.div_ceil(par);
+            (words(pi, li).max(words(po, lo)), po.div_ceil(pi))
         }
         // fork2/fork3<WORDS, W>, axis_in/axis_out<WORDS, ...>: a word an iteration.
         "fork2" | "fork3" | "axis_in" | "axis_out" => (arg(0), 0),
