@@ -142,7 +142,7 @@ fn main() {
         let spaces = fold::candidates::build_cached(
             &g,
             &settings.board,
-            &Default::default(),
+            (&Default::default(), false),
             Some(&settings.candidate_cache),
         );
         ts += t.elapsed().as_secs_f64();

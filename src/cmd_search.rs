@@ -136,6 +136,7 @@ pub fn search(a: SearchArgs) -> Result<u8, Error> {
         max_util: a.max_util.clone(),
         target_fps: None,
         folding: None,
+        padded_lanes: false,
     }
     .options()?;
     let timeout = checked_timeout(&a)?;

@@ -63,6 +63,10 @@ struct FoldArgs {
     /// Pin folds: a YAML file `layer: {pe, simd, mult, mem}`.
     #[arg(long)]
     folding: Option<PathBuf>,
+    /// Let the optimizer also choose PE and SIMD that do not divide their dimension (padded
+    /// lanes, one step per octave of folds; folding takes longer).
+    #[arg(long)]
+    padded_lanes: bool,
 }
 
 impl FoldArgs {
@@ -91,6 +95,7 @@ impl FoldArgs {
             clock_mhz: self.clock_mhz,
             pins,
             fast: false,
+            padded_lanes: self.padded_lanes,
             reserve: Default::default(),
         })
     }

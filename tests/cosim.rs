@@ -311,3 +311,51 @@ fn padded_lanes_agree() {
         assert!(folding.contains(pinned), "{pinned}: {folding}");
     }
 }
+
+/// Cycles per frame of `half-gen estimate models/ds_cnn.yaml` on pynq-z2 with `extra`.
+fn ds_cnn_cycles(extra: &[&str]) -> u64 {
+    let o = bin()
+        .args([
+            "estimate",
+            "models/ds_cnn.yaml",
+            "--board",
+            "pynq-z2",
+            "--json",
+        ])
+        .args(extra)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    v["cycles_per_frame"].as_u64().unwrap()
+}
+
+#[test]
+fn the_optimizer_s_padded_lanes_agree() {
+    // `--padded-lanes` lets the optimizer take PE and SIMD that do not divide: DS-CNN's 64
+    // channels fold faster than the divisors allow (8,000 cycles per frame), and the design
+    // is bit-exact, with stalls, on the model's cycles and latency.
+    let padded = ds_cnn_cycles(&["--padded-lanes"]);
+    assert!(padded < ds_cnn_cycles(&[]), "{padded}");
+    let dir = temp("ds_cnn_padded");
+    let extra = ["--frames", "3", "--board", "pynq-z2", "--padded-lanes"];
+    check(
+        Path::new("models/ds_cnn.yaml"),
+        &dir,
+        "ds_cnn",
+        &extra,
+        true,
+    )
+    .unwrap();
+    let folding = std::fs::read_to_string(dir.join("report/folding.yaml")).unwrap();
+    let pe = |line: &str| -> Option<u32> {
+        let rest = line.split("pe: ").nth(1)?;
+        rest.split(',').next()?.trim().parse().ok()
+    };
+    // pw1 to pw4 have 64 output channels.
+    let padded_pe = folding
+        .lines()
+        .filter(|l| l.starts_with("pw"))
+        .filter_map(pe)
+        .any(|p| 64 % p != 0);
+    assert!(padded_pe, "{folding}");
+}

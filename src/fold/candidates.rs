@@ -199,10 +199,11 @@ struct ConfigKey {
     requant: Option<Requant>,
     activation: Activation,
     output: bool,
+    padded: bool,
 }
 
 impl ConfigKey {
-    fn new(node: &Node, op: &LayerOp, board: &Board, output: bool) -> Self {
+    fn new(node: &Node, op: &LayerOp, board: &Board, output: bool, padded: bool) -> Self {
         ConfigKey {
             dsp: board.dsp(),
             has_dsp: board.dsp > 0,
@@ -214,6 +215,7 @@ impl ConfigKey {
             requant: node.requant.clone(),
             activation: node.activation,
             output,
+            padded,
         }
     }
 }
@@ -264,14 +266,15 @@ impl CandidateCache {
 
 /// Builds every layer's candidate list.
 pub fn build(graph: &Graph, board: &Board, pins: &Pins) -> Result<Vec<LayerCandidates>> {
-    build_cached(graph, board, pins, None)
+    build_cached(graph, board, (pins, false), None)
 }
 
-/// [`build`], taking the lists of unpinned layers from `cache` when given.
+/// [`build`], taking the lists of unpinned layers from `cache` when given; with `padded`, the
+/// grid of matrix units takes padded lanes ([`crate::ops::lane_counts`]).
 pub fn build_cached(
     graph: &Graph,
     board: &Board,
-    pins: &Pins,
+    (pins, padded): (&Pins, bool),
     cache: Option<&CandidateCache>,
 ) -> Result<Vec<LayerCandidates>> {
     for name in pins.by_layer.keys() {
@@ -291,14 +294,18 @@ pub fn build_cached(
         let output = n == graph.output;
         let make = || -> Result<CandidateList> {
             let mut space = op.fold_space(node);
-            // Padded lanes (a PE or SIMD that does not divide its dimension) only where a
-            // pin names them: the optimizer's own grid stays the divisors (with the padded
-            // steps its folding of CNV-W2A2 and DS-CNN took 1 s, not 50 ms; docs/cost-model.md,
-            // padded lanes). The network's output leaves in whole words: never padded there.
+            // Padded lanes (a PE or SIMD that does not divide its dimension) where a pin names
+            // them, and in the grid only with `padded` (with the padded steps the folding of
+            // CNV-W2A2 and DS-CNN takes about 1 s, not 50 ms; docs/cost-model.md, 7.1a). The
+            // network's output leaves in whole words: never padded there.
             let channels = op.out_channels(node);
             let fan_in = op.weights(node).map_or(1, |w| w.fan_in);
-            space.pe.retain(|&p| channels.is_multiple_of(p));
-            space.simd.retain(|&s| fan_in.is_multiple_of(s as u64));
+            if !padded || output {
+                space.pe.retain(|&p| channels.is_multiple_of(p));
+            }
+            if !padded {
+                space.simd.retain(|&s| fan_in.is_multiple_of(s as u64));
+            }
             let add = |v: &mut Vec<u32>, p: Option<u32>, limit: u64| {
                 if let Some(p) = p.filter(|&p| p >= 1 && p as u64 <= limit && !v.contains(&p)) {
                     v.push(p);
@@ -329,7 +336,7 @@ pub fn build_cached(
         };
         let list = match cache {
             Some(c) if pin.is_none() => {
-                c.get(ConfigKey::new(node, layer_op, board, output), make)?
+                c.get(ConfigKey::new(node, layer_op, board, output, padded), make)?
             }
             _ => Arc::new(make()?),
         };

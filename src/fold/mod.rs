@@ -91,6 +91,9 @@ pub struct Options {
     /// The fast heuristic only (the search's thousands of candidates); otherwise the exact
     /// branch and bound ([`exact`]) runs as well and the faster result is kept.
     pub fast: bool,
+    /// The optimizer's grid takes padded lanes too ([`crate::ops::lane_counts`]: PE and SIMD
+    /// that do not divide, one step per octave of folds); otherwise only pins name them.
+    pub padded_lanes: bool,
 }
 
 /// The exact search's ([`exact`]) lower bound.
@@ -176,7 +179,7 @@ pub fn check_fit(graph: &Graph, board: &Board, opts: &Options) -> Result<()> {
     let spaces = candidates::build_cached(
         &relaxed,
         board,
-        &pins,
+        (&pins, opts.padded_lanes),
         Some(&candidates::CandidateCache::default()),
     )?;
     let budget = opts.caps.budget(&board.resources()).as_array();
@@ -292,7 +295,7 @@ pub fn optimize_cached(
     opts: &Options,
     cache: Option<&candidates::CandidateCache>,
 ) -> Result<Design> {
-    let spaces = candidates::build_cached(graph, board, &opts.pins, cache)?;
+    let spaces = candidates::build_cached(graph, board, (&opts.pins, opts.padded_lanes), cache)?;
     let budget = opts.caps.budget(&board.resources()) - opts.reserve;
     let clock_mhz = opts.clock_mhz.unwrap_or(board.clock_mhz);
     let folding = select::Folding::new(graph, &spaces);

@@ -167,7 +167,7 @@ fn overrun(graph: &Graph, settings: &Settings) -> f64 {
     let Ok(spaces) = fold::candidates::build_cached(
         graph,
         &settings.board,
-        &settings.fold.pins,
+        (&settings.fold.pins, settings.fold.padded_lanes),
         Some(&settings.candidate_cache),
     ) else {
         return VIOLATION_INVALID;
