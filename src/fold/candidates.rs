@@ -198,7 +198,10 @@ struct ConfigKey {
     acc: ElemType,
     requant: Option<Requant>,
     activation: Activation,
+    /// The network's output layer under a padded grid (its PE stays a divisor); false
+    /// otherwise, so that the output layer shares its configuration's list.
     output: bool,
+    /// The grid takes padded lanes.
     padded: bool,
 }
 
@@ -335,9 +338,10 @@ pub fn build_cached(
             Ok(CandidateList::new(node, op, &folds, &space, board))
         };
         let list = match cache {
-            Some(c) if pin.is_none() => {
-                c.get(ConfigKey::new(node, layer_op, board, output, padded), make)?
-            }
+            Some(c) if pin.is_none() => c.get(
+                ConfigKey::new(node, layer_op, board, output && padded, padded),
+                make,
+            )?,
             _ => Arc::new(make()?),
         };
         out.push(LayerCandidates { node: n, list });
