@@ -303,11 +303,12 @@ pub fn build_cached(
             // network's output leaves in whole words: never padded there.
             let channels = op.out_channels(node);
             let fan_in = op.weights(node).map_or(1, |w| w.fan_in);
-            if !padded || output {
-                space.pe.retain(|&p| channels.is_multiple_of(p));
+            let pad = space.padded_lanes;
+            if padded && pad.pe && !output {
+                space.pe = crate::ops::lane_counts(channels, true);
             }
-            if !padded {
-                space.simd.retain(|&s| fan_in.is_multiple_of(s as u64));
+            if padded && pad.simd {
+                space.simd = crate::ops::lane_counts(fan_in as u32, true);
             }
             let add = |v: &mut Vec<u32>, p: Option<u32>, limit: u64| {
                 if let Some(p) = p.filter(|&p| p >= 1 && p as u64 <= limit && !v.contains(&p)) {
@@ -315,7 +316,6 @@ pub fn build_cached(
                     v.sort_unstable();
                 }
             };
-            let pad = space.padded_lanes;
             let pe_pin = pin.and_then(|p| p.pe).filter(|_| pad.pe && !output);
             add(&mut space.pe, pe_pin, channels as u64);
             let simd_pin = pin.and_then(|p| p.simd).filter(|_| pad.simd);

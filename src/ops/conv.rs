@@ -7,8 +7,8 @@ use super::LocalStream;
 use super::WeightShape;
 use super::requant;
 use super::{
-    Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, lane_counts,
-    mac_range, row_of,
+    Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, divisors, mac_range,
+    row_of,
 };
 use crate::error::Result;
 use crate::format::fields::LayerFields;
@@ -184,20 +184,16 @@ impl Operator for Conv {
 
     fn fold_space(&self, node: &Node) -> FoldSpace {
         FoldSpace {
-            // Padded lanes: PE (not on the network's output layer), SIMD unless an operand is
-            // bipolar (as dense layers).
-            pe: lane_counts(self.channels, true),
+            pe: divisors(self.channels),
             // SIMD over the whole window (FINN's MVAU rule): the generator emits
             // `window_par` channels a word and a converter regroups them (and pads a
             // window's last word when SIMD does not divide the window).
-            simd: lane_counts(
-                self.fan_in(node.inputs[0].shape.c) as u32,
-                self.weight.bits > 1 && node.inputs[0].ty.bits > 1,
-            ),
+            simd: divisors(self.fan_in(node.inputs[0].shape.c) as u32),
             has_mult: mvu::dsp_capable(self.weight, node.inputs[0].ty),
             has_weights: true,
             shared_x: Some((self.weight, swg::window_type(&node.inputs[0], &self.window))),
             scale_choice: node.epilogue().scale_choice(),
+            // Padded lanes: PE, and SIMD unless an operand is bipolar (as dense layers).
             padded_lanes: super::PaddedLanes {
                 pe: true,
                 simd: self.weight.bits > 1 && node.inputs[0].ty.bits > 1,

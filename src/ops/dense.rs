@@ -6,8 +6,8 @@ use super::LayerParams;
 use super::WeightShape;
 use super::requant;
 use super::{
-    Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, lane_counts,
-    mac_range, row_of,
+    Fold, FoldSpace, HwCtx, Inferred, Operator, ShapeError, StageCost, Tensor, divisors, mac_range,
+    row_of,
 };
 use crate::error::Result;
 use crate::format::fields::LayerFields;
@@ -131,18 +131,15 @@ impl Operator for Dense {
 
     fn fold_space(&self, node: &Node) -> FoldSpace {
         FoldSpace {
-            // Padded lanes: PE (not on the network's output layer, whose words leave the
-            // accelerator: `fold::candidates`); SIMD unless an operand is bipolar (a padded
-            // input lane would add -1 * w, not 0).
-            pe: lane_counts(self.units, true),
-            simd: lane_counts(
-                node.inputs[0].shape.elems() as u32,
-                self.weight.bits > 1 && node.inputs[0].ty.bits > 1,
-            ),
+            pe: divisors(self.units),
+            simd: divisors(node.inputs[0].shape.elems() as u32),
             has_mult: mvu::dsp_capable(self.weight, node.inputs[0].ty),
             has_weights: true,
             shared_x: Some((self.weight, node.inputs[0].ty)),
             scale_choice: node.epilogue().scale_choice(),
+            // Padded lanes: PE (not on the network's output layer, whose words leave the
+            // accelerator: `fold::candidates`), and SIMD unless an operand is bipolar (a padded
+            // input lane would add -1 * w, not 0).
             padded_lanes: super::PaddedLanes {
                 pe: true,
                 simd: self.weight.bits > 1 && node.inputs[0].ty.bits > 1,

@@ -72,8 +72,8 @@ pub struct FoldSpace {
     pub scale_choice: bool,
     /// Whether PE, and SIMD, may leave the last word of a row short (a matrix unit's padded
     /// lanes, up to the channels and the fan-in; SIMD not with a bipolar operand, whose
-    /// padded input lane would add `-1 * w`, not 0): `pe` and `simd` list the optimizer's
-    /// grid, and a pin may name any other such value.
+    /// padded input lane would add `-1 * w`, not 0): `pe` and `simd` list the divisors, a
+    /// padded grid ([`lane_counts`]) replaces them, and a pin may name any other such value.
     pub padded_lanes: PaddedLanes,
 }
 
