@@ -305,10 +305,10 @@ pub fn build_cached(
             let fan_in = op.weights(node).map_or(1, |w| w.fan_in);
             let pad = space.padded_lanes;
             if padded && pad.pe && !output {
-                space.pe = crate::ops::lane_counts(channels, true);
+                space.pe = crate::ops::lane_counts(channels);
             }
             if padded && pad.simd {
-                space.simd = crate::ops::lane_counts(fan_in as u32, true);
+                space.simd = crate::ops::lane_counts(fan_in as u32);
             }
             let add = |v: &mut Vec<u32>, p: Option<u32>, limit: u64| {
                 if let Some(p) = p.filter(|&p| p >= 1 && p as u64 <= limit && !v.contains(&p)) {
@@ -357,7 +357,7 @@ struct Dims {
     output: bool,
 }
 
-/// Why `pin`'s PE or SIMD is not in `space` (None when it is, or not pinned).
+/// Why `pin`'s PE or SIMD is not in `space` (empty when both are, or neither is pinned).
 fn lane_conflicts(pin: &Pin, space: &FoldSpace, d: &Dims) -> Vec<String> {
     let (pad, channels, fan_in) = (space.padded_lanes, d.channels, d.fan_in);
     let mut why = Vec::new();

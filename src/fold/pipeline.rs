@@ -107,13 +107,22 @@ impl EdgeStream {
     pub fn converts(&self) -> bool {
         converts((self.src_par, self.src_row), (self.dst_par, self.dst_row))
     }
+
+    /// Either side's rows end in a short word (padded lanes).
+    pub fn padded(&self) -> bool {
+        pads((self.src_par, self.src_row), (self.dst_par, self.dst_row))
+    }
+}
+
+/// Either of two `(par, row)` sides ends its rows in a short word.
+fn pads((p, pr): (u32, u64), (q, qr): (u32, u64)) -> bool {
+    glue::padded(p as u64, pr) || glue::padded(q as u64, qr)
 }
 
 /// A stream of `(par, row)` words on one side and `(par, row)` on the other needs a width
 /// converter: the widths differ, or either side pads its rows and the rows differ.
 pub fn converts((p, pr): (u32, u64), (q, qr): (u32, u64)) -> bool {
-    let padded = glue::padded(p as u64, pr) || glue::padded(q as u64, qr);
-    p != q || (padded && pr != qr)
+    p != q || (pads((p, pr), (q, qr)) && pr != qr)
 }
 
 /// Depth of a FIFO that only decouples two stages.

@@ -35,9 +35,7 @@ impl EdgePlan {
     /// pads its rows (None: a plain width converter, [`crate::stage::glue::dwc_instance`]).
     pub fn padded_rows(&self) -> Option<(u64, u64)> {
         let s = &self.stream;
-        let pad = crate::stage::glue::padded(s.src_par as u64, s.src_row)
-            || crate::stage::glue::padded(s.dst_par as u64, s.dst_row);
-        pad.then_some((s.src_row, s.dst_row))
+        s.padded().then_some((s.src_row, s.dst_row))
     }
 
     /// Bits of the producer's words.

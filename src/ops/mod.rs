@@ -334,17 +334,17 @@ pub struct PaddedLanes {
 /// that compute real elements (PE 3 on 16 channels: 16 of 18, 0.89).
 pub const PADDED_MIN_USE: f64 = 0.85;
 
-/// The parallelisms of `n` elements (ascending) that a matrix unit may use: the divisors of
-/// `n` and, with `padded`, per octave of fold counts (`[2^j, 2^(j+1))`), the padded `p` (one
+/// The parallelisms of `n` elements (ascending) that a matrix unit may use under the padded
+/// grid (`--padded-lanes`): the divisors of `n` and, per octave of fold counts (`[2^j, 2^(j+1))`), the padded `p` (one
 /// that does not divide `n`, the least for its fold count `ceil(n / p)`) with the best lane
 /// use, when at least [`PADDED_MIN_USE`]. Powers of two step their folds by 2x; one padded
-/// step per octave halves that step (64 channels: PE 22, 11, 6 and 3 beside the divisors)
+/// step per octave halves that step (64 channels: PE 22, 13, 5 and 3 beside the divisors)
 /// while the candidate lists, and so the folding time, grow by a few entries, not by every
 /// fold count. The last word of a row then has `n - (ceil(n / p) - 1) * p` real elements and
 /// the rest is padding (zero weights; docs/cost-model.md, padded lanes).
-pub fn lane_counts(n: u32, padded: bool) -> Vec<u32> {
+pub fn lane_counts(n: u32) -> Vec<u32> {
     let mut out = divisors(n);
-    if !padded || n < 3 {
+    if n < 3 {
         return out;
     }
     let mut best: Option<(u32, f64, u32)> = None; // (octave, use, p)
@@ -384,10 +384,10 @@ pub fn lane_counts(n: u32, padded: bool) -> Vec<u32> {
 /// `n` when `par` does not divide it (the row's last word is short), else `par` (whole words,
 /// which any row length of the stream tiles).
 pub fn row_of(par: u32, n: u64) -> u64 {
-    if n.is_multiple_of(par.max(1) as u64) {
-        par as u64
-    } else {
+    if crate::stage::glue::padded(par as u64, n) {
         n
+    } else {
+        par as u64
     }
 }
 
@@ -414,18 +414,18 @@ mod tests {
 
     #[test]
     fn lane_counts_add_one_padded_step_per_octave() {
-        assert_eq!(lane_counts(16, false), divisors(16));
+        assert!(divisors(16).iter().all(|d| lane_counts(16).contains(d)));
         // 16: folds 3 (PE 6, 16 of 18 lanes) and 6 (PE 3, of octave [4, 8)).
-        assert_eq!(lane_counts(16, true), vec![1, 2, 3, 4, 6, 8, 16]);
+        assert_eq!(lane_counts(16), vec![1, 2, 3, 4, 6, 8, 16]);
         // 64: PE 22 (3 folds), 13 (5 of [4, 8): 64 of 65 lanes), 5 (13 folds), 3 (22 folds).
-        let padded: Vec<u32> = lane_counts(64, true)
+        let padded: Vec<u32> = lane_counts(64)
             .into_iter()
             .filter(|p| 64 % p != 0)
             .collect();
         assert_eq!(padded, vec![3, 5, 13, 22]);
         // 10: PE 4 and 3 use 10 of 12 lanes (0.83), below the least use.
-        assert_eq!(lane_counts(10, true), divisors(10));
-        assert_eq!(lane_counts(2, true), vec![1, 2]);
+        assert_eq!(lane_counts(10), divisors(10));
+        assert_eq!(lane_counts(2), vec![1, 2]);
     }
 
     #[test]

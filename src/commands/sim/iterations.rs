@@ -134,7 +134,7 @@ fn expectation(
                 (Some(_), Some(_)) => (arg(4).max(1), arg(5).max(1)),
                 _ => (n.max(1), n.max(1)),
             };
-            let words = |par: u64, row: u64| n / row * row.div_ceil(par);
+            let words = |par: u64, row: u64| crate::stage::glue::words(n, par, row);
             (words(pi, li).max(words(po, lo)), po.div_ceil(pi))
         }
         // fork2/fork3<WORDS, W>, axis_in/axis_out<WORDS, ...>: a word an iteration.
