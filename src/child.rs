@@ -309,7 +309,7 @@ pub struct Tail {
     pub total: u64,
 }
 
-fn read_capped(mut r: impl Read) -> Tail {
+fn read_capped(mut r: impl Read, cap: usize) -> Tail {
     let mut buf = vec![0u8; 16 * 1024];
     let mut keep: Vec<u8> = Vec::new();
     let mut total = 0u64;
@@ -319,8 +319,8 @@ fn read_capped(mut r: impl Read) -> Tail {
             Ok(n) => {
                 total += n as u64;
                 keep.extend_from_slice(&buf[..n]);
-                if keep.len() > 2 * OUTPUT_CAP {
-                    keep.drain(..keep.len() - OUTPUT_CAP);
+                if keep.len() > 2 * cap {
+                    keep.drain(..keep.len() - cap);
                 }
             }
         }
@@ -351,6 +351,16 @@ pub struct Finished {
 /// killed; on a timeout, the whole tree is. Registered for interruption while it runs; after
 /// an interruption nothing is started (an error of kind `Interrupted`).
 pub fn run(cmd: &mut Command, timeout: Option<Duration>) -> std::io::Result<Finished> {
+    run_capped(cmd, timeout, OUTPUT_CAP)
+}
+
+/// [`run`], keeping the last `cap` bytes of each output stream (a testbench whose whole
+/// output is read back needs more than [`OUTPUT_CAP`]).
+pub fn run_capped(
+    cmd: &mut Command,
+    timeout: Option<Duration>,
+    cap: usize,
+) -> std::io::Result<Finished> {
     let start = Instant::now();
     let (mut child, reg) = Registered::spawn(
         cmd.stdin(Stdio::null())
@@ -368,7 +378,7 @@ pub fn run(cmd: &mut Command, timeout: Option<Duration>) -> std::io::Result<Fini
         let tx = tx.clone();
         if let Some(p) = pipe {
             std::thread::spawn(move || {
-                let _ = tx.send((k, read_capped(p)));
+                let _ = tx.send((k, read_capped(p, cap)));
             });
         }
     }

@@ -4,6 +4,8 @@
 //! Yosys 0.70 is required (scripts/yosys-env.sh installs it, scripts/test.sh names it in
 //! HALF_GEN_YOSYS): without it these tests fail.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -151,19 +153,6 @@ fn missing_netlist_is_bad_input() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Command lines of the processes running in directory `cwd` (from /proc).
-fn processes_in(cwd: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir("/proc").unwrap().flatten() {
-        if std::fs::read_link(e.path().join("cwd")).is_ok_and(|d| d == cwd)
-            && let Ok(cmd) = std::fs::read(e.path().join("cmdline"))
-        {
-            out.push(String::from_utf8_lossy(&cmd).replace('\0', " "));
-        }
-    }
-    out
-}
-
 #[test]
 fn interrupted_synth_leaves_no_yosys_running() {
     // Yosys runs in its own process group (the pyosys launcher forks the synthesis): a
@@ -180,7 +169,7 @@ fn interrupted_synth_leaves_no_yosys_running() {
         .spawn()
         .unwrap();
     let started = std::time::Instant::now();
-    while !processes_in(&rtl).iter().any(|c| c.contains("-s")) {
+    while !common::processes_in(&rtl).iter().any(|c| c.contains("-s")) {
         assert!(started.elapsed().as_secs() < 60, "no Yosys run started");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
@@ -190,7 +179,7 @@ fn interrupted_synth_leaves_no_yosys_running() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130), "exit status {status}");
     std::thread::sleep(std::time::Duration::from_millis(500));
-    let left = processes_in(&rtl);
+    let left = common::processes_in(&rtl);
     assert!(
         left.is_empty(),
         "still running in {}: {left:?}",

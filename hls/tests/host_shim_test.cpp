@@ -11,7 +11,9 @@
 // so the two outputs can be compared.
 //
 // `host_shim_test --read-empty` reads an empty stream named "probe": with the shim it must print
-// "hls::stream 'probe' read while empty" to stderr and abort.
+// "hls::stream 'probe' read while empty" to stderr and abort. `host_shim_test --poll-empty`
+// polls it with read_nb until a word comes (none does): the shim must print "hls::stream
+// 'probe' polled while empty ..." and abort. tests/host_shim.rs runs all three.
 
 #define AP_INT_MAX_W 2048
 
@@ -545,6 +547,19 @@ int main(int argc, char** argv) {
     hls::stream<int> probe("probe");
     const int v = probe.read();
     std::cout << "read returned " << v << "\n";
+    return 0;
+  }
+  if (argc > 1 && std::strcmp(argv[1], "--poll-empty") == 0) {
+    // A process polling an input no process fills, as a dataflow bug leaves it in C
+    // simulation: the shim must stop it, naming the stream.
+    hls::stream<int> probe("probe");
+    hls::stream<int> other("other");
+    other.write(1);
+    (void)other.read();
+    int v = 0;
+    while (!probe.read_nb(v)) {
+    }
+    std::cout << "read_nb returned " << v << "\n";
     return 0;
   }
   static_types();

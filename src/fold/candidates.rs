@@ -88,11 +88,13 @@ impl CandidateList {
         board: &Board,
     ) -> Self {
         let hw = HwCtx { dsp: board.dsp() };
+        let costs = op.cost_all(node, folds, &hw);
         let mut cands: Vec<Candidate> = folds
             .iter()
-            .map(|fold| Candidate {
+            .zip(costs)
+            .map(|(fold, cost)| Candidate {
                 fold: *fold,
-                cost: op.cost(node, fold, &hw),
+                cost,
                 in_par: op.in_par(node, fold),
                 out_par: op.out_par(fold),
                 in_row: op.in_row(node, fold),

@@ -32,8 +32,14 @@ fn budget_f64(budget: &Resources) -> (PerResource, PerResource) {
     (b, b.map(|x| 1.0 / x))
 }
 
-/// A selection meeting `t` that fits `budget`, or None when the heuristic finds none.
+/// A selection meeting `t` that fits `budget`, or None when the heuristic finds none (asked
+/// once per folding problem, target and budget).
 pub fn fit_at(f: &Folding, budget: &Resources, t: u64) -> Option<Selection> {
+    f.fitted(t, budget, || fit_uncached(f, budget, t))
+}
+
+/// [`fit_at`], worked out.
+fn fit_uncached(f: &Folding, budget: &Resources, t: u64) -> Option<Selection> {
     let spaces = f.spaces;
     // Candidates are sorted by cycles: those meeting `t` are a prefix of each list, and the
     // ones the heuristic can pick are a prefix of its price frontier.
@@ -52,6 +58,7 @@ pub fn fit_at(f: &Folding, budget: &Resources, t: u64) -> Option<Selection> {
     for _ in 0..ROUNDS {
         // Every layer's candidate of least priced share (the first of equals).
         let w = PerResource::from_fn(|k| m[k] * inv_b[k]);
+        let mut least_price = 0.0;
         let sel: Selection = spaces
             .iter()
             .zip(&pickable)
@@ -64,9 +71,19 @@ pub fn fit_at(f: &Folding, budget: &Resources, t: u64) -> Option<Selection> {
                         pick = (price, pos);
                     }
                 }
+                least_price += pick.0;
                 idx[pick.1]
             })
             .collect();
+        // Lagrangian bound: a fitting selection's layers use at most the budget, so their
+        // priced sum is at most the budget's, `sum_k w_k * b_k`; and no selection meeting `t`
+        // prices below the sum of the layers' least prices (the frontier holds each layer's
+        // cheapest at any prices). When that sum is above the budget's, nothing fits at `t`:
+        // neither these rounds nor the repair could find a fitting selection.
+        let budget_price: f64 = (0..5).map(|k| w[k] * b[k]).sum();
+        if least_price > budget_price * (1.0 + 1e-9) {
+            return None;
+        }
         let (res, cycles) = f.figures(&sel);
         if res.fits(budget) && cycles <= t {
             return Some(sel);

@@ -100,7 +100,13 @@ pub struct Folding<'a> {
     /// Its layers' candidate lists, in layer order.
     pub spaces: &'a [LayerCandidates],
     seen: RefCell<rustc_hash::FxHashMap<Selection, (Resources, u64)>>,
+    /// [`super::fit::fit_at`]'s answers by cycle target and budget (the bisection and
+    /// [`cheapest_within`] often ask the same).
+    fitted: RefCell<FitMemo>,
 }
+
+/// [`super::fit::fit_at`]'s answers by cycle target and budget.
+type FitMemo = rustc_hash::FxHashMap<(u64, [u64; 5]), Option<Selection>>;
 
 impl<'a> Folding<'a> {
     /// A folding problem with nothing evaluated yet.
@@ -109,7 +115,24 @@ impl<'a> Folding<'a> {
             graph,
             spaces,
             seen: RefCell::default(),
+            fitted: RefCell::default(),
         }
+    }
+
+    /// The answer for cycle target `t` under `budget`, made by `fit` the first time.
+    pub(super) fn fitted(
+        &self,
+        t: u64,
+        budget: &Resources,
+        fit: impl FnOnce() -> Option<Selection>,
+    ) -> Option<Selection> {
+        let key = (t, budget.as_array());
+        if let Some(hit) = self.fitted.borrow().get(&key) {
+            return hit.clone();
+        }
+        let got = fit();
+        self.fitted.borrow_mut().insert(key, got.clone());
+        got
     }
 
     /// What the search compares of a selection: total resources and cycles per frame

@@ -15,14 +15,27 @@ use crate::format::fields::LayerFields;
 use crate::format::{ElemType, Requant, Window};
 use crate::ops::Node;
 use crate::ops::requant::derive;
+use crate::stage::memo::Memo;
 use crate::stage::mvu::MacUnit;
 use crate::stage::mvu_cost::{self as mvu, MvuShape};
 use crate::stage::regroup::{self, Regroup};
 use crate::stage::render;
+use crate::stage::requant::RequantShape;
 use crate::stage::swg as stages;
 use crate::stage::swg;
 use crate::stage::swg::SwgCall;
 use crate::stage::{RtlCtx, RtlStage};
+
+/// What the folds of one conv layer share while [`Operator::cost_all`] costs them.
+#[derive(Default)]
+struct CostMemo {
+    /// Per SIMD: the window generator, the regroup and the regroup's units.
+    window: Memo<u32, (swg::SwgCost, Option<Regroup>, Vec<crate::stage::Unit>)>,
+    /// Per PE and scale style: the requantiser's shape.
+    requant: Memo<(u32, crate::cost::ScaleStyle), RequantShape>,
+    /// The matrix unit's parts.
+    mvu: mvu::ModelMemo,
+}
 
 /// Convolution parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -74,6 +87,47 @@ impl Conv {
 
     /// The converter between the window generator and the matrix unit when SIMD spans kernel
     /// positions (it does not divide the input channels).
+    /// [`Operator::cost`], reusing what `memo` holds from earlier folds of this layer: the
+    /// window generator and regroup per SIMD, the requantiser's shape per PE and scale style,
+    /// the matrix unit's parts ([`mvu::ModelMemo`]).
+    fn cost_with(&self, node: &Node, fold: &Fold, hw: &HwCtx, memo: &mut CostMemo) -> StageCost {
+        let inp = node.inputs[0];
+        let (g, regroup, regroup_units) = memo.window.get_ref(fold.simd, || {
+            let wt = swg::window_type(&inp, &self.window);
+            let par = regroup::window_par(inp.shape.c, fold.simd);
+            let g = swg::model(inp.shape, inp.ty.bits, wt.bits, &self.window, par, 1, hw);
+            let regroup = self.regroup(node, fold.simd);
+            let units = regroup.map(|r| r.units()).unwrap_or_default();
+            (g, regroup, units)
+        });
+        let par = regroup::window_par(inp.shape.c, fold.simd);
+        let rq = memo.requant.get((fold.pe, fold.scale), || {
+            node.epilogue().scaled(fold.scale).shape(fold.pe)
+        });
+        let m = mvu::model_with(&self.mvu_shape(node), fold, &rq, hw, &mut memo.mvu);
+        let out_words = node.out.shape.pixels() * self.channels.div_ceil(fold.pe) as u64;
+        // The generator emits the first window's MW/SIMD words one per cycle once its last pixel
+        // is in; the MVU answers `mvu::depth` cycles after the last of them.
+        // (A regrouped window: the generator's words, then the converter's registers.)
+        let window_words = self.fan_in(inp.shape.c).div_ceil(fold.simd as u64);
+        let gen_words = self.fan_in(inp.shape.c) / par as u64;
+        let regroup_latency = regroup.map_or(0, |_| Regroup::LATENCY);
+        let depth = swg::SWG_DEPTH + gen_words - 1 + regroup_latency + mvu::depth(fold.simd);
+        let units = g
+            .unit
+            .iter()
+            .chain(regroup_units)
+            .cloned()
+            .chain(std::iter::once(m))
+            .collect();
+        // After the last pixel: the last window is emitted and run through every neuron fold.
+        let tail = swg::SWG_DEPTH
+            + regroup_latency
+            + self.channels.div_ceil(fold.pe) as u64 * window_words
+            + mvu::depth(fold.simd);
+        StageCost::new(units, g.in_words, out_words, g.first_need, depth, tail)
+    }
+
     fn regroup(&self, node: &Node, simd: u32) -> Option<Regroup> {
         let inp = node.inputs[0];
         let elems = node.out.shape.pixels() * self.fan_in(inp.shape.c);
@@ -210,38 +264,15 @@ impl Operator for Conv {
     }
 
     fn cost(&self, node: &Node, fold: &Fold, hw: &HwCtx) -> StageCost {
-        let inp = node.inputs[0];
-        let wt = swg::window_type(&inp, &self.window);
-        let par = regroup::window_par(inp.shape.c, fold.simd);
-        let g = swg::model(inp.shape, inp.ty.bits, wt.bits, &self.window, par, 1, hw);
-        let regroup = self.regroup(node, fold.simd);
-        let m = mvu::model(
-            &self.mvu_shape(node),
-            fold,
-            &node.epilogue().scaled(fold.scale).shape(fold.pe),
-            hw,
-        );
-        let out_words = node.out.shape.pixels() * self.channels.div_ceil(fold.pe) as u64;
-        // The generator emits the first window's MW/SIMD words one per cycle once its last pixel
-        // is in; the MVU answers `mvu::depth` cycles after the last of them.
-        // (A regrouped window: the generator's words, then the converter's registers.)
-        let window_words = self.fan_in(inp.shape.c).div_ceil(fold.simd as u64);
-        let gen_words = self.fan_in(inp.shape.c) / par as u64;
-        let regroup_latency = regroup.map_or(0, |_| Regroup::LATENCY);
-        let depth = swg::SWG_DEPTH + gen_words - 1 + regroup_latency + mvu::depth(fold.simd);
-        let regroup_units = regroup.map(|r| r.units()).unwrap_or_default();
-        let units = g
-            .unit
-            .into_iter()
-            .chain(regroup_units)
-            .chain(std::iter::once(m))
-            .collect();
-        // After the last pixel: the last window is emitted and run through every neuron fold.
-        let tail = swg::SWG_DEPTH
-            + regroup_latency
-            + self.channels.div_ceil(fold.pe) as u64 * window_words
-            + mvu::depth(fold.simd);
-        StageCost::new(units, g.in_words, out_words, g.first_need, depth, tail)
+        self.cost_with(node, fold, hw, &mut CostMemo::default())
+    }
+
+    fn cost_all(&self, node: &Node, folds: &[Fold], hw: &HwCtx) -> Vec<StageCost> {
+        let mut memo = CostMemo::default();
+        folds
+            .iter()
+            .map(|f| self.cost_with(node, f, hw, &mut memo))
+            .collect()
     }
 
     fn reference(&self, node: &Node, inputs: &[&[i64]], p: &LayerParams) -> Vec<i64> {

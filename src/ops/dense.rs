@@ -43,6 +43,31 @@ impl Dense {
         })
     }
 
+    /// [`Operator::cost`], reusing the matrix unit's parts `memo` holds from earlier folds.
+    fn cost_with(
+        &self,
+        node: &Node,
+        fold: &Fold,
+        hw: &HwCtx,
+        memo: &mut mvu::ModelMemo,
+    ) -> StageCost {
+        let s = self.mvu_shape(node);
+        let rq = node.epilogue().scaled(fold.scale).shape(fold.pe);
+        let m = mvu::model_with(&s, fold, &rq, hw, memo);
+        let in_words = s.mw.div_ceil(fold.simd as u64);
+        let out_words = s.mh.div_ceil(fold.pe as u64);
+        // The last input word arrives in the first neuron fold; the other folds follow it.
+        let tail = (out_words - 1) * in_words + mvu::depth(fold.simd);
+        StageCost::new(
+            vec![m],
+            in_words,
+            out_words,
+            in_words,
+            mvu::depth(fold.simd),
+            tail,
+        )
+    }
+
     fn mvu_shape(&self, node: &Node) -> MvuShape {
         let inp = node.inputs[0];
         MvuShape {
@@ -160,25 +185,15 @@ impl Operator for Dense {
     }
 
     fn cost(&self, node: &Node, fold: &Fold, hw: &HwCtx) -> StageCost {
-        let s = self.mvu_shape(node);
-        let m = mvu::model(
-            &s,
-            fold,
-            &node.epilogue().scaled(fold.scale).shape(fold.pe),
-            hw,
-        );
-        let in_words = s.mw.div_ceil(fold.simd as u64);
-        let out_words = s.mh.div_ceil(fold.pe as u64);
-        // The last input word arrives in the first neuron fold; the other folds follow it.
-        let tail = (out_words - 1) * in_words + mvu::depth(fold.simd);
-        StageCost::new(
-            vec![m],
-            in_words,
-            out_words,
-            in_words,
-            mvu::depth(fold.simd),
-            tail,
-        )
+        self.cost_with(node, fold, hw, &mut mvu::ModelMemo::default())
+    }
+
+    fn cost_all(&self, node: &Node, folds: &[Fold], hw: &HwCtx) -> Vec<StageCost> {
+        let mut memo = mvu::ModelMemo::default();
+        folds
+            .iter()
+            .map(|f| self.cost_with(node, f, hw, &mut memo))
+            .collect()
     }
 
     fn reference(&self, node: &Node, inputs: &[&[i64]], p: &LayerParams) -> Vec<i64> {

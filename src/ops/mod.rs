@@ -235,6 +235,12 @@ pub trait Operator {
     }
     /// Cycles, timing and resources under `fold`.
     fn cost(&self, node: &Node, fold: &Fold, hw: &HwCtx) -> StageCost;
+    /// [`Operator::cost`] of each of `folds`, in order. A kind whose folds share parts (a
+    /// conv's window generator depends on SIMD only) works each part out once for the batch;
+    /// the figures are those of `cost`.
+    fn cost_all(&self, node: &Node, folds: &[Fold], hw: &HwCtx) -> Vec<StageCost> {
+        folds.iter().map(|f| self.cost(node, f, hw)).collect()
+    }
     /// Reference arithmetic (the model format's exact integers): the output values in HWC
     /// order, after requantisation, for the values of each input port and the parameters.
     fn reference(&self, node: &Node, inputs: &[&[i64]], params: &LayerParams) -> Vec<i64>;

@@ -10,6 +10,7 @@ pub mod concat;
 pub mod cycle;
 pub mod glue;
 pub mod library;
+pub mod memo;
 pub mod mvu;
 pub mod mvu_cost;
 pub mod netlist;

@@ -6,6 +6,7 @@
 //! `get_exp_cycles`). During the first neuron fold the input vector is captured in an input
 //! buffer and replayed for the other `MH/PE - 1` folds.
 
+use super::memo::Memo;
 use super::requant::{self, RequantShape};
 use super::{Fold, HwCtx, Unit};
 use crate::cost::memory::{self, Mapping, Memory, Style};
@@ -320,12 +321,21 @@ pub fn apply_lane_saving(
     dsp: DspKind,
     cap: u64,
 ) -> u64 {
+    take_lane_saving(lut, pe, cap, lane_floor(products, (wt, at), mult, dsp))
+}
+
+/// The least LUTs [`apply_lane_saving`] leaves a unit of `products` products.
+fn lane_floor(products: u64, (wt, at): (ElemType, ElemType), mult: MultStyle, dsp: DspKind) -> u64 {
     let in_dsps = packing_of(mult, wt, at, dsp).is_some() || product_dsps(wt, at, mult, dsp) > 0;
-    let floor = if in_dsps {
+    if in_dsps {
         0
     } else {
         (products as f64 * product_luts(wt, at)).ceil() as u64
-    };
+    }
+}
+
+/// [`apply_lane_saving`] with its floor ([`lane_floor`]) worked out.
+fn take_lane_saving(lut: u64, pe: u64, cap: u64, floor: u64) -> u64 {
     lut - (LANE_LUTS_SAVED * pe)
         .min(cap)
         .min(lut.saturating_sub(floor))
@@ -552,9 +562,45 @@ fn xnor_rom_fusion(s: &MvuShape, fold: &Fold, rows: u64, wmem: &Resources) -> Re
     }
 }
 
+/// The parts of [`model`] that folds of one matrix share, kept across a batch of one layer's
+/// folds ([`model_with`]; the folds arrive grouped by PE and SIMD, styles innermost): the
+/// weight memory, input buffer and datapath per PE and SIMD and their style, the requantiser
+/// per PE and shape. The figures are those of [`model`] alone.
+#[derive(Debug, Default)]
+pub struct ModelMemo {
+    /// The arguments besides the style that `weights`, `inbuf` and `datapath` depend on.
+    scope: Option<(MvuShape, u64, u64, HwCtx)>,
+    weights: Memo<MemStyle, Resources>,
+    inbuf: Memo<(), (Resources, &'static str)>,
+    datapath: Memo<(MultStyle, u64), Resources>,
+    lane_floor: Memo<MultStyle, u64>,
+    queue: Memo<u64, Resources>,
+    requant: Memo<(u32, RequantShape, DspKind), Resources>,
+}
+
 /// Cost and cycles of the unit under `fold`.
 pub fn model(s: &MvuShape, fold: &Fold, rq: &RequantShape, hw: &HwCtx) -> Unit {
+    model_with(s, fold, rq, hw, &mut ModelMemo::default())
+}
+
+/// [`model`], reusing the parts `memo` holds from earlier folds of the same matrix.
+pub fn model_with(
+    s: &MvuShape,
+    fold: &Fold,
+    rq: &RequantShape,
+    hw: &HwCtx,
+    memo: &mut ModelMemo,
+) -> Unit {
     let (pe, simd) = (fold.pe as u64, fold.simd as u64);
+    let scope = Some((*s, pe, simd, *hw));
+    if memo.scope != scope {
+        memo.scope = scope;
+        memo.weights.clear();
+        memo.inbuf.clear();
+        memo.datapath.clear();
+        memo.lane_floor.clear();
+        memo.queue.clear();
+    }
     // Padded lanes: a PE or SIMD that does not divide the matrix rounds its folds up (the
     // padded lanes compute zeros and cost as much as the others).
     let nf = s.mh.div_ceil(pe);
@@ -562,7 +608,9 @@ pub fn model(s: &MvuShape, fold: &Fold, rq: &RequantShape, hw: &HwCtx) -> Unit {
     let rows = nf * sf;
     let cycles = s.pixels * nf * sf;
     let acc_bits = rq.acc_bits() as u64;
-    let wmem = weight_memory(rows, pe * simd * s.wt.bits as u64, fold.mem, hw);
+    let wmem = memo.weights.get(fold.mem, || {
+        weight_memory(rows, pe * simd * s.wt.bits as u64, fold.mem, hw)
+    });
     let bias = Resources {
         lut: if s.bias {
             bias_rom(nf, pe * acc_bits, hw.dsp)
@@ -574,31 +622,41 @@ pub fn model(s: &MvuShape, fold: &Fold, rq: &RequantShape, hw: &HwCtx) -> Unit {
     // The input vector is replayed from a single-port buffer (read and write at `sf`); with
     // one neuron fold it is never read and synthesis removes it.
     let x_bits = simd * s.at.bits as u64;
-    let inbuf = input_buffer(nf, sf, x_bits).map_or_else(Resources::default, |m| ram(&m, hw));
+    let (inbuf, store) = memo.inbuf.get((), || {
+        let inbuf = input_buffer(nf, sf, x_bits).map_or_else(Resources::default, |m| ram(&m, hw));
+        (inbuf, input_store(s.mw, s.mh, fold, s.at.bits, hw))
+    });
     let out_bits = rq.out.map_or(acc_bits, |o| o.bits as u64);
     let ctrl = Resources {
         lut: UNIT_LUTS,
         ff: UNIT_FFS + x_bits + 5 * clog2(nf) + clog2(sf) + clog2(rows),
         ..Default::default()
     };
-    let rq_cost = requant::cost(fold.pe, rq, hw.dsp);
+    let rq_cost = memo.requant.get((fold.pe, *rq, hw.dsp), || {
+        requant::cost(fold.pe, rq, hw.dsp)
+    });
     let cap = lane_item_cap(&wmem, bias.lut, rq_cost.lut, pe, acc_bits);
     let mut res = wmem
         + bias
         + inbuf
         + ctrl
-        + queue(pe, out_bits, hw)
-        + datapath(pe, simd, s.wt, s.at, acc_bits, fold.mult, hw.dsp)
+        + memo.queue.get(out_bits, || queue(pe, out_bits, hw))
+        + memo.datapath.get((fold.mult, acc_bits), || {
+            datapath(pe, simd, s.wt, s.at, acc_bits, fold.mult, hw.dsp)
+        })
         + rq_cost;
     let fused = xnor_rom_fusion(s, fold, rows, &wmem);
     res.lut -= fused.lut;
     res.ff -= fused.ff;
-    res.lut = apply_lane_saving(res.lut, pe, pe * simd, (s.wt, s.at), fold.mult, hw.dsp, cap);
+    let floor = memo.lane_floor.get(fold.mult, || {
+        lane_floor(pe * simd, (s.wt, s.at), fold.mult, hw.dsp)
+    });
+    res.lut = take_lane_saving(res.lut, pe, cap, floor);
     Unit {
         kind: "mvu",
         cycles,
         res,
-        store: Some(input_store(s.mw, s.mh, fold, s.at.bits, hw)),
+        store: Some(store),
     }
 }
 

@@ -248,3 +248,16 @@ pub fn official_ap() -> String {
     );
     d
 }
+
+/// Command lines of the processes running in directory `cwd` (from /proc).
+pub fn processes_in(cwd: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        if std::fs::read_link(e.path().join("cwd")).is_ok_and(|d| d == cwd)
+            && let Ok(cmd) = std::fs::read(e.path().join("cmdline"))
+        {
+            out.push(String::from_utf8_lossy(&cmd).replace('\0', " "));
+        }
+    }
+    out
+}

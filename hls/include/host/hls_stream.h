@@ -26,6 +26,16 @@ inline std::string next_stream_name() {
   static unsigned long counter = 0;
   return "hls::stream." + std::to_string(counter++);
 }
+
+// Polls of an empty stream (empty() true, read_nb() false) since a stream last moved a word.
+// C simulation runs the dataflow processes one after another, so a process polling an input
+// no earlier process filled waits for ever: after kStuckPolls polls with no word moved the
+// simulation stops, naming the stream (a real design moves a word every few polls).
+inline unsigned long long& idle_polls() {
+  static unsigned long long n = 0;
+  return n;
+}
+const unsigned long long kStuckPolls = 100000000ULL;
 }  // namespace host_detail
 
 // With HALF_CYCLES, a FIFO of the cycle simulation (half_cycles.h): bounded at its depth, a word
@@ -85,6 +95,7 @@ template <typename T> class stream HALF_STREAM_BASE {
     }
     settled_ = fifo_.size() + 1;
 #endif
+    host_detail::idle_polls() = 0;
     fifo_.push_back(v);
   }
   bool write_nb(const T& v) {
@@ -100,19 +111,25 @@ template <typename T> class stream HALF_STREAM_BASE {
     half_cycles::moved();
 #endif
     if (fifo_.empty()) read_empty();
+    host_detail::idle_polls() = 0;
     T v(std::move(fifo_.front()));
     fifo_.pop_front();
     return v;
   }
   void read(T& out) { out = read(); }
   bool read_nb(T& out) {
-    if (fifo_.empty()) return false;
+    if (empty()) return false;
     out = read();
     return true;
   }
   void operator>>(T& out) { read(out); }
 
-  bool empty() const { return fifo_.empty(); }
+  bool empty() const {
+#ifndef HALF_CYCLES
+    if (fifo_.empty() && ++host_detail::idle_polls() > host_detail::kStuckPolls) stuck();
+#endif
+    return fifo_.empty();
+  }
 #ifdef HALF_CYCLES
   // Full for the writer when the FIFO as the cycle began and the words in its pipeline fill the
   // FIFO and the pipeline's stages.
@@ -141,6 +158,14 @@ template <typename T> class stream HALF_STREAM_BASE {
   const std::string& label() const { return name_; }
   std::string name_;
 #endif
+  [[noreturn]] void stuck() const {
+    std::fflush(stdout);
+    std::fprintf(stderr,
+                 "hls::stream '%s' polled while empty %llu times with no word moved on any "
+                 "stream: a process waits for a stream no process fills\n",
+                 label().c_str(), host_detail::kStuckPolls);
+    std::abort();
+  }
   [[noreturn]] void read_empty() const {
     std::fflush(stdout);
     std::fprintf(stderr, "hls::stream '%s' read while empty\n", label().c_str());

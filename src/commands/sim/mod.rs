@@ -10,17 +10,35 @@ use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// Runs `cmd`, mapping a missing program to a clear message naming the Debian package.
+/// Output kept of each stream of a simulation tool (a testbench prints a line per process,
+/// which the C simulation reads back in full).
+const TOOL_OUTPUT_CAP: usize = 64 << 20;
+
+/// Runs `cmd` through [`crate::child::run_capped`] (its own process group, its whole tree
+/// killed when it ends or when half-gen is interrupted, so Ctrl-C or a SIGTERM leaves no
+/// compiler, simulator or testbench running), mapping a missing program to a clear message
+/// naming the Debian package.
 pub fn run_tool(cmd: &mut Command, tool: &str, package: &str) -> Result<Output> {
-    cmd.output().map_err(|e| Error::Tool {
+    let error = |message: String| Error::Tool {
         tool: tool.into(),
-        message: if e.kind() == std::io::ErrorKind::NotFound {
+        message,
+    };
+    let finished = crate::child::run_capped(cmd, None, TOOL_OUTPUT_CAP).map_err(|e| {
+        error(if e.kind() == std::io::ErrorKind::NotFound {
             format!(
                 "not found; install the Debian package `{package}` (scripts/install-tools.sh does)"
             )
         } else {
             e.to_string()
-        },
+        })
+    })?;
+    let status = finished
+        .status
+        .ok_or_else(|| error("stopped without an exit status".into()))?;
+    Ok(Output {
+        status,
+        stdout: finished.stdout.bytes,
+        stderr: finished.stderr.bytes,
     })
 }
 

@@ -1,0 +1,58 @@
+//! The host stand-ins for the Vitis headers (hls/include/host) through their self-checking
+//! test, hls/tests/host_shim_test.cpp, built with g++ as `half-gen csim` builds a testbench:
+//! the arithmetic checks pass, reading an empty stream stops the program naming the stream,
+//! and so does a process polling a stream no process fills (C simulation runs the processes
+//! one after another, so such a process would otherwise spin for ever).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn shim_binary() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let exe = Path::new(env!("CARGO_TARGET_TMPDIR")).join("host_shim_test");
+    let out = Command::new("g++")
+        .current_dir(root)
+        .args(["-std=c++14", "-O2", "-Wall", "-Wextra", "-Werror"])
+        .args([
+            "-I",
+            "hls/include/host",
+            "hls/tests/host_shim_test.cpp",
+            "-o",
+        ])
+        .arg(&exe)
+        .output()
+        .expect("g++ runs (scripts/install-tools.sh installs it)");
+    assert!(
+        out.status.success(),
+        "g++ failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    exe
+}
+
+#[test]
+fn the_shim_checks_pass_and_a_stuck_stream_stops_the_program() {
+    let exe = shim_binary();
+    let all = Command::new(&exe).output().expect("the test runs");
+    let stdout = String::from_utf8_lossy(&all.stdout);
+    assert!(all.status.success(), "{stdout}");
+    assert!(stdout.contains(" 0 failed"), "{stdout}");
+
+    let read = Command::new(&exe).arg("--read-empty").output().unwrap();
+    assert!(!read.status.success());
+    let err = String::from_utf8_lossy(&read.stderr);
+    assert!(
+        err.contains("hls::stream 'probe' read while empty"),
+        "{err}"
+    );
+    assert!(!String::from_utf8_lossy(&read.stdout).contains("returned"));
+
+    let poll = Command::new(&exe).arg("--poll-empty").output().unwrap();
+    assert!(!poll.status.success());
+    let err = String::from_utf8_lossy(&poll.stderr);
+    assert!(
+        err.contains("hls::stream 'probe' polled while empty 100000000 times with no word moved"),
+        "{err}"
+    );
+    assert!(!String::from_utf8_lossy(&poll.stdout).contains("returned"));
+}
