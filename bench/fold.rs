@@ -6,15 +6,10 @@ use half_gen::fold::Options;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-const MODELS: [&str; 7] = [
-    "tfc_w1a1",
-    "cnv_w1a1",
-    "cnv_w2a2",
-    "resnet8",
-    "ds_cnn",
-    "mobilenet_v1_025",
-    "ad_autoencoder",
-];
+/// The example models (one list with the tests').
+#[path = "../tests/common/mod.rs"]
+mod common;
+use common::EXAMPLE_MODELS as MODELS;
 
 fn median_ms(mut times: Vec<Duration>) -> (f64, f64) {
     times.sort();

@@ -70,10 +70,7 @@ module half_dwc #(
     localparam integer MX = (PI < PO) ? PO : PI;
     localparam integer CAP = PI + PO + (PADDED ? MX : MN) - G;
     localparam integer HB = $clog2(CAP + PI + 1);
-    localparam [HB-1:0] PI_H = PI[HB-1:0];
     localparam [HB-1:0] PO_H = PO[HB-1:0];
-    localparam [HB-1:0] TI_H = TI[HB-1:0];
-    localparam [HB-1:0] TO_H = TO[HB-1:0];
     localparam [HB-1:0] CAP_H = CAP[HB-1:0];
     localparam [HB-1:0] ZERO_H = 0;
     // N only documents the frame: the converter works on the element stream and its rows.
@@ -88,34 +85,12 @@ module half_dwc #(
     // Elements of the current and of the next input and output words (the next: after this
     // cycle's handshakes), from the row counters when a row's last word is short.
     wire [HB-1:0] in_n, in_n_nxt, out_n, out_n_nxt;
-    generate
-        if (TI != PI) begin : g_in_rows
-            localparam integer CW = (WI > 1) ? $clog2(WI) : 1;
-            localparam integer LAST_I = WI - 1;
-            localparam [CW-1:0] LAST = LAST_I[CW-1:0];
-            reg [CW-1:0] iw;
-            wire [CW-1:0] iw_nxt = push ? ((iw == LAST) ? {CW{1'b0}} : iw + 1'b1) : iw;
-            always @(posedge ap_clk) iw <= ap_rst_n ? iw_nxt : {CW{1'b0}};
-            assign in_n = (iw == LAST) ? TI_H : PI_H;
-            assign in_n_nxt = (iw_nxt == LAST) ? TI_H : PI_H;
-        end else begin : g_in_words
-            assign in_n = PI_H;
-            assign in_n_nxt = PI_H;
-        end
-        if (TO != PO) begin : g_out_rows
-            localparam integer CW = (WO > 1) ? $clog2(WO) : 1;
-            localparam integer LAST_I = WO - 1;
-            localparam [CW-1:0] LAST = LAST_I[CW-1:0];
-            reg [CW-1:0] ow;
-            wire [CW-1:0] ow_nxt = pop ? ((ow == LAST) ? {CW{1'b0}} : ow + 1'b1) : ow;
-            always @(posedge ap_clk) ow <= ap_rst_n ? ow_nxt : {CW{1'b0}};
-            assign out_n = (ow == LAST) ? TO_H : PO_H;
-            assign out_n_nxt = (ow_nxt == LAST) ? TO_H : PO_H;
-        end else begin : g_out_words
-            assign out_n = PO_H;
-            assign out_n_nxt = PO_H;
-        end
-    endgenerate
+    half_row_words #(.W(WI), .P(PI), .T(TI), .HB(HB)) u_in_rows (
+        .ap_clk(ap_clk), .ap_rst_n(ap_rst_n), .step(push), .n(in_n), .n_nxt(in_n_nxt)
+    );
+    half_row_words #(.W(WO), .P(PO), .T(TO), .HB(HB)) u_out_rows (
+        .ap_clk(ap_clk), .ap_rst_n(ap_rst_n), .step(pop), .n(out_n), .n_nxt(out_n_nxt)
+    );
     wire [HB-1:0] remain = have - (pop ? out_n : ZERO_H);     // where the input word goes
     wire [HB-1:0] have_nxt = remain + (push ? in_n : ZERO_H);
     wire [31:0] remain32 = {{(32 - HB){1'b0}}, remain};

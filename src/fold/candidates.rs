@@ -446,19 +446,23 @@ fn pin_conflict(pin: &Pin, space: &FoldSpace, dims: Dims, dsp: Option<DspKind>) 
 /// list; skipping them leaves their choices unchanged.
 pub fn price_frontier(res: &[PerResource]) -> Vec<usize> {
     // Checking the frontier found so far suffices: an earlier candidate off the frontier is
-    // matched by an earlier one on it, which then matches this one too.
-    let mut frontier: Vec<usize> = Vec::new();
-    for i in 0..res.len() {
+    // matched by an earlier one on it, which then matches this one too. A candidate that uses
+    // no more of any resource has no larger sum of them (rounding is monotone and the sums
+    // are taken in one order), so the sums rule most frontier members out at one comparison.
+    let sum = |x: &PerResource| x.iter().fold(0.0, |a, b| a + b);
+    let mut frontier: Vec<(usize, f64)> = Vec::new();
+    for (i, x) in res.iter().enumerate() {
+        let total = sum(x);
         // Latest first: a matching candidate is most often a recent, similar one.
         let matched = frontier
             .iter()
             .rev()
-            .any(|&e| res[e].iter().zip(&res[i]).all(|(a, b)| a <= b));
+            .any(|&(e, total_e)| total_e <= total && res[e].iter().zip(x).all(|(a, b)| a <= b));
         if !matched {
-            frontier.push(i);
+            frontier.push((i, total));
         }
     }
-    frontier
+    frontier.into_iter().map(|(i, _)| i).collect()
 }
 
 /// True when `a` is at least as good as `b` everywhere (cycles, each resource, and the same

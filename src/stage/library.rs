@@ -78,7 +78,7 @@ pub const HLS: [(&str, &str); 16] = [
 ];
 
 /// The Verilog of every unit (hls/rtl/), embedded so every build is self-contained.
-pub const RTL: [(&str, &str); 19] = [
+pub const RTL: [(&str, &str); 20] = [
     rtl!("half_add.v"),
     rtl!("half_axis_in.v"),
     rtl!("half_axis_out.v"),
@@ -94,6 +94,7 @@ pub const RTL: [(&str, &str); 19] = [
     rtl!("half_mvu.v"),
     rtl!("half_pool.v"),
     rtl!("half_requant.v"),
+    rtl!("half_row_words.v"),
     rtl!("half_shift_sum.v"),
     rtl!("half_sum.v"),
     rtl!("half_swg.v"),

@@ -150,25 +150,25 @@ case_ fork half_fork "half_fork.v" W=1 WAYS=3
 case_ fork half_fork "half_fork.v" W=100 WAYS=4
 
 # ---- half_dwc: N B PI PO ----
-case_ dwc half_dwc "half_dwc.v" N=24 B=4 PI=2 PO=3
-case_ dwc half_dwc "half_dwc.v" N=24 B=4 PI=3 PO=2
-case_ dwc half_dwc "half_dwc.v" N=16 B=3 PI=1 PO=8
-case_ dwc half_dwc "half_dwc.v" N=16 B=3 PI=8 PO=1
-case_ dwc half_dwc "half_dwc.v" N=60 B=5 PI=6 PO=4
-case_ dwc half_dwc "half_dwc.v" N=60 B=5 PI=4 PO=6
-case_ dwc half_dwc "half_dwc.v" N=48 B=2 PI=16 PO=12
-case_ dwc half_dwc "half_dwc.v" N=64 B=8 PI=32 PO=2
-case_ dwc half_dwc "half_dwc.v" N=12 B=7 PI=3 PO=3
-case_ dwc half_dwc "half_dwc.v" N=10 B=1 PI=5 PO=2
+case_ dwc half_dwc "half_dwc.v half_row_words.v" N=24 B=4 PI=2 PO=3
+case_ dwc half_dwc "half_dwc.v half_row_words.v" N=24 B=4 PI=3 PO=2
+case_ dwc half_dwc "half_dwc.v half_row_words.v" N=16 B=3 PI=1 PO=8
+case_ dwc half_dwc "half_dwc.v half_row_words.v" N=16 B=3 PI=8 PO=1
+case_ dwc half_dwc "half_dwc.v half_row_words.v" N=60 B=5 PI=6 PO=4
+case_ dwc half_dwc "half_dwc.v half_row_words.v" N=60 B=5 PI=4 PO=6
+case_ dwc half_dwc "half_dwc.v half_row_words.v" N=48 B=2 PI=16 PO=12
+case_ dwc half_dwc "half_dwc.v half_row_words.v" N=64 B=8 PI=32 PO=2
+case_ dwc half_dwc "half_dwc.v half_row_words.v" N=12 B=7 PI=3 PO=3
+case_ dwc half_dwc "half_dwc.v half_row_words.v" N=10 B=1 PI=5 PO=2
 # rows with a short last word (padded lanes): N B PI PO LI LO
-case_ dwc half_dwc "half_dwc.v" N=39 B=4 PI=3 PO=4 LI=3 LO=13
-case_ dwc half_dwc "half_dwc.v" N=39 B=4 PI=4 PO=3 LI=13 LO=3
-case_ dwc half_dwc "half_dwc.v" N=30 B=3 PI=4 PO=3 LI=5 LO=5
-case_ dwc half_dwc "half_dwc.v" N=32 B=5 PI=3 PO=16 LI=16 LO=16
-case_ dwc half_dwc "half_dwc.v" N=32 B=5 PI=16 PO=3 LI=16 LO=32
-case_ dwc half_dwc "half_dwc.v" N=20 B=2 PI=3 PO=3 LI=10 LO=20
-case_ dwc half_dwc "half_dwc.v" N=36 B=6 PI=7 PO=7 LI=12 LO=9
-case_ dwc half_dwc "half_dwc.v" N=12 B=1 PI=5 PO=1 LI=12 LO=12
+case_ dwc half_dwc "half_dwc.v half_row_words.v" N=39 B=4 PI=3 PO=4 LI=3 LO=13
+case_ dwc half_dwc "half_dwc.v half_row_words.v" N=39 B=4 PI=4 PO=3 LI=13 LO=3
+case_ dwc half_dwc "half_dwc.v half_row_words.v" N=30 B=3 PI=4 PO=3 LI=5 LO=5
+case_ dwc half_dwc "half_dwc.v half_row_words.v" N=32 B=5 PI=3 PO=16 LI=16 LO=16
+case_ dwc half_dwc "half_dwc.v half_row_words.v" N=32 B=5 PI=16 PO=3 LI=16 LO=32
+case_ dwc half_dwc "half_dwc.v half_row_words.v" N=20 B=2 PI=3 PO=3 LI=10 LO=20
+case_ dwc half_dwc "half_dwc.v half_row_words.v" N=36 B=6 PI=7 PO=7 LI=12 LO=9
+case_ dwc half_dwc "half_dwc.v half_row_words.v" N=12 B=1 PI=5 PO=1 LI=12 LO=12
 
 # ---- half_add ----
 ADD="half_add.v half_fifo.v $RQ"
