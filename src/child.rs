@@ -303,7 +303,8 @@ fn has_exited(child: &mut Child) -> std::io::Result<bool> {
 /// The end of an output stream and its full length.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tail {
-    /// The last [`OUTPUT_CAP`] bytes (all of them when fewer were written).
+    /// The last bytes up to the run's cap ([`OUTPUT_CAP`] for [`run`]; all of them when fewer
+    /// were written).
     pub bytes: Vec<u8>,
     /// Bytes written in all.
     pub total: u64,
@@ -325,8 +326,8 @@ fn read_capped(mut r: impl Read, cap: usize) -> Tail {
             }
         }
     }
-    if keep.len() > OUTPUT_CAP {
-        keep.drain(..keep.len() - OUTPUT_CAP);
+    if keep.len() > cap {
+        keep.drain(..keep.len() - cap);
     }
     Tail { bytes: keep, total }
 }
@@ -442,6 +443,19 @@ mod tests {
         assert!(f.status.unwrap().success());
         assert_eq!(f.stdout.total, 1_000_004);
         assert!(f.stdout.bytes.len() <= OUTPUT_CAP);
+        assert!(f.stdout.bytes.ends_with(b"END\n"));
+    }
+
+    #[test]
+    fn a_larger_cap_keeps_more() {
+        become_subreaper();
+        let script = "head -c 1000000 /dev/zero | tr '\\0' a; echo END";
+        let f = run_capped(Command::new("sh").arg("-c").arg(script), None, 1 << 20).unwrap();
+        assert!(f.status.unwrap().success());
+        assert_eq!(f.stdout.total, 1_000_004);
+        assert_eq!(f.stdout.bytes.len(), 1_000_004);
+        let f = run_capped(Command::new("sh").arg("-c").arg(script), None, 1000).unwrap();
+        assert_eq!(f.stdout.bytes.len(), 1000);
         assert!(f.stdout.bytes.ends_with(b"END\n"));
     }
 

@@ -5,7 +5,28 @@
 //! one after another, so such a process would otherwise spin for ever).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Runs the test binary with `args`, failing the test (not hanging it) when it runs past a
+/// minute: a broken guard would leave `--poll-empty` spinning.
+fn run(exe: &Path, args: &[&str]) -> Output {
+    let mut child = Command::new(exe)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the test binary starts");
+    let start = Instant::now();
+    while child.try_wait().expect("waits").is_none() {
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("host_shim_test {args:?} still running after 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("its output")
+}
 
 fn shim_binary() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -33,12 +54,12 @@ fn shim_binary() -> PathBuf {
 #[test]
 fn the_shim_checks_pass_and_a_stuck_stream_stops_the_program() {
     let exe = shim_binary();
-    let all = Command::new(&exe).output().expect("the test runs");
+    let all = run(&exe, &[]);
     let stdout = String::from_utf8_lossy(&all.stdout);
     assert!(all.status.success(), "{stdout}");
     assert!(stdout.contains(" 0 failed"), "{stdout}");
 
-    let read = Command::new(&exe).arg("--read-empty").output().unwrap();
+    let read = run(&exe, &["--read-empty"]);
     assert!(!read.status.success());
     let err = String::from_utf8_lossy(&read.stderr);
     assert!(
@@ -47,7 +68,7 @@ fn the_shim_checks_pass_and_a_stuck_stream_stops_the_program() {
     );
     assert!(!String::from_utf8_lossy(&read.stdout).contains("returned"));
 
-    let poll = Command::new(&exe).arg("--poll-empty").output().unwrap();
+    let poll = run(&exe, &["--poll-empty"]);
     assert!(!poll.status.success());
     let err = String::from_utf8_lossy(&poll.stderr);
     assert!(

@@ -85,8 +85,6 @@ impl Conv {
         }
     }
 
-    /// The converter between the window generator and the matrix unit when SIMD spans kernel
-    /// positions (it does not divide the input channels).
     /// [`Operator::cost`], reusing what `memo` holds from earlier folds of this layer: the
     /// window generator and regroup per SIMD, the requantiser's shape per PE and scale style,
     /// the matrix unit's parts ([`mvu::ModelMemo`]).
@@ -128,6 +126,8 @@ impl Conv {
         StageCost::new(units, g.in_words, out_words, g.first_need, depth, tail)
     }
 
+    /// The converter between the window generator and the matrix unit when SIMD spans kernel
+    /// positions (it does not divide the input channels).
     fn regroup(&self, node: &Node, simd: u32) -> Option<Regroup> {
         let inp = node.inputs[0];
         let elems = node.out.shape.pixels() * self.fan_in(inp.shape.c);
