@@ -1,4 +1,4 @@
-//! C simulation: 30 random small models and the special cases below are built and simulated
+//! C simulation: 27 random small models and the special cases below are built and simulated
 //! with g++, bit-exact against the reference, with the host ap_int shim and with the official
 //! open-source ap_int headers (fetched by scripts/fetch-ap-headers.sh; never committed). The
 //! example models go through C simulation in tests/hls_cycles.rs (after their cycle
@@ -65,9 +65,9 @@ fn build_and_csim(
 fn random_models_are_bit_exact() {
     let ap = common::official_ap();
     let dir = temp("random");
-    // Seeds 100 to 129: tests/hls_cycles.rs runs seeds 0 to 29 through the cycle simulation
-    // (bit-exact too), so 60 distinct random models go through an HLS simulation.
-    let jobs = (100..130u64)
+    // Seeds 100 to 126: tests/hls_cycles.rs runs seeds 0 to 26 through the cycle simulation
+    // (bit-exact too), so 54 distinct random models go through an HLS simulation.
+    let jobs = (100..127u64)
         .map(|seed| {
             let (dir, ap) = (dir.clone(), ap.clone());
             Box::new(move || {

@@ -1,6 +1,6 @@
 //! `half-gen csim --cycles`: the cycle simulation of the generated HLS C++ (every process a
 //! coroutine, one pipelined-loop iteration per cycle, its writes readable after the loop's
-//! pipeline depth, every stream bounded at the project's depth). Every example and 30 random
+//! pipeline depth, every stream bounded at the project's depth). Every example and 27 random
 //! models: bit-exact at the written depths, cycles per frame and latency those of the estimate;
 //! then C simulation of every example (alternately with half-gen's and the official ap_int
 //! headers) and of every fifth random model: bit-exact, loop iteration counts those of the
@@ -198,9 +198,9 @@ fn example_models_run_at_their_written_depths() {
 
 #[test]
 fn random_models_run_at_their_written_depths() {
-    // 30 random models (residual adds, concat joins, stride 2, dwconv, pools, 1-bit), each
+    // 27 random models (residual adds, concat joins, stride 2, dwconv, pools, 1-bit), each
     // within 1 % of the estimate in cycles per frame and latency.
-    let jobs = (0..30u64)
+    let jobs = (0..27u64)
         .map(|seed| {
             Box::new(move || {
                 let dir = temp(&format!("rand{seed}"));
