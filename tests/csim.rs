@@ -150,30 +150,14 @@ fn interrupted_csim_leaves_no_compiler_running() {
         .unwrap();
     assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
     let hls = dir.join("hls").canonicalize().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_half-gen"))
-        .arg("csim")
-        .arg(&dir)
-        .env_remove("HALF_AP_INCLUDE")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = std::time::Instant::now();
-    while common::processes_in(&hls).is_empty() {
-        assert!(started.elapsed().as_secs() < 60, "no compiler started");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGTERM);
-    }
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130), "exit status {status}");
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    let left = common::processes_in(&hls);
-    assert!(
-        left.is_empty(),
-        "still running in {}: {left:?}",
-        hls.display()
+    common::interrupt_once_running(
+        Command::new(env!("CARGO_BIN_EXE_half-gen"))
+            .arg("csim")
+            .arg(&dir)
+            .env_remove("HALF_AP_INCLUDE"),
+        &hls,
+        |_| true,
+        "compiler",
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

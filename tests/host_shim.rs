@@ -59,21 +59,21 @@ fn the_shim_checks_pass_and_a_stuck_stream_stops_the_program() {
     assert!(all.status.success(), "{stdout}");
     assert!(stdout.contains(" 0 failed"), "{stdout}");
 
-    let read = run(&exe, &["--read-empty"]);
-    assert!(!read.status.success());
-    let err = String::from_utf8_lossy(&read.stderr);
-    assert!(
-        err.contains("hls::stream 'probe' read while empty"),
-        "{err}"
-    );
-    assert!(!String::from_utf8_lossy(&read.stdout).contains("returned"));
-
-    let poll = run(&exe, &["--poll-empty"]);
-    assert!(!poll.status.success());
-    let err = String::from_utf8_lossy(&poll.stderr);
-    assert!(
-        err.contains("hls::stream 'probe' polled while empty 100000000 times with no word moved"),
-        "{err}"
-    );
-    assert!(!String::from_utf8_lossy(&poll.stdout).contains("returned"));
+    // Each stuck mode stops the program with its message, before it could print a value.
+    for (mode, message) in [
+        ("--read-empty", "hls::stream 'probe' read while empty"),
+        (
+            "--poll-empty",
+            "hls::stream 'probe' polled while empty 100000000 times with no word moved",
+        ),
+    ] {
+        let stuck = run(&exe, &[mode]);
+        assert!(!stuck.status.success(), "{mode}");
+        let err = String::from_utf8_lossy(&stuck.stderr);
+        assert!(err.contains(message), "{mode}: {err}");
+        assert!(
+            !String::from_utf8_lossy(&stuck.stdout).contains("returned"),
+            "{mode}"
+        );
+    }
 }

@@ -161,29 +161,11 @@ fn interrupted_synth_leaves_no_yosys_running() {
     let dir = scratch("interrupt");
     build("tests/data/mlp.yaml", "lut=0.15", &dir);
     let rtl = dir.join("rtl").canonicalize().unwrap();
-    let mut child = bin()
-        .args(["synth", "--jobs", "1"])
-        .arg(&dir)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = std::time::Instant::now();
-    while !common::processes_in(&rtl).iter().any(|c| c.contains("-s")) {
-        assert!(started.elapsed().as_secs() < 60, "no Yosys run started");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGTERM);
-    }
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130), "exit status {status}");
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    let left = common::processes_in(&rtl);
-    assert!(
-        left.is_empty(),
-        "still running in {}: {left:?}",
-        rtl.display()
+    common::interrupt_once_running(
+        bin().args(["synth", "--jobs", "1"]).arg(&dir),
+        &rtl,
+        |c| c.contains("-s"),
+        "Yosys run",
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

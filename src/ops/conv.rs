@@ -20,7 +20,6 @@ use crate::stage::mvu::MacUnit;
 use crate::stage::mvu_cost::{self as mvu, MvuShape};
 use crate::stage::regroup::{self, Regroup};
 use crate::stage::render;
-use crate::stage::requant::RequantShape;
 use crate::stage::swg as stages;
 use crate::stage::swg;
 use crate::stage::swg::SwgCall;
@@ -29,13 +28,15 @@ use crate::stage::{RtlCtx, RtlStage};
 /// What the folds of one conv layer share while [`Operator::cost_all`] costs them.
 #[derive(Default)]
 struct CostMemo {
-    /// Per SIMD: the window generator, the regroup and the regroup's units.
-    window: Memo<u32, (swg::SwgCost, Option<Regroup>, Vec<crate::stage::Unit>)>,
-    /// Per PE and scale style: the requantiser's shape.
-    requant: Memo<(u32, crate::cost::ScaleStyle), RequantShape>,
+    /// Per SIMD: the generator's channels a word, the window generator, the regroup and the
+    /// regroup's units.
+    window: Memo<u32, WindowParts>,
     /// The matrix unit's parts.
     mvu: mvu::ModelMemo,
 }
+
+/// The generator's channels a word, its cost, the regroup and the regroup's units.
+type WindowParts = (u32, swg::SwgCost, Option<Regroup>, Vec<crate::stage::Unit>);
 
 /// Convolution parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -90,25 +91,22 @@ impl Conv {
     /// the matrix unit's parts ([`mvu::ModelMemo`]).
     fn cost_with(&self, node: &Node, fold: &Fold, hw: &HwCtx, memo: &mut CostMemo) -> StageCost {
         let inp = node.inputs[0];
-        let (g, regroup, regroup_units) = memo.window.get_ref(fold.simd, || {
+        let (par, g, regroup, regroup_units) = memo.window.get_ref(fold.simd, || {
             let wt = swg::window_type(&inp, &self.window);
             let par = regroup::window_par(inp.shape.c, fold.simd);
             let g = swg::model(inp.shape, inp.ty.bits, wt.bits, &self.window, par, 1, hw);
             let regroup = self.regroup(node, fold.simd);
             let units = regroup.map(|r| r.units()).unwrap_or_default();
-            (g, regroup, units)
+            (par, g, regroup, units)
         });
-        let par = regroup::window_par(inp.shape.c, fold.simd);
-        let rq = memo.requant.get((fold.pe, fold.scale), || {
-            node.epilogue().scaled(fold.scale).shape(fold.pe)
-        });
+        let rq = memo.mvu.requant_shape(node.epilogue(), fold);
         let m = mvu::model_with(&self.mvu_shape(node), fold, &rq, hw, &mut memo.mvu);
         let out_words = node.out.shape.pixels() * self.channels.div_ceil(fold.pe) as u64;
         // The generator emits the first window's MW/SIMD words one per cycle once its last pixel
         // is in; the MVU answers `mvu::depth` cycles after the last of them.
         // (A regrouped window: the generator's words, then the converter's registers.)
         let window_words = self.fan_in(inp.shape.c).div_ceil(fold.simd as u64);
-        let gen_words = self.fan_in(inp.shape.c) / par as u64;
+        let gen_words = self.fan_in(inp.shape.c) / *par as u64;
         let regroup_latency = regroup.map_or(0, |_| Regroup::LATENCY);
         let depth = swg::SWG_DEPTH + gen_words - 1 + regroup_latency + mvu::depth(fold.simd);
         let units = g

@@ -52,7 +52,7 @@ impl Dense {
         memo: &mut mvu::ModelMemo,
     ) -> StageCost {
         let s = self.mvu_shape(node);
-        let rq = node.epilogue().scaled(fold.scale).shape(fold.pe);
+        let rq = memo.requant_shape(node.epilogue(), fold);
         let m = mvu::model_with(&s, fold, &rq, hw, memo);
         let in_words = s.mw.div_ceil(fold.simd as u64);
         let out_words = s.mh.div_ceil(fold.pe as u64);

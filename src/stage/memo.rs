@@ -5,7 +5,7 @@
 //! argument instead of once per fold.
 
 /// Values by key, found by a linear scan: a part has few distinct keys in one batch (the
-/// caller clears the memo when the arguments it leaves out of the key change).
+/// caller drops the memo when the arguments it leaves out of the key change).
 #[derive(Debug)]
 pub struct Memo<K, V> {
     entries: Vec<(K, V)>,
@@ -41,11 +41,6 @@ impl<K: PartialEq, V: Clone> Memo<K, V> {
         };
         &self.entries[at].1
     }
-
-    /// Forgets every value.
-    pub fn clear(&mut self) {
-        self.entries.clear();
-    }
 }
 
 #[cfg(test)]
@@ -53,7 +48,7 @@ mod tests {
     use super::Memo;
 
     #[test]
-    fn makes_each_key_once_and_forgets_on_clear() {
+    fn makes_each_key_once() {
         let mut memo = Memo::default();
         let mut made = 0;
         for k in [3, 4, 3, 3, 4] {
@@ -66,7 +61,6 @@ mod tests {
         assert_eq!(made, 2);
         assert_eq!(*memo.get_ref(4, || 0), 40);
         assert_eq!(*memo.get_ref(5, || 50), 50);
-        memo.clear();
-        assert_eq!(memo.get(3, || 7), 7);
+        assert_eq!(memo.get(3, || 7), 30);
     }
 }

@@ -7,12 +7,12 @@
 //! buffer and replayed for the other `MH/PE - 1` folds.
 
 use super::memo::Memo;
-use super::requant::{self, RequantShape};
+use super::requant::{self, Epilogue, RequantShape};
 use super::{Fold, HwCtx, Unit};
 use crate::cost::memory::{self, Mapping, Memory, Style};
 use crate::cost::{
-    DspKind, MemStyle, MultStyle, Resources, clog2, counter_bits, lut_rom, mult_dsps, mult_luts,
-    uram,
+    DspKind, MemStyle, MultStyle, Resources, ScaleStyle, clog2, counter_bits, lut_rom, mult_dsps,
+    mult_luts, uram,
 };
 use crate::format::ElemType;
 
@@ -564,18 +564,34 @@ fn xnor_rom_fusion(s: &MvuShape, fold: &Fold, rows: u64, wmem: &Resources) -> Re
 
 /// The parts of [`model`] that folds of one matrix share, kept across a batch of one layer's
 /// folds ([`model_with`]; the folds arrive grouped by PE and SIMD, styles innermost): the
-/// weight memory, input buffer and datapath per PE and SIMD and their style, the requantiser
-/// per PE and shape. The figures are those of [`model`] alone.
+/// requantiser's shape and cost per PE and scale style, the rest per PE and SIMD and their
+/// style. The figures are those of [`model`] alone.
 #[derive(Debug, Default)]
 pub struct ModelMemo {
-    /// The arguments besides the style that `weights`, `inbuf` and `datapath` depend on.
+    /// The arguments besides the style that `parts` depend on.
     scope: Option<(MvuShape, u64, u64, HwCtx)>,
+    parts: ScopedParts,
+    shape: Memo<(u32, ScaleStyle), RequantShape>,
+    requant: Memo<(u32, RequantShape, DspKind), Resources>,
+}
+
+/// What [`ModelMemo`] keeps for one PE, SIMD, matrix and board (forgotten when they change).
+#[derive(Debug, Default)]
+struct ScopedParts {
     weights: Memo<MemStyle, Resources>,
-    inbuf: Memo<(), (Resources, &'static str)>,
+    inbuf: Option<(Resources, &'static str)>,
     datapath: Memo<(MultStyle, u64), Resources>,
     lane_floor: Memo<MultStyle, u64>,
     queue: Memo<u64, Resources>,
-    requant: Memo<(u32, RequantShape, DspKind), Resources>,
+}
+
+impl ModelMemo {
+    /// The requantiser's shape of a layer with epilogue `ep` under `fold` (one layer a memo).
+    pub fn requant_shape(&mut self, ep: Epilogue, fold: &Fold) -> RequantShape {
+        self.shape.get((fold.pe, fold.scale), || {
+            ep.scaled(fold.scale).shape(fold.pe)
+        })
+    }
 }
 
 /// Cost and cycles of the unit under `fold`.
@@ -595,12 +611,9 @@ pub fn model_with(
     let scope = Some((*s, pe, simd, *hw));
     if memo.scope != scope {
         memo.scope = scope;
-        memo.weights.clear();
-        memo.inbuf.clear();
-        memo.datapath.clear();
-        memo.lane_floor.clear();
-        memo.queue.clear();
+        memo.parts = ScopedParts::default();
     }
+    let parts = &mut memo.parts;
     // Padded lanes: a PE or SIMD that does not divide the matrix rounds its folds up (the
     // padded lanes compute zeros and cost as much as the others).
     let nf = s.mh.div_ceil(pe);
@@ -608,7 +621,7 @@ pub fn model_with(
     let rows = nf * sf;
     let cycles = s.pixels * nf * sf;
     let acc_bits = rq.acc_bits() as u64;
-    let wmem = memo.weights.get(fold.mem, || {
+    let wmem = parts.weights.get(fold.mem, || {
         weight_memory(rows, pe * simd * s.wt.bits as u64, fold.mem, hw)
     });
     let bias = Resources {
@@ -622,7 +635,7 @@ pub fn model_with(
     // The input vector is replayed from a single-port buffer (read and write at `sf`); with
     // one neuron fold it is never read and synthesis removes it.
     let x_bits = simd * s.at.bits as u64;
-    let (inbuf, store) = memo.inbuf.get((), || {
+    let (inbuf, store) = *parts.inbuf.get_or_insert_with(|| {
         let inbuf = input_buffer(nf, sf, x_bits).map_or_else(Resources::default, |m| ram(&m, hw));
         (inbuf, input_store(s.mw, s.mh, fold, s.at.bits, hw))
     });
@@ -640,15 +653,15 @@ pub fn model_with(
         + bias
         + inbuf
         + ctrl
-        + memo.queue.get(out_bits, || queue(pe, out_bits, hw))
-        + memo.datapath.get((fold.mult, acc_bits), || {
+        + parts.queue.get(out_bits, || queue(pe, out_bits, hw))
+        + parts.datapath.get((fold.mult, acc_bits), || {
             datapath(pe, simd, s.wt, s.at, acc_bits, fold.mult, hw.dsp)
         })
         + rq_cost;
     let fused = xnor_rom_fusion(s, fold, rows, &wmem);
     res.lut -= fused.lut;
     res.ff -= fused.ff;
-    let floor = memo.lane_floor.get(fold.mult, || {
+    let floor = parts.lane_floor.get(fold.mult, || {
         lane_floor(pe * simd, (s.wt, s.at), fold.mult, hw.dsp)
     });
     res.lut = take_lane_saving(res.lut, pe, cap, floor);

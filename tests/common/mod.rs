@@ -261,3 +261,36 @@ pub fn processes_in(cwd: &Path) -> Vec<String> {
     }
     out
 }
+
+/// Starts `cmd` (a half-gen command), sends it SIGTERM once a process whose command line
+/// `started` accepts runs in `cwd` (`what` names it in the failure), and checks that half-gen
+/// exits with 130 and leaves nothing running in `cwd`.
+pub fn interrupt_once_running(
+    cmd: &mut Command,
+    cwd: &Path,
+    started: impl Fn(&str) -> bool,
+    what: &str,
+) {
+    let mut child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let since = std::time::Instant::now();
+    while !processes_in(cwd).iter().any(|c| started(c)) {
+        assert!(since.elapsed().as_secs() < 60, "no {what} started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "exit status {status}");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let left = processes_in(cwd);
+    assert!(
+        left.is_empty(),
+        "still running in {}: {left:?}",
+        cwd.display()
+    );
+}
