@@ -135,6 +135,16 @@ impl PerResource {
     pub fn iter(&self) -> std::slice::Iter<'_, f64> {
         self.0.iter()
     }
+
+    /// The price of these amounts at prices `w`: `sum_k self[k] * w[k]`, added in resource
+    /// order (the value of `iter().zip(w).map(|(x, w)| x * w).sum()`). With non-negative
+    /// prices, amounts no larger in any resource never price higher: products and sums round
+    /// monotonically, which the folding heuristics' block bounds rely on.
+    #[inline(always)]
+    pub fn dot(&self, w: &PerResource) -> f64 {
+        let x = &self.0;
+        x[0] * w[0] + x[1] * w[1] + x[2] * w[2] + x[3] * w[3] + x[4] * w[4]
+    }
 }
 
 impl std::ops::Index<usize> for PerResource {

@@ -3,6 +3,7 @@
 //! configuration share their [`CandidateList`] through a [`CandidateCache`].
 
 use super::config::{Pin, Pins};
+use super::frontier::{FrontierRes, price_frontier};
 use super::select::{price_family, staircase};
 use crate::board::Board;
 use crate::cost::{DspKind, MemStyle, MultStyle, PerResource, Resources, ScaleStyle};
@@ -53,6 +54,8 @@ pub struct CandidateList {
     pub cands: Vec<Candidate>,
     /// Every candidate's cycles per frame (ascending; compact for binary searches).
     pub cycles: Vec<u64>,
+    /// The distinct values of `cycles`, ascending.
+    pub distinct_cycles: Vec<u64>,
     /// Every candidate's resources (compact for the search's sums).
     pub res: Vec<Resources>,
     /// The same as floating point, in [`Resources::as_array`] order (the fitting heuristic's
@@ -64,9 +67,8 @@ pub struct CandidateList {
     /// Indices (ascending) of the candidates no earlier candidate matches or beats in every
     /// resource: the only ones the fitting heuristic can pick ([`price_frontier`]).
     pub frontier: Vec<usize>,
-    /// The frontier's resources as floating point, in frontier order (contiguous for the
-    /// fitting heuristic's scans).
-    pub frontier_res: Vec<PerResource>,
+    /// The frontier's resources and block bounds.
+    pub frontier_res: FrontierRes,
     /// Per candidate index `i`, the least of each resource over candidates `0..=i` (the
     /// least any candidate at least as fast as candidate `i` can use).
     pub least: Vec<[u64; 5]>,
@@ -106,6 +108,7 @@ impl CandidateList {
         let res: Vec<Resources> = cands.iter().map(|c| c.res()).collect();
         let res_f64: Vec<PerResource> = res.iter().map(PerResource::of).collect();
         let frontier = price_frontier(&res_f64);
+        let frontier_res = FrontierRes::new(frontier.iter().map(|&i| res_f64[i]).collect());
         let mut stairs = Staircases::default();
         for p in price_family(board.uram > 0) {
             stairs.push(staircase(&cycles, &res_f64, &frontier, &p));
@@ -119,9 +122,12 @@ impl CandidateList {
                 Some(*m)
             })
             .collect();
+        let mut distinct_cycles = cycles.clone();
+        distinct_cycles.dedup();
         CandidateList {
+            distinct_cycles,
             cycles,
-            frontier_res: frontier.iter().map(|&i| res_f64[i]).collect(),
+            frontier_res,
             frontier,
             cands,
             res,
@@ -439,32 +445,6 @@ fn pin_conflict(pin: &Pin, space: &FoldSpace, dims: Dims, dsp: Option<DspKind>) 
     why.join("; ")
 }
 
-/// The candidates that no earlier one (faster or as fast: the list is sorted by cycles)
-/// matches or beats in every resource. Whatever non-negative prices weigh the resources, an
-/// earlier candidate that uses no more of any costs no more (floating-point rounding is
-/// monotone), and searches that keep the first of equals never pick a candidate off this
-/// list; skipping them leaves their choices unchanged.
-pub fn price_frontier(res: &[PerResource]) -> Vec<usize> {
-    // Checking the frontier found so far suffices: an earlier candidate off the frontier is
-    // matched by an earlier one on it, which then matches this one too. A candidate that uses
-    // no more of any resource has no larger sum of them (rounding is monotone and the sums
-    // are taken in one order), so the sums rule most frontier members out at one comparison.
-    let sum = |x: &PerResource| x.iter().fold(0.0, |a, b| a + b);
-    let mut frontier: Vec<(usize, f64)> = Vec::new();
-    for (i, x) in res.iter().enumerate() {
-        let total = sum(x);
-        // Latest first: a matching candidate is most often a recent, similar one.
-        let matched = frontier
-            .iter()
-            .rev()
-            .any(|&(e, total_e)| total_e <= total && res[e].iter().zip(x).all(|(a, b)| a <= b));
-        if !matched {
-            frontier.push((i, total));
-        }
-    }
-    frontier.into_iter().map(|(i, _)| i).collect()
-}
-
 /// True when `a` is at least as good as `b` everywhere (cycles, each resource, and the same
 /// stream widths, which decide the glue between stages).
 pub(super) fn dominates(a: &Candidate, b: &Candidate) -> bool {
@@ -515,23 +495,4 @@ fn prune(cands: &mut Vec<Candidate>) {
         .iter()
         .filter_map(|&i| slots[i as usize].take())
         .collect();
-}
-
-#[cfg(test)]
-mod tests {
-    use super::price_frontier;
-    use crate::cost::PerResource;
-
-    #[test]
-    fn price_frontier_drops_what_an_earlier_candidate_matches() {
-        let res = [
-            [100.0, 50.0, 2.0, 0.0, 4.0], // fastest
-            [120.0, 60.0, 2.0, 0.0, 4.0], // slower and dearer everywhere: off
-            [60.0, 40.0, 2.0, 0.0, 8.0],  // trades DSPs for LUTs: on
-            [100.0, 50.0, 2.0, 0.0, 4.0], // equal to the first: off (the first of equals)
-            [50.0, 30.0, 1.0, 0.0, 2.0],  // cheapest of all: on
-        ];
-        assert_eq!(price_frontier(&res.map(PerResource)), vec![0, 2, 4]);
-        assert!(price_frontier(&[]).is_empty());
-    }
 }

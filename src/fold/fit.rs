@@ -11,6 +11,7 @@
 //!    to the candidate that removes the most over-budget share per unit of share it adds to
 //!    the resources still within budget, until the design fits or no swap helps.
 
+use super::frontier::{blocks_where, least_priced};
 use super::select::{Folding, Selection};
 use crate::cost::{PerResource, Resources};
 
@@ -55,6 +56,7 @@ fn fit_uncached(f: &Folding, budget: &Resources, t: u64) -> Option<Selection> {
     let (b, inv_b) = budget_f64(budget);
     let mut m = PerResource::splat(1.0);
     let mut best: Option<(f64, Selection)> = None;
+    let mut warm: Vec<usize> = pickable.iter().map(|p| p.len() - 1).collect();
     for _ in 0..ROUNDS {
         // Every layer's candidate of least priced share (the first of equals).
         let w = PerResource::from_fn(|k| m[k] * inv_b[k]);
@@ -62,15 +64,10 @@ fn fit_uncached(f: &Folding, budget: &Resources, t: u64) -> Option<Selection> {
         let sel: Selection = spaces
             .iter()
             .zip(&pickable)
-            .map(|(s, idx)| {
-                // The frontier's resources are stored in frontier order, contiguous.
-                let mut pick = (f64::INFINITY, 0);
-                for (pos, x) in s.list.frontier_res[..idx.len()].iter().enumerate() {
-                    let price = x[0] * w[0] + x[1] * w[1] + x[2] * w[2] + x[3] * w[3] + x[4] * w[4];
-                    if price < pick.0 {
-                        pick = (price, pos);
-                    }
-                }
+            .zip(warm.iter_mut())
+            .map(|((s, idx), warm)| {
+                let pick = least_priced(&s.list.frontier_res, idx.len(), &w, *warm);
+                *warm = pick.1;
                 least_price += pick.0;
                 idx[pick.1]
             })
@@ -128,10 +125,14 @@ fn repair(
         for (li, (s, idx)) in spaces.iter().zip(pickable).enumerate() {
             let cur = s.list.res_f64[sel[li]];
             let rest = PerResource::from_fn(|k| tot[k] - cur[k]);
-            for (&j, new) in idx.iter().zip(&s.list.frontier_res) {
-                // A swap that lowers no over-budget resource cannot lower the violation
-                // (every term is monotone): its gain is at most 0.
-                if j == sel[li] || !over.iter().any(|&k| new[k] < cur[k]) {
+            // A swap that lowers no over-budget resource cannot lower the violation (every
+            // term is monotone): its gain is at most 0. Nor can any member of a block whose
+            // least lowers none.
+            let lowers = |x: &PerResource| over.iter().any(|&k| x[k] < cur[k]);
+            let fr = &s.list.frontier_res;
+            for j in blocks_where(fr, idx.len(), lowers) {
+                let new = &fr.res[j];
+                if idx[j] == sel[li] || !lowers(new) {
                     continue;
                 }
                 let next = PerResource::from_fn(|k| rest[k] + new[k]);
@@ -144,7 +145,7 @@ fn repair(
                     .sum();
                 let score = gain / (added + 1e-9);
                 if best.is_none_or(|(bs, _, _)| score > bs) {
-                    best = Some((score, li, j));
+                    best = Some((score, li, idx[j]));
                 }
             }
         }

@@ -6,6 +6,7 @@ pub mod candidates;
 pub mod config;
 pub mod exact;
 pub mod fit;
+pub mod frontier;
 pub mod pipeline;
 pub mod select;
 

@@ -233,7 +233,15 @@ impl Evaluation<'_> {
     fn fork(&mut self, n: NodeIndex, ways: usize) -> NodeTime {
         let node = &self.graph.g[n];
         let elems = node.out.shape.elems();
-        let p = self.times[self.graph.producers(n)[0].index()].unwrap_or_default();
+        // A fork's one producer.
+        let producer = self
+            .graph
+            .g
+            .neighbors_directed(n, petgraph::Direction::Incoming)
+            .next();
+        let p = producer
+            .and_then(|s| self.times[s.index()])
+            .unwrap_or_default();
         let words = glue::words(elems, p.out_par as u64, p.out_row);
         let width = p.out_par as u64 * node.out.ty.bits as u64;
         self.sink.add(

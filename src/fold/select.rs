@@ -58,7 +58,7 @@ pub fn staircase(
     let mut steps: Vec<(u64, usize)> = Vec::new();
     let mut best = f64::INFINITY;
     for &i in frontier {
-        let cost: f64 = res[i].iter().zip(p).map(|(x, w)| x * w).sum();
+        let cost = res[i].dot(p);
         if cost < best {
             best = cost;
             if steps.last().is_some_and(|l| l.0 == cycles[i]) {
@@ -186,14 +186,13 @@ pub fn budget_share(r: &Resources, budget: &Resources) -> f64 {
 
 /// Selection for price `p` at target `t`: each layer's cheapest candidate within `t`.
 fn select_at(stairs: &[&[(u64, usize)]], t: u64) -> Option<Selection> {
-    stairs
-        .iter()
-        .map(|s| {
-            // Steps are sorted by cycles: the last within `t`.
-            let n = s.partition_point(|(c, _)| *c <= t);
-            n.checked_sub(1).map(|i| s[i].1)
-        })
-        .collect()
+    let mut sel = Vec::with_capacity(stairs.len());
+    for s in stairs {
+        // Steps are sorted by cycles: the last within `t`.
+        let n = s.partition_point(|(c, _)| *c <= t);
+        sel.push(s[n.checked_sub(1)?].1);
+    }
+    Some(sel)
 }
 
 /// The fastest fitting selection: (bottleneck target, selection), or None if nothing fits.
@@ -274,18 +273,16 @@ pub fn fastest(f: &Folding, budget: &Resources) -> Option<(u64, Selection)> {
 pub fn cycle_points(spaces: &[LayerCandidates], ceiling: u64) -> Vec<u64> {
     let floor = spaces
         .iter()
-        .map(|s| s.list.cycles.iter().copied().min().unwrap_or(0))
+        .map(|s| s.list.distinct_cycles.first().copied().unwrap_or(0))
         .max()
         .unwrap_or(0);
     let mut points: Vec<u64> = Vec::new();
     for s in spaces {
-        // Each list is sorted by cycles: its repeats are adjacent.
-        let from = points.len();
-        for c in s.list.cycles.iter().copied() {
-            if c >= floor && c < ceiling && (points.len() == from || points.last() != Some(&c)) {
-                points.push(c);
-            }
-        }
+        // Each list's distinct cycles are ascending: the points are one run of them.
+        let c = &s.list.distinct_cycles;
+        points.extend_from_slice(
+            &c[c.partition_point(|&x| x < floor)..c.partition_point(|&x| x < ceiling)],
+        );
     }
     points.sort_unstable();
     points.dedup();

@@ -109,13 +109,11 @@ impl Conv {
         let gen_words = self.fan_in(inp.shape.c) / *par as u64;
         let regroup_latency = regroup.map_or(0, |_| Regroup::LATENCY);
         let depth = swg::SWG_DEPTH + gen_words - 1 + regroup_latency + mvu::depth(fold.simd);
-        let units = g
-            .unit
-            .iter()
-            .chain(regroup_units)
-            .cloned()
-            .chain(std::iter::once(m))
-            .collect();
+        // One allocation of the exact size (a chained collect grows the vector).
+        let mut units = Vec::with_capacity(g.unit.iter().len() + regroup_units.len() + 1);
+        units.extend(g.unit.iter().cloned());
+        units.extend_from_slice(regroup_units);
+        units.push(m);
         // After the last pixel: the last window is emitted and run through every neuron fold.
         let tail = swg::SWG_DEPTH
             + regroup_latency
