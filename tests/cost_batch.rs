@@ -1,6 +1,6 @@
 //! `Operator::cost_all` (a layer's folds costed in one batch, sharing the parts folds have in
-//! common) gives exactly `Operator::cost` of each fold, on every layer of the example models
-//! and of random models, for both DSP primitives, padded lanes included.
+//! common) gives exactly `Operator::cost` of each fold, on every layer of the example models,
+//! of a model with per-channel requantisation and of random models, for both DSP primitives, padded lanes included.
 
 mod common;
 
@@ -49,6 +49,23 @@ fn a_batch_costs_each_fold_as_alone() {
     for name in common::EXAMPLE_MODELS {
         checked += check(&Path::new("models").join(format!("{name}.yaml")));
     }
+    // Per-channel scales and shifts: the requantiser's shape depends on PE (its parameters
+    // per PE), which shows in its cost once a PE holds more than a LUTRAM's 64 entries.
+    checked += check(Path::new("tests/data/bigshift.yaml"));
+    let list = |n: usize, f: fn(usize) -> usize| {
+        (0..n)
+            .map(|i| f(i).to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let wide = format!(
+        "name: wide\ninput: {{shape: [4, 4, 8], bits: 4}}\nlayers:\n  - {{name: c0, op: conv, \
+         channels: 256, kernel: 1, weight_bits: 4, output: {{bits: 4}}, requant: {{scale: [{}], \
+         shift: [{}]}}}}\n",
+        list(256, |i| 1 + i % 7),
+        list(256, |i| 8 + i % 5)
+    );
+    checked += check(&common::write_temp("cost-batch", "wide.yaml", &wide));
     for seed in 0..20 {
         let text = common::random_model(seed);
         let path = common::write_temp("cost-batch", &format!("m{seed}.yaml"), &text);

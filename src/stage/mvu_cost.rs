@@ -564,15 +564,18 @@ fn xnor_rom_fusion(s: &MvuShape, fold: &Fold, rows: u64, wmem: &Resources) -> Re
 
 /// The parts of [`model`] that folds of one matrix share, kept across a batch of one layer's
 /// folds ([`model_with`]; the folds arrive grouped by PE and SIMD, styles innermost): the
-/// requantiser's shape and cost per PE and scale style, the rest per PE and SIMD and their
-/// style. The figures are those of [`model`] alone.
+/// requantiser's shape and cost per PE and scale style (forgotten when the PE changes, so
+/// that a lookup scans at most the scale styles), the rest per PE and SIMD and their style.
+/// The figures are those of [`model`] alone.
 #[derive(Debug, Default)]
 pub struct ModelMemo {
     /// The arguments besides the style that `parts` depend on.
     scope: Option<(MvuShape, u64, u64, HwCtx)>,
     parts: ScopedParts,
-    shape: Memo<(u32, ScaleStyle), RequantShape>,
-    requant: Memo<(u32, RequantShape, DspKind), Resources>,
+    /// The PE `shape` and `requant` hold figures for.
+    pe: u32,
+    shape: Memo<ScaleStyle, RequantShape>,
+    requant: Memo<(RequantShape, DspKind), Resources>,
 }
 
 /// What [`ModelMemo`] keeps for one PE, SIMD, matrix and board (forgotten when they change).
@@ -588,9 +591,18 @@ struct ScopedParts {
 impl ModelMemo {
     /// The requantiser's shape of a layer with epilogue `ep` under `fold` (one layer a memo).
     pub fn requant_shape(&mut self, ep: Epilogue, fold: &Fold) -> RequantShape {
-        self.shape.get((fold.pe, fold.scale), || {
-            ep.scaled(fold.scale).shape(fold.pe)
-        })
+        self.at_pe(fold.pe);
+        self.shape
+            .get(fold.scale, || ep.scaled(fold.scale).shape(fold.pe))
+    }
+
+    /// Forgets the per-PE figures when `pe` is not the PE they are for.
+    fn at_pe(&mut self, pe: u32) {
+        if self.pe != pe {
+            self.pe = pe;
+            self.shape = Memo::default();
+            self.requant = Memo::default();
+        }
     }
 }
 
@@ -613,6 +625,7 @@ pub fn model_with(
         memo.scope = scope;
         memo.parts = ScopedParts::default();
     }
+    memo.at_pe(fold.pe);
     let parts = &mut memo.parts;
     // Padded lanes: a PE or SIMD that does not divide the matrix rounds its folds up (the
     // padded lanes compute zeros and cost as much as the others).
@@ -645,9 +658,9 @@ pub fn model_with(
         ff: UNIT_FFS + x_bits + 5 * clog2(nf) + clog2(sf) + clog2(rows),
         ..Default::default()
     };
-    let rq_cost = memo.requant.get((fold.pe, *rq, hw.dsp), || {
-        requant::cost(fold.pe, rq, hw.dsp)
-    });
+    let rq_cost = memo
+        .requant
+        .get((*rq, hw.dsp), || requant::cost(fold.pe, rq, hw.dsp));
     let cap = lane_item_cap(&wmem, bias.lut, rq_cost.lut, pe, acc_bits);
     let mut res = wmem
         + bias
