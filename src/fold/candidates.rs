@@ -491,8 +491,8 @@ fn prune(cands: &mut Vec<Candidate>) {
         .zip(&keep)
         .map(|(c, &k)| k.then_some(c))
         .collect();
-    *cands = kept_order
-        .iter()
-        .filter_map(|&i| slots[i as usize].take())
-        .collect();
+    // Sized up front: growing a vector of candidates copies them each time.
+    let mut kept = Vec::with_capacity(kept_order.len());
+    kept.extend(kept_order.iter().filter_map(|&i| slots[i as usize].take()));
+    *cands = kept;
 }

@@ -120,7 +120,13 @@ fn repair(
         let viol = violation(&tot, &b, &inv_b);
         // Added share counts only the resources still within budget.
         let within = PerResource::from_fn(|k| if tot[k] <= b[k] { inv_b[k] } else { 0.0 });
-        let over: Vec<usize> = (0..5).filter(|&k| tot[k] > b[k]).collect();
+        let mut over_at = [0; 5];
+        let mut n_over = 0;
+        for k in (0..5).filter(|&k| tot[k] > b[k]) {
+            over_at[n_over] = k;
+            n_over += 1;
+        }
+        let over = &over_at[..n_over];
         let mut best: Option<(f64, usize, usize)> = None;
         for (li, (s, idx)) in spaces.iter().zip(pickable).enumerate() {
             let cur = s.list.res_f64[sel[li]];

@@ -57,8 +57,8 @@ pub fn price_frontier(res: &[PerResource]) -> Vec<usize> {
     // are taken in one order), so only members of no larger sum are compared: the frontier
     // is also kept sorted by sum, and those members are a prefix of it.
     let sum = |x: &PerResource| x.iter().fold(0.0, |a, b| a + b);
-    let mut frontier = Vec::new();
-    let mut by_sum: Vec<(f64, usize)> = Vec::new();
+    let mut frontier = Vec::with_capacity(res.len());
+    let mut by_sum: Vec<(f64, usize)> = Vec::with_capacity(res.len());
     for (i, x) in res.iter().enumerate() {
         let total = sum(x);
         let cut = by_sum.partition_point(|&(t, _)| t <= total);

@@ -446,7 +446,12 @@ impl GlueSink {
 fn input_par(graph: &Graph, choice: &[Option<&Candidate>], n: NodeIndex) -> u32 {
     let mut cur = n;
     loop {
-        let Some(&first) = graph.consumers(cur).first() else {
+        // The first consumer in node order (`Graph::consumers`' first, without its vector).
+        let Some(first) = graph
+            .g
+            .neighbors_directed(cur, petgraph::Direction::Outgoing)
+            .min()
+        else {
             return 1;
         };
         match &graph.g[first].kind {

@@ -8,7 +8,7 @@
 //! The price family does not depend on the budget, so a larger budget can only admit more
 //! (price, T) pairs: more budget is never slower, by construction.
 
-use super::candidates::LayerCandidates;
+use super::candidates::{Candidate, LayerCandidates};
 use super::pipeline::{Pipeline, evaluate, evaluate_lean};
 use crate::cost::{PerResource, Resources};
 use crate::ir::Graph;
@@ -55,7 +55,7 @@ pub fn staircase(
     frontier: &[usize],
     p: &PerResource,
 ) -> Vec<(u64, usize)> {
-    let mut steps: Vec<(u64, usize)> = Vec::new();
+    let mut steps: Vec<(u64, usize)> = Vec::with_capacity(frontier.len().min(32));
     let mut best = f64::INFINITY;
     for &i in frontier {
         let cost = res[i].dot(p);
@@ -70,9 +70,11 @@ pub fn staircase(
     steps
 }
 
-/// Every layer's staircase under the family's `k`-th price vector.
-fn staircases(spaces: &[LayerCandidates], k: usize) -> Vec<&[(u64, usize)]> {
-    spaces.iter().map(|s| s.list.stairs.get(k)).collect()
+/// Every layer's staircase under the family's `k`-th price vector, into `out` (reused from
+/// one price vector to the next: the sweeps run thousands of times a search).
+fn staircases<'a>(spaces: &'a [LayerCandidates], k: usize, out: &mut Vec<&'a [(u64, usize)]>) {
+    out.clear();
+    out.extend(spaces.iter().map(|s| s.list.stairs.get(k)));
 }
 
 /// Price vectors every layer's list carries staircases for.
@@ -100,6 +102,9 @@ pub struct Folding<'a> {
     /// Its layers' candidate lists, in layer order.
     pub spaces: &'a [LayerCandidates],
     seen: RefCell<rustc_hash::FxHashMap<Selection, (Resources, u64)>>,
+    /// The candidate per node index of the selection [`Folding::figures`] evaluates (kept to
+    /// reuse its memory).
+    choice: RefCell<Vec<Option<&'a Candidate>>>,
     /// [`super::fit::fit_at`]'s answers by cycle target and budget (the bisection and
     /// [`cheapest_within`] often ask the same).
     fitted: RefCell<FitMemo>,
@@ -115,6 +120,7 @@ impl<'a> Folding<'a> {
             graph,
             spaces,
             seen: RefCell::default(),
+            choice: RefCell::default(),
             fitted: RefCell::default(),
         }
     }
@@ -141,7 +147,8 @@ impl<'a> Folding<'a> {
         if let Some(&hit) = self.seen.borrow().get(sel) {
             return hit;
         }
-        let (res, choice) = chosen(self.graph, self.spaces, sel);
+        let mut choice = self.choice.borrow_mut();
+        let res = chosen_into(self.graph, self.spaces, sel, &mut choice);
         let p = evaluate_lean(self.graph, &choice);
         let got = (res + p.glue_res, p.cycles);
         self.seen.borrow_mut().insert(sel.clone(), got);
@@ -154,15 +161,28 @@ fn chosen<'a>(
     graph: &Graph,
     spaces: &'a [LayerCandidates],
     sel: &Selection,
-) -> (Resources, Vec<Option<&'a super::candidates::Candidate>>) {
-    let mut choice = vec![None; graph.g.node_bound()];
+) -> (Resources, Vec<Option<&'a Candidate>>) {
+    let mut choice = Vec::new();
+    let res = chosen_into(graph, spaces, sel, &mut choice);
+    (res, choice)
+}
+
+/// [`chosen`], the candidates written into `choice`.
+fn chosen_into<'a>(
+    graph: &Graph,
+    spaces: &'a [LayerCandidates],
+    sel: &Selection,
+    choice: &mut Vec<Option<&'a Candidate>>,
+) -> Resources {
+    choice.clear();
+    choice.resize(graph.g.node_bound(), None);
     let mut res = Resources::default();
     for (s, &i) in spaces.iter().zip(sel) {
         let c = &s.list.cands[i];
         choice[s.node.index()] = Some(c);
         res += c.res();
     }
-    (res, choice)
+    res
 }
 
 /// The layers' resources alone: a lower bound of [`total`]'s (glue only adds), which rules
@@ -199,8 +219,9 @@ fn select_at(stairs: &[&[(u64, usize)]], t: u64) -> Option<Selection> {
 pub fn fastest(f: &Folding, budget: &Resources) -> Option<(u64, Selection)> {
     let spaces = f.spaces;
     let mut best: Option<(u64, f64, Selection)> = None;
+    let (mut stairs, mut at) = (Vec::new(), Vec::new());
     for k in 0..family_len(spaces) {
-        let stairs = staircases(spaces, k);
+        staircases(spaces, k, &mut stairs);
         // Sweep the cycle targets upward from the floor (where every layer has a step) over
         // every step point, in order: `at[l]` is layer l's last step within the target, and
         // `sel` and `layer_res` follow it.
@@ -212,10 +233,12 @@ pub fn fastest(f: &Folding, budget: &Resources) -> Option<(u64, Selection)> {
         let Some(mut sel) = select_at(&stairs, floor) else {
             continue;
         };
-        let mut at: Vec<usize> = stairs
-            .iter()
-            .map(|s| s.partition_point(|x| x.0 <= floor).saturating_sub(1))
-            .collect();
+        at.clear();
+        at.extend(
+            stairs
+                .iter()
+                .map(|s| s.partition_point(|x| x.0 <= floor).saturating_sub(1)),
+        );
         let mut layer_res = spaces
             .iter()
             .zip(&sel)
@@ -339,8 +362,9 @@ fn least_within(spaces: &[LayerCandidates], t: u64) -> Resources {
 pub fn cheapest_within(f: &Folding, budget: &Resources, t: u64) -> Option<Selection> {
     let spaces = f.spaces;
     let mut best: Option<(f64, Selection)> = None;
+    let mut stairs = Vec::new();
     for k in 0..family_len(spaces) {
-        let stairs = staircases(spaces, k);
+        staircases(spaces, k, &mut stairs);
         let Some(sel) = select_at(&stairs, t) else {
             continue;
         };

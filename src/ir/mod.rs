@@ -37,7 +37,11 @@ pub struct Graph {
 impl Graph {
     /// Nodes in a topological order (the order they were added: inputs always come first).
     pub fn order(&self) -> Vec<NodeIndex> {
-        self.g.node_indices().collect()
+        // One allocation (the stable graph's indices come without a length: a plain collect
+        // grows the vector several times, on every pipeline evaluation of the folding search).
+        let mut order = Vec::with_capacity(self.g.node_count());
+        order.extend(self.g.node_indices());
+        order
     }
 
     /// Layer nodes in topological order.

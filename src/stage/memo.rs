@@ -19,6 +19,13 @@ impl<K, V> Default for Memo<K, V> {
     }
 }
 
+impl<K, V> Memo<K, V> {
+    /// Forgets every value, keeping the memory (a batch clears its memos thousands of times).
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+}
+
 impl<K: PartialEq, V: Clone> Memo<K, V> {
     /// The value for `key`, made by `make` the first time.
     pub fn get(&mut self, key: K, make: impl FnOnce() -> V) -> V {

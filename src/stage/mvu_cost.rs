@@ -588,6 +588,24 @@ struct ScopedParts {
     queue: Memo<u64, Resources>,
 }
 
+impl ScopedParts {
+    /// Forgets every part (keeping the memos' memory).
+    fn clear(&mut self) {
+        let ScopedParts {
+            weights,
+            inbuf,
+            datapath,
+            lane_floor,
+            queue,
+        } = self;
+        weights.clear();
+        *inbuf = None;
+        datapath.clear();
+        lane_floor.clear();
+        queue.clear();
+    }
+}
+
 impl ModelMemo {
     /// The requantiser's shape of a layer with epilogue `ep` under `fold` (one layer a memo).
     pub fn requant_shape(&mut self, ep: Epilogue, fold: &Fold) -> RequantShape {
@@ -600,8 +618,8 @@ impl ModelMemo {
     fn at_pe(&mut self, pe: u32) {
         if self.pe != pe {
             self.pe = pe;
-            self.shape = Memo::default();
-            self.requant = Memo::default();
+            self.shape.clear();
+            self.requant.clear();
         }
     }
 }
@@ -623,7 +641,7 @@ pub fn model_with(
     let scope = Some((*s, pe, simd, *hw));
     if memo.scope != scope {
         memo.scope = scope;
-        memo.parts = ScopedParts::default();
+        memo.parts.clear();
     }
     memo.at_pe(fold.pe);
     let parts = &mut memo.parts;
