@@ -233,13 +233,9 @@ impl Evaluation<'_> {
     fn fork(&mut self, n: NodeIndex, ways: usize) -> NodeTime {
         let node = &self.graph.g[n];
         let elems = node.out.shape.elems();
-        // A fork's one producer.
-        let producer = self
+        let p = self
             .graph
-            .g
-            .neighbors_directed(n, petgraph::Direction::Incoming)
-            .next();
-        let p = producer
+            .first_producer(n)
             .and_then(|s| self.times[s.index()])
             .unwrap_or_default();
         let words = glue::words(elems, p.out_par as u64, p.out_row);
@@ -446,12 +442,7 @@ impl GlueSink {
 fn input_par(graph: &Graph, choice: &[Option<&Candidate>], n: NodeIndex) -> u32 {
     let mut cur = n;
     loop {
-        // The first consumer in node order (`Graph::consumers`' first, without its vector).
-        let Some(first) = graph
-            .g
-            .neighbors_directed(cur, petgraph::Direction::Outgoing)
-            .min()
-        else {
+        let Some(first) = graph.first_consumer(cur) else {
             return 1;
         };
         match &graph.g[first].kind {

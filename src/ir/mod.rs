@@ -62,6 +62,21 @@ impl Graph {
         e.into_iter().map(|(_, s)| s).collect()
     }
 
+    /// The first of [`Graph::producers`], without building the list (the folding search asks
+    /// on every pipeline evaluation).
+    pub fn first_producer(&self, n: NodeIndex) -> Option<NodeIndex> {
+        self.g
+            .edges_directed(n, Direction::Incoming)
+            .map(|e| (e.weight().port, e.source()))
+            .min()
+            .map(|(_, s)| s)
+    }
+
+    /// The first of [`Graph::consumers`], without building the list.
+    pub fn first_consumer(&self, n: NodeIndex) -> Option<NodeIndex> {
+        self.g.neighbors_directed(n, Direction::Outgoing).min()
+    }
+
     /// Consumers of `n`, in node order.
     pub fn consumers(&self, n: NodeIndex) -> Vec<NodeIndex> {
         let mut c: Vec<_> = self

@@ -5,7 +5,7 @@
 //! argument instead of once per fold.
 
 /// Values by key, found by a linear scan: a part has few distinct keys in one batch (the
-/// caller drops the memo when the arguments it leaves out of the key change).
+/// caller clears the memo when the arguments it leaves out of the key change).
 #[derive(Debug)]
 pub struct Memo<K, V> {
     entries: Vec<(K, V)>,
@@ -55,7 +55,7 @@ mod tests {
     use super::Memo;
 
     #[test]
-    fn makes_each_key_once() {
+    fn makes_each_key_once_and_forgets_on_clear() {
         let mut memo = Memo::default();
         let mut made = 0;
         for k in [3, 4, 3, 3, 4] {
@@ -69,5 +69,7 @@ mod tests {
         assert_eq!(*memo.get_ref(4, || 0), 40);
         assert_eq!(*memo.get_ref(5, || 50), 50);
         assert_eq!(memo.get(3, || 7), 30);
+        memo.clear();
+        assert_eq!(memo.get(3, || 7), 7);
     }
 }
