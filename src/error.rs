@@ -61,6 +61,34 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// A failure reading or importing an ONNX model: the file, and the node concerned when there
+/// is one. Displays as ``FILE: node `NAME` (OP): MESSAGE``, without the node and op parts
+/// when they are `None`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportError {
+    /// The model file, as the user named it.
+    pub file: String,
+    /// The node's name (or `<op_type>_<index>` for an unnamed node), when one is concerned.
+    pub node: Option<String>,
+    /// The node's operator type (`Conv`, `Quant`), when one is concerned.
+    pub op: Option<String>,
+    /// What is wrong, in one sentence.
+    pub message: String,
+}
+
+impl fmt::Display for ImportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.file)?;
+        match (&self.node, &self.op) {
+            (Some(node), Some(op)) => write!(f, "node `{node}` ({op}): ")?,
+            (Some(node), None) => write!(f, "node `{node}`: ")?,
+            (None, Some(op)) => write!(f, "({op}): ")?,
+            (None, None) => {}
+        }
+        write!(f, "{}", self.message)
+    }
+}
+
 /// Per-resource shortfall when no folding fits the budget.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NoFit {
@@ -86,6 +114,7 @@ pub struct NoFit {
 /// | [`Unsupported`](Error::Unsupported) | a valid input half-gen cannot compile: a reserved model name, an accumulator too wide | 2 |
 /// | [`Serialization`](Error::Serialization) | a report could not be written as JSON or CSV | 2 |
 /// | [`Internal`](Error::Internal) | an internal invariant broke: a bug in half-gen | 2 |
+/// | [`Import`](Error::Import) | an ONNX model cannot be read or imported (file, node, operator) | 2 |
 /// | [`Tool`](Error::Tool) | an external tool (g++, Verilator, Yosys) is missing or failed | 2 |
 /// | [`Interrupted`](Error::Interrupted) | a signal stopped the command after it saved what it could | 130 |
 /// | [`NoFit`](Error::NoFit) | even the cheapest folding exceeds the board budget | 1 |
@@ -142,6 +171,11 @@ pub enum Error {
     /// bug in half-gen, not in the input (exit code 2).
     #[error("{0}")]
     Internal(String),
+    /// An ONNX model cannot be read or imported: not a regular file, too large, not ONNX, a
+    /// malformed tensor, or a node half-gen cannot import (exit code 2). The message names
+    /// the file and, when there is one, the node and its operator.
+    #[error("{0}")]
+    Import(ImportError),
     /// An external tool (g++, Verilator, Yosys) is missing or failed (exit code 2).
     #[error("{tool}: {message}")]
     Tool {
@@ -196,7 +230,34 @@ mod tests {
         ] {
             assert_eq!((e.exit_code(), e.to_string()), (2, m()));
         }
+        let import = Error::Import(ImportError {
+            file: m(),
+            node: None,
+            op: None,
+            message: m(),
+        });
+        assert_eq!((import.exit_code(), import.to_string()), (2, "m: m".into()));
         assert_eq!(Error::Interrupted(m()).exit_code(), 130);
         assert_eq!(Error::NoFit(NoFit { lines: vec![] }).exit_code(), 1);
+    }
+
+    #[test]
+    fn import_errors_name_file_node_and_op() {
+        let e = |node: Option<&str>, op: Option<&str>| {
+            Error::Import(ImportError {
+                file: "m.onnx".into(),
+                node: node.map(str::to_string),
+                op: op.map(str::to_string),
+                message: "bad".into(),
+            })
+            .to_string()
+        };
+        assert_eq!(
+            e(Some("conv1"), Some("Conv")),
+            "m.onnx: node `conv1` (Conv): bad"
+        );
+        assert_eq!(e(Some("conv1"), None), "m.onnx: node `conv1`: bad");
+        assert_eq!(e(None, Some("Conv")), "m.onnx: (Conv): bad");
+        assert_eq!(e(None, None), "m.onnx: bad");
     }
 }

@@ -2,8 +2,9 @@
 //!
 //! The crate is layered, each layer importing only the ones below it (docs/architecture.md;
 //! tests/architecture.rs checks it): `commands` (build, estimate, sim, synth, search, report)
-//! -> `backend` (hls, rtl) -> `schedule` -> `lower` -> `fold` -> `reference`, `weights` -> `ir`
-//! -> `model` -> `ops` -> `stage` -> `format` -> `board`, `cost` -> the utilities.
+//! -> `import` (ONNX and QONNX) -> `backend` (hls, rtl) -> `schedule` -> `lower` -> `fold`
+//! -> `reference`, `weights` -> `ir` -> `model` -> `ops` -> `stage` -> `format` -> `board`,
+//! `cost` -> the utilities.
 //!
 //! Data path: [`model::load`] -> [`ir::build`] -> [`fold::optimize`] -> [`report::Estimate`].
 
@@ -20,6 +21,7 @@ pub mod format;
 pub mod fsutil;
 pub mod hash;
 pub mod hint;
+pub mod import;
 pub mod interrupt;
 pub mod ir;
 pub mod limits;

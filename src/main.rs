@@ -32,6 +32,7 @@ macro_rules! out {
     }};
 }
 
+mod cmd_import;
 mod cmd_search;
 
 #[derive(Parser)]
@@ -105,7 +106,7 @@ impl FoldArgs {
 enum Command {
     /// Fold a model for a board and print cycles, latency and resources per layer.
     Estimate {
-        /// The model file (YAML, format v1).
+        /// The model file (YAML, format v1), or an ONNX model to import first.
         model: PathBuf,
         #[command(flatten)]
         fold: FoldArgs,
@@ -121,7 +122,7 @@ enum Command {
     },
     /// Run the bit-exact reference interpreter on a data set or on seeded random frames.
     Eval {
-        /// The model file.
+        /// The model file, or an ONNX model to import first.
         model: PathBuf,
         /// A .npz with `x` [N, ...input shape] and optional labels `y`.
         #[arg(long)]
@@ -138,7 +139,7 @@ enum Command {
     },
     /// Fold a model and write its Vitis HLS project, testbench vectors and reports.
     Build {
-        /// The model file.
+        /// The model file, or an ONNX model to import first.
         model: PathBuf,
         #[command(flatten)]
         fold: FoldArgs,
@@ -202,6 +203,9 @@ enum Command {
     Search(cmd_search::SearchArgs),
     /// Latency and resource lookup table of every layer configuration of a space.
     Lut(cmd_search::LutArgs),
+    /// Import a quantized ONNX model (QONNX, or onnxruntime's int8 QDQ/QOperator) as a model
+    /// file and weights (docs/import.md).
+    Import(cmd_import::ImportArgs),
     /// List the built-in boards.
     Boards {
         /// Print JSON.
@@ -263,6 +267,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
         } => synth(&dir, json, jobs, timeout),
         Command::Search(a) => cmd_search::search(a),
         Command::Lut(a) => cmd_search::lut(a),
+        Command::Import(a) => cmd_import::import(a),
         Command::Boards { json } => boards(json),
     }
 }
@@ -275,7 +280,8 @@ fn estimate(
     json: bool,
     csv: bool,
 ) -> Result<u8, Error> {
-    let r = half_gen::estimate(model, &fold.board, &fold.options()?)?;
+    let (_import, model) = half_gen::commands::import::source(model)?;
+    let r = half_gen::estimate(&model, &fold.board, &fold.options()?)?;
     for w in &r.model.warnings {
         eprintln!("warning: {w}");
     }
@@ -301,7 +307,8 @@ fn eval(
     out: Option<&Path>,
     json: bool,
 ) -> Result<u8, Error> {
-    let l = half_gen::load(model)?;
+    let (_import, model) = half_gen::commands::import::source(model)?;
+    let l = half_gen::load(&model)?;
     for w in &l.model.warnings {
         eprintln!("warning: {w}");
     }
@@ -331,8 +338,9 @@ fn build(
     force: bool,
     fifo_depth: &[(String, u64)],
 ) -> Result<u8, Error> {
+    let (_import, model) = half_gen::commands::import::source(model)?;
     let b = half_gen::build::build(
-        model,
+        &model,
         &fold.board,
         &fold.options()?,
         out,

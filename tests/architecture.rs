@@ -32,6 +32,10 @@ const LAYERS: &[Layer] = &[
         role: "build, estimate, sim (csim/cosim), synth, search, report",
     },
     Layer {
+        module: "import",
+        role: "ONNX and QONNX import to the model format",
+    },
+    Layer {
         module: "backend",
         role: "hls, rtl: assemble a top from stages and the shared edge plan",
     },
@@ -761,7 +765,7 @@ fn planted_upward_import_is_found_on_its_line() {
         check("hash.rs", source),
         [(
             4,
-            "src/hash.rs:4: module `hash` (rank 1) imports `crate::commands` (rank 21): use crate::commands::x;"
+            "src/hash.rs:4: module `hash` (rank 1) imports `crate::commands` (rank 22): use crate::commands::x;"
                 .to_string()
         )]
     );

@@ -517,3 +517,51 @@ fn concat_requant_lists_match_the_inputs() {
     let msg = ["a concat's `requant.shift` is a single value, got 2 entries"];
     check(&yaml, (14, 37), Some("j"), &msg);
 }
+
+#[test]
+fn threshold_requantisation_errors_are_located() {
+    let keys = |rq: &str, out: &str| {
+        c1(&[
+            "channels: 16",
+            "kernel: 3",
+            &format!("output: {out}"),
+            &format!("requant: {rq}"),
+        ])
+    };
+    let two = "{bits: 2, signed: true}";
+    // The count, at its value.
+    let yaml = keys("{thresholds: 0}", two);
+    check(
+        &yaml,
+        (10, 27),
+        Some("c1"),
+        &["`requant.thresholds` must be in 1..=255, got 0"],
+    );
+    // Thresholds and a scale together, at the mapping.
+    let yaml = keys("{thresholds: 3, scale: 1}", two);
+    check(
+        &yaml,
+        (10, 14),
+        Some("c1"),
+        &["`requant` takes `scale` and `shift`, or `thresholds`"],
+    );
+    // Levels outside the output type, at the bias.
+    let yaml = keys("{thresholds: 3, bias: 0}", two);
+    check(
+        &yaml,
+        (10, 36),
+        Some("c1"),
+        &["give the levels 0..=3, outside the output type's -2..=1"],
+    );
+    // A layer kind without thresholds, at the count.
+    let yaml = model(&[
+        "  - {name: c1, op: conv, channels: 4, kernel: 3}",
+        "  - {name: s, op: add, from: [c1, c1], output: {bits: 4}, requant: {thresholds: 15}}",
+    ]);
+    check(
+        &yaml,
+        (6, 81),
+        Some("s"),
+        &["a `add` layer cannot take thresholds"],
+    );
+}

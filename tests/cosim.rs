@@ -359,3 +359,18 @@ fn the_optimizer_s_padded_lanes_agree() {
         .any(|p| 64 % p != 0);
     assert!(padded_pe, "{folding}");
 }
+
+#[test]
+fn thresholds_agree() {
+    // tests/data/thresholds.yaml: comparator trees and binary searches over per-channel
+    // threshold memories (and constants, one channel row per lane), bit-exact with and
+    // without stalls, on the model's cycles.
+    // tests/data/thresholds_pool.yaml adds a window avgpool's (per channel fold).
+    for model in ["thresholds", "thresholds_pool"] {
+        let dir = temp(model);
+        let extra = ["--frames", "6", "--board", "zybo-z7-10"];
+        let path = format!("tests/data/{model}.yaml");
+        check(Path::new(&path), &dir, model, &extra, true)
+            .unwrap_or_else(|e| panic!("{model}: {e}"));
+    }
+}

@@ -161,3 +161,21 @@ fn interrupted_csim_leaves_no_compiler_running() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn thresholds_are_bit_exact() {
+    // Threshold requantisation on conv (a comparator tree), dwconv, dense (bipolar, and a
+    // binary search over 15) and avgpool, with our ap_int and with the official headers; the
+    // thresholds are derived by calibration (docs/model-format.md 9.1).
+    let ap = common::official_ap();
+    for model in ["thresholds", "thresholds_pool"] {
+        let dir = temp(model);
+        build_and_csim(
+            Path::new(&format!("tests/data/{model}.yaml")),
+            &dir.join("t"),
+            8,
+            &[None, Some(&ap)],
+        )
+        .unwrap_or_else(|e| panic!("{model}: {e}"));
+    }
+}

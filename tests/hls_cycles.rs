@@ -245,3 +245,15 @@ fn padded_lanes_run_at_their_written_depths() {
     let model = Path::new("tests/data/padded.yaml");
     runs_at_written_depths(model, &dir, &extra, Some(Some(&ap))).unwrap();
 }
+
+#[test]
+fn thresholds_run_at_their_written_depths() {
+    // tests/data/thresholds.yaml (threshold requantisation: comparator trees, binary
+    // searches, a bipolar sign): at the estimate's cycles and latency, bit-exact with the
+    // official ap_int headers.
+    let dir = temp("thresholds");
+    let extra = ["--board", "zybo-z7-10", "--frames", "3"];
+    let ap = common::official_ap();
+    let model = Path::new("tests/data/thresholds.yaml");
+    runs_at_written_depths(model, &dir, &extra, Some(Some(&ap))).unwrap();
+}

@@ -322,3 +322,79 @@ fn data_sets_are_checked_before_they_are_read() {
         );
     }
 }
+
+/// tiny's conv with thresholds instead of a scale and shift: 2-bit signed levels from
+/// `-1` (`bias`) up, two thresholds per channel.
+const THRESHOLD_MODEL: &str = "name: tiny\ninput: {shape: [3, 3, 1], bits: 4, signed: false}\nweights: w.npz\nlayers:\n  - {name: c0, op: conv, channels: 2, kernel: 2, weight_bits: 4, output: {bits: 2, signed: true}, requant: {thresholds: 2, bias: -1}}\n  - {name: fc, op: dense, units: 2, weight_bits: 2, bias: false, output: {bits: 16, signed: true}, requant: {scale: 1, shift: 0}}\n";
+
+fn threshold_arrays(thresholds: Arr<'static>) -> Vec<(&'static str, Arr<'static>)> {
+    let mut a = replace(good(Path::new(".")), "c0.scale", None);
+    a = replace(a, "c0.shift", None);
+    a.push(("c0.thresholds", thresholds));
+    a
+}
+
+#[test]
+fn thresholds_give_hand_computed_outputs() {
+    let d = dir("thresholds");
+    std::fs::write(d.join("m.yaml"), THRESHOLD_MODEL).unwrap();
+    // Channel 0 (window sums 12, 16, 24, 28): thresholds 16 and 25 give levels -1, 0, 0, 1
+    // (acc >= t counts: 12 reaches none, 16 reaches the first, 24 too, 28 both).
+    // Channel 1 (x00 - x11 + 3 = -1 everywhere): thresholds -1 and -1 give -1 + 2 = 1.
+    write_npz(
+        &d.join("w.npz"),
+        &threshold_arrays(Arr::I(&[2, 2], vec![16, 25, -1, -1])),
+    );
+    write_npz(
+        &d.join("data.npz"),
+        &[("x", Arr::U8(&[1, 3, 3, 1], vec![1, 2, 3, 4, 5, 6, 7, 8, 9]))],
+    );
+    let o = eval_json(&d.join("m.yaml"), &d.join("data.npz"));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // fc unit 0 = the sum of channel 0's levels, -1 + 0 + 0 + 1 = 0; unit 1 = -(1 * 4) = -4.
+    let (shape, preds) = half_gen::weights::read_npy_i64(&d.join("preds.npy")).unwrap();
+    assert_eq!(shape, vec![1, 2]);
+    assert_eq!(preds, vec![0, -4]);
+    // One shared row: the same thresholds for both channels (channel 1: -1 reaches none).
+    write_npz(
+        &d.join("w.npz"),
+        &threshold_arrays(Arr::I(&[1, 2], vec![16, 25])),
+    );
+    let o = eval_json(&d.join("m.yaml"), &d.join("data.npz"));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (_, preds) = half_gen::weights::read_npy_i64(&d.join("preds.npy")).unwrap();
+    assert_eq!(preds, vec![0, 4]);
+}
+
+#[test]
+fn bad_threshold_arrays_are_named() {
+    let cases: [(&str, Arr<'static>, &str); 3] = [
+        (
+            "thr-shape",
+            Arr::I(&[4], vec![0; 4]),
+            "shape [4]; expected [1, 2] (shared) or [2, 2]",
+        ),
+        (
+            "thr-order",
+            Arr::I(&[2, 2], vec![1, 2, 5, 4]),
+            "row 1 decreases at element 0: thresholds must be sorted",
+        ),
+        (
+            "thr-float",
+            Arr::F(&[2, 2], vec![0.5, 1.0, 2.0, 3.0]),
+            "c0.thresholds",
+        ),
+    ];
+    for (tag, arr, needle) in cases {
+        expect_error(tag, threshold_arrays(arr), THRESHOLD_MODEL, &[needle, "c0"]);
+    }
+    // Thresholds for a layer that requantises by scale and shift.
+    let mut a = good(Path::new("."));
+    a.push(("c0.thresholds", Arr::I(&[1, 2], vec![0, 1])));
+    expect_error(
+        "thr-linear",
+        a,
+        MODEL,
+        &["c0.thresholds", "no `requant: {thresholds: N}`"],
+    );
+}

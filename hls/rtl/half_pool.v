@@ -46,7 +46,12 @@ module half_pool #(
     parameter integer OS = 0,
     parameter integer SCALE = 1,
     parameter integer SCALE_LUT = 0,   // 1: the constant SCALE by shift-adds (half_const_mul)
-    parameter integer SHIFT = 0
+    parameter integer SHIFT = 0,
+    parameter integer NT = 0,          // thresholds per channel (half_thresh); 0: scale, shift
+    parameter integer TB = 2,          // bits of a threshold (the accumulator's + 1)
+    parameter integer TBIAS = 0,       // the level below every threshold
+    parameter integer TSEARCH = 0,     // 1: binary search of the thresholds
+    parameter QFILE = "q.hex"          // NT > 0: CF words of PE*NT*TB bits, as half_mvu's
 ) (
     input  wire             ap_clk,
     input  wire             ap_rst_n,
@@ -62,6 +67,20 @@ module half_pool #(
     localparam integer QD = PIPE + 2;                    // output queue words
     localparam integer DW = (XB + 1 > ACC) ? XB + 1 : ACC;
     localparam integer MAXPOOL = (GLOBAL == 0 && MAX != 0) ? 1 : 0;
+    localparam integer FBW = (CF > 1) ? $clog2(CF) : 1;
+    localparam integer QW = (NT > 0) ? NT * TB : 1;
+    // Thresholds (NT > 0): word cf holds, for lane p at [p*QW +: QW], the NT thresholds of
+    // channel cf*PE + p, threshold i at [i*TB +: TB].
+    reg [PE*QW-1:0] trom [0:CF-1];
+    initial begin
+        if (NT > 0) $readmemh(QFILE, trom);
+    end
+    wire [FBW-1:0] res_cf;                              // the channel fold of `res`
+    generate
+        if (NT == 0) begin : g_no_thr
+            wire unused_t = &{1'b0, trom[0], res_cf};
+        end
+    endgenerate
 
     // ---- decoded input elements (Elem<XB, XS>::decode, as ap_int<ACC>) ----
     wire [PE*ACC-1:0] x_dec;
@@ -115,6 +134,13 @@ module half_pool #(
                         wire unused_a = &{1'b0, a[ACC-1:OB]};
                     end
                 end
+            end else if (NT > 0) begin : g_thr
+                half_thresh #(.ACC(TB - 1), .NT(NT), .BIAS(TBIAS), .OB(OB), .OS(OS), .RELU(0),
+                    .SEARCH(TSEARCH)) th (
+                    .acc(a[TB-2:0]), .thr(trom[res_cf][p*QW +: QW]), .q(q_word[p*OB +: OB]));
+                if (ACC > TB - 1) begin : g_hi
+                    wire unused_a = &{1'b0, a[ACC-1:TB-1]};
+                end
             end else begin : g_rq
                 half_requant #(.ACC(ACC), .SB(SB), .OB(OB), .OS(OS), .RELU(0), .HAS_RQ(HAS_RQ),
                 .SCALE_LUT(SCALE_LUT), .SCALE(SCALE)) rq (
@@ -128,9 +154,11 @@ module half_pool #(
             // ---- for pixel, cf: for k < KK: accumulate; the window's last word completes ----
             localparam integer KB = (KK > 1) ? $clog2(KK) : 1;
             localparam integer KLAST = KK - 1;
+            localparam integer CFLAST = CF - 1;
             reg [KB-1:0] k;
             reg [PE*ACC-1:0] acc;
             reg done1;                                  // acc holds a completed window
+            reg [FBW-1:0] cfw, cf_done;                 // the window's channel fold; acc's
             wire first = (k == {KB{1'b0}});
             wire last = (k == KLAST[KB-1:0]);
             integer i;
@@ -149,16 +177,20 @@ module half_pool #(
                 if (!ap_rst_n) begin
                     k <= {KB{1'b0}};
                     done1 <= 1'b0;
+                    cfw <= {FBW{1'b0}};
                 end else begin
                     done1 <= take && last;
                     if (take) k <= last ? {KB{1'b0}} : k + 1'b1;
+                    if (take && last) cfw <= (cfw == CFLAST[FBW-1:0]) ? {FBW{1'b0}} : cfw + 1'b1;
                 end
+                if (take && last) cf_done <= cfw;
                 if (take) acc <= acc_nxt;
             end
             assign res = acc;
+            assign res_cf = cf_done;
             assign q_push = done1;
             assign in_flight = {{CB{1'b0}}, done1};
-            wire unused_g = &{1'b0, CF[0], PIXELS[0]};
+            wire unused_g = &{1'b0, PIXELS[0]};
         end else begin : g_global
             // ---- for pixel: for cf: sums[cf] = (pixel == 0 ? 0 : sums[cf]) + x ----
             localparam integer FB = (CF > 1) ? $clog2(CF) : 1;
@@ -213,6 +245,7 @@ module half_pool #(
                 end
             end
             assign res = a2;
+            assign res_cf = cf2[FBW-1:0];
             assign q_push = v2 && last2;
             assign in_flight = {{CB{1'b0}}, v1 && last1} + {{CB{1'b0}}, v2 && last2};
             wire unused_g = &{1'b0, KK[0], MAX[0]};

@@ -57,6 +57,10 @@ module half_vvu #(
     parameter integer HAS_RQ = 1,
     parameter integer SB = 9,
     parameter integer PERCH = 0,
+    parameter integer NT = 0,          // thresholds per channel (half_thresh); 0: scale, shift
+    parameter integer TB = 2,          // bits of a threshold (the accumulator's + 1)
+    parameter integer TBIAS = 0,       // the level below every threshold
+    parameter integer TSEARCH = 0,     // 1: binary search of the thresholds
     parameter integer SCALE = 1,
     parameter integer SCALE_LUT = 0,   // 1: the constant SCALE by shift-adds (half_const_mul)
     parameter integer SHIFT = 0,
@@ -91,7 +95,7 @@ module half_vvu #(
     localparam integer PPMUL = (USE_DSP == 0 && WB >= 5 && XB >= 3) ? 1 : 0;
     localparam integer WW = PE * SIMD * WB;         // weight word
     localparam integer XW = SIMD * PE * XB;         // input word
-    localparam integer QW = SB + 6;
+    localparam integer QW = (NT > 0) ? NT * TB : SB + 6;
     localparam integer QD = 8;                      // output queue depth (> pipeline depth)
     // The memory style only matters to synthesis, through the rom_style attribute.
     wire unused_style = (ROM_STYLE == "block");
@@ -107,7 +111,7 @@ module half_vvu #(
     initial begin
         $readmemh(WFILE, wrom);
         if (HAS_BIAS != 0) $readmemh(BFILE, brom);
-        if (PERCH != 0) $readmemh(QFILE, qrom);
+        if (PERCH != 0 || NT > 0) $readmemh(QFILE, qrom);
     end
 
     // ---- issue ----
@@ -239,11 +243,18 @@ module half_vvu #(
     wire [PE*OB-1:0] q_word;
     generate
         for (p = 0; p < PE; p = p + 1) begin : g_rq
-            wire [SB-1:0] sc = (PERCH != 0) ? qrom[cf4][p*QW +: SB] : SCALE[SB-1:0];
-            wire [5:0]    sh = (PERCH != 0) ? qrom[cf4][p*QW + SB +: 6] : SHIFT[5:0];
-            half_requant #(.ACC(ACC), .SB(SB), .OB(OB), .OS(OS), .RELU(RELU), .HAS_RQ(HAS_RQ),
-                .SCALE_LUT((PERCH == 0 && SCALE_LUT != 0) ? 1 : 0), .SCALE(SCALE)) rq (
-                .acc(acc_flat[p*ACC +: ACC]), .scale(sc), .shift(sh), .q(q_word[p*OB +: OB]));
+            if (NT > 0) begin : g_thr
+                half_thresh #(.ACC(TB - 1), .NT(NT), .BIAS(TBIAS), .OB(OB), .OS(OS), .RELU(RELU),
+                    .SEARCH(TSEARCH)) th (
+                    .acc(acc_flat[p*ACC +: TB - 1]), .thr(qrom[cf4][p*QW +: QW]),
+                    .q(q_word[p*OB +: OB]));
+            end else begin : g_lin
+                wire [SB-1:0] sc = (PERCH != 0) ? qrom[cf4][p*QW +: SB] : SCALE[SB-1:0];
+                wire [5:0]    sh = (PERCH != 0) ? qrom[cf4][p*QW + SB +: 6] : SHIFT[5:0];
+                half_requant #(.ACC(ACC), .SB(SB), .OB(OB), .OS(OS), .RELU(RELU), .HAS_RQ(HAS_RQ),
+                    .SCALE_LUT((PERCH == 0 && SCALE_LUT != 0) ? 1 : 0), .SCALE(SCALE)) rq (
+                    .acc(acc_flat[p*ACC +: ACC]), .scale(sc), .shift(sh), .q(q_word[p*OB +: OB]));
+            end
         end
     endgenerate
 

@@ -6,4 +6,4 @@ pub mod fields;
 pub mod raw;
 pub mod types;
 
-pub use types::{Activation, ElemType, Padding, Requant, Shape, Tensor, Window};
+pub use types::{Activation, ElemType, Padding, Requant, Shape, Tensor, Thresholds, Window};

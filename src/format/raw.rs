@@ -91,14 +91,18 @@ pub struct RawOutput {
     pub signed: Option<Spanned<bool>>,
 }
 
-/// `requant: {scale, shift}`.
+/// `requant: {scale, shift}` or `requant: {thresholds, bias}`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRequant {
     /// Scale: scalar, per channel, or (add) per input.
-    pub scale: Spanned<IntOrList>,
+    pub scale: Option<Spanned<IntOrList>>,
     /// Right shift: scalar or per channel.
-    pub shift: Spanned<IntOrList>,
+    pub shift: Option<Spanned<IntOrList>>,
+    /// Thresholds per channel (a threshold requantisation).
+    pub thresholds: Option<Spanned<i64>>,
+    /// Added to the number of thresholds reached (default: the output type's minimum).
+    pub bias: Option<Spanned<i64>>,
 }
 
 /// An integer or a list of integers.

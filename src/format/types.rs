@@ -203,6 +203,41 @@ pub struct Requant {
     pub shift: Vec<i64>,
 }
 
+/// A threshold requantisation (FINN's MultiThreshold, docs/model-format.md section 9.1): the
+/// output is `bias + #{i : acc >= t[i]}` over the channel's sorted thresholds `t`, then relu and
+/// saturation as for a scale and shift.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Thresholds {
+    /// Thresholds per channel (at least 1).
+    pub count: u32,
+    /// Added to the number of thresholds reached.
+    pub bias: i64,
+    /// Rows of `count` non-decreasing values, row-major: one row shared by every channel or
+    /// one per channel; empty while they are still to be derived (calibration).
+    pub values: Vec<i64>,
+}
+
+impl Thresholds {
+    /// Rows of values held (0 while they are still to be derived).
+    pub fn rows(&self) -> usize {
+        self.values.len() / (self.count.max(1) as usize)
+    }
+
+    /// The thresholds of channel `ch` (the shared row when there is one row); empty while they
+    /// are still to be derived.
+    pub fn row(&self, ch: usize) -> &[i64] {
+        let n = self.count as usize;
+        let r = if self.rows() == 1 { 0 } else { ch };
+        self.values.get(r * n..(r + 1) * n).unwrap_or(&[])
+    }
+
+    /// The requantised value of `acc` on channel `ch` before relu and saturation: the bias
+    /// plus the number of the channel's thresholds `acc` reaches (they are sorted).
+    pub fn level(&self, ch: usize, acc: i64) -> i64 {
+        self.bias + self.row(ch).partition_point(|&t| t <= acc) as i64
+    }
+}
+
 /// Activation applied after requantisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
 #[serde(rename_all = "lowercase")]

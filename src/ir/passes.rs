@@ -26,6 +26,7 @@ pub(super) fn build(model: &Model) -> Result<Graph> {
         acc: model.input_type,
         requant: None,
         requant_derived: false,
+        thresholds: None,
         activation: Activation::None,
     });
     // Where each source's stream is read from: the producer, or its fork.
@@ -174,6 +175,7 @@ fn add_fork_if_shared(
         acc: t.ty,
         requant: None,
         requant_derived: false,
+        thresholds: None,
         activation: Activation::None,
     });
     g.add_edge(n, fork, Edge { tensor: t, port: 0 });
@@ -197,7 +199,10 @@ fn infer_layer(model: &Model, i: usize, inputs: Vec<Tensor>) -> Result<Node> {
         op.check_requant(r, channels, inputs.len())
             .map_err(|e| err(e.key, e.message))?;
     }
+    let thresholds =
+        layer_thresholds(op, layer.thresholds.as_ref()).map_err(|e| err(e.key, e.message))?;
     let requant = match (layer.output, &layer.requant) {
+        _ if thresholds.is_some() => None,
         (None, None) => None,
         (None, Some(_)) => {
             return Err(err(
@@ -248,6 +253,28 @@ fn infer_layer(model: &Model, i: usize, inputs: Vec<Tensor>) -> Result<Node> {
         acc,
         requant_derived: layer.output.is_some() && layer.requant.is_none(),
         requant,
+        thresholds,
         activation: layer.activation,
     })
+}
+
+/// A layer's threshold requantisation, when it has one and its op takes thresholds
+/// (docs/model-format.md 9.1): the model's count and bias, values still to come.
+fn layer_thresholds(
+    op: &dyn crate::ops::Operator,
+    t: Option<&crate::format::Thresholds>,
+) -> std::result::Result<Option<crate::format::Thresholds>, crate::ops::ShapeError> {
+    let Some(t) = t else {
+        return Ok(None);
+    };
+    if !op.takes_thresholds() {
+        return Err(crate::ops::ShapeError::new(
+            "requant.thresholds",
+            format!(
+                "a `{}` layer cannot take thresholds (conv, dwconv, dense and avgpool can)",
+                op.kind()
+            ),
+        ));
+    }
+    Ok(Some(t.clone()))
 }

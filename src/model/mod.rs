@@ -2,12 +2,15 @@
 //! Checks that need shapes (kernel vs input size, add shapes, ...) are the op modules' shape
 //! rules, run by `ir::build`.
 
+mod requant;
 mod suggest;
+
+pub use requant::MAX_THRESHOLDS;
 
 use crate::error::{Diagnostic, Error, Loc, Result};
 use crate::format::fields::LayerFields;
 use crate::format::raw::{self, LayerOutline, OneOrMany, RawActivation, RawModel};
-use crate::format::{Activation, ElemType, Requant, Shape};
+use crate::format::{Activation, ElemType, Requant, Shape, Thresholds};
 use crate::ops::LayerOp;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
@@ -36,8 +39,11 @@ pub struct Layer {
     pub activation: Activation,
     /// Output element type; None keeps the exact accumulator (or, for maxpool, the input type).
     pub output: Option<ElemType>,
-    /// Explicit requantisation, when given.
+    /// Explicit requantisation by scale and shift, when given.
     pub requant: Option<Requant>,
+    /// Threshold requantisation, when given (`requant: {thresholds}`); its values come from
+    /// the weights file or calibration.
+    pub thresholds: Option<Thresholds>,
     /// Position of the layer entry.
     pub loc: Loc,
     /// Positions of the keys that later checks may blame.
@@ -329,14 +335,15 @@ fn layer_entry(f: &LayerFields, i: usize, index: &BTreeMap<String, usize>) -> Re
         _ => Activation::None,
     };
     let output = output_type(f, activation)?;
-    let requant = requant(f)?;
+    let explicit = requant::explicit(f, output)?;
     Ok(Layer {
         name: name.to_string(),
         op,
         inputs,
         activation,
         output,
-        requant,
+        requant: explicit.linear,
+        thresholds: explicit.thresholds,
         loc: f.loc,
         key_locs: key_locs(f),
     })
@@ -412,38 +419,6 @@ fn output_type(f: &LayerFields, activation: Activation) -> Result<Option<ElemTyp
     Ok(Some(ElemType { bits, signed }))
 }
 
-/// The explicit `requant:`, with non-empty lists, shifts in 0..=62 and scales below 2^22 in
-/// magnitude.
-fn requant(f: &LayerFields) -> Result<Option<Requant>> {
-    let Some(r) = &f.raw.requant else {
-        return Ok(None);
-    };
-    let list = |v: &raw::IntOrList| match v {
-        raw::IntOrList::One(x) => vec![*x],
-        raw::IntOrList::Many(l) => l.clone(),
-    };
-    let rq = Requant {
-        scale: list(&r.value.scale.value),
-        shift: list(&r.value.shift.value),
-    };
-    if rq.scale.is_empty() || rq.shift.is_empty() {
-        return Err(f.error_at(loc(r), "requant scale and shift lists must not be empty"));
-    }
-    if let Some(s) = rq.shift.iter().find(|s| !(0..=62).contains(*s)) {
-        return Err(f.error_at(
-            loc(&r.value.shift),
-            format!("requant shift must be in 0..=62, got {s}"),
-        ));
-    }
-    if let Some(s) = rq.scale.iter().find(|s| s.abs() >= 1 << 22) {
-        return Err(f.error_at(
-            loc(&r.value.scale),
-            format!("requant scale must be below 2^22 in magnitude, got {s}"),
-        ));
-    }
-    Ok(Some(rq))
-}
-
 /// The keys of a layer whose positions later checks may blame ([`Layer::key_locs`]), besides
 /// `requant.scale` and `requant.shift`.
 const BLAMED_KEYS: [&str; 12] = [
@@ -469,10 +444,7 @@ fn key_locs(f: &LayerFields) -> BTreeMap<&'static str, Loc> {
             key_locs.insert(key, l);
         }
     }
-    if let Some(r) = &f.raw.requant {
-        key_locs.insert("requant.scale", loc(&r.value.scale));
-        key_locs.insert("requant.shift", loc(&r.value.shift));
-    }
+    requant::key_locs(f, &mut key_locs);
     key_locs
 }
 

@@ -89,6 +89,10 @@ impl Operator for AvgPool {
         "avgpool"
     }
 
+    fn takes_thresholds(&self) -> bool {
+        true
+    }
+
     fn infer(
         &self,
         inputs: &[Tensor],
@@ -270,7 +274,7 @@ impl Operator for AvgPool {
     }
 
     fn has_rtl(&self, node: &Node) -> bool {
-        // `half_pool` has one scale and shift for every channel.
+        // `half_pool` has one scale and shift for every channel (or thresholds per channel).
         !node.epilogue().rtl().per_channel
     }
 
@@ -291,6 +295,7 @@ impl Operator for AvgPool {
             None => (RtlStage::default(), ctx.inputs[0].clone()),
         };
         st.instances.push(unit.rtl(&node.name, &input, ctx.output)?);
+        st.mems.extend(unit.memories(&node.name));
         Some(st)
     }
 }

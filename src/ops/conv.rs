@@ -179,6 +179,10 @@ impl Operator for Conv {
         "conv"
     }
 
+    fn takes_thresholds(&self) -> bool {
+        true
+    }
+
     fn infer(
         &self,
         inputs: &[Tensor],

@@ -104,6 +104,10 @@ impl Operator for Dense {
         "dense"
     }
 
+    fn takes_thresholds(&self) -> bool {
+        true
+    }
+
     fn infer(
         &self,
         inputs: &[Tensor],

@@ -75,6 +75,10 @@ impl Operator for DwConv {
         "dwconv"
     }
 
+    fn takes_thresholds(&self) -> bool {
+        true
+    }
+
     fn infer(
         &self,
         inputs: &[Tensor],

@@ -199,6 +199,11 @@ pub trait Operator {
     fn calibrates(&self) -> bool {
         true
     }
+    /// True when the layer may requantise by thresholds (a unit with per-channel parameter
+    /// memory: conv, dwconv, dense, avgpool).
+    fn takes_thresholds(&self) -> bool {
+        false
+    }
     /// True when the requantisation's scales are one per input (an add), not per channel.
     fn scales_per_input(&self) -> bool {
         false

@@ -3,7 +3,7 @@
 
 use super::LayerOp;
 use crate::cost::ScaleStyle;
-use crate::format::{Activation, ElemType, Requant, Tensor};
+use crate::format::{Activation, ElemType, Requant, Tensor, Thresholds};
 use crate::stage::requant::Epilogue;
 
 /// Widest accumulator half-gen builds (keeps `acc * scale` inside 64-bit arithmetic).
@@ -46,6 +46,9 @@ pub struct Node {
     /// True when `requant` was derived by half-gen (not given by the model or weights file),
     /// so calibration may replace it.
     pub requant_derived: bool,
+    /// Threshold requantisation instead of `requant` (never both); its values are empty while
+    /// calibration is still to derive them.
+    pub thresholds: Option<Thresholds>,
     /// Activation.
     pub activation: Activation,
 }
@@ -88,6 +91,7 @@ impl Node {
         Epilogue {
             acc: self.acc,
             requant: self.requant.as_ref(),
+            thresholds: self.thresholds.as_ref(),
             relu: self.activation == Activation::Relu,
             out: self.out.ty,
             channels: self.out.shape.c,

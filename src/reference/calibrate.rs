@@ -67,11 +67,49 @@ fn refs(ins: &[Vec<i64>]) -> Vec<&[i64]> {
 fn raw_acc(node: &Node, op: &LayerOp, p: &LayerParams, frames: &[Vec<Vec<i64>>]) -> Vec<Vec<i64>> {
     let mut raw = node.clone();
     raw.requant = None;
+    raw.thresholds = None;
     raw.activation = Activation::None;
     frames
         .iter()
         .map(|ins| op.op().reference(&raw, &refs(ins), p))
         .collect()
+}
+
+/// Thresholds derived from the accumulator values `acc` (frames of HWC values) of a layer
+/// whose model file gives none: per channel `c` with mean `m` and standard deviation `s`,
+/// threshold `i` of `N` is `ceil(m + s * (4 i / (N + 1) - 2))`, levels spread evenly over
+/// `m - 2s .. m + 2s` (one threshold: the mean, the sign of a centred channel); clamped to
+/// `acc_min ..= acc_max + 1`, where every threshold outside works the same.
+fn derive_thresholds(node: &Node, acc: &[Vec<i64>]) -> Vec<i64> {
+    let Some(t) = &node.thresholds else {
+        return Vec::new();
+    };
+    let channels = node.out.shape.c.max(1) as usize;
+    let (lo, hi) = (node.acc.min(), node.acc.max().saturating_add(1));
+    let mut out = Vec::with_capacity(channels * t.count as usize);
+    for c in 0..channels {
+        let vals = acc.iter().flat_map(|f| f.iter().skip(c).step_by(channels));
+        let (mut n, mut s1, mut s2) = (0.0f64, 0.0f64, 0.0f64);
+        for &v in vals {
+            n += 1.0;
+            s1 += v as f64;
+            s2 += (v as f64) * (v as f64);
+        }
+        let m = if n > 0.0 { s1 / n } else { 0.0 };
+        let sd = if n > 0.0 {
+            (s2 / n - m * m).max(0.0).sqrt()
+        } else {
+            0.0
+        };
+        let steps = f64::from(t.count) + 1.0;
+        for i in 1..=t.count {
+            let z = 4.0 * f64::from(i) / steps - 2.0;
+            let v = (m + sd * z).ceil();
+            let v = if v.is_finite() { v as i64 } else { lo };
+            out.push(v.clamp(lo, hi));
+        }
+    }
+    out
 }
 
 /// Generated biases re-centred (the role batch normalisation plays in a trained network):
@@ -199,6 +237,18 @@ pub fn calibrate(graph: &mut Graph, params: &mut Params, seed: u64, generated: b
                     params.layers.insert(node.name.clone(), centred);
                 }
                 let p = params.get(&graph.g[n].name).clone();
+                let node = &graph.g[n];
+                if node
+                    .thresholds
+                    .as_ref()
+                    .is_some_and(|t| t.values.is_empty())
+                {
+                    let acc = raw_acc(node, &op, &p, &frames_in(&values, &producers));
+                    let derived = derive_thresholds(node, &acc);
+                    if let Some(t) = &mut graph.g[n].thresholds {
+                        t.values = derived;
+                    }
+                }
                 let node = &graph.g[n];
                 if node.requant_derived && !node.out.ty.is_bipolar() && op.op().calibrates() {
                     let target = (node.out.ty.max() as f64 / 2.0).max(1.0);

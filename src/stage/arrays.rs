@@ -5,7 +5,7 @@ use super::HlsArray;
 use super::requant::Epilogue;
 use super::{HlsRequant, rom_impl};
 use crate::cost::MemStyle;
-use crate::format::ElemType;
+use crate::format::{ElemType, Thresholds};
 use crate::stage::requant::signed_bits;
 
 /// Raw `bits`-bit coding of `v` (two's complement; bipolar: +1 -> 1, -1 -> 0).
@@ -128,6 +128,9 @@ pub fn bias(pe: u32, channels: u32, acc_bits: u32, values: &[i64]) -> HlsArray {
 /// `shift0`), which the library uses instead of the one-entry arrays; an add (one scale per
 /// input, `scale0` and `scale1`, one shift) takes only the template arguments, no arrays.
 pub fn requant(ep: &Epilogue, pe: u32) -> (HlsRequant, Vec<HlsArray>) {
+    if let Some(t) = ep.thresholds {
+        return thresholds(ep, t, pe);
+    }
     let is_add = ep.scales_per_input;
     let Some(r) = ep.requant else {
         let arrays = if is_add {
@@ -147,6 +150,7 @@ pub fn requant(ep: &Epilogue, pe: u32) -> (HlsRequant, Vec<HlsArray>) {
                 scale1: 1,
                 shift0: 0,
                 scale_style: super::scale_style_tag(ep),
+                table: "scale",
             },
             arrays,
         );
@@ -164,6 +168,7 @@ pub fn requant(ep: &Epilogue, pe: u32) -> (HlsRequant, Vec<HlsArray>) {
                 scale1: sbv,
                 shift0: r.shift[0],
                 scale_style: super::scale_style_tag(ep),
+                table: "scale",
             },
             Vec::new(),
         );
@@ -190,12 +195,65 @@ pub fn requant(ep: &Epilogue, pe: u32) -> (HlsRequant, Vec<HlsArray>) {
             scale1: pick(&r.scale, 0),
             shift0: pick(&r.shift, 0),
             scale_style: super::scale_style_tag(ep),
+            table: "scale",
         },
         vec![
             scalar_array("scale", &format!("ap_int<{sb}>"), scales, factor),
             scalar_array("shift", "ap_uint<6>", shifts, factor),
         ],
     )
+}
+
+/// The thresholds table `thresholds[C][NT]` (`ap_int<ACC + 1>`: every threshold clamped to
+/// `acc_min ..= acc_max + 1`, where they work the same; a shared row repeated per channel,
+/// padded channels zeros), its channels spread over the PE lanes, and a one-entry `shift`
+/// the call passes unused.
+fn thresholds(ep: &Epilogue, t: &Thresholds, pe: u32) -> (HlsRequant, Vec<HlsArray>) {
+    let tb = ep.acc_bits() + 1;
+    let values = threshold_rows(ep, t)
+        .into_iter()
+        .map(|v| format!("{v}LL"))
+        .collect();
+    let nt = t.count as u64;
+    let table = HlsArray {
+        ty: format!("ap_int<{tb}>"),
+        name: "thresholds",
+        dims: vec![ep.channels as u64, nt],
+        values,
+        pragmas: vec![
+            format!("ARRAY_PARTITION variable=thresholds type=cyclic factor={pe} dim=1"),
+            "ARRAY_PARTITION variable=thresholds type=complete dim=2".into(),
+        ],
+    };
+    (
+        HlsRequant {
+            has: true,
+            sb: 2,
+            nq: 1,
+            scale0: 1,
+            scale1: 1,
+            shift0: 0,
+            scale_style: super::scale_style_tag(ep),
+            table: "thresholds",
+        },
+        vec![
+            table,
+            scalar_array("shift", "ap_uint<6>", vec!["0".into()], 1),
+        ],
+    )
+}
+
+/// The thresholds of every channel `0..ep.channels`, row after row, clamped to
+/// `acc_min ..= acc_max + 1` (a channel past the layer's, a padded lane, gets zeros).
+pub fn threshold_rows(ep: &Epilogue, t: &Thresholds) -> Vec<i64> {
+    let (lo, hi) = (ep.acc.min(), ep.acc.max().saturating_add(1));
+    let n = t.count as usize;
+    let mut out = Vec::with_capacity(ep.channels as usize * n);
+    for ch in 0..ep.channels as usize {
+        let row = t.row(ch);
+        out.extend((0..n).map(|i| row.get(i).map_or(0, |&v| v.clamp(lo, hi))));
+    }
+    out
 }
 
 fn scalar_array(name: &'static str, ty: &str, values: Vec<String>, banks: u32) -> HlsArray {

@@ -78,7 +78,7 @@ pub const HLS: [(&str, &str); 16] = [
 ];
 
 /// The Verilog of every unit (hls/rtl/), embedded so every build is self-contained.
-pub const RTL: [(&str, &str); 20] = [
+pub const RTL: [(&str, &str); 21] = [
     rtl!("half_add.v"),
     rtl!("half_axis_in.v"),
     rtl!("half_axis_out.v"),
@@ -98,5 +98,6 @@ pub const RTL: [(&str, &str); 20] = [
     rtl!("half_shift_sum.v"),
     rtl!("half_sum.v"),
     rtl!("half_swg.v"),
+    rtl!("half_thresh.v"),
     rtl!("half_vvu.v"),
 ];

@@ -244,7 +244,7 @@ impl From<ElemType> for Ty {
 }
 
 /// Requantiser parameters of an HLS library call (`HAS_RQ`, `SB`, `NQ`).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct HlsRequant {
     /// Whether the stage requantises.
     pub has: bool,
@@ -259,18 +259,25 @@ pub struct HlsRequant {
     pub scale1: i64,
     /// With one entry: the shift (template argument).
     pub shift0: i64,
-    /// The C++ tag of where the constant scale multiplies go: `half::MulLut` (shift-adds in
-    /// the fabric) or `half::MulAuto` (where synthesis puts them).
-    pub scale_style: &'static str,
+    /// The C++ tag of the requantiser: where the constant scale multiplies go,
+    /// `half::MulLut` (shift-adds in the fabric) or `half::MulAuto` (where synthesis puts
+    /// them), or `half::Thresholds<NT, BIAS, SEARCH>`.
+    pub scale_style: String,
+    /// The array the call passes as its scales: `scale`, or `thresholds` (`[C][NT]`).
+    pub table: &'static str,
 }
 
 /// The C++ tag of `ep`'s constant scale multiplies (the HLS library's `MulLut` binds the
 /// product to the fabric, `MulAuto` leaves it to synthesis; [`requant::Epilogue::fabric_scale`]).
-pub fn scale_style_tag(ep: &requant::Epilogue) -> &'static str {
+pub fn scale_style_tag(ep: &requant::Epilogue) -> String {
+    if let Some(t) = ep.thresholds {
+        let search = requant::threshold_search(ep.acc_bits() + 1, t.count);
+        return format!("half::Thresholds<{}, {}, {search}>", t.count, t.bias);
+    }
     if ep.fabric_scale() {
-        "half::MulLut"
+        "half::MulLut".into()
     } else {
-        "half::MulAuto"
+        "half::MulAuto".into()
     }
 }
 

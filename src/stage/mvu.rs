@@ -190,6 +190,10 @@ impl MacUnit<'_> {
             .int("HAS_RQ", rq.has)
             .int("SB", rq.sb)
             .int("PERCH", rq.per_channel)
+            .int("NT", rq.thresholds)
+            .int("TB", self.ep.acc_bits() + 1)
+            .int("TBIAS", rq.tbias)
+            .int("TSEARCH", rq.tsearch)
             .int("SCALE", rq.scale)
             .int("SCALE_LUT", rq.scale_lut)
             .int("SHIFT", rq.shift)
@@ -250,7 +254,25 @@ impl MacUnit<'_> {
             let b = per_fold(acc, &|ch| raw(bias.get(ch).copied().unwrap_or(0), accty));
             mems.push((format!("{name}_b.hex"), b));
         }
-        if rq.per_channel
+        if let Some(t) = self.ep.thresholds {
+            // One line per neuron fold: PE lanes of NT thresholds, `TB` bits each.
+            let tb = self.ep.acc_bits() + 1;
+            let tty = ElemType {
+                bits: tb,
+                signed: true,
+            };
+            let rows = arrays::threshold_rows(&self.hw_epilogue(), t);
+            let nt = t.count as usize;
+            let mut text = String::new();
+            for f in 0..nf as usize {
+                let elems: Vec<u64> = (0..pe as usize)
+                    .flat_map(|p| (0..nt).map(move |i| (f * pe as usize + p) * nt + i))
+                    .map(|k| raw(rows.get(k).copied().unwrap_or(0), tty))
+                    .collect();
+                let _ = writeln!(text, "{}", hex_word(&elems, tb));
+            }
+            mems.push((format!("{name}_q.hex"), text));
+        } else if rq.per_channel
             && let Some(r) = self.ep.requant
         {
             // Padded channels (past the last) get zeros.

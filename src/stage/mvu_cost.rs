@@ -797,6 +797,7 @@ mod tests {
             entries_per_pe: 512,
             per_channel: false,
             fabric_scale: false,
+            thresholds: 0,
         };
         let u = model(&s, &f, &rq, &HW);
         assert_eq!(u.cycles, 32768);
@@ -827,6 +828,7 @@ mod tests {
             entries_per_pe: 1,
             per_channel: false,
             fabric_scale: false,
+            thresholds: 0,
         };
         let fold = |simd, mem| Fold {
             pe: 8,

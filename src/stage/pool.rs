@@ -78,7 +78,7 @@ impl PoolUnit<'_> {
     }
 
     /// The `half_pool` instance of layer `name` from channel `input` to `output`; None for a
-    /// per-channel requantisation, which the module lacks.
+    /// per-channel scale and shift, which the module lacks (per-channel thresholds it has).
     pub fn rtl(&self, name: &str, input: &str, output: &str) -> Option<Instance> {
         let rq = self.ep.rtl();
         if rq.per_channel {
@@ -103,8 +103,40 @@ impl PoolUnit<'_> {
                 .int("SCALE", rq.scale)
                 .int("SCALE_LUT", rq.scale_lut)
                 .int("SHIFT", rq.shift)
+                .int("NT", rq.thresholds)
+                .int("TB", self.acc + 1)
+                .int("TBIAS", rq.tbias)
+                .int("TSEARCH", rq.tsearch)
+                .str("QFILE", format!("mem/{name}_q.hex"))
                 .io(&[input], &[output]),
         )
+    }
+}
+
+impl PoolUnit<'_> {
+    /// The thresholds memory of `half_pool` (`mem/NAME_q.hex`), when the layer has thresholds:
+    /// one line per channel fold, PE lanes of NT thresholds of `ACC + 1` bits.
+    pub fn memories(&self, name: &str) -> Vec<(String, String)> {
+        use std::fmt::Write;
+        let Some(t) = self.ep.thresholds else {
+            return Vec::new();
+        };
+        let tb = self.acc + 1;
+        let tty = ElemType {
+            bits: tb,
+            signed: true,
+        };
+        let rows = arrays::threshold_rows(&self.ep, t);
+        let (nt, pe) = (t.count as usize, self.pe as usize);
+        let mut text = String::new();
+        for f in 0..(self.c as usize).div_ceil(pe.max(1)) {
+            let elems: Vec<u64> = (0..pe)
+                .flat_map(|p| (0..nt).map(move |i| (f * pe + p) * nt + i))
+                .map(|k| arrays::raw(rows.get(k).copied().unwrap_or(0), tty))
+                .collect();
+            let _ = writeln!(text, "{}", arrays::hex_word(&elems, tb));
+        }
+        vec![(format!("{name}_q.hex"), text)]
     }
 }
 

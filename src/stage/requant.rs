@@ -5,7 +5,7 @@
 use crate::cost::{
     DspKind, Resources, ScaleStyle, const_mul_luts, const_mult_bits, lut_rom, mult_dsps,
 };
-use crate::format::{ElemType, Requant};
+use crate::format::{ElemType, Requant, Thresholds};
 
 /// What a compute unit does after it accumulates (the layer's epilogue, the same for every
 /// unit kind): requantise, or pass the accumulator through; relu; saturate.
@@ -13,8 +13,10 @@ use crate::format::{ElemType, Requant};
 pub struct Epilogue<'a> {
     /// The exact accumulator type.
     pub acc: ElemType,
-    /// The requantisation, when the layer has one.
+    /// The requantisation by scale and shift, when the layer has one.
     pub requant: Option<&'a Requant>,
+    /// The threshold requantisation, when the layer has one instead.
+    pub thresholds: Option<&'a Thresholds>,
     /// ReLU after requantisation.
     pub relu: bool,
     /// Output element type.
@@ -42,6 +44,12 @@ pub struct RtlRequant {
     pub per_channel: bool,
     /// The constant scale is multiplied by shift-adds in the fabric (`SCALE_LUT`).
     pub scale_lut: bool,
+    /// Thresholds per channel (`NT`; 0: a scale and shift).
+    pub thresholds: u32,
+    /// The level below every threshold (`TBIAS`).
+    pub tbias: i64,
+    /// The thresholds are searched, not all compared (`TSEARCH`, [`threshold_search`]).
+    pub tsearch: bool,
 }
 
 impl Epilogue<'_> {
@@ -89,6 +97,18 @@ impl Epilogue<'_> {
 
     /// What the requantisers look like with `pe` lanes (for the cost model).
     pub fn shape(&self, pe: u32) -> RequantShape {
+        if let Some(t) = self.thresholds {
+            return RequantShape {
+                acc: self.acc,
+                scale_bits: 2,
+                scale: 1,
+                out: Some(self.out),
+                entries_per_pe: (self.channels as u64).div_ceil(pe.max(1) as u64),
+                per_channel: true,
+                fabric_scale: false,
+                thresholds: t.count,
+            };
+        }
         match self.requant {
             None => RequantShape {
                 acc: self.acc,
@@ -98,6 +118,7 @@ impl Epilogue<'_> {
                 entries_per_pe: 1,
                 per_channel: false,
                 fabric_scale: false,
+                thresholds: 0,
             },
             Some(r) => RequantShape {
                 acc: self.acc,
@@ -107,12 +128,26 @@ impl Epilogue<'_> {
                 entries_per_pe: (self.channels as u64).div_ceil(pe.max(1) as u64),
                 per_channel: r.scale.len() > 1 && !self.scales_per_input || r.shift.len() > 1,
                 fabric_scale: self.fabric_scale(),
+                thresholds: 0,
             },
         }
     }
 
     /// The RTL units' requantiser parameters.
     pub fn rtl(&self) -> RtlRequant {
+        if let Some(t) = self.thresholds {
+            return RtlRequant {
+                has: true,
+                sb: 2,
+                scale: 1,
+                shift: 0,
+                per_channel: false,
+                scale_lut: false,
+                thresholds: t.count,
+                tbias: t.bias,
+                tsearch: threshold_search(self.acc_bits() + 1, t.count),
+            };
+        }
         match self.requant {
             None => RtlRequant {
                 has: false,
@@ -121,6 +156,9 @@ impl Epilogue<'_> {
                 shift: 0,
                 per_channel: false,
                 scale_lut: false,
+                thresholds: 0,
+                tbias: 0,
+                tsearch: false,
             },
             Some(r) => RtlRequant {
                 has: true,
@@ -129,6 +167,9 @@ impl Epilogue<'_> {
                 shift: r.shift[0],
                 per_channel: r.scale.len() > 1 || r.shift.len() > 1,
                 scale_lut: self.fabric_scale(),
+                thresholds: 0,
+                tbias: 0,
+                tsearch: false,
             },
         }
     }
@@ -151,6 +192,9 @@ pub struct RequantShape {
     pub per_channel: bool,
     /// The constant scale's multiply is shift-adds in the fabric ([`Epilogue::fabric_scale`]).
     pub fabric_scale: bool,
+    /// Thresholds per channel, 0 for a scale and shift (a threshold requantiser holds its
+    /// thresholds per channel: `per_channel` is true).
+    pub thresholds: u32,
 }
 
 impl RequantShape {
@@ -182,6 +226,21 @@ pub fn cost(pe: u32, r: &RequantShape, dsp: DspKind) -> Resources {
         // Pass-through: relu and truncation only.
         return Resources::default();
     };
+    if r.thresholds > 0 {
+        let tb = r.acc_bits() + 1;
+        let mut lane = threshold_luts(tb, r.thresholds, threshold_search(tb, r.thresholds));
+        if r.entries_per_pe == 1 {
+            // One row per lane: constants, against which a comparison is about 2/5 of the
+            // cost (Yosys, section 13.10).
+            lane = lane * 2 / 5;
+        }
+        let row = pe * r.thresholds as u64 * tb as u64;
+        return Resources {
+            // The level's bias, relu and saturation fold away: the levels fit the type.
+            lut: pe * lane + lut_rom(r.entries_per_pe, row),
+            ..Default::default()
+        };
+    }
     let sb = r.scale_bits.max(2);
     let mult_b = if r.per_channel {
         sb
@@ -212,6 +271,42 @@ pub fn cost(pe: u32, r: &RequantShape, dsp: DspKind) -> Resources {
         dsp: pe * dsps,
         ..Default::default()
     }
+}
+
+/// LUTs of one lane's threshold logic (`half_thresh`), `tb`-bit thresholds, `nt` of them,
+/// before the level's relu and saturation, fitted to Yosys 0.70 `synth_xilinx` of the module
+/// alone (docs/cost-model.md section 13.10; within 8 % for `tb` 9..21, `nt` 1..15): a
+/// comparison of two `tb`-bit values is `(2 tb + 4) / 3` LUTs beside its carry chain, and
+/// - a comparator tree compares all `nt` and counts those passed;
+/// - a binary search compares once per step, `ceil(log2(nt + 1))` of them, step `s` picking
+///   its threshold among the candidates still possible through a multiplexer per bit (a LUT6
+///   picks one of four inputs: `ceil((candidates - 1) / 3)` LUTs a bit).
+pub fn threshold_luts(tb: u32, nt: u32, search: bool) -> u64 {
+    let (tb, nt) = (tb as u64, nt as u64);
+    let compare = (2 * tb + 4) / 3;
+    if !search {
+        return nt * compare;
+    }
+    let steps = 64 - nt.leading_zeros() as u64;
+    (0..steps)
+        .map(|s| {
+            // Step s probes threshold k * 2^(steps-s) + 2^(steps-1-s) - 1 for every k whose
+            // probe exists (is at most nt - 1).
+            let (stride, first) = (1u64 << (steps - s), 1u64 << (steps - 1 - s));
+            let candidates = if first > nt {
+                0
+            } else {
+                (nt - first) / stride + 1
+            };
+            compare + tb * candidates.saturating_sub(1).div_ceil(3)
+        })
+        .sum()
+}
+
+/// True when a binary search over `nt` thresholds of `tb` bits costs fewer LUTs than a
+/// comparator per threshold ([`threshold_luts`]); equal costs keep the comparators.
+pub fn threshold_search(tb: u32, nt: u32) -> bool {
+    threshold_luts(tb, nt, true) < threshold_luts(tb, nt, false)
 }
 
 /// Bits of a signed integer holding every value of `values` (at least 2).
@@ -252,6 +347,7 @@ mod tests {
             entries_per_pe: 4,
             per_channel: false,
             fabric_scale: false,
+            thresholds: 0,
         }
     }
 

@@ -8,6 +8,7 @@
 
 pub mod generate;
 pub mod npz;
+pub mod thresholds;
 
 pub use generate::generate;
 pub use npz::{read_npy_i64, write_npy_i64};

@@ -280,6 +280,7 @@ pub fn load(path: &Path, model: &Model, graph: &mut Graph) -> Result<Params> {
         let Some(op) = node.op() else { continue };
         let p = weight_and_bias(&mut ar, &file, &node, &spec(op, &node), &mut used)?;
         requant(&mut ar, &file, model, graph, &node, &mut used)?;
+        super::thresholds::load(&mut ar, &file, graph, &node, &mut used)?;
         if !p.weight.is_empty() {
             out.layers.insert(node.name.clone(), p);
         }
@@ -288,7 +289,7 @@ pub fn load(path: &Path, model: &Model, graph: &mut Graph) -> Result<Params> {
         return Err(array_error(
             &file,
             extra,
-            "not a parameter of any layer (expected `<layer>.weight`, `.bias`, `.scale` or `.shift`)",
+            "not a parameter of any layer (expected `<layer>.weight`, `.bias`, `.scale`, `.shift` or `.thresholds`)",
         ));
     }
     Ok(out)

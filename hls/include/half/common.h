@@ -183,19 +183,90 @@ ap_uint<OB> passthrough(ap_int<ACC> acc) {
   return raw;
 }
 
-// Output element of channel `ch` from its accumulator: requantised with the per-channel scale
-// and shift (NQ entries), or with the per-tensor ones (NQ = 1), template arguments SCALE0 and
-// SHIFT0 that synthesis folds (a constant multiplier, a shift that is wiring; the one-entry
-// arrays are then unused), or passed through when HAS_RQ is false. SSTYLE places the constant
-// scale's multiply (per-channel scales are always MulAuto).
-template <bool HAS_RQ, int ACC, int SB, int NQ, int OB, bool OS, bool RELU, int SCALE0, int SHIFT0,
-          class SSTYLE>
-ap_uint<OB> output(ap_int<ACC> acc, int ch, const ap_int<SB> (&scale)[NQ],
-                   const ap_uint<6> (&shift)[NQ]) {
+// Threshold requantisation (docs/model-format.md 9.1), the SSTYLE tag of a unit whose layer
+// requantises by thresholds: NT sorted thresholds per channel, BIAS the level of an accumulator
+// below all of them, SEARCH a binary search (else a comparator per threshold and their count;
+// the cost model picks the smaller, src/stage/requant.rs).
+template <int NT, int BIAS, bool SEARCH>
+struct Thresholds {};
+
+// The number of the NT sorted thresholds `t` (TB-bit signed, TB = ACC + 1) that `acc` reaches.
+template <int ACC, int NT, bool SEARCH, class ROW>
+int thresholds_passed(ap_int<ACC> acc, const ROW& t) {
 #pragma HLS INLINE
-  if (!HAS_RQ) return passthrough<ACC, OB, RELU>(acc);
-  if (NQ == 1) return requant<ACC, SB, OB, OS, RELU, SSTYLE>(acc, ap_int<SB>(SCALE0), SHIFT0);
-  return requant<ACC, SB, OB, OS, RELU, MulAuto>(acc, scale[ch], shift[ch]);
+  const ap_int<ACC + 1> a = acc;
+  int count = 0;
+  if (!SEARCH) {
+    for (int i = 0; i < NT; i++) {
+#pragma HLS UNROLL
+      count += a >= t[i] ? 1 : 0;
+    }
+    return count;
+  }
+  // Binary search: step s decides bit CB-1-s of the count (the position of the first
+  // threshold above acc), probing threshold count + step - 1 when it exists.
+  for (int step = 1 << 8; step > 0; step >>= 1) {
+#pragma HLS UNROLL
+    if (step > NT) continue;
+    const int probe = count + step;
+    if (probe <= NT && a >= t[probe - 1]) count = probe;
+  }
+  return count;
+}
+
+// The level BIAS + count, relu, then saturation to the output type (bipolar: the sign).
+template <int OB, bool OS, bool RELU>
+ap_uint<OB> level_out(int level) {
+#pragma HLS INLINE
+  long long v = level;
+  if (RELU && v < 0) v = 0;
+  if (OB == 1) return v >= 0 ? ap_uint<OB>(1) : ap_uint<OB>(0);
+  const long long hi = OS ? (1LL << (OB - 1)) - 1 : (1LL << OB) - 1;
+  const long long lo = OS ? -(1LL << (OB - 1)) : 0;
+  if (v > hi) v = hi;
+  if (v < lo) v = lo;
+  ap_int<OB + 1> t = v;
+  ap_uint<OB> raw = t.range(OB - 1, 0);
+  return raw;
+}
+
+// The requantiser a unit's SSTYLE names: a scale and shift (MulLut, MulAuto) or thresholds.
+template <class SSTYLE>
+struct Requantiser {
+  // Requantised with the per-channel scale and shift (NQ entries), or with the per-tensor ones
+  // (NQ = 1), template arguments SCALE0 and SHIFT0 that synthesis folds (a constant
+  // multiplier, a shift that is wiring; the one-entry arrays are then unused), or passed
+  // through when HAS_RQ is false. SSTYLE places the constant scale's multiply (per-channel
+  // scales are always MulAuto).
+  template <bool HAS_RQ, int ACC, int SB, int NQ, int OB, bool OS, bool RELU, int SCALE0,
+            int SHIFT0, class SCALES, class SHIFTS>
+  static ap_uint<OB> run(ap_int<ACC> acc, int ch, const SCALES& scale, const SHIFTS& shift) {
+#pragma HLS INLINE
+    if (!HAS_RQ) return passthrough<ACC, OB, RELU>(acc);
+    if (NQ == 1) return requant<ACC, SB, OB, OS, RELU, SSTYLE>(acc, ap_int<SB>(SCALE0), SHIFT0);
+    return requant<ACC, SB, OB, OS, RELU, MulAuto>(acc, scale[ch], shift[ch]);
+  }
+};
+
+template <int NT, int BIAS, bool SEARCH>
+struct Requantiser<Thresholds<NT, BIAS, SEARCH> > {
+  // `scale` is the thresholds table, [channels][NT]; `shift` is unused.
+  template <bool HAS_RQ, int ACC, int SB, int NQ, int OB, bool OS, bool RELU, int SCALE0,
+            int SHIFT0, class SCALES, class SHIFTS>
+  static ap_uint<OB> run(ap_int<ACC> acc, int ch, const SCALES& scale, const SHIFTS&) {
+#pragma HLS INLINE
+    return level_out<OB, OS, RELU>(BIAS + thresholds_passed<ACC, NT, SEARCH>(acc, scale[ch]));
+  }
+};
+
+// Output element of channel `ch` from its accumulator, as the unit's requantiser (SSTYLE)
+// computes it.
+template <bool HAS_RQ, int ACC, int SB, int NQ, int OB, bool OS, bool RELU, int SCALE0, int SHIFT0,
+          class SSTYLE, class SCALES, class SHIFTS>
+ap_uint<OB> output(ap_int<ACC> acc, int ch, const SCALES& scale, const SHIFTS& shift) {
+#pragma HLS INLINE
+  return Requantiser<SSTYLE>::template run<HAS_RQ, ACC, SB, NQ, OB, OS, RELU, SCALE0, SHIFT0>(
+      acc, ch, scale, shift);
 }
 
 }  // namespace half

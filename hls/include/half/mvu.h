@@ -81,11 +81,12 @@ enum MvuStore { MVU_REGISTERS = 0, MVU_LUTRAM = 1, MVU_BRAM = 2 };
 
 template <int MW, int MH, int SIMD, int PE, int PIXELS, int XB, bool XS, int WB, bool WS,
           int ACC, bool HAS_BIAS, bool HAS_RQ, int SB, int NQ, int OB, bool OS, bool RELU,
-          class STYLE, int SCALE0, int SHIFT0, class SSTYLE, int XSTORE>
+          class STYLE, int SCALE0, int SHIFT0, class SSTYLE, int XSTORE,
+          class SCALES, class SHIFTS>
 void mvu(hls::stream<ap_uint<SIMD * XB> >& in, hls::stream<ap_uint<PE * OB> >& out,
          const ap_uint<SIMD * WB> (&w)[PE][(MH / PE) * (MW / SIMD)],
-         const ap_int<ACC> (&bias)[PE][MH / PE], const ap_int<SB> (&scale)[NQ],
-         const ap_uint<6> (&shift)[NQ]) {
+         const ap_int<ACC> (&bias)[PE][MH / PE], const SCALES& scale,
+         const SHIFTS& shift) {
   const int SF = MW / SIMD;
   const int NF = MH / PE;
   typedef Product<STYLE, WB, WS, XB, XS> Prod;

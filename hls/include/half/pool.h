@@ -13,9 +13,9 @@
 namespace half {
 
 template <int C, int KK, int PE, int PIXELS, int XB, bool XS, bool MAX, int ACC, bool HAS_RQ,
-          int SB, int NQ, int OB, bool OS, int SCALE0, int SHIFT0, class SSTYLE>
+          int SB, int NQ, int OB, bool OS, int SCALE0, int SHIFT0, class SSTYLE, class SCALES, class SHIFTS>
 void pool_window(hls::stream<ap_uint<PE * XB> >& in, hls::stream<ap_uint<PE * OB> >& out,
-                 const ap_int<SB> (&scale)[NQ], const ap_uint<6> (&shift)[NQ]) {
+                 const SCALES& scale, const SHIFTS& shift) {
   const int CF = C / PE;
   ap_int<ACC> acc[PE];
 #pragma HLS ARRAY_PARTITION variable=acc type=complete
@@ -56,9 +56,9 @@ void pool_window(hls::stream<ap_uint<PE * XB> >& in, hls::stream<ap_uint<PE * OB
 }
 
 template <int C, int PE, int PIXELS, int XB, bool XS, int ACC, bool HAS_RQ, int SB, int NQ, int OB,
-          bool OS, int SCALE0, int SHIFT0, class SSTYLE>
+          bool OS, int SCALE0, int SHIFT0, class SSTYLE, class SCALES, class SHIFTS>
 void pool_global(hls::stream<ap_uint<PE * XB> >& in, hls::stream<ap_uint<PE * OB> >& out,
-                 const ap_int<SB> (&scale)[NQ], const ap_uint<6> (&shift)[NQ]) {
+                 const SCALES& scale, const SHIFTS& shift) {
   const int CF = C / PE;
   ap_int<ACC> sums[CF][PE];
 #pragma HLS ARRAY_PARTITION variable=sums type=complete dim=2

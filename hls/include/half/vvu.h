@@ -13,11 +13,11 @@ namespace half {
 
 template <int C, int KK, int SIMD, int PE, int PIXELS, int XB, bool XS, int WB, bool WS, int ACC,
           bool HAS_BIAS, bool HAS_RQ, int SB, int NQ, int OB, bool OS, bool RELU, class STYLE,
-          int SCALE0, int SHIFT0, class SSTYLE>
+          int SCALE0, int SHIFT0, class SSTYLE, class SCALES, class SHIFTS>
 void vvu(hls::stream<ap_uint<SIMD * PE * XB> >& in, hls::stream<ap_uint<PE * OB> >& out,
          const ap_uint<SIMD * WB> (&w)[PE][(C / PE) * (KK / SIMD)],
-         const ap_int<ACC> (&bias)[PE][C / PE], const ap_int<SB> (&scale)[NQ],
-         const ap_uint<6> (&shift)[NQ]) {
+         const ap_int<ACC> (&bias)[PE][C / PE], const SCALES& scale,
+         const SHIFTS& shift) {
   const int KF = KK / SIMD;
   const int CF = C / PE;
   typedef Product<STYLE, WB, WS, XB, XS> Prod;

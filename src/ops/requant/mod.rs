@@ -24,11 +24,24 @@ pub fn apply(acc: i128, shift: i64, relu: bool, out: ElemType) -> i64 {
     v.clamp(out.min() as i128, out.max() as i128) as i64
 }
 
+/// Relu, then saturation to `out` (bipolar: `v >= 0 ? +1 : -1`): the end of every
+/// requantisation.
+pub fn saturate(v: i64, relu: bool, out: ElemType) -> i64 {
+    let v = if relu { v.max(0) } else { v };
+    if out.is_bipolar() {
+        return if v >= 0 { 1 } else { -1 };
+    }
+    v.clamp(out.min(), out.max())
+}
+
 /// Finishes a node's output value on channel `ch` from its accumulator: its requantiser
 /// (scale and shift per channel or shared) or, without one, the accumulator itself (relu
 /// applied when asked).
 pub fn finish(node: &super::Node, ch: usize, acc: i64) -> i64 {
     let relu = node.activation == crate::format::Activation::Relu;
+    if let Some(t) = &node.thresholds {
+        return saturate(t.level(ch, acc), relu, node.out.ty);
+    }
     match &node.requant {
         None => {
             if relu {
