@@ -31,6 +31,7 @@
 //!   the copy shares it instead of creating a second one of several hundred MB.
 //!   `HALF_YOSYS_VENV` does the same for `scripts/yosys-env.sh` (Yosys 0.70), and
 //!   `HALF_GEN_YOSYS` is removed, so the README's own `export` names the Yosys `synth` runs.
+//!   `HALF_ONNX_VENV` does the same for `scripts/onnx-env.sh` (onnx, onnxruntime, qonnx).
 //!
 //! Needs everything the README's commands need (g++, Verilator, Yosys, python3 with venv, git):
 //! scripts/test.sh installs them; a missing tool fails the test through the command that needs
@@ -260,6 +261,10 @@ fn readme_commands_run_verbatim_in_a_fresh_copy() {
     let yosys_venv = std::env::var_os("HALF_YOSYS_VENV")
         .map(|v| std::env::current_dir().unwrap().join(v))
         .unwrap_or_else(|| repo.join("target/yosys-venv"));
+    // And for scripts/onnx-env.sh's onnx, onnxruntime and qonnx.
+    let onnx_venv = std::env::var_os("HALF_ONNX_VENV")
+        .map(|v| std::env::current_dir().unwrap().join(v))
+        .unwrap_or_else(|| repo.join("target/onnx-venv"));
 
     let start = Instant::now();
     let mut times = Vec::new();
@@ -289,6 +294,7 @@ fn readme_commands_run_verbatim_in_a_fresh_copy() {
             .env("CARGO_NET_OFFLINE", "true")
             .env("HALF_EVALUATOR_VENV", &venv)
             .env("HALF_YOSYS_VENV", &yosys_venv)
+            .env("HALF_ONNX_VENV", &onnx_venv)
             .env_remove("HALF_GEN")
             .env_remove("HALF_GEN_YOSYS")
             .stdin(Stdio::null())

@@ -138,11 +138,61 @@ impl Chain {
     }
 }
 
+/// How a quantizer turns a real number into an integer (qonnx's `rounding_mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rounding {
+    /// `ROUND`, `HALF_EVEN`: to the nearest, ties to even (numpy's `round`).
+    HalfEven,
+    /// `CEIL`.
+    Ceil,
+    /// `FLOOR`.
+    Floor,
+    /// `UP`: away from zero.
+    Up,
+    /// `DOWN`: toward zero.
+    Down,
+    /// `HALF_UP`: to the nearest, ties away from zero.
+    HalfUp,
+    /// `HALF_DOWN`: to the nearest, ties toward zero.
+    HalfDown,
+}
+
+impl Rounding {
+    /// The mode qonnx names `name` (any case).
+    pub fn parse(name: &str) -> Option<Rounding> {
+        Some(match name.to_ascii_uppercase().as_str() {
+            "ROUND" | "HALF_EVEN" => Rounding::HalfEven,
+            "CEIL" => Rounding::Ceil,
+            "FLOOR" => Rounding::Floor,
+            "UP" => Rounding::Up,
+            "DOWN" => Rounding::Down,
+            "HALF_UP" => Rounding::HalfUp,
+            "HALF_DOWN" => Rounding::HalfDown,
+            _ => return None,
+        })
+    }
+
+    /// `x` rounded, in float32 as numpy computes it (qonnx's `resolve_rounding_mode`).
+    pub fn apply(self, x: f32) -> f32 {
+        match self {
+            Rounding::HalfEven => x.round_ties_even(),
+            Rounding::Ceil => x.ceil(),
+            Rounding::Floor => x.floor(),
+            Rounding::Up => x.signum() * x.abs().ceil(),
+            Rounding::Down => x.trunc(),
+            Rounding::HalfUp => x.signum() * (x.abs() + 0.5).floor(),
+            Rounding::HalfDown => x.signum() * (x.abs() - 0.5).ceil(),
+        }
+    }
+}
+
 /// A quantizer after a chain: what level an input value gives.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Quantizer {
-    /// qonnx `Quant`: `clip(round_half_even(v / scale + zeropt), lo, hi)`.
+    /// qonnx `Quant`: `clip(round(v / scale + zeropt), lo, hi)`.
     Uniform {
+        /// The rounding mode.
+        mode: Rounding,
         /// Scale per channel (one when shared).
         scale: Vec<f32>,
         /// Zero point (must be 0 for an integer stream).
@@ -151,6 +201,23 @@ pub enum Quantizer {
         lo: i64,
         /// Largest level.
         hi: i64,
+    },
+    /// qonnx `Trunc`: `round(v / scale)` (half to even), divided by `2^bits`, clipped to
+    /// `lo..=hi` (version 2 only), then rounded by `mode` (version 1: no clipping, `lo`, `hi`
+    /// the levels the accumulator's range reaches).
+    Trunc {
+        /// Scale (one).
+        scale: f32,
+        /// `2^(input bits - output bits)`.
+        divisor: f32,
+        /// The rounding mode.
+        mode: Rounding,
+        /// Smallest level.
+        lo: i64,
+        /// Largest level.
+        hi: i64,
+        /// Clip before rounding (version 2).
+        clip: bool,
     },
     /// qonnx `BipolarQuant`: `v >= 0 ? +1 : -1`.
     Bipolar,
@@ -169,7 +236,7 @@ impl Quantizer {
     /// The lowest and the highest level.
     pub fn range(&self) -> (i64, i64) {
         match self {
-            Quantizer::Uniform { lo, hi, .. } => (*lo, *hi),
+            Quantizer::Uniform { lo, hi, .. } | Quantizer::Trunc { lo, hi, .. } => (*lo, *hi),
             Quantizer::Bipolar => (-1, 1),
             Quantizer::Thresholds { n, bias, .. } => (*bias, bias + *n as i64),
         }
@@ -178,7 +245,9 @@ impl Quantizer {
     /// Thresholds per channel in half-gen's format (bipolar: one, the sign's).
     pub fn count(&self) -> usize {
         match self {
-            Quantizer::Uniform { lo, hi, .. } => (hi - lo).max(0) as usize,
+            Quantizer::Uniform { lo, hi, .. } | Quantizer::Trunc { lo, hi, .. } => {
+                (hi - lo).max(0) as usize
+            }
             Quantizer::Bipolar => 1,
             Quantizer::Thresholds { n, .. } => *n,
         }
@@ -189,12 +258,29 @@ impl Quantizer {
     pub fn passed(&self, c: usize, v: f32) -> i64 {
         match self {
             Quantizer::Uniform {
+                mode,
                 scale,
                 zero,
                 lo,
                 hi,
             } => {
-                let q = (v / at(scale, c) + zero).round_ties_even();
+                let q = mode.apply(v / at(scale, c) + zero);
+                let q = if q.is_nan() { *lo as f32 } else { q };
+                (q as i64).clamp(*lo, *hi) - lo
+            }
+            Quantizer::Trunc {
+                scale,
+                divisor,
+                mode,
+                lo,
+                hi,
+                clip,
+            } => {
+                let mut y = (v / scale).round_ties_even() / divisor;
+                if *clip {
+                    y = y.clamp(*lo as f32, *hi as f32);
+                }
+                let q = mode.apply(y);
                 let q = if q.is_nan() { *lo as f32 } else { q };
                 (q as i64).clamp(*lo, *hi) - lo
             }
@@ -246,6 +332,7 @@ mod tests {
             steps: vec![Step::MulAdd(vec![1.3, 0.7], vec![-0.2, 0.4]), Step::Relu],
         };
         let q = Quantizer::Uniform {
+            mode: Rounding::HalfEven,
             scale: vec![0.3],
             zero: 0.0,
             lo: 0,

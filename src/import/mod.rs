@@ -14,7 +14,9 @@ pub mod onnx;
 pub mod proto;
 pub mod qdq;
 pub mod qonnx;
+mod qonnx_finish;
 mod qonnx_layers;
+mod qonnx_quant;
 pub mod tensor;
 
 #[cfg(test)]

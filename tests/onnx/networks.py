@@ -213,9 +213,14 @@ def concat(out_dir):
     b2 = net.quant(net.op("Relu", [net.bn(net.conv(a, 8, 3, 4, pad=1))]), 2 * s, 4, 0)
     c = net.op("Concat", [res, b2], axis=1)
     c, s2 = net.relu_quant(net.bn(net.conv(c, 16, 3, 4)), 4, True)
-    p = net.quant(net.op("AveragePool", [c], kernel_shape=[2, 2], strides=[2, 2]), s2 / 4, 8, 0)
+    # Brevitas' TruncAvgPool2d: the window sum (the mean times the area), truncated by qonnx's
+    # Trunc (version 1: floor(round(x / s) / 2^(6 - 4)) * s) back to 4 bits.
+    avg = net.op("AveragePool", [c], kernel_shape=[2, 2], strides=[2, 2])
+    total = net.op("Mul", [avg, net.const("area", 4.0)])
+    trunc_in = [total, net.const("scale", s2), net.const("zeropt", 0.0), net.const("in_bits", 6.0), net.const("out_bits", 4.0)]
+    p = net.op("Trunc", trunc_in, QONNX, rounding_mode="FLOOR")
     p = net.op("Flatten", [p], axis=1)
-    return gemm_out(net, p, s2 / 4, xi, out_dir, 2.0**-6)
+    return gemm_out(net, p, s2, xi, out_dir, 2.0**-6)
 
 
 def resnet8_float(rng):

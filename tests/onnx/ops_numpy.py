@@ -48,7 +48,15 @@ def multithreshold(x, t, out_dtype="", out_scale=1.0, out_bias=0.0):
     return np.moveaxis((xm >= t).sum(-1), -1, 1).astype(np.float32) * out_scale + out_bias
 
 
+def trunc(x, scale, zeropt, in_bits, out_bits, rounding_mode="FLOOR"):
+    """qonnx's Trunc, version 1, FLOOR."""
+    assert rounding_mode == "FLOOR"
+    y = np.round(x / scale + zeropt) / 2.0 ** (in_bits - out_bits)
+    return ((np.floor(y) - zeropt) * scale).astype(np.float32)
+
+
 FORWARD = {
+    "Trunc": trunc,
     "Quant": lambda x, s, z, b, signed, narrow, rounding_mode: quant(x, s, z, b, signed, narrow),
     "BipolarQuant": bipolar,
     "MultiThreshold": multithreshold,

@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 /// The repository root.
 pub fn root() -> &'static Path {
@@ -66,4 +66,84 @@ pub fn networks(python: &Path, dir: &Path) {
         "networks.py failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Runs the binary in `cwd` (relative paths, as a user types them).
+pub fn half_gen(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_half-gen"))
+        .current_dir(cwd)
+        .args(args)
+        .env_remove("XILINX_HLS")
+        .output()
+        .unwrap()
+}
+
+/// The standard output of a successful run, else why it failed.
+pub fn ok(o: &Output, what: &str) -> Result<String, String> {
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    if o.status.success() {
+        Ok(text)
+    } else {
+        Err(format!(
+            "{what}: {text}{}",
+            String::from_utf8_lossy(&o.stderr)
+        ))
+    }
+}
+
+/// What [`build_and_simulate`] runs after csim.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Sims {
+    /// csim only.
+    Csim,
+    /// csim and cosim.
+    Cosim,
+    /// csim, the HLS cycle simulation and cosim.
+    All,
+}
+
+/// Builds `model` into `build` (in `dir`) and runs csim (bit-exact) and, as `sims` says, the
+/// HLS cycle simulation and cosim (bit-exact, both on the estimate's cycles per frame and
+/// latency); returns their cycles.
+pub fn build_and_simulate(
+    dir: &Path,
+    model: &str,
+    build: &str,
+    sims: Sims,
+) -> Result<String, String> {
+    ok(
+        &half_gen(dir, &["build", model, "-o", build, "--frames", "3"]),
+        "build",
+    )?;
+    let mut cycles = Vec::new();
+    for (what, args) in [
+        ("csim", vec!["csim", build, "--json"]),
+        ("csim --cycles", vec!["csim", build, "--cycles", "--json"]),
+        ("cosim", vec!["cosim", build, "--json"]),
+    ] {
+        let skip = match what {
+            "csim --cycles" => sims != Sims::All,
+            "cosim" => sims == Sims::Csim,
+            _ => false,
+        };
+        if skip {
+            continue;
+        }
+        let text = ok(&half_gen(dir, &args), what)?;
+        let v: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| format!("{what}: {e}: {text}"))?;
+        if v["passed"] != true || v["mismatches"] != 0 {
+            return Err(format!("{model}: {what} did not pass: {text}"));
+        }
+        if what != "csim" {
+            if v["cycles_error_pct"]
+                .as_f64()
+                .is_none_or(|e| e.abs() > 1e-9)
+            {
+                return Err(format!("{model}: {what} off the estimate's cycles: {text}"));
+            }
+            cycles.push(format!("{what} {} cycles/frame", v["cycles_per_frame"]));
+        }
+    }
+    Ok(format!("built; csim bit-exact; {}", cycles.join(", ")))
 }
