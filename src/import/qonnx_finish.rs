@@ -69,25 +69,8 @@ impl Walk<'_> {
             vec![p.channels as u64, count as u64],
             t,
         );
-        self.e.layers.push(layer);
-        self.e.fate(
-            node,
-            format!("thresholds of `{name}` ({count} per channel)"),
-        );
-        let tensor = IntTensor {
-            src: name,
-            dims: p.dims.clone(),
-            ty: out_ty,
-            scale,
-        };
-        self.set(
-            node,
-            Val::Int(IntVal {
-                t: tensor,
-                flat_from: None,
-            }),
-        );
-        Ok(())
+        let fate = format!("thresholds of `{name}` ({count} per channel)");
+        self.emit(node, layer, fate, p.dims.clone(), out_ty, scale)
     }
 
     /// Writes pending layer `p` requantised by the integer factor `m`, exactly: the level is
@@ -118,24 +101,31 @@ impl Walk<'_> {
                 .array(format!("{name}.bias"), vec![p.channels as u64], bias);
         }
         self.push_weights(&name, &p.weights);
+        let fate = format!("requantisation of `{name}` (scale {factor}, exact)");
+        self.emit(node, layer, fate, p.dims, ty, scale)
+    }
+
+    /// Writes `layer` as what `node` became (`fate`) and makes its output an integer stream
+    /// of `dims`, `ty` and `scale`.
+    fn emit(
+        &mut self,
+        node: &OnnxNode,
+        layer: super::emit::LayerOut,
+        fate: String,
+        dims: Vec<u64>,
+        ty: ElemType,
+        scale: f64,
+    ) -> Result<()> {
+        let name = layer.name.clone();
         self.e.layers.push(layer);
-        self.e.fate(
-            node,
-            format!("requantisation of `{name}` (scale {factor}, exact)"),
-        );
-        let tensor = IntTensor {
+        self.e.fate(node, fate);
+        let t = IntTensor {
             src: name,
-            dims: p.dims,
+            dims,
             ty,
             scale,
         };
-        self.set(
-            node,
-            Val::Int(IntVal {
-                t: tensor,
-                flat_from: None,
-            }),
-        );
+        self.set(node, Val::Int(IntVal { t, flat_from: None }));
         Ok(())
     }
 
@@ -218,22 +208,8 @@ impl Walk<'_> {
         if p.chain.steps.contains(&Step::Relu) {
             layer = layer.key("activation", "relu");
         }
-        self.e.layers.push(layer);
-        self.e.fate(node, format!("requantisation of `{name}`"));
-        let tensor = IntTensor {
-            src: name,
-            dims: p.dims,
-            ty,
-            scale,
-        };
-        self.set(
-            node,
-            Val::Int(IntVal {
-                t: tensor,
-                flat_from: None,
-            }),
-        );
-        Ok(())
+        let fate = format!("requantisation of `{name}`");
+        self.emit(node, layer, fate, p.dims, ty, scale)
     }
 
     /// Writes pending layer `p` without a quantizer: its accumulator is the output, which
