@@ -5,7 +5,8 @@
 //! non-decreasing in `v` when the channel's direction is positive, so the quantizer's level is
 //! a non-decreasing function of the integer accumulator: a count of thresholds, found here by
 //! evaluating the very float32 arithmetic the executor runs (qonnx's numpy quantizers,
-//! onnxruntime's batch normalisation `x * (gamma / sqrt(var + eps)) + (beta - mean * that)`)
+//! onnxruntime's batch normalisation `x * s + (beta - mean * s)`, `s = (1 / sqrt(var + eps)) *
+//! gamma`)
 //! at integer accumulators, so the thresholds are exact wherever the executor's accumulator is
 //! (power-of-two weight and input scales: docs/import.md).
 
@@ -238,7 +239,7 @@ impl Quantizer {
         match self {
             Quantizer::Uniform { lo, hi, .. } | Quantizer::Trunc { lo, hi, .. } => (*lo, *hi),
             Quantizer::Bipolar => (-1, 1),
-            Quantizer::Thresholds { n, bias, .. } => (*bias, bias + *n as i64),
+            Quantizer::Thresholds { n, bias, .. } => (*bias, bias.saturating_add(*n as i64)),
         }
     }
 
@@ -246,7 +247,7 @@ impl Quantizer {
     pub fn count(&self) -> usize {
         match self {
             Quantizer::Uniform { lo, hi, .. } | Quantizer::Trunc { lo, hi, .. } => {
-                (hi - lo).max(0) as usize
+                hi.saturating_sub(*lo).max(0) as usize
             }
             Quantizer::Bipolar => 1,
             Quantizer::Thresholds { n, .. } => *n,
@@ -307,7 +308,7 @@ pub fn thresholds(chain: &Chain, q: &Quantizer, channels: usize, lo: i64, hi: i6
             // Least acc in [lo, hi + 1] with passed(acc) >= k (hi + 1 stands for "never").
             let (mut a, mut b) = (lo, hi.saturating_add(1));
             while a < b {
-                let mid = a + (b - a) / 2;
+                let mid = (i128::from(a) + i128::from(b)).div_euclid(2) as i64;
                 if passed(mid) >= k {
                     b = mid;
                 } else {
@@ -347,6 +348,25 @@ mod tests {
                 assert_eq!(count, q.passed(c, chain.eval(c, acc)), "c {c} acc {acc}");
             }
         }
+    }
+
+    #[test]
+    fn thresholds_over_negative_and_extreme_ranges() {
+        // The bisection's midpoint rounds down for negative ranges too (rounding toward zero
+        // once looped forever), and the widest range does not overflow.
+        let chain = Chain {
+            s0: vec![1.0],
+            steps: Vec::new(),
+        };
+        let q = Quantizer::Thresholds {
+            t: vec![-500.0, -20.5],
+            n: 2,
+            bias: 0,
+        };
+        assert_eq!(thresholds(&chain, &q, 1, -1000, -10), vec![-500, -20]);
+        assert_eq!(thresholds(&chain, &q, 1, -1000, -600), vec![-599, -599]);
+        let wide = thresholds(&chain, &q, 1, i64::MIN, i64::MAX);
+        assert_eq!(wide.len(), 2);
     }
 
     #[test]

@@ -99,6 +99,12 @@ pub fn input_dims(model: &OnnxModel, given: Option<&[u64]>) -> Result<(String, V
         ));
     };
     if let Some(g) = given {
+        let valid = matches!(g.len(), 1 | 3) && g.iter().all(|&d| (1..=1 << 24).contains(&d));
+        if !valid {
+            return Err(crate::Error::InvalidOption(format!(
+                "--input-shape {g:?}: give C,H,W (a map) or N (a vector), each in 1..=16777216"
+            )));
+        }
         return Ok((input.name.clone(), g.to_vec()));
     }
     let dynamic = || {
@@ -179,8 +185,18 @@ impl Window2 {
     /// Output height and width on an `h` x `w` input.
     pub fn out_hw(&self, h: u64, w: u64) -> (u64, u64) {
         let [t, b, le, r] = self.pads;
-        let oh = (h + t + b).saturating_sub(self.kernel[0]) / self.stride[0].max(1) + 1;
-        let ow = (w + le + r).saturating_sub(self.kernel[1]) / self.stride[1].max(1) + 1;
+        let oh = h
+            .saturating_add(t)
+            .saturating_add(b)
+            .saturating_sub(self.kernel[0])
+            / self.stride[0].max(1)
+            + 1;
+        let ow = w
+            .saturating_add(le)
+            .saturating_add(r)
+            .saturating_sub(self.kernel[1])
+            / self.stride[1].max(1)
+            + 1;
         (oh, ow)
     }
 }
@@ -228,6 +244,11 @@ pub fn window(model: &OnnxModel, node: &OnnxNode, kernel: Option<[u64; 2]>) -> R
     };
     if node.int("ceil_mode").unwrap_or(0) != 0 {
         return Err(err("ceil_mode 1 is not supported".into()));
+    }
+    if pads[0].max(pads[1]) >= kernel[0] || pads[2].max(pads[3]) >= kernel[1] {
+        return Err(err(format!(
+            "pads {pads:?} (top, bottom, left, right) reach a whole kernel {kernel:?}: not supported"
+        )));
     }
     Ok(Window2 {
         kernel,

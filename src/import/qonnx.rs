@@ -93,6 +93,9 @@ pub struct Walk<'m> {
     pub vals: BTreeMap<String, Val>,
     /// Readers of each value.
     pub uses: BTreeMap<String, usize>,
+    /// The ONNX value that is each written layer's own output, by value name (aliases such as
+    /// a Flatten's output are not in it).
+    pub layer_outputs: BTreeMap<String, String>,
 }
 
 /// True when the model holds QONNX or FINN quantizers.
@@ -118,6 +121,7 @@ pub fn import(model: &OnnxModel, opts: &Options, name: &str) -> Result<Emitted> 
         names: Names::default(),
         vals: BTreeMap::new(),
         uses: common::consumers(model),
+        layer_outputs: BTreeMap::new(),
     };
     w.e.input_shape = common::hwc(&dims);
     w.vals.insert(
@@ -286,14 +290,11 @@ impl Walk<'_> {
             return Err(self.m.error(None, "the network has no layer"));
         }
         self.e.output_scale = vec![v.t.scale];
-        self.e.output_onnx_shape = v.t.dims.clone();
+        // A flattened map's integers stay in half-gen's H, W, C order: the sidecar names the
+        // map, whose ONNX order is C, H, W.
+        self.e.output_onnx_shape = v.flat_from.clone().unwrap_or_else(|| v.t.dims.clone());
         Ok(self.e)
     }
-}
-
-/// A float32 constant per channel: one value or `channels` (a `[1, C, 1, 1]` or `[C]` shape).
-pub fn per_channel(v: &[f32], channels: usize) -> Option<Vec<f32>> {
-    (v.len() == 1 || v.len() == channels).then(|| v.to_vec())
 }
 
 /// The step a `Mul` or `Div` by constant `c` adds.

@@ -2,7 +2,7 @@
 //! is met ([`Walk::finish_layer`]), an add's requantisation, and a plain accumulator when no
 //! quantizer follows ([`Walk::materialize`]).
 
-use super::chain::{self, Chain, Quantizer, Step};
+use super::chain::{self, Chain, Quantizer, Rounding, Step};
 use super::common::{self, IntTensor};
 use super::onnx::OnnxNode;
 use super::qonnx::{IntVal, Pending, Val, Walk};
@@ -30,7 +30,7 @@ impl Walk<'_> {
         if p.layer.op == "add" {
             return self.finish_add(node, p, &q, ty, scale);
         }
-        if let Some(m) = exact_factor(&p.chain, &q, p.channels) {
+        if let Some(m) = exact_factor(&p.chain, &q, p.channels, ty, p.acc) {
             return self.finish_linear(node, p, m, ty, scale);
         }
         let flip: Vec<bool> = (0..p.channels).map(|c| p.chain.direction(c) < 0).collect();
@@ -117,6 +117,15 @@ impl Walk<'_> {
         scale: f64,
     ) -> Result<()> {
         let name = layer.name.clone();
+        if self.e.layers.iter().any(|l| l.name == name) {
+            return Err(self.err(
+                node,
+                format!("`{name}`'s unquantized output is read by a second quantizer"),
+            ));
+        }
+        if let Some(out) = node.outputs.first() {
+            self.layer_outputs.insert(out.clone(), name.clone());
+        }
         self.e.layers.push(layer);
         self.e.fate(node, fate);
         let t = IntTensor {
@@ -169,7 +178,11 @@ impl Walk<'_> {
         scale: f64,
     ) -> Result<()> {
         let Quantizer::Uniform {
-            scale: qs, zero, ..
+            scale: qs,
+            zero,
+            mode,
+            lo,
+            hi,
         } = q
         else {
             return Err(self.err(node, "an Add's output must be quantized by Quant"));
@@ -180,9 +193,20 @@ impl Walk<'_> {
                 "an Add's quantizer must have one scale, zero point 0 and only a Relu before it",
             ));
         }
+        if (*lo, *hi) != (ty.min(), ty.max()) {
+            return Err(self.err(
+                node,
+                "a narrow-range quantizer after an Add is not supported",
+            ));
+        }
         let f = p.chain.s0[0] / f64::from(qs[0]);
         let (m, shift) = if f.fract() == 0.0 && f >= 1.0 && f < (1 << 20) as f64 {
             (f as i64, 0)
+        } else if *mode != Rounding::HalfEven {
+            return Err(self.err(
+                node,
+                format!("an Add requantised by the factor {f} with rounding {mode:?}: half-gen's add rounds half up (an integer factor, or ROUND, is needed)"),
+            ));
         } else {
             let Some((m, s)) = common::fixed_point(f) else {
                 return Err(self.err(node, "the Add's requantisation factor is not positive"));
@@ -264,13 +288,29 @@ impl Walk<'_> {
 
 /// The integer factor `m` (with the chain's integer bias per channel and whether it ends in a
 /// relu) when the quantizer's level is exactly `clip(relu(acc + bias) * m)`: a uniform
-/// quantizer of one scale and zero point 0 after a chain that keeps the value an integer
-/// multiple of a step which is `m` quantizer steps; no rounding ever happens then.
-fn exact_factor(chain: &Chain, q: &Quantizer, channels: usize) -> Option<(i64, Vec<i64>, bool)> {
-    let Quantizer::Uniform { scale, zero, .. } = q else {
+/// quantizer of one scale, zero point 0 and the output type's whole range (not narrow) after a
+/// chain that keeps the value an integer multiple of a step which is `m` quantizer steps. The
+/// executor computes that in float32: a rounding to nearest lands on the integer while the
+/// value stays below 2^22 steps; a directed rounding (floor, ceil, ...) only when every factor
+/// is a power of two, so nothing is rounded at all.
+fn exact_factor(
+    chain: &Chain,
+    q: &Quantizer,
+    channels: usize,
+    ty: ElemType,
+    acc: (i64, i64),
+) -> Option<(i64, Vec<i64>, bool)> {
+    let Quantizer::Uniform {
+        scale,
+        zero,
+        mode,
+        lo,
+        hi,
+    } = q
+    else {
         return None;
     };
-    if *zero != 0.0 || scale.len() != 1 {
+    if *zero != 0.0 || scale.len() != 1 || (*lo, *hi) != (ty.min(), ty.max()) {
         return None;
     }
     let relu = chain.steps.last() == Some(&Step::Relu);
@@ -283,5 +323,21 @@ fn exact_factor(chain: &Chain, q: &Quantizer, channels: usize) -> Option<(i64, V
     }
     let (step, bias) = plain.as_integer(channels)?;
     let m = step / f64::from(scale[0]);
-    (m.fract() == 0.0 && (1.0..(1u64 << 21) as f64).contains(&m)).then_some((m as i64, bias, relu))
+    if m.fract() != 0.0 || !(1.0..(1u64 << 21) as f64).contains(&m) {
+        return None;
+    }
+    let reach = acc.0.unsigned_abs().max(acc.1.unsigned_abs()) as f64 * m;
+    let nearest = matches!(
+        mode,
+        Rounding::HalfEven | Rounding::HalfUp | Rounding::HalfDown
+    );
+    let pow2 = |x: f64| x > 0.0 && x.log2().fract() == 0.0;
+    let all_pow2 = plain.s0.iter().all(|&s| pow2(s))
+        && pow2(f64::from(scale[0]))
+        && plain.steps.iter().all(|s| match s {
+            Step::Mul(v) | Step::Div(v) => v.iter().all(|&x| pow2(f64::from(x))),
+            _ => true,
+        });
+    let exact = reach < (1u64 << 22) as f64 && (nearest || all_pow2);
+    exact.then_some((m as i64, bias, relu))
 }

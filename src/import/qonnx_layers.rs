@@ -8,7 +8,7 @@ use super::chain::{Chain, Step};
 use super::common::{self, IntTensor};
 use super::emit::LayerOut;
 use super::onnx::OnnxNode;
-use super::qonnx::{IntVal, Pending, QConst, Val, Walk, per_channel, scale_step};
+use super::qonnx::{IntVal, Pending, QConst, Val, Walk, scale_step};
 use crate::error::Result;
 use crate::format::ElemType;
 
@@ -64,7 +64,7 @@ impl Walk<'_> {
         let x = self.int_input(node, 0)?;
         let w = self.weight_input(node, 1)?;
         let d = match w.dims.as_slice() {
-            [a, b, c, e] => [*a, *b, *c, *e],
+            [a, b, c, e] if [a, b, c, e].iter().all(|&&x| x > 0) => [*a, *b, *c, *e],
             _ => return Err(self.err(node, "the weights must be [Cout, Cin, kh, kw]")),
         };
         let win = common::window(self.m, node, Some([d[2] as u64, d[3] as u64]))?;
@@ -105,7 +105,11 @@ impl Walk<'_> {
             steps: Vec::new(),
         };
         if node.input(2).is_some() {
-            chain.steps.push(Step::Add(self.floats(node, 2)?));
+            let b = self.floats(node, 2)?;
+            if b.len() != d[0] {
+                return Err(self.err(node, "the bias must have one entry per output channel"));
+            }
+            chain.steps.push(Step::Add(b));
         }
         let fan = if op == "conv" {
             d[1] * d[2] * d[3]
@@ -144,6 +148,9 @@ impl Walk<'_> {
             return Err(self.err(node, "the weights must be a matrix"));
         };
         let (inputs, outputs) = if trans_b { (*b, *a) } else { (*a, *b) };
+        if inputs == 0 || outputs == 0 {
+            return Err(self.err(node, "empty weights"));
+        }
         if inputs as u64 != x.t.elems() {
             return Err(self.err(
                 node,
@@ -193,6 +200,28 @@ impl Walk<'_> {
         Ok(())
     }
 
+    /// Constant input 1 of `node` as a factor or term per channel of `p`'s output: one value
+    /// (every dim 1), or one per channel laid along the channel axis (`[1, C, 1, 1]`, `[C, 1,
+    /// 1]` for a map, `[1, C]`, `[C]` for a vector: ONNX broadcasts a `[C]` constant along a
+    /// map's last axis, W, which is refused). Zero factors are refused too.
+    fn channel_const(&self, node: &OnnxNode, p: &Pending) -> Option<Vec<f32>> {
+        let t = self.constant(node, 1).ok()?;
+        let v: Vec<f32> = t.to_f64().iter().map(|&x| x as f32).collect();
+        let c = p.channels;
+        let ones = |d: &[usize]| d.iter().all(|&x| x == 1);
+        let ok = match t.dims.as_slice() {
+            d if ones(d) => true,
+            [1, n, rest @ ..] if p.dims.len() == 3 && *n == c && ones(rest) && rest.len() == 2 => {
+                true
+            }
+            [n, rest @ ..] if p.dims.len() == 3 && *n == c && rest.len() == 2 && ones(rest) => true,
+            [1, n] | [n] if p.dims.len() == 1 && *n == c => true,
+            _ => false,
+        };
+        let scales = node.op_type != "Add";
+        (ok && !(scales && v.contains(&0.0))).then_some(v)
+    }
+
     fn pending(&self, node: &OnnxNode, what: &str) -> Result<Box<Pending>> {
         match self.val(node, 0)? {
             Val::Acc(p) => Ok(p),
@@ -209,7 +238,8 @@ impl Walk<'_> {
         let c = p.channels;
         let get = |k| {
             self.floats(node, k).and_then(|v| {
-                per_channel(&v, c)
+                (v.len() == c && c > 0)
+                    .then_some(v)
                     .ok_or_else(|| self.err(node, "parameters must have one entry per channel"))
             })
         };
@@ -217,8 +247,8 @@ impl Walk<'_> {
         let eps = node.float("epsilon").unwrap_or(1e-5);
         let mut scale = Vec::with_capacity(c);
         let mut bias = Vec::with_capacity(c);
-        for i in 0..gamma.len().max(1).min(c.max(1)) {
-            let at = |v: &[f32]| if v.len() == 1 { v[0] } else { v[i] };
+        for i in 0..c {
+            let at = |v: &[f32]| v[i];
             let inv_std = 1.0f32 / (at(&var) + eps).sqrt();
             let s = inv_std * at(&gamma);
             scale.push(s);
@@ -242,6 +272,10 @@ impl Walk<'_> {
                 self.set(node, Val::Acc(p));
                 Ok(())
             }
+            Val::Int(v) if v.t.ty.is_bipolar() => Err(self.err(
+                node,
+                "a Relu of a bipolar stream (its levels would be 0 and +1, not a bipolar type)",
+            )),
             Val::Int(v) if !v.t.ty.signed => {
                 self.e.fate(node, "nothing (its input is unsigned)");
                 self.set(node, Val::Int(v));
@@ -249,10 +283,14 @@ impl Walk<'_> {
             }
             Val::Int(v) => {
                 let src = v.t.src.clone();
-                let only = node.input(0).and_then(|i| self.uses.get(i)).copied() == Some(1);
+                // Only a layer's own output, read by this Relu alone (an alias such as a Flatten
+                // or a Mul by 1 could have other readers of the same integers).
+                let input = node.input(0).unwrap_or_default();
+                let only = self.uses.get(input).copied() == Some(1)
+                    && self.layer_outputs.get(input) == Some(&src);
                 let Some(layer) = self.e.layer_mut(&src).filter(|_| only) else {
                     return Err(
-                        self.err(node, "a Relu of a signed stream that other nodes also read")
+                        self.err(node, "a Relu of a signed stream that is not a layer's own output read by this Relu alone")
                     );
                 };
                 layer.set("activation", "relu");
@@ -269,7 +307,7 @@ impl Walk<'_> {
         let c = self.floats(node, 1)?;
         match self.val(node, 0)? {
             Val::Acc(mut p) => {
-                let c = per_channel(&c, p.channels).ok_or_else(|| {
+                let c = self.channel_const(node, &p).ok_or_else(|| {
                     self.err(node, "the constant must be one value or one per channel")
                 })?;
                 p.chain.steps.push(scale_step(&node.op_type, c));
@@ -309,8 +347,7 @@ impl Walk<'_> {
                 .and_then(|i| self.m.graph.constant(i))
                 .is_some()
         {
-            let c = self.floats(node, 1)?;
-            let c = per_channel(&c, p.channels).ok_or_else(|| {
+            let c = self.channel_const(node, &p).ok_or_else(|| {
                 self.err(node, "the constant must be one value or one per channel")
             })?;
             p.chain.steps.push(Step::Add(c));

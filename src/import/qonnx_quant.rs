@@ -23,12 +23,7 @@ impl Walk<'_> {
         }
         let per = x.dims.first().copied().unwrap_or(1);
         let scale: Vec<f64> = q.scale.iter().map(|&s| f64::from(s)).collect();
-        if scale.len() != 1 && scale.len() != per {
-            return Err(self.err(
-                node,
-                "the weight scale must be one or one per output channel",
-            ));
-        }
+        self.check_weight_scale(node, per, scale.len())?;
         let vals = x.to_f64();
         let inner = vals.len() / per.max(1);
         let ints = vals
@@ -40,7 +35,7 @@ impl Walk<'_> {
                 } else {
                     q.scale[i / inner.max(1)]
                 };
-                ((v as f32 / s + q.zero).round_ties_even() as i64).clamp(q.lo, q.hi)
+                (q.mode.apply(v as f32 / s + q.zero) as i64).clamp(q.lo, q.hi)
             })
             .collect();
         Ok(QConst {
@@ -49,6 +44,21 @@ impl Walk<'_> {
             scale,
             bits: q.bits,
         })
+    }
+
+    /// A weight scale must be one value, or one per output channel laid along the first axis
+    /// (`[C]`, `[C, 1, 1, 1]`): its dims are checked, not only its length.
+    fn check_weight_scale(&self, node: &OnnxNode, per: usize, len: usize) -> Result<()> {
+        let dims = &self.constant(node, 1)?.dims;
+        let along_first = dims.first() == Some(&per) && dims.iter().skip(1).all(|&d| d == 1);
+        if len == 1 || len == per && along_first {
+            Ok(())
+        } else {
+            Err(self.err(
+                node,
+                format!("the weight scale of shape {dims:?} must be one value or one per output channel along the first axis"),
+            ))
+        }
     }
 
     pub(super) fn quant(&mut self, node: &OnnxNode) -> Result<()> {
@@ -64,6 +74,10 @@ impl Walk<'_> {
         match self.val(node, 0)? {
             Val::Int(v) if v.t.src.is_empty() => self.quant_input(node, v, &q),
             Val::Int(v) => self.requantize_stream(node, v, &q),
+            Val::Acc(_) if q.zero != 0.0 => Err(self.err(
+                node,
+                "a zero point other than 0 on activations is not supported",
+            )),
             Val::Acc(p) => {
                 let quantizer = Quantizer::Uniform {
                     mode: q.mode,
@@ -91,6 +105,7 @@ impl Walk<'_> {
             bits: q.bits.max(2),
             signed: q.signed,
         };
+        self.check_one_input_quantizer(node)?;
         // The graph input reaches the quantizer multiplied by `v.t.scale` (a `Mul` or `Div` by
         // a constant, 1 without one): one integer step is `scale / v.t.scale` of the input.
         common::set_input(&mut self.e, &v.t.dims, ty, scale / v.t.scale);
@@ -109,6 +124,15 @@ impl Walk<'_> {
             ..v.t
         };
         self.set(node, Val::Int(IntVal { t, flat_from: None }));
+        Ok(())
+    }
+
+    /// The graph input may be quantized once: a second quantizer would give the same integers
+    /// another meaning.
+    fn check_one_input_quantizer(&self, node: &OnnxNode) -> Result<()> {
+        if self.e.input_type.is_some() {
+            return Err(self.err(node, "the input is quantized a second time"));
+        }
         Ok(())
     }
 
@@ -134,8 +158,12 @@ impl Walk<'_> {
     pub(super) fn bipolar(&mut self, node: &OnnxNode) -> Result<()> {
         let scale = self.floats(node, 1)?;
         let src = node.input(0).unwrap_or_default();
+        if scale.is_empty() || scale.iter().any(|s| !s.is_finite() || *s <= 0.0) {
+            return Err(self.err(node, "the scale must be finite and positive"));
+        }
         if let Some(x) = self.m.graph.constant(src) {
             let per = x.dims.first().copied().unwrap_or(1).max(1);
+            self.check_weight_scale(node, per, scale.len())?;
             let ints = x
                 .to_f64()
                 .iter()
@@ -144,11 +172,7 @@ impl Walk<'_> {
             let c = QConst {
                 ints,
                 dims: x.dims.clone(),
-                scale: if scale.len() == per {
-                    scale.iter().map(|&s| f64::from(s)).collect()
-                } else {
-                    vec![f64::from(scale[0])]
-                },
+                scale: scale.iter().map(|&s| f64::from(s)).collect(),
                 bits: 1,
             };
             self.e.fate(node, "bipolar weights");
@@ -167,6 +191,7 @@ impl Walk<'_> {
         };
         match self.val(node, 0)? {
             Val::Int(v) if v.t.src.is_empty() => {
+                self.check_one_input_quantizer(node)?;
                 common::set_input(&mut self.e, &v.t.dims, ty, f64::from(*s) / v.t.scale);
                 self.e.fate(node, "the input type (bipolar)");
                 let t = IntTensor {
@@ -216,6 +241,12 @@ impl Walk<'_> {
         } else {
             (in_bits - out_bits).exp2()
         };
+        if !(1.0..=(1u64 << 40) as f64).contains(&divisor) || !(2.0..=16.0).contains(&out_bits) {
+            return Err(self.err(
+                node,
+                "a Trunc must keep 2..=16 bits and drop none or more (a divisor 2^k, k >= 0)",
+            ));
+        }
         let (lo, hi) = if v2 {
             let signed = node.int("signed").unwrap_or(1) != 0;
             let narrow = node.int("narrow").unwrap_or(0) != 0;
@@ -233,14 +264,24 @@ impl Walk<'_> {
                 hi - i64::from(narrow && !signed),
             )
         } else {
-            // No clipping: the levels the accumulator's range reaches.
-            let at = |acc: i64| {
+            // No clipping: the levels the accumulator's range reaches on any channel.
+            let at = |c: usize, acc: i64| {
                 (mode.apply(
-                    (p.chain.eval(0, acc) / scale as f32).round_ties_even() / divisor as f32,
+                    (p.chain.eval(c, acc) / scale as f32).round_ties_even() / divisor as f32,
                 )) as i64
             };
-            let (a, b) = (at(p.acc.0), at(p.acc.1));
-            (a.min(b), a.max(b))
+            let ends = (0..p.channels.max(1)).flat_map(|c| [at(c, p.acc.0), at(c, p.acc.1)]);
+            let (lo, hi) = ends.fold((i64::MAX, i64::MIN), |(l, h), v| (l.min(v), h.max(v)));
+            if hi.saturating_sub(lo) > crate::model::MAX_THRESHOLDS {
+                return Err(self.err(
+                    node,
+                    format!(
+                        "the Trunc reaches levels {lo}..={hi}: more than {} thresholds",
+                        crate::model::MAX_THRESHOLDS
+                    ),
+                ));
+            }
+            (lo, hi)
         };
         let q = Quantizer::Trunc {
             scale: scale as f32,
@@ -257,11 +298,29 @@ impl Walk<'_> {
     pub(super) fn multithreshold(&mut self, node: &OnnxNode) -> Result<()> {
         let t = self.constant(node, 1)?.clone();
         let n = t.dims.last().copied().unwrap_or(0);
+        if let Some(l) = node.string("data_layout")
+            && l != "NCHW"
+            && l != "NC"
+        {
+            return Err(self.err(
+                node,
+                format!("data layout {l}: half-gen imports NCHW and NC"),
+            ));
+        }
         let out_scale = node.float("out_scale").unwrap_or(1.0);
         let out_bias = node.float("out_bias").unwrap_or(0.0);
         let ty = dtype(node.string("out_dtype").unwrap_or(""))
             .ok_or_else(|| self.err(node, "`out_dtype` must be INTn, UINTn or BIPOLAR"))?;
         let bipolar = ty.is_bipolar() && n == 1 && out_scale == 2.0 && out_bias == -1.0;
+        if ty.is_bipolar() && !bipolar {
+            return Err(self.err(
+                node,
+                "a BIPOLAR MultiThreshold must have one threshold, out_scale 2 and out_bias -1",
+            ));
+        }
+        if out_bias.abs() > (1 << 20) as f32 {
+            return Err(self.err(node, format!("out_bias {out_bias} is beyond 2^20")));
+        }
         if !(bipolar || out_scale == 1.0 && out_bias.fract() == 0.0) {
             return Err(self.err(
                 node,
@@ -274,6 +333,16 @@ impl Walk<'_> {
                 "a MultiThreshold must follow a conv, dense or pool layer",
             ));
         };
+        let rows = t.dims.first().copied().unwrap_or(0);
+        if t.dims.len() != 2 || n == 0 || (rows != 1 && rows != p.channels) {
+            return Err(self.err(
+                node,
+                format!(
+                    "thresholds of shape {:?}: expected [1, N] or [{}, N]",
+                    t.dims, p.channels
+                ),
+            ));
+        }
         let mut th: Vec<f32> = t.to_f64().iter().map(|&x| x as f32).collect();
         for row in th.chunks_mut(n.max(1)) {
             row.sort_by(f32::total_cmp);
