@@ -2,7 +2,8 @@
 # Installs the tools half-gen's tests drive (from Debian packages, by package name), when missing:
 # g++ and make (C simulation), tclsh (the Vitis Tcl script test), unzip (official ap_int headers),
 # verilator (RTL co-simulation) and python3-venv (the Python environments of the example
-# evaluator, scripts/evaluator-env.sh, and of Yosys 0.70, scripts/yosys-env.sh).
+# evaluator, scripts/evaluator-env.sh, and of Yosys 0.70, scripts/yosys-env.sh); and the test
+# runner cargo-nextest (scripts/test.sh, .config/nextest.toml), from crates.io by name.
 set -euo pipefail
 need=()
 command -v g++ >/dev/null 2>&1 || need+=(g++)
@@ -18,4 +19,8 @@ if [ ${#need[@]} -gt 0 ]; then
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >&2
+fi
+if ! cargo nextest --version >/dev/null 2>&1; then
+  echo "installing: cargo-nextest" >&2
+  cargo install --locked cargo-nextest >&2
 fi

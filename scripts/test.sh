@@ -6,6 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-tools.sh
+# The release build of every test runs while the Python environments download.
+build_log="$(mktemp)"
+cargo nextest run --release --no-run >"$build_log" 2>&1 &
+build=$!
+trap 'kill "$build" 2>/dev/null || true; rm -f "$build_log"' EXIT
 HALF_OFFICIAL_AP="$(./scripts/fetch-ap-headers.sh | tail -n1)"
 export HALF_OFFICIAL_AP
 HALF_EVALUATOR_PYTHON="$(./scripts/evaluator-env.sh | tail -n1)"
@@ -14,6 +19,13 @@ HALF_GEN_YOSYS="$(./scripts/yosys-env.sh | tail -n1)"
 export HALF_GEN_YOSYS
 HALF_ONNX_PYTHON="$(./scripts/onnx-env.sh | tail -n1)"
 export HALF_ONNX_PYTHON
+if ! wait "$build"; then
+  cat "$build_log" >&2
+  exit 1
+fi
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
-cargo test --release
+# Every test binary's tests, scheduled over all cores (.config/nextest.toml), then the doc tests
+# (which nextest does not run).
+cargo nextest run --release
+cargo test --release --doc

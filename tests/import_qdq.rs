@@ -3,7 +3,7 @@
 //! tests/onnx/execute.py runs each under onnxruntime, and half-gen's reference (`eval`) runs
 //! the imported model on the same integer frames. The outputs must agree on at least 99.9 %
 //! of the values and the rest within one step: onnxruntime rounds half to even with a float32
-//! multiplier, half-gen rounds half up with a 21-bit integer one (src/import/qdq.rs).
+//! multiplier, half-gen rounds half up with an integer one fitted to it (src/import/qdq.rs).
 //!
 //! The Python environment comes from `HALF_ONNX_PYTHON`, else from scripts/onnx-env.sh; the
 //! test fails when neither gives one. `HALF_QDQ_KEEP=1` keeps its temporary directory.
@@ -223,15 +223,16 @@ fn rejections(path: &Path) {
 /// The three networks against onnxruntime, on its default session and on its integer QDQ
 /// kernels (`session.qdqisint8allowed`). The QOperator model runs on integer kernels either
 /// way, and so does the per-tensor QDQ model with them: half-gen matches both on at least
-/// 99.9 % of the outputs and the rest within one step (the rounding difference: 21-bit integer
-/// scale, half up, against a float32 multiplier, half to even). On its default session
-/// onnxruntime runs part of a QDQ graph of int8 activations as float32 operators on
-/// dequantised values (on x86-64), whose float rounding exact integers do not reproduce: a
-/// layer alone differs in a few values in a million, by one step, but the differences spread
-/// through the later layers; and per channel it does so even with the integer kernels. Those
-/// runs are held to what was measured (onnxruntime 1.32: per tensor 99.4 % equal and one step,
-/// per channel 95.8 % and two steps, 96.9 % with the integer kernels). The per-tensor QDQ
-/// import must compute exactly what the QOperator import computes.
+/// 99.9 % of the outputs and the rest within one step (measured: every output equal). Per
+/// channel, 56 of the 346 channel factors have no integer form equal to onnxruntime's rounding
+/// on every accumulator (exact ties it rounds to even, at 2 to 49 accumulator values a layer:
+/// the importer's notes), and one such value, reached in one frame, spreads through the later
+/// layers; on its default session onnxruntime runs part of a QDQ graph of int8 activations as
+/// float32 operators on dequantised values (on x86-64), whose float rounding integers do not
+/// reproduce either. Those runs are held to what was measured, one step at most (onnxruntime
+/// 1.32: per tensor 99.4 % equal on the default session; per channel 99.4 % on the integer
+/// kernels, 98.3 % on the default session). The per-tensor QDQ import must compute exactly
+/// what the QOperator import computes.
 #[test]
 fn resnet8_qdq_and_qoperator_match_onnxruntime() {
     let py = python();
@@ -251,8 +252,8 @@ fn resnet8_qdq_and_qoperator_match_onnxruntime() {
         ("resnet8_qop", false, 0.999, 1),
         ("resnet8_qdq", true, 0.999, 1),
         ("resnet8_qdq", false, 0.99, 1),
-        ("resnet8_qdq_pc", true, 0.96, 2),
-        ("resnet8_qdq_pc", false, 0.95, 2),
+        ("resnet8_qdq_pc", true, 0.99, 1),
+        ("resnet8_qdq_pc", false, 0.98, 1),
     ] {
         let (frac, max, ours) = check(&py, &dir, name, int8);
         if frac < least || max > most {

@@ -84,6 +84,19 @@ fn onnx_files_are_estimated_and_built_directly() {
     let scratch = Scratch::new("onnx-direct");
     let dir = scratch.0.clone();
     networks(&python, &dir);
+    // half-gen's own temporary directory (TMPDIR), so that the check at the end sees only
+    // this test's imports, not those of tests running beside it.
+    let tmp = dir.join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let half_gen = |cwd: &Path, args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_half-gen"))
+            .current_dir(cwd)
+            .args(args)
+            .env("TMPDIR", &tmp)
+            .env_remove("XILINX_HLS")
+            .output()
+            .unwrap()
+    };
     let o = half_gen(
         &dir,
         &[
@@ -123,7 +136,7 @@ fn onnx_files_are_estimated_and_built_directly() {
     let text = ok(&o, "csim").unwrap();
     assert!(text.contains("csim PASSED"), "{text}");
     // No temporary import directory is left behind.
-    let left: Vec<_> = std::fs::read_dir(std::env::temp_dir())
+    let left: Vec<_> = std::fs::read_dir(&tmp)
         .unwrap()
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())

@@ -14,9 +14,13 @@
 //! the weights file). A float `Relu` becomes the producing layer's `activation: relu`.
 //!
 //! Rounding: onnxruntime multiplies the accumulator by the float32 factor and rounds half to
-//! even; half-gen multiplies by a 21-bit integer scale and rounds half up (docs/model-format.md,
-//! section 7). The two differ by one step on values within about `|v| * 2^-21` of a half
-//! integer, and on exact ties of negative or odd values.
+//! even; half-gen multiplies by an integer scale and rounds half up (docs/model-format.md,
+//! section 9). For a conv, dwconv or dense layer the scale and shift are fitted to onnxruntime's
+//! own function on every accumulator the layer can reach (`num::fit_fixed_point`): equal
+//! everywhere when some scale below 2^22 is, else at all but a few accumulators (an exact tie,
+//! or a value float32 rounds onto one, that onnxruntime rounds to even), counted in a note.
+//! Average pools and adds take the nearest 21-bit scales: they differ by one step on values
+//! within about `|v| * 2^-21` of a half integer, and on exact ties of negative or odd values.
 
 use super::common::{IntTensor, Names};
 use super::emit::{Emitted, LayerOut};
@@ -99,6 +103,10 @@ struct Pending {
     arrays: Vec<(&'static str, Vec<u64>, Vec<i64>)>,
     /// concat: the input types (no requantisation when they and the factors are all 1).
     in_types: Vec<ElemType>,
+    /// conv, dwconv, dense: the reachable accumulators per output channel, over which the
+    /// requantisation reproduces onnxruntime's exactly where an integer form can
+    /// (`num::exact_fixed_point`).
+    acc_range: Vec<(i64, i64)>,
 }
 
 /// What an ONNX value is.
@@ -467,8 +475,10 @@ impl<'a> Ctx<'a> {
         }
         self.e.notes.push(
             "onnxruntime requantises with a float32 multiplier and rounds half to even; \
-             half-gen uses a 21-bit integer multiplier and rounds half up, so a value within \
-             about 2^-21 of a half step (or on an exact tie) may come out one step apart"
+             half-gen uses an integer multiplier and rounds half up: fitted to onnxruntime on \
+             every reachable accumulator of a conv or dense layer (differences counted above \
+             when there are any), the nearest 21-bit one for pools and adds, where a value \
+             within about 2^-21 of a half step (or on an exact tie) may come out one step apart"
                 .to_string(),
         );
         Ok(self.e)

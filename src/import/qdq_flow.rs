@@ -190,6 +190,52 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Per-channel scales and shifts of layer `name` for onnxruntime's float32 multipliers
+    /// `factors` (one, or one per channel) and output levels `out`: on a layer with known
+    /// accumulator ranges, the integer form closest to onnxruntime's requantisation on them
+    /// (`num::fit_fixed_point`: equal at every reachable accumulator where such a form
+    /// exists), the accumulators where it differs counted in a note; else the nearest 21-bit
+    /// scale. `None` when a factor is not positive.
+    fn channel_scales(
+        &mut self,
+        name: &str,
+        factors: &[f64],
+        ranges: &[(i64, i64)],
+        out: (i64, i64),
+    ) -> Option<(Vec<i64>, Vec<i64>)> {
+        let union = ranges
+            .iter()
+            .copied()
+            .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)));
+        let (mut inexact, mut missed) = (0, 0u64);
+        let mut pairs = Vec::with_capacity(factors.len());
+        for (c, f) in factors.iter().enumerate() {
+            let range = if factors.len() == 1 {
+                union
+            } else {
+                ranges.get(c).copied()
+            };
+            match range.and_then(|r| num::fit_fixed_point(*f as f32, r, out)) {
+                Some(fit) => {
+                    inexact += usize::from(fit.missed > 0);
+                    missed = missed.saturating_add(fit.missed);
+                    pairs.push((fit.scale, fit.shift));
+                }
+                None => pairs.push(common::fixed_point(*f)?),
+            }
+        }
+        if inexact > 0 {
+            self.e.notes.push(format!(
+                "{name}: for {inexact} of {} requantisation factors no integer scale below \
+                 2^22 gives onnxruntime's float32 rounding at every reachable accumulator (it \
+                 rounds exact ties to even); the closest one differs from it by one step at \
+                 {missed} accumulator values in all",
+                factors.len()
+            ));
+        }
+        Some(pairs.into_iter().unzip())
+    }
+
     /// Completes a pending layer with its requantisation to scale `s_y` and type `ty`.
     pub(super) fn finalize(
         &mut self,
@@ -216,24 +262,18 @@ impl<'a> Ctx<'a> {
         }
         let mut arrays = p.arrays;
         if !exact {
-            let bad = || {
-                self.err(
+            let scales = match p.kind {
+                Kind::PerInput => num::shared_fixed_point(&factors).map(|(s, sh)| (s, vec![sh])),
+                Kind::PerChannel => {
+                    let lo = if p.relu { ty.min().max(0) } else { ty.min() };
+                    self.channel_scales(&name, &factors, &p.acc_range, (lo, ty.max()))
+                }
+            };
+            let Some((scale, shift)) = scales else {
+                return Err(self.err(
                     n,
                     format!("a requantisation factor of {name}, {factors:?}, is not positive"),
-                )
-            };
-            let (scale, shift) = match p.kind {
-                Kind::PerInput => {
-                    let (s, sh) = num::shared_fixed_point(&factors).ok_or_else(bad)?;
-                    (s, vec![sh])
-                }
-                Kind::PerChannel => factors
-                    .iter()
-                    .map(|f| common::fixed_point(*f))
-                    .collect::<Option<Vec<_>>>()
-                    .ok_or_else(bad)?
-                    .into_iter()
-                    .unzip(),
+                ));
             };
             layer = layer.key(
                 "output",

@@ -38,6 +38,215 @@ pub fn shared_fixed_point(f: &[f64]) -> Option<(Vec<i64>, i64)> {
     Some((scales, i64::from(shift)))
 }
 
+/// The largest requantisation scale a model may hold is below 2^22 (docs/model-format.md,
+/// section 9); the exact fit below stays inside it.
+const EXACT_TOP: i128 = (1 << 22) - 1;
+
+/// onnxruntime's requantisation of an integer accumulator by its float32 multiplier `m`
+/// (MLAS `MlasRequantizeOutput`, used by QLinearConv, QLinearMatMul and the QDQ kernels):
+/// `float(acc) * m` in float32, rounded half to even, clamped to `[lo, hi]`.
+pub fn ort_requant(acc: i64, m: f32, (lo, hi): (i64, i64)) -> i64 {
+    ((acc as f32 * m).round_ties_even() as i64).clamp(lo, hi)
+}
+
+/// The reachable accumulators `[lo, hi]` per output channel of a layer whose weights array has
+/// the output channel as its last axis (`[kh, kw, cin, cout]`, `[kh, kw, c]`, `[k, n]`), on
+/// inputs of type `x`, with the optional per-channel `bias`.
+pub fn acc_ranges(
+    weights: &[i64],
+    outs: usize,
+    x: ElemType,
+    bias: Option<&[i64]>,
+) -> Vec<(i64, i64)> {
+    let (xl, xh) = (x.min(), x.max());
+    let mut r: Vec<(i64, i64)> = (0..outs)
+        .map(|c| {
+            let b = bias.and_then(|b| b.get(c)).copied().unwrap_or(0);
+            (b, b)
+        })
+        .collect();
+    for (i, &w) in weights.iter().enumerate() {
+        if let Some(e) = r.get_mut(i % outs.max(1)) {
+            let (a, b) = (w.saturating_mul(xl), w.saturating_mul(xh));
+            e.0 = e.0.saturating_add(a.min(b));
+            e.1 = e.1.saturating_add(a.max(b));
+        }
+    }
+    r
+}
+
+/// The first accumulator of `range` that `ort_requant` takes to `level` or above (`None` when
+/// none does; the function is non-decreasing in the accumulator, `m > 0`).
+fn first_reaching(level: i64, m: f32, range: (i64, i64), out: (i64, i64)) -> Option<i64> {
+    let (mut lo, mut hi) = range;
+    if ort_requant(hi, m, out) < level {
+        return None;
+    }
+    while lo < hi {
+        let mid = lo + (hi - lo).div_euclid(2);
+        if ort_requant(mid, m, out) >= level {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    Some(lo)
+}
+
+/// Narrows `[lo, hi]` to the integers `s` with `a * s <= n`.
+fn at_most(a: i128, n: i128, (lo, hi): &mut (i128, i128)) {
+    match a.signum() {
+        1 => *hi = (*hi).min(n.div_euclid(a)),
+        -1 => *lo = (*lo).max(-n.div_euclid(-a)),
+        _ if n < 0 => *hi = *lo - 1,
+        _ => {}
+    }
+}
+
+/// An integer requantisation `(acc * scale + 2^(shift-1)) >> shift` fitted to onnxruntime's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fit {
+    /// The scale, below 2^22.
+    pub scale: i64,
+    /// The right shift.
+    pub shift: i64,
+    /// The reachable accumulators at which it differs from onnxruntime (by one step).
+    pub missed: u64,
+}
+
+/// The first accumulator of every output level `k` in `out.0+1..=out.1` under onnxruntime's
+/// requantisation (`None`: no accumulator of `range` reaches `k`).
+fn level_starts(m: f32, range: (i64, i64), out: (i64, i64)) -> Vec<(i128, Option<i64>)> {
+    (out.0 + 1..=out.1)
+        .map(|k| (i128::from(k), first_reaching(k, m, range, out)))
+        .collect()
+}
+
+/// The scales `s` (in `1..2^22`) with which level `k` of the integer form starts where
+/// onnxruntime's does: `(acc*s + 2^(sh-1)) >> sh >= k` holds from `acc = ceil(N_k / s)`,
+/// `N_k = (2k - 1) 2^(sh-1)` (`k` when `sh = 0`), so a first accumulator `t` asks for
+/// `(t - 1) s < N_k <= t s`; a level no accumulator reaches asks for `N_k > hi * s`, one that
+/// every accumulator reaches for `N_k <= lo * s`.
+fn scales_for_level(
+    k: i128,
+    first: Option<i64>,
+    shift: u32,
+    (lo, hi): (i128, i128),
+) -> (i128, i128) {
+    let n = if shift == 0 {
+        k
+    } else {
+        (2 * k - 1) << (shift - 1)
+    };
+    let mut s = (1i128, EXACT_TOP);
+    match first.map(i128::from) {
+        None => at_most(hi, n - 1, &mut s),
+        Some(t) if t == lo => at_most(-lo, -n, &mut s),
+        Some(t) => {
+            at_most(-t, -n, &mut s);
+            at_most(t - 1, n - 1, &mut s);
+        }
+    }
+    s
+}
+
+/// The accumulators of `range` at which level `k` of the form `(scale, shift)` starts apart
+/// from onnxruntime's first accumulator `first`.
+fn level_misses(
+    k: i128,
+    first: Option<i64>,
+    (scale, shift): (i128, u32),
+    (lo, hi): (i128, i128),
+) -> u64 {
+    let n = if shift == 0 {
+        k
+    } else {
+        (2 * k - 1) << (shift - 1)
+    };
+    let ours = (-((-n).div_euclid(scale))).clamp(lo, hi + 1);
+    let theirs = first.map_or(hi + 1, i128::from);
+    u64::try_from((ours - theirs).abs()).unwrap_or(u64::MAX)
+}
+
+/// The integer requantisation (scale below 2^22) closest to onnxruntime's [`ort_requant`] by
+/// `m` on the accumulators of `range`, clamped to `out`: the smallest shift at which some scale
+/// starts every output level where onnxruntime's does (then `missed` is 0: equal at every
+/// reachable accumulator), else the scale and shift that start the most levels there.
+/// `None` for a multiplier that is not finite and positive, an empty range or more than 256
+/// output levels.
+///
+/// Why: a 21-bit scale nearest `m` differs from it by up to 2^-21 relative, enough to move a
+/// level of a wide accumulator by one (seen on a per-channel int8 ResNet-8). Both forms are
+/// non-decreasing step functions of the accumulator, so they agree wherever their levels start
+/// at the same accumulators; a tie that onnxruntime rounds to even (`2.5 -> 2`, `3.5 -> 4`) is
+/// what no half-up form reproduces, and is then one level missed at one accumulator.
+pub fn fit_fixed_point(m: f32, range: (i64, i64), out: (i64, i64)) -> Option<Fit> {
+    if !(m.is_finite() && m > 0.0) || range.0 > range.1 || out.1 - out.0 > 256 {
+        return None;
+    }
+    let starts = level_starts(m, range, out);
+    let r = (i128::from(range.0), i128::from(range.1));
+    let mut best: Option<(usize, Fit)> = None;
+    for shift in 0..=62u32 {
+        let ideal = f64::from(m) * 2f64.powi(shift as i32);
+        if ideal > EXACT_TOP as f64 + 1.0 {
+            break;
+        }
+        let intervals: Vec<(i128, i128)> = starts
+            .iter()
+            .map(|&(k, first)| scales_for_level(k, first, shift, r))
+            .collect();
+        let (count, scale) = most_covered(&intervals, ideal.round() as i128);
+        if best.as_ref().is_some_and(|(c, _)| *c >= count) {
+            continue;
+        }
+        let missed = starts
+            .iter()
+            .map(|&(k, first)| level_misses(k, first, (scale, shift), r))
+            .sum();
+        let fit = Fit {
+            scale: scale as i64,
+            shift: i64::from(shift),
+            missed,
+        };
+        if count == starts.len() {
+            return Some(fit);
+        }
+        best = Some((count, fit));
+    }
+    best.map(|(_, fit)| fit)
+}
+
+/// The point in `1..2^22` inside the most `intervals` (inclusive), and how many: of the points
+/// with that count, the nearest to `ideal`.
+fn most_covered(intervals: &[(i128, i128)], ideal: i128) -> (usize, i128) {
+    let mut events: Vec<(i128, i64)> = intervals
+        .iter()
+        .filter(|(lo, hi)| lo <= hi)
+        .flat_map(|&(lo, hi)| [(lo, 1), (hi + 1, -1)])
+        .collect();
+    events.sort_unstable();
+    let (mut depth, mut best) = (0i64, (0i64, ideal.clamp(1, EXACT_TOP)));
+    let mut i = 0;
+    while i < events.len() {
+        let at = events[i].0;
+        while i < events.len() && events[i].0 == at {
+            depth += events[i].1;
+            i += 1;
+        }
+        // [at, next) has `depth` intervals.
+        let next = events.get(i).map_or(at, |e| e.0);
+        if depth > 0 && next > at {
+            let pick = ideal.clamp(at, next - 1);
+            let closer = (pick - ideal).abs() < (best.1 - ideal).abs();
+            if depth > best.0 || (depth == best.0 && closer) {
+                best = (depth, pick);
+            }
+        }
+    }
+    (best.0 as usize, best.1)
+}
+
 /// Whether two scales are the same (to a relative 1e-6: onnxruntime copies the same float32).
 pub fn same_scale(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-6 * a.abs().max(b.abs())
@@ -178,5 +387,80 @@ mod tests {
         assert_eq!(reshape_target(&[1, -2], &m), None);
         assert_eq!(reshape_target(&[1, 0, -1], &[0, 3]), None);
         assert_eq!(reshape_target(&[-1], &m), None);
+    }
+
+    /// The integer form of `fit` at `acc`, clamped to `[lo, hi]`.
+    fn integer_requant(acc: i64, fit: Fit, (lo, hi): (i64, i64)) -> i64 {
+        let round = if fit.shift > 0 {
+            1i128 << (fit.shift - 1)
+        } else {
+            0
+        };
+        let v = (i128::from(acc) * i128::from(fit.scale) + round) >> fit.shift;
+        v.clamp(lo.into(), hi.into()) as i64
+    }
+
+    /// The accumulators of `range` at which `fit` and onnxruntime differ, by brute force.
+    fn misses(fit: Fit, m: f32, range: (i64, i64), out: (i64, i64)) -> u64 {
+        (range.0..=range.1)
+            .filter(|&a| integer_requant(a, fit, out) != ort_requant(a, m, out))
+            .count() as u64
+    }
+
+    #[test]
+    fn fits_count_every_accumulator_they_miss() {
+        // Multipliers like a per-channel int8 conv's (x_scale * w_scale / y_scale), seeded.
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut exact = 0;
+        for _ in 0..200 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let m = (1e-4 + (seed % 1_000_000) as f64 * 1e-8) as f32;
+            let reach = (128.0 / f64::from(m)) as i64 + 50;
+            let (range, out) = ((-reach, reach), (-128, 127));
+            let fit = fit_fixed_point(m, range, out).unwrap();
+            assert!(fit.scale < 1 << 22, "{m}: {fit:?}");
+            assert_eq!(fit.missed, misses(fit, m, range, out), "m {m}, {fit:?}");
+            exact += usize::from(fit.missed == 0);
+        }
+        // Most multipliers have an exact 22-bit form on their whole range.
+        assert!(exact >= 140, "{exact} of 200 exact");
+    }
+
+    #[test]
+    fn fits_of_simple_multipliers() {
+        // 1/4 puts every other half step on an exact tie (6 * 0.25 rounds to 2, 10 * 0.25 to 2
+        // as well): half to even, which no half-up form gives, so levels are missed.
+        let fit = fit_fixed_point(0.25, (-1000, 1000), (0, 127)).unwrap();
+        assert!(fit.missed > 0);
+        assert_eq!(fit.missed, misses(fit, 0.25, (-1000, 1000), (0, 127)));
+        // Without a tie in range, exact.
+        let exact = |scale, shift| {
+            Some(Fit {
+                scale,
+                shift,
+                missed: 0,
+            })
+        };
+        assert_eq!(fit_fixed_point(0.25, (-1, 1), (0, 127)), exact(1, 2));
+        assert_eq!(fit_fixed_point(3.0, (-10, 10), (-128, 127)), exact(3, 0));
+        assert_eq!(fit_fixed_point(0.0, (-10, 10), (-128, 127)), None);
+        assert_eq!(fit_fixed_point(f32::NAN, (-10, 10), (-128, 127)), None);
+        assert_eq!(fit_fixed_point(0.5, (-10, 10), (-40000, 40000)), None);
+    }
+
+    #[test]
+    fn ranges_of_channels_last_weights() {
+        let int8 = ElemType {
+            bits: 8,
+            signed: true,
+        };
+        // Two output channels: weights [1, -2] and [3, 0] over two inputs, bias [10, -5].
+        let r = acc_ranges(&[1, 3, -2, 0], 2, int8, Some(&[10, -5]));
+        assert_eq!(
+            r,
+            vec![(10 - 128 - 254, 10 + 127 + 256), (-5 - 384, -5 + 381)]
+        );
     }
 }

@@ -130,6 +130,7 @@ fn pending(layer: LayerOut, acc_scale: Vec<f64>, dims: Vec<u64>) -> Pending {
         relu: false,
         arrays: Vec::new(),
         in_types: Vec::new(),
+        acc_range: Vec::new(),
     }
 }
 
@@ -205,6 +206,7 @@ pub(super) fn conv(
         )
     };
     let mut p = pending(layer, acc, vec![co, oh, ow]);
+    p.acc_range = num::acc_ranges(&weights.2, co as usize, x.t.ty, bias.as_deref());
     p.arrays.push(weights);
     match bias {
         Some(v) => p.arrays.push(("bias", vec![co], v)),
@@ -265,6 +267,7 @@ pub(super) fn dense(
         .key("units", outs)
         .key("weight_bits", wbits);
     let mut p = pending(layer, acc, vec![outs as u64]);
+    p.acc_range = num::acc_ranges(&kn, outs, x.t.ty, bias.as_deref());
     p.arrays.push(("weight", vec![k as u64, outs as u64], kn));
     match bias {
         Some(v) => p.arrays.push(("bias", vec![outs as u64], v)),
