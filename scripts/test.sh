@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 ./scripts/install-tools.sh
 # The release build of every test runs while the Python environments download.
 build_log="$(mktemp)"
-cargo nextest run --release --no-run >"$build_log" 2>&1 &
+cargo test --release --no-run >"$build_log" 2>&1 &
 build=$!
 trap 'kill "$build" 2>/dev/null || true; rm -f "$build_log"' EXIT
 HALF_OFFICIAL_AP="$(./scripts/fetch-ap-headers.sh | tail -n1)"
@@ -25,7 +25,8 @@ if ! wait "$build"; then
 fi
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
-# Every test binary's tests, scheduled over all cores (.config/nextest.toml), then the doc tests
-# (which nextest does not run).
-cargo nextest run --release
-cargo test --release --doc
+# Verilator's builds (half-gen cosim) compile its runtime library through ccache: once per run
+# of this script instead of once per co-simulation (verilated.mk's OBJCACHE).
+export OBJCACHE=ccache
+export CCACHE_DIR="$PWD/target/ccache"
+cargo test --release

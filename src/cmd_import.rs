@@ -26,6 +26,11 @@ pub struct ImportArgs {
     /// Print the sidecar (scales and the fate of every node) as JSON.
     #[arg(long)]
     json: bool,
+    /// int8 models: requantise a conv or dense layer by thresholds where no integer scale
+    /// equals onnxruntime's rounding at every reachable accumulator (bit-exact; 127 or 255
+    /// thresholds per channel, in memory).
+    #[arg(long)]
+    exact: bool,
 }
 
 /// `half-gen import`.
@@ -33,6 +38,7 @@ pub fn import(a: ImportArgs) -> Result<u8, Error> {
     let opts = Options {
         name: a.name,
         input_shape: a.input_shape,
+        exact: a.exact,
     };
     let r = half_gen::commands::import::import(&a.model, a.out.as_deref(), &opts, a.force)?;
     let i = &r.imported;

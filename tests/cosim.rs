@@ -185,12 +185,15 @@ fn undersized_fifo_deadlocks_with_a_message() {
 fn example_models_agree() {
     // Example models on pynq-z2. The widest foldings make Verilator builds of minutes (TFC's
     // first layer unrolls 7168 products), so the budget is capped where that matters; the
-    // foldings stay multi-layer pipelines with window generators, converters and forks.
+    // foldings stay multi-layer pipelines with window generators, converters and forks. ResNet-8
+    // is co-simulated by tests/readme.rs (the README's `half-gen cosim build/resnet8 --stall 0.3`
+    // on its full pynq-z2 folding, bit-exact) and its cycles checked against the estimate by
+    // tests/hls_cycles.rs; a residual block's cycles in Verilator by the sized design of
+    // `undersized_fifo_deadlocks_with_a_message` and the random models.
     let dir = temp("examples");
     let models = [
         ("tfc_w1a1", "lut=0.15"),
         ("cnv_w1a1", "lut=0.25"),
-        ("resnet8", "lut=0.8"),
         ("ds_cnn", "lut=0.8"),
     ];
     let jobs = models

@@ -39,6 +39,10 @@ pub struct Options {
     /// The input's shape without the batch, in ONNX order (`C, H, W` or `N`), for a file
     /// whose input shape is dynamic.
     pub input_shape: Option<Vec<u64>>,
+    /// int8 forms: a conv or dense layer whose integer scale cannot equal onnxruntime's
+    /// rounding at every reachable accumulator is requantised by thresholds instead (exact;
+    /// one per output level and channel, in memory).
+    pub exact: bool,
 }
 
 /// An imported model and where it came from.

@@ -147,6 +147,8 @@ struct Ctx<'a> {
     fates: Vec<Option<String>>,
     input_dims: Vec<u64>,
     input: Option<Act>,
+    /// `Options::exact`.
+    exact: bool,
 }
 
 /// Imports an onnxruntime-quantized model (QDQ or QOperator) as model `name`: the layers, the
@@ -167,6 +169,7 @@ pub fn import(model: &OnnxModel, opts: &super::Options, name: &str) -> Result<Em
         fates: vec![None; model.graph.nodes.len()],
         input_dims,
         input: None,
+        exact: opts.exact,
     };
     cx.vals.insert(input_name, Val::Input);
     for (i, node) in model.graph.nodes.iter().enumerate() {

@@ -10,6 +10,19 @@ use crate::import::common::{self, IntTensor};
 use crate::import::emit::LayerOut;
 use crate::import::onnx::OnnxNode;
 
+/// How a layer's accumulator becomes its output.
+enum ChannelRq {
+    /// Integer scales and shifts (one, or one per channel or input).
+    Linear(Vec<i64>, Vec<i64>),
+    /// `count` thresholds per channel (`table`, row-major `[channels][count]`) from level
+    /// `bias`.
+    Thresholds {
+        bias: i64,
+        count: usize,
+        table: Vec<i64>,
+    },
+}
+
 impl<'a> Ctx<'a> {
     /// `QuantizeLinear`.
     pub(super) fn quantize(&mut self, i: usize, n: &'a OnnxNode) -> Result<()> {
@@ -190,11 +203,12 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Per-channel scales and shifts of layer `name` for onnxruntime's float32 multipliers
+    /// Per-channel requantisation of layer `name` for onnxruntime's float32 multipliers
     /// `factors` (one, or one per channel) and output levels `out`: on a layer with known
     /// accumulator ranges, the integer form closest to onnxruntime's requantisation on them
     /// (`num::fit_fixed_point`: equal at every reachable accumulator where such a form
-    /// exists), the accumulators where it differs counted in a note; else the nearest 21-bit
+    /// exists), the accumulators where it differs counted in a note, or with `--exact`
+    /// thresholds equal to it everywhere (`num::ort_thresholds`); else the nearest 21-bit
     /// scale. `None` when a factor is not positive.
     fn channel_scales(
         &mut self,
@@ -202,7 +216,7 @@ impl<'a> Ctx<'a> {
         factors: &[f64],
         ranges: &[(i64, i64)],
         out: (i64, i64),
-    ) -> Option<(Vec<i64>, Vec<i64>)> {
+    ) -> Option<ChannelRq> {
         let union = ranges
             .iter()
             .copied()
@@ -224,16 +238,57 @@ impl<'a> Ctx<'a> {
                 None => pairs.push(common::fixed_point(*f)?),
             }
         }
+        if missed > 0
+            && self.exact
+            && let Some(t) = self.exact_thresholds(name, factors, ranges, out, missed)
+        {
+            return Some(t);
+        }
         if inexact > 0 {
             self.e.notes.push(format!(
                 "{name}: for {inexact} of {} requantisation factors no integer scale below \
                  2^22 gives onnxruntime's float32 rounding at every reachable accumulator (it \
                  rounds exact ties to even); the closest one differs from it by one step at \
-                 {missed} accumulator values in all",
-                factors.len()
+                 {missed} accumulator values in all{}",
+                factors.len(),
+                if self.exact {
+                    ""
+                } else {
+                    " (--exact: thresholds instead)"
+                }
             ));
         }
-        Some(pairs.into_iter().unzip())
+        let (scale, shift) = pairs.into_iter().unzip();
+        Some(ChannelRq::Linear(scale, shift))
+    }
+
+    /// `--exact`: layer `name` requantised by onnxruntime's own function as thresholds, one
+    /// row per channel of `ranges`, noted with the `missed` accumulators it avoids; `None` when
+    /// a channel has none (more than 256 output levels).
+    fn exact_thresholds(
+        &mut self,
+        name: &str,
+        factors: &[f64],
+        ranges: &[(i64, i64)],
+        out: (i64, i64),
+        missed: u64,
+    ) -> Option<ChannelRq> {
+        let mut table = Vec::new();
+        for (c, range) in ranges.iter().enumerate() {
+            let f = factors.get(c).or(factors.first())?;
+            table.extend(num::ort_thresholds(*f as f32, *range, out)?);
+        }
+        let count = usize::try_from(out.1 - out.0).ok()?;
+        self.e.notes.push(format!(
+            "{name}: requantised by thresholds ({count} per channel, onnxruntime's rounding at \
+             every reachable accumulator, as --exact asks): its closest integer scales differ \
+             from onnxruntime at {missed} accumulator values"
+        ));
+        Some(ChannelRq::Thresholds {
+            bias: out.0,
+            count,
+            table,
+        })
     }
 
     /// Completes a pending layer with its requantisation to scale `s_y` and type `ty`.
@@ -262,25 +317,36 @@ impl<'a> Ctx<'a> {
         }
         let mut arrays = p.arrays;
         if !exact {
-            let scales = match p.kind {
-                Kind::PerInput => num::shared_fixed_point(&factors).map(|(s, sh)| (s, vec![sh])),
+            let rq = match p.kind {
+                Kind::PerInput => {
+                    num::shared_fixed_point(&factors).map(|(s, sh)| ChannelRq::Linear(s, vec![sh]))
+                }
                 Kind::PerChannel => {
                     let lo = if p.relu { ty.min().max(0) } else { ty.min() };
                     self.channel_scales(&name, &factors, &p.acc_range, (lo, ty.max()))
                 }
             };
-            let Some((scale, shift)) = scales else {
-                return Err(self.err(
-                    n,
-                    format!("a requantisation factor of {name}, {factors:?}, is not positive"),
-                ));
-            };
             layer = layer.key(
                 "output",
                 format!("{{bits: {}, signed: {}}}", ty.bits, ty.signed),
             );
-            arrays.push(("scale", vec![scale.len() as u64], scale));
-            arrays.push(("shift", vec![shift.len() as u64], shift));
+            match rq {
+                Some(ChannelRq::Linear(scale, shift)) => {
+                    arrays.push(("scale", vec![scale.len() as u64], scale));
+                    arrays.push(("shift", vec![shift.len() as u64], shift));
+                }
+                Some(ChannelRq::Thresholds { bias, count, table }) => {
+                    layer = layer.key("requant", format!("{{thresholds: {count}, bias: {bias}}}"));
+                    let rows = (table.len() / count.max(1)) as u64;
+                    arrays.push(("thresholds", vec![rows, count as u64], table));
+                }
+                None => {
+                    return Err(self.err(
+                        n,
+                        format!("a requantisation factor of {name}, {factors:?}, is not positive"),
+                    ));
+                }
+            }
         }
         for (suffix, shape, values) in arrays {
             self.e.array(format!("{name}.{suffix}"), shape, values);

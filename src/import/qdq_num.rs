@@ -122,6 +122,23 @@ fn level_starts(m: f32, range: (i64, i64), out: (i64, i64)) -> Vec<(i128, Option
         .collect()
 }
 
+/// onnxruntime's requantisation by `m` on `range` as thresholds: for every output level `k` in
+/// `out.0+1..=out.1`, the first accumulator it reaches `k` at (`range.1 + 1` when it never
+/// does), so that `out.0 + #{t : acc >= t}` is its value at every accumulator of `range`.
+/// `None` under the conditions of [`fit_fixed_point`].
+pub fn ort_thresholds(m: f32, range: (i64, i64), out: (i64, i64)) -> Option<Vec<i64>> {
+    if !(m.is_finite() && m > 0.0) || range.0 > range.1 || out.1 - out.0 > 256 {
+        return None;
+    }
+    let beyond = range.1.checked_add(1)?;
+    Some(
+        level_starts(m, range, out)
+            .into_iter()
+            .map(|(_, first)| first.unwrap_or(beyond))
+            .collect(),
+    )
+}
+
 /// The scales `s` (in `1..2^22`) with which level `k` of the integer form starts where
 /// onnxruntime's does: `(acc*s + 2^(sh-1)) >> sh >= k` holds from `acc = ceil(N_k / s)`,
 /// `N_k = (2k - 1) 2^(sh-1)` (`k` when `sh = 0`), so a first accumulator `t` asks for
@@ -426,6 +443,27 @@ mod tests {
         }
         // Most multipliers have an exact 22-bit form on their whole range.
         assert!(exact >= 140, "{exact} of 200 exact");
+    }
+
+    #[test]
+    fn thresholds_equal_onnxruntime_at_every_accumulator() {
+        // Ties to even included (m = 0.25), with and without relu's levels.
+        for (m, out) in [
+            (0.25f32, (0, 127)),
+            (0.25, (-128, 127)),
+            (0.013_7, (-128, 127)),
+        ] {
+            let range = (-20_000, 20_000);
+            let t = ort_thresholds(m, range, out).unwrap();
+            assert_eq!(t.len() as i64, out.1 - out.0);
+            assert!(t.windows(2).all(|w| w[0] <= w[1]), "sorted");
+            for acc in range.0..=range.1 {
+                let level = out.0 + t.iter().filter(|&&x| acc >= x).count() as i64;
+                assert_eq!(level, ort_requant(acc, m, out), "m {m}, accumulator {acc}");
+            }
+        }
+        assert_eq!(ort_thresholds(0.5, (-10, 10), (-40000, 40000)), None);
+        assert_eq!(ort_thresholds(0.5, (-10, i64::MAX), (0, 127)), None);
     }
 
     #[test]
