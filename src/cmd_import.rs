@@ -27,8 +27,8 @@ pub struct ImportArgs {
     #[arg(long)]
     json: bool,
     /// int8 models: requantise a conv or dense layer by thresholds where no integer scale
-    /// equals onnxruntime's rounding at every reachable accumulator (bit-exact; 127 or 255
-    /// thresholds per channel, in memory).
+    /// equals onnxruntime's rounding at every reachable accumulator (bit-exact; 255 thresholds
+    /// per channel for int8, searched in LUTs: large).
     #[arg(long)]
     exact: bool,
 }

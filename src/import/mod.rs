@@ -41,7 +41,7 @@ pub struct Options {
     pub input_shape: Option<Vec<u64>>,
     /// int8 forms: a conv or dense layer whose integer scale cannot equal onnxruntime's
     /// rounding at every reachable accumulator is requantised by thresholds instead (exact;
-    /// one per output level and channel, in memory).
+    /// one per output level and channel).
     pub exact: bool,
 }
 

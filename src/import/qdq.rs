@@ -105,7 +105,7 @@ struct Pending {
     in_types: Vec<ElemType>,
     /// conv, dwconv, dense: the reachable accumulators per output channel, over which the
     /// requantisation reproduces onnxruntime's exactly where an integer form can
-    /// (`num::exact_fixed_point`).
+    /// (`num::fit_fixed_point`).
     acc_range: Vec<(i64, i64)>,
 }
 

@@ -115,11 +115,27 @@ pub struct Fit {
 }
 
 /// The first accumulator of every output level `k` in `out.0+1..=out.1` under onnxruntime's
-/// requantisation (`None`: no accumulator of `range` reaches `k`).
-fn level_starts(m: f32, range: (i64, i64), out: (i64, i64)) -> Vec<(i128, Option<i64>)> {
-    (out.0 + 1..=out.1)
-        .map(|k| (i128::from(k), first_reaching(k, m, range, out)))
-        .collect()
+/// requantisation (`None`: no accumulator of `range` reaches `k`); `None` for a multiplier
+/// that is not finite and positive, an empty range or more than 256 output levels.
+fn level_starts(m: f32, range: (i64, i64), out: (i64, i64)) -> Option<Vec<(i128, Option<i64>)>> {
+    if !(m.is_finite() && m > 0.0) || range.0 > range.1 || out.1 - out.0 > 256 {
+        return None;
+    }
+    Some(
+        (out.0 + 1..=out.1)
+            .map(|k| (i128::from(k), first_reaching(k, m, range, out)))
+            .collect(),
+    )
+}
+
+/// `N_k`: level `k` of `(acc * s + 2^(shift-1)) >> shift` holds from `acc * s >= N_k`, so
+/// `N_k = (2k - 1) 2^(shift-1)` (`k` when `shift` is 0: no rounding term).
+fn level_bound(k: i128, shift: u32) -> i128 {
+    if shift == 0 {
+        k
+    } else {
+        (2 * k - 1) << (shift - 1)
+    }
 }
 
 /// onnxruntime's requantisation by `m` on `range` as thresholds: for every output level `k` in
@@ -127,12 +143,9 @@ fn level_starts(m: f32, range: (i64, i64), out: (i64, i64)) -> Vec<(i128, Option
 /// does), so that `out.0 + #{t : acc >= t}` is its value at every accumulator of `range`.
 /// `None` under the conditions of [`fit_fixed_point`].
 pub fn ort_thresholds(m: f32, range: (i64, i64), out: (i64, i64)) -> Option<Vec<i64>> {
-    if !(m.is_finite() && m > 0.0) || range.0 > range.1 || out.1 - out.0 > 256 {
-        return None;
-    }
     let beyond = range.1.checked_add(1)?;
     Some(
-        level_starts(m, range, out)
+        level_starts(m, range, out)?
             .into_iter()
             .map(|(_, first)| first.unwrap_or(beyond))
             .collect(),
@@ -150,11 +163,7 @@ fn scales_for_level(
     shift: u32,
     (lo, hi): (i128, i128),
 ) -> (i128, i128) {
-    let n = if shift == 0 {
-        k
-    } else {
-        (2 * k - 1) << (shift - 1)
-    };
+    let n = level_bound(k, shift);
     let mut s = (1i128, EXACT_TOP);
     match first.map(i128::from) {
         None => at_most(hi, n - 1, &mut s),
@@ -175,11 +184,7 @@ fn level_misses(
     (scale, shift): (i128, u32),
     (lo, hi): (i128, i128),
 ) -> u64 {
-    let n = if shift == 0 {
-        k
-    } else {
-        (2 * k - 1) << (shift - 1)
-    };
+    let n = level_bound(k, shift);
     let ours = (-((-n).div_euclid(scale))).clamp(lo, hi + 1);
     let theirs = first.map_or(hi + 1, i128::from);
     u64::try_from((ours - theirs).abs()).unwrap_or(u64::MAX)
@@ -198,10 +203,7 @@ fn level_misses(
 /// at the same accumulators; a tie that onnxruntime rounds to even (`2.5 -> 2`, `3.5 -> 4`) is
 /// what no half-up form reproduces, and is then one level missed at one accumulator.
 pub fn fit_fixed_point(m: f32, range: (i64, i64), out: (i64, i64)) -> Option<Fit> {
-    if !(m.is_finite() && m > 0.0) || range.0 > range.1 || out.1 - out.0 > 256 {
-        return None;
-    }
-    let starts = level_starts(m, range, out);
+    let starts = level_starts(m, range, out)?;
     let r = (i128::from(range.0), i128::from(range.1));
     let mut best: Option<(usize, Fit)> = None;
     for shift in 0..=62u32 {

@@ -138,22 +138,10 @@ pub fn requant(ep: &Epilogue, pe: u32) -> (HlsRequant, Vec<HlsArray>) {
         } else {
             vec![
                 scalar_array("scale", "ap_int<2>", vec!["1".into()], 1),
-                scalar_array("shift", "ap_uint<6>", vec!["0".into()], 1),
+                zero_shift(),
             ]
         };
-        return (
-            HlsRequant {
-                has: false,
-                sb: 2,
-                nq: 1,
-                scale0: 1,
-                scale1: 1,
-                shift0: 0,
-                scale_style: super::scale_style_tag(ep),
-                table: "scale",
-            },
-            arrays,
-        );
+        return (unit_requant(ep, false, "scale"), arrays);
     };
     let sb = signed_bits(&r.scale).max(2);
     if is_add {
@@ -204,6 +192,26 @@ pub fn requant(ep: &Epilogue, pe: u32) -> (HlsRequant, Vec<HlsArray>) {
     )
 }
 
+/// Requantiser parameters of scale 1 and shift 0 (`sb` 2, one entry): a stage without
+/// requantisation (`has` false), or one whose `table` argument carries its thresholds.
+fn unit_requant(ep: &Epilogue, has: bool, table: &'static str) -> HlsRequant {
+    HlsRequant {
+        has,
+        sb: 2,
+        nq: 1,
+        scale0: 1,
+        scale1: 1,
+        shift0: 0,
+        scale_style: super::scale_style_tag(ep),
+        table,
+    }
+}
+
+/// The one-entry `shift` array of 0 that a call without per-channel shifts passes.
+fn zero_shift() -> HlsArray {
+    scalar_array("shift", "ap_uint<6>", vec!["0".into()], 1)
+}
+
 /// The thresholds table `thresholds[C][NT]` (`ap_int<ACC + 1>`: every threshold clamped to
 /// `acc_min ..= acc_max + 1`, where they work the same; a shared row repeated per channel,
 /// padded channels zeros), its channels spread over the PE lanes, and a one-entry `shift`
@@ -226,20 +234,8 @@ fn thresholds(ep: &Epilogue, t: &Thresholds, pe: u32) -> (HlsRequant, Vec<HlsArr
         ],
     };
     (
-        HlsRequant {
-            has: true,
-            sb: 2,
-            nq: 1,
-            scale0: 1,
-            scale1: 1,
-            shift0: 0,
-            scale_style: super::scale_style_tag(ep),
-            table: "thresholds",
-        },
-        vec![
-            table,
-            scalar_array("shift", "ap_uint<6>", vec!["0".into()], 1),
-        ],
+        unit_requant(ep, true, "thresholds"),
+        vec![table, zero_shift()],
     )
 }
 
